@@ -1,0 +1,70 @@
+package packet
+
+import (
+	"errors"
+	"io"
+)
+
+// chain closes nested packet writers innermost first, so each layer's
+// final blocks land in the layer around it before that one finishes.
+type chain []*Writer // outermost first
+
+func (c chain) Write(p []byte) (int, error) { return c[len(c)-1].Write(p) }
+
+func (c chain) Close() error {
+	var errs []error
+	for i := len(c) - 1; i >= 0; i-- {
+		errs = append(errs, c[i].Close())
+	}
+	return errors.Join(errs...)
+}
+
+// NewRelayWriter builds an onion of packets along route (first hop first,
+// final destination last): each hop but the last gets a trns packet whose
+// payload is the next layer, all signed by from and carrying opt.Nice.
+// Only the innermost packet is padded, sized for the layers around it.
+// The layers are nested writers: one pass over the payload, no goroutines.
+func NewRelayWriter(w io.Writer, from *Identity, route []Peer, plain PlainHeader, opt WriteOptions) (io.WriteCloser, error) {
+	if len(route) == 0 {
+		return nil, errors.New("relay: empty route")
+	}
+	var c chain
+	cur := w
+	for i := 0; i < len(route)-1; i++ {
+		next := route[i+1].ID
+		pw, err := NewWriter(cur, from, route[i], PlainHeader{Type: TypeTrns, Path: next[:]},
+			WriteOptions{Nice: opt.Nice})
+		if err != nil {
+			return nil, err
+		}
+		c = append(c, pw)
+		cur = pw
+	}
+	inner := opt
+	inner.Wrappers = len(route)
+	pw, err := NewWriter(cur, from, route[len(route)-1], plain, inner)
+	if err != nil {
+		return nil, err
+	}
+	return append(c, pw), nil
+}
+
+// NewAreaWriter originates an area message: the message proper is
+// encrypted to the area, then carried in a plain area packet encrypted to
+// self (our own tx queue fans it out to subscribers when tossed). The
+// outer layer takes the padding. It returns the message hash that names
+// the message on every node.
+func NewAreaWriter(w io.Writer, from *Identity, area Peer, plain PlainHeader, opt WriteOptions) (io.WriteCloser, ID, error) {
+	outerOpt := opt
+	outerOpt.Wrappers = 1
+	outer, err := NewWriter(w, from, from.Peer(), PlainHeader{Type: TypeArea, Path: area.ID[:]}, outerOpt)
+	if err != nil {
+		return nil, ID{}, err
+	}
+	inner, err := NewWriter(outer, from, area, plain, WriteOptions{Nice: opt.Nice, MaxSize: opt.MaxSize})
+	if err != nil {
+		return nil, ID{}, err
+	}
+	h := inner.Header()
+	return chain{outer, inner}, MsgHash(h.Append(nil)), nil
+}
