@@ -179,7 +179,7 @@ func TestVectorTampering(t *testing.T) {
 	vs := allPackets(t)
 	bob := loadKeyring(t, "bob")
 	carol := loadKeyring(t, "carol")
-	big := readVec(t, vs["file-300k-subdir"].File)     // 3 blocks: full, full, SIZE
+	big := readVec(t, vs["file-300k-subdir"].File)       // 3 blocks: full, full, SIZE
 	padded := readVec(t, vs["file-minsize-padded"].File) // SIZE block then OPAD
 	flip := func(b []byte, off int) []byte {
 		c := bytes.Clone(b)
