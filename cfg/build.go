@@ -1,0 +1,400 @@
+package cfg
+
+import (
+	"encoding/json"
+	"crypto/ed25519"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"ferry/packet"
+)
+
+// Defaults shared with NNCP.
+const (
+	DefaultCfgPath        = "/usr/local/etc/nncp.hjson"
+	DefaultSpool          = "/var/spool/nncp"
+	DefaultLog            = "/var/spool/nncp/log"
+	DefaultOnlineDeadline = 10 * time.Second
+	DefaultFreqMaxSize    = int64(1) << 62
+)
+
+// deadlineDefault honours NNCPDEADLINE like NNCP does.
+func deadlineDefault() time.Duration {
+	if s := os.Getenv("NNCPDEADLINE"); s != "" {
+		if n, err := strconv.Atoi(s); err == nil && n > 0 {
+			return time.Duration(n) * time.Second
+		}
+	}
+	return DefaultOnlineDeadline
+}
+
+func key32(path, s string) ([32]byte, error) {
+	var k [32]byte
+	b, err := packet.DecodeKey(s, 32)
+	if err != nil {
+		if s == "" {
+			return k, fieldErr(path, "missing")
+		}
+		return k, fieldErr(path, "%v", err)
+	}
+	copy(k[:], b)
+	return k, nil
+}
+
+func absPath(path, p string) (string, error) {
+	if !filepath.IsAbs(p) {
+		return "", fieldErr(path, "must be an absolute path, got %q", p)
+	}
+	return filepath.Clean(p), nil
+}
+
+func build(raw *rawConfig) (*Config, error) {
+	c := &Config{
+		NoProgress: raw.NoProgress,
+		NoHdr:      raw.NoHdr,
+		Neigh:      map[string]*Node{},
+		ByID:       map[packet.ID]*Node{},
+		Areas:      map[string]*Area{},
+		AreaByID:   map[packet.ID]*Area{},
+	}
+	var err error
+	if raw.Spool == "" {
+		return nil, fieldErr("spool", "missing")
+	}
+	if c.Spool, err = absPath("spool", raw.Spool); err != nil {
+		return nil, err
+	}
+	switch {
+	case raw.Log == "":
+		return nil, fieldErr("log", "missing")
+	case strings.HasPrefix(raw.Log, "FD:"):
+		return nil, fieldErr("log", "FD:n is only accepted from --log or NNCPLOG")
+	}
+	if c.Log, err = absPath("log", raw.Log); err != nil {
+		return nil, err
+	}
+	if raw.Umask != "" {
+		u, err := strconv.ParseUint(raw.Umask, 8, 32)
+		if err != nil || u > 0o777 {
+			return nil, fieldErr("umask", "want octal like \"022\", got %q", raw.Umask)
+		}
+		u32 := uint32(u)
+		c.Umask = &u32
+	}
+	for i, re := range raw.MCDListen {
+		r, err := regexp.CompilePOSIX(re)
+		if err != nil {
+			return nil, fieldErr("mcd-listen["+strconv.Itoa(i)+"]", "%v", err)
+		}
+		c.MCDListen = append(c.MCDListen, r)
+	}
+	for _, re := range sortedKeys(raw.MCDSend) {
+		r, err := regexp.CompilePOSIX(re)
+		if err != nil {
+			return nil, fieldErr("mcd-send."+re, "%v", err)
+		}
+		if raw.MCDSend[re] <= 0 {
+			return nil, fieldErr("mcd-send."+re, "interval must be a positive number of seconds")
+		}
+		c.MCDSend = append(c.MCDSend, MCDSend{Iface: r, Interval: time.Duration(raw.MCDSend[re]) * time.Second})
+	}
+	if raw.Self != nil {
+		if c.Self, err = buildSelf(raw.Self); err != nil {
+			return nil, err
+		}
+	}
+	if _, ok := raw.Neigh["self"]; !ok {
+		return nil, fieldErr("neigh.self", "missing: neigh must describe self too")
+	}
+	names := sortedKeys(raw.Neigh)
+	rawNodes := map[string]*rawNode{}
+	for _, name := range names {
+		rn := &rawNode{}
+		if err := json.Unmarshal(raw.Neigh[name], rn); err != nil {
+			return nil, jsonFieldErr(err, "neigh."+name)
+		}
+		rawNodes[name] = rn
+		n, err := buildNode(name, rn)
+		if err != nil {
+			return nil, err
+		}
+		if other, dup := c.ByID[n.ID]; dup && name != "self" && other.Name != "self" {
+			return nil, fieldErr("neigh."+name+".id", "same id as neigh.%s", other.Name)
+		}
+		c.Neigh[name] = n
+		if _, dup := c.ByID[n.ID]; !dup || name == "self" {
+			c.ByID[n.ID] = n
+		}
+	}
+	// via needs every node known first.
+	for _, name := range names {
+		for i, v := range rawNodes[name].Via {
+			n, err := c.FindNode(v)
+			if err != nil {
+				return nil, fieldErr("neigh."+name+".via["+strconv.Itoa(i)+"]", "unknown node %q", v)
+			}
+			c.Neigh[name].Via = append(c.Neigh[name].Via, n.ID)
+		}
+	}
+	for _, name := range sortedKeys(raw.Areas) {
+		var ra rawArea
+		if err := json.Unmarshal(raw.Areas[name], &ra); err != nil {
+			return nil, jsonFieldErr(err, "areas."+name)
+		}
+		a, err := c.buildArea(name, &ra)
+		if err != nil {
+			return nil, err
+		}
+		c.Areas[name] = a
+		c.AreaByID[a.ID] = a
+	}
+	if raw.Notify != nil {
+		c.Notify = buildNotify(raw.Notify)
+	}
+	return c, nil
+}
+
+func buildSelf(r *rawSelf) (*Self, error) {
+	s := &Self{}
+	var err error
+	id, err := key32("self.id", r.ID)
+	if err != nil {
+		return nil, err
+	}
+	s.ID = packet.ID(id)
+	if s.ExchPub, err = key32("self.exchpub", r.ExchPub); err != nil {
+		return nil, err
+	}
+	if s.ExchPrv, err = key32("self.exchprv", r.ExchPrv); err != nil {
+		return nil, err
+	}
+	sp, err := key32("self.signpub", r.SignPub)
+	if err != nil {
+		return nil, err
+	}
+	s.SignPub = ed25519.PublicKey(sp[:])
+	prv, err := packet.DecodeKey(r.SignPrv, ed25519.PrivateKeySize)
+	if err != nil {
+		return nil, fieldErr("self.signprv", "%v", err)
+	}
+	s.SignPrv = ed25519.PrivateKey(prv)
+	if s.NoisePrv, err = key32("self.noiseprv", r.NoisePrv); err != nil {
+		return nil, err
+	}
+	if s.NoisePub, err = key32("self.noisepub", r.NoisePub); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+func buildNode(name string, r *rawNode) (*Node, error) {
+	p := "neigh." + name + "."
+	n := &Node{Name: name, Exec: r.Exec, Addrs: r.Addrs, OnlineDeadline: deadlineDefault()}
+	id, err := key32(p+"id", r.ID)
+	if err != nil {
+		return nil, err
+	}
+	n.ID = packet.ID(id)
+	if n.ExchPub, err = key32(p+"exchpub", r.ExchPub); err != nil {
+		return nil, err
+	}
+	sp, err := key32(p+"signpub", r.SignPub)
+	if err != nil {
+		return nil, err
+	}
+	n.SignPub = ed25519.PublicKey(sp[:])
+	if r.NoisePub != nil {
+		k, err := key32(p+"noisepub", *r.NoisePub)
+		if err != nil {
+			return nil, err
+		}
+		n.NoisePub = &k
+	}
+	if r.Incoming != nil {
+		if n.Incoming, err = absPath(p+"incoming", *r.Incoming); err != nil {
+			return nil, err
+		}
+	}
+	for h, argv := range r.Exec {
+		if len(argv) == 0 || argv[0] == "" {
+			return nil, fieldErr(p+"exec."+h, "empty command")
+		}
+	}
+	n.Freq.MaxSize = DefaultFreqMaxSize
+	if f := r.Freq; f != nil {
+		if f.Path != nil {
+			if n.Freq.Path, err = absPath(p+"freq.path", *f.Path); err != nil {
+				return nil, err
+			}
+		}
+		if f.Chunked != nil {
+			if *f.Chunked == 0 {
+				return nil, fieldErr(p+"freq.chunked", "must be above 0 (KiB)")
+			}
+			n.Freq.Chunked = kib(*f.Chunked)
+		}
+		if f.MinSize != nil {
+			n.Freq.MinSize = kib(*f.MinSize)
+		}
+		if f.MaxSize != nil {
+			n.Freq.MaxSize = kib(*f.MaxSize)
+		}
+	}
+	if n.RxRate, err = rate(p+"rxrate", r.RxRate, 0); err != nil {
+		return nil, err
+	}
+	if n.TxRate, err = rate(p+"txrate", r.TxRate, 0); err != nil {
+		return nil, err
+	}
+	if r.OnlineDeadline != nil {
+		if *r.OnlineDeadline == 0 {
+			return nil, fieldErr(p+"onlinedeadline", "must be at least 1 second")
+		}
+		n.OnlineDeadline = time.Duration(*r.OnlineDeadline) * time.Second
+	}
+	if r.MaxOnlineTime != nil {
+		n.MaxOnlineTime = time.Duration(*r.MaxOnlineTime) * time.Second
+	}
+	for i := range r.Calls {
+		call, err := buildCall(p+"calls["+strconv.Itoa(i)+"].", &r.Calls[i], n)
+		if err != nil {
+			return nil, err
+		}
+		n.Calls = append(n.Calls, call)
+	}
+	return n, nil
+}
+
+func kib(v uint64) int64 {
+	if v >= 1<<52 {
+		return DefaultFreqMaxSize
+	}
+	return int64(v) * 1024
+}
+
+func rate(path string, v *int, def int) (int, error) {
+	if v == nil {
+		return def, nil
+	}
+	if *v < 0 {
+		return 0, fieldErr(path, "must not be negative")
+	}
+	return *v, nil
+}
+
+func buildCall(p string, r *rawCall, n *Node) (Call, error) {
+	c := Call{
+		Cron: strings.TrimSpace(r.Cron), Nice: packet.NiceMax, XX: strings.ToLower(r.XX),
+		OnlineDeadline: n.OnlineDeadline,
+		WhenTxExists:   r.WhenTxExists, NoCK: r.NoCK, MCDIgnore: r.MCDIgnore,
+		AutoToss: r.AutoToss, AutoTossSeen: r.AutoTossDoSeen,
+		AutoTossNoFile: r.AutoTossNoFile, AutoTossNoFreq: r.AutoTossNoFreq,
+		AutoTossNoExec: r.AutoTossNoExec, AutoTossNoTrns: r.AutoTossNoTrns,
+		AutoTossNoArea: r.AutoTossNoArea,
+	}
+	if c.Cron == "" {
+		return c, fieldErr(p+"cron", "missing")
+	}
+	if r.Nice != nil {
+		nice, err := packet.ParseNice(*r.Nice)
+		if err != nil {
+			return c, fieldErr(p+"nice", "%v", err)
+		}
+		c.Nice = nice
+	}
+	switch c.XX {
+	case "", "rx", "tx":
+	default:
+		return c, fieldErr(p+"xx", "want rx or tx, got %q", r.XX)
+	}
+	var err error
+	if c.RxRate, err = rate(p+"rxrate", r.RxRate, n.RxRate); err != nil {
+		return c, err
+	}
+	if c.TxRate, err = rate(p+"txrate", r.TxRate, n.TxRate); err != nil {
+		return c, err
+	}
+	if r.Addr != nil {
+		c.Addr = *r.Addr
+	}
+	if r.OnlineDeadline != nil {
+		if *r.OnlineDeadline == 0 {
+			return c, fieldErr(p+"onlinedeadline", "must be at least 1 second")
+		}
+		c.OnlineDeadline = time.Duration(*r.OnlineDeadline) * time.Second
+	}
+	// Like NNCP, a call's maxonlinetime does not inherit the node's.
+	if r.MaxOnlineTime != nil {
+		c.MaxOnlineTime = time.Duration(*r.MaxOnlineTime) * time.Second
+	}
+	return c, nil
+}
+
+func (c *Config) buildArea(name string, r *rawArea) (*Area, error) {
+	p := "areas." + name + "."
+	a := &Area{Name: name, Exec: r.Exec, AllowUnknown: r.AllowUnknown}
+	id, err := key32(p+"id", r.ID)
+	if err != nil {
+		return nil, err
+	}
+	a.ID = packet.ID(id)
+	if r.Pub != nil {
+		k, err := key32(p+"pub", *r.Pub)
+		if err != nil {
+			return nil, err
+		}
+		a.Pub = &k
+	}
+	if r.Prv != nil {
+		if a.Pub == nil {
+			return nil, fieldErr(p+"prv", "requires pub")
+		}
+		k, err := key32(p+"prv", *r.Prv)
+		if err != nil {
+			return nil, err
+		}
+		a.Prv = &k
+	}
+	if r.Incoming != nil {
+		a.Incoming = filepath.Clean(*r.Incoming)
+	}
+	for i, s := range r.Subs {
+		n, err := c.FindNode(s)
+		if err != nil {
+			return nil, fieldErr(p+"subs["+strconv.Itoa(i)+"]", "unknown node %q", s)
+		}
+		a.Subs = append(a.Subs, n.ID)
+	}
+	return a, nil
+}
+
+func buildNotify(r *rawNotify) Notify {
+	conv := func(f *rawFromTo) *MailTo {
+		if f == nil {
+			return nil
+		}
+		return &MailTo{From: f.From, To: f.To}
+	}
+	n := Notify{File: conv(r.File), Freq: conv(r.Freq)}
+	if len(r.Exec) > 0 {
+		n.Exec = map[string]*MailTo{}
+		for k, v := range r.Exec {
+			n.Exec[k] = conv(v)
+		}
+	}
+	return n
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

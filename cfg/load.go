@@ -1,0 +1,91 @@
+package cfg
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/hjson/hjson-go/v4"
+)
+
+// ErrEncrypted is returned for configs encrypted with nncp-cfgenc: their
+// key derivation (balloon hashing) is not among ferry's dependencies.
+var ErrEncrypted = errors.New("encrypted (nncp-cfgenc) configs are not supported; decrypt it with nncp-cfgenc -d")
+
+// FieldError names the config field that is wrong.
+type FieldError struct {
+	Path string // e.g. neigh.bob.exchpub
+	Msg  string
+}
+
+func (e *FieldError) Error() string { return e.Path + ": " + e.Msg }
+
+func fieldErr(path, format string, a ...any) error {
+	return &FieldError{Path: path, Msg: fmt.Sprintf(format, a...)}
+}
+
+// Load reads and validates the config at path. A directory (nncp-cfgdir
+// layout) is not supported.
+func Load(path string) (*Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	c, err := Parse(data)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return c, nil
+}
+
+// Parse decodes and validates a config.
+func Parse(data []byte) (*Config, error) {
+	if bytes.HasPrefix(data, []byte("NNCPB\x00\x00")) {
+		return nil, ErrEncrypted
+	}
+	var generic any
+	if err := hjson.Unmarshal(data, &generic); err != nil {
+		return nil, fmt.Errorf("hjson: %w", err)
+	}
+	if _, ok := generic.(map[string]any); !ok {
+		return nil, errors.New("hjson: the config must be an object")
+	}
+	js, err := json.Marshal(generic)
+	if err != nil {
+		return nil, err
+	}
+	var raw rawConfig
+	if err := json.Unmarshal(js, &raw); err != nil {
+		return nil, jsonFieldErr(err, "")
+	}
+	return build(&raw)
+}
+
+// jsonFieldErr turns encoding/json's type errors into field errors.
+func jsonFieldErr(err error, prefix string) error {
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) {
+		path := prefix
+		if te.Field != "" {
+			if path != "" {
+				path += "."
+			}
+			path += strings.ToLower(te.Field)
+		}
+		if path == "" {
+			path = "config"
+		}
+		what := "a " + te.Type.String()
+		switch te.Type.Kind().String() {
+		case "uint", "uint64", "uint32":
+			what = "a non-negative integer"
+		case "int":
+			what = "an integer"
+		}
+		return fieldErr(path, "got %s, want %s", te.Value, what)
+	}
+	return err
+}
