@@ -1,0 +1,23 @@
+package main
+
+import (
+	"fmt"
+
+	"ferry/cfg"
+)
+
+func runCfgmin(g *globals, args []string) error {
+	g.flags("")
+	if err := g.parse(args); err != nil {
+		return err
+	}
+	if g.fs.NArg() > 0 {
+		return usageErrorf("unexpected argument %q", g.fs.Arg(0))
+	}
+	c, err := g.config()
+	if err != nil {
+		return err
+	}
+	fmt.Print(cfg.Minimal(c))
+	return nil
+}

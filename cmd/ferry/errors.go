@@ -1,0 +1,73 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/spf13/pflag"
+)
+
+const (
+	exitOK      = 0
+	exitFailure = 1
+	exitUsage   = 2
+)
+
+// usageError marks a command-line mistake (exit code 2).
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg }
+
+func usageErrorf(format string, a ...any) error {
+	return &usageError{fmt.Sprintf(format, a...)}
+}
+
+// hinted carries a suggestion printed after the error.
+type hinted struct {
+	err  error
+	hint string
+}
+
+func (h *hinted) Error() string { return h.err.Error() }
+func (h *hinted) Unwrap() error { return h.err }
+
+func withHint(err error, format string, a ...any) error {
+	if err == nil {
+		return nil
+	}
+	return &hinted{err, fmt.Sprintf(format, a...)}
+}
+
+type hint string
+
+func hintf(format string, a ...any) hint { return hint(fmt.Sprintf(format, a...)) }
+
+// errHelp is returned after --help was printed.
+var errHelp = errors.New("help shown")
+
+func printErr(err error, hints ...hint) {
+	fmt.Fprintf(os.Stderr, "ferry: error: %s\n", strings.TrimSpace(err.Error()))
+	var h *hinted
+	if errors.As(err, &h) {
+		fmt.Fprintf(os.Stderr, "ferry: hint: %s\n", h.hint)
+	}
+	for _, s := range hints {
+		fmt.Fprintf(os.Stderr, "ferry: hint: %s\n", s)
+	}
+}
+
+// report maps a command's result to output and an exit code, in one place.
+func report(name string, err error) int {
+	if err == nil || errors.Is(err, errHelp) {
+		return exitOK
+	}
+	var ue *usageError
+	if errors.As(err, &ue) || errors.Is(err, pflag.ErrHelp) {
+		printErr(fmt.Errorf("%s: %w", name, err), hintf("run 'ferry %s --help'", name))
+		return exitUsage
+	}
+	printErr(err)
+	return exitFailure
+}

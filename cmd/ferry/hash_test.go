@@ -1,0 +1,61 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"testing"
+)
+
+func mthInput(n int) []byte {
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = byte(i % 251)
+	}
+	return b
+}
+
+func TestHashVectors(t *testing.T) {
+	for n, want := range map[int]string{
+		0:      "c61e51cf3a3fc9c9249b2463015e0d17a1acdce2c2baec1db8ddc5d84f0aa95f",
+		131073: "f0f71c08a451bf7b7d26844d889293b81db3f58ca1b8d40e01c187dda9991429",
+		655367: "2655e4fd056c3d855d24f1a64ecf4c77e6a4654b8aca35ec1dfc1d24c1d24010",
+	} {
+		in := mthInput(n)
+		if r := ferry(t, in, "hash"); string(bytes.TrimSpace(r.stdout)) != want {
+			t.Errorf("len %d stdin: %q %s", n, r.stdout, r.stderr)
+		}
+		p := filepath.Join(t.TempDir(), "f")
+		os.WriteFile(p, in, 0o600)
+		for _, seek := range []int{0, 1, 131072, n} {
+			if seek > n {
+				continue
+			}
+			r := ferry(t, nil, "hash", "--file", p, "--seek", strconv.Itoa(seek))
+			if string(bytes.TrimSpace(r.stdout)) != want {
+				t.Errorf("len %d seek %d: %q %s", n, seek, r.stdout, r.stderr)
+			}
+		}
+	}
+}
+
+func TestHashMatchesNNCP(t *testing.T) {
+	needNNCP(t, "nncp-hash")
+	for _, n := range []int{0, 1, 131071, 131072, 131073, 10<<20 + 7} {
+		in := mthInput(n)
+		p := filepath.Join(t.TempDir(), "f")
+		os.WriteFile(p, in, 0o600)
+		ref, err := exec.Command("nncp-hash", "-file", p).Output()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r := ferry(t, nil, "hash", "--file", p); !bytes.Equal(r.stdout, ref) {
+			t.Errorf("len %d from file: ferry %q, nncp %q", n, r.stdout, ref)
+		}
+		if r := ferry(t, in, "hash"); !bytes.Equal(r.stdout, ref) {
+			t.Errorf("len %d from stdin: ferry %q, nncp %q", n, r.stdout, ref)
+		}
+	}
+}

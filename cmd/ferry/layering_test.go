@@ -1,0 +1,52 @@
+package main
+
+import (
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+// TestLayering keeps the package graph of DEVELOPERS.md: packet at the
+// bottom, cfg and spool on it, toss and call beside each other, pflag
+// only in cmd/ferry.
+func TestLayering(t *testing.T) {
+	allowed := map[string][]string{
+		"ferry/packet": {},
+		"ferry/cfg":    {"ferry/packet"},
+		"ferry/spool":  {"ferry/packet"},
+		"ferry/toss":   {"ferry/packet", "ferry/cfg", "ferry/spool"},
+		"ferry/call":   {"ferry/packet", "ferry/cfg", "ferry/spool"},
+	}
+	out, err := exec.Command("go", "list", "-f", "{{.ImportPath}} {{join .Deps \" \"}}", "ferry/...").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		f := strings.Fields(line)
+		pkg, deps := f[0], f[1:]
+		root := pkg
+		for top := range allowed {
+			if pkg == top || strings.HasPrefix(pkg, top+"/") {
+				root = top
+			}
+		}
+		ok, layered := allowed[root]
+		for _, d := range deps {
+			if d == "github.com/spf13/pflag" && root != "ferry/cmd/ferry" {
+				t.Errorf("%s imports pflag; only cmd/ferry may", pkg)
+			}
+			if !layered || !strings.HasPrefix(d, "ferry/") || d == root || strings.HasPrefix(d, root+"/") {
+				continue
+			}
+			allowedDep := false
+			for _, a := range ok {
+				if d == a || strings.HasPrefix(d, a+"/") {
+					allowedDep = true
+				}
+			}
+			if !allowedDep {
+				t.Errorf("%s imports %s, which the layering forbids", pkg, d)
+			}
+		}
+	}
+}

@@ -1,0 +1,63 @@
+// Command ferry is a store-and-forward, delay-tolerant network tool that
+// speaks NNCP 8.x. This package only wires the library packages together
+// and is the one place that prints.
+package main
+
+import (
+	"fmt"
+	"os"
+	"strings"
+)
+
+// Version is set at build time with -ldflags "-X main.Version=...".
+var Version = "0.1.0-dev"
+
+func main() {
+	os.Exit(run(os.Args[1:]))
+}
+
+func run(args []string) int {
+	if len(args) == 0 {
+		usage(os.Stderr)
+		return exitUsage
+	}
+	name := args[0]
+	switch name {
+	case "-h", "--help", "help":
+		if name == "help" && len(args) > 1 {
+			if c := findCommand(args[1]); c != nil {
+				return report(c.name, c.run(newGlobals(c), []string{"--help"}))
+			}
+		}
+		usage(os.Stdout)
+		return exitOK
+	case "-V", "--version":
+		fmt.Println("ferry", Version, "(speaks NNCP 8.x)")
+		return exitOK
+	}
+	c := findCommand(name)
+	if c == nil {
+		printErr(usageErrorf("unknown command %q", name), hintf("run 'ferry help' for the list of commands"))
+		return exitUsage
+	}
+	return report(c.name, c.run(newGlobals(c), args[1:]))
+}
+
+func usage(w *os.File) {
+	fmt.Fprintln(w, "usage: ferry COMMAND [options] [args]")
+	fmt.Fprintln(w, "\nStore-and-forward file, mail and command transfer, compatible with NNCP 8.x.")
+	fmt.Fprintln(w, "\nCommands:")
+	for _, c := range commands {
+		fmt.Fprintf(w, "  %-10s %s\n", c.name, c.summary)
+	}
+	fmt.Fprintln(w, "\nRun 'ferry COMMAND --help' for a command's options, or see ferry(1).")
+}
+
+func findCommand(name string) *command {
+	for i := range commands {
+		if commands[i].name == strings.ToLower(name) {
+			return &commands[i]
+		}
+	}
+	return nil
+}

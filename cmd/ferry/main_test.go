@@ -1,0 +1,132 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// ferryBin is the real binary, built once: tests run it as users do.
+var ferryBin string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "ferry-bin")
+	if err != nil {
+		panic(err)
+	}
+	ferryBin = filepath.Join(dir, "ferry")
+	if out, err := exec.Command("go", "build", "-o", ferryBin, ".").CombinedOutput(); err != nil {
+		os.Stderr.Write(out)
+		panic(err)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// vectors live with the packet package; the lab configs need @LAB@ filled.
+const vecDir = "../../packet/testdata/nncp"
+
+func labCfg(t *testing.T, node string) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(vecDir, "configs", node+".hjson"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	p := filepath.Join(dir, node+".hjson")
+	if err := os.WriteFile(p, []byte(strings.ReplaceAll(string(b), "@LAB@", dir)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+type result struct {
+	stdout, stderr []byte
+	code           int
+}
+
+func ferry(t *testing.T, stdin []byte, args ...string) result {
+	t.Helper()
+	cmd := exec.Command(ferryBin, args...)
+	cmd.Env = append(os.Environ(), "NNCPCFG=", "NNCPSPOOL=", "NNCPLOG=")
+	if stdin != nil {
+		cmd.Stdin = bytes.NewReader(stdin)
+	}
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return result{out.Bytes(), errb.Bytes(), code}
+}
+
+func needNNCP(t *testing.T, tool string) {
+	if _, err := exec.LookPath(tool); err != nil {
+		t.Skipf("%s not installed (apt-get install nncp): skipping the interop check", tool)
+	}
+}
+
+func TestEveryCommandHasHelpAndManPage(t *testing.T) {
+	for _, c := range commands {
+		r := ferry(t, nil, c.name, "--help")
+		if r.code != 0 || !bytes.Contains(r.stdout, []byte("usage: ferry "+c.name)) {
+			t.Errorf("%s --help: exit %d, %s", c.name, r.code, r.stdout)
+		}
+		page := filepath.Join("../../man", "ferry-"+c.name+".1")
+		if _, err := os.Stat(page); err != nil {
+			t.Errorf("%s: no man page %s", c.name, page)
+		}
+		main, _ := os.ReadFile("../../man/ferry.1")
+		if !bytes.Contains(main, []byte("Xr ferry-"+c.name+" 1")) {
+			t.Errorf("ferry.1 does not list %s", c.name)
+		}
+	}
+	mandoc, err := exec.LookPath("mandoc")
+	if err != nil {
+		t.Skip("mandoc not installed (apt-get install mandoc): man pages not linted")
+	}
+	pages, _ := filepath.Glob("../../man/*.1")
+	out, err := exec.Command(mandoc, append([]string{"-Tlint", "-Wwarning"}, pages...)...).CombinedOutput()
+	if err != nil {
+		t.Errorf("mandoc -Tlint: %v\n%s", err, out)
+	}
+}
+
+func TestUsageErrors(t *testing.T) {
+	for _, args := range [][]string{{"pkt", "--no-such-flag"}, {"no-such-command"}, {"hash", "--seek", "5"}} {
+		r := ferry(t, nil, args...)
+		if r.code != 2 || !bytes.HasPrefix(r.stderr, []byte("ferry: error: ")) {
+			t.Errorf("%v: exit %d, stderr %q", args, r.code, r.stderr)
+		}
+	}
+	if r := ferry(t, nil); r.code != 2 || !bytes.Contains(r.stderr, []byte("usage: ferry COMMAND")) {
+		t.Errorf("no arguments: exit %d", r.code)
+	}
+	r := ferry(t, nil, "cfgmin", "--cfg", "/nonexistent/nncp.hjson")
+	if r.code != 1 || !bytes.Contains(r.stderr, []byte("ferry: error: load config")) || !bytes.Contains(r.stderr, []byte("ferry: hint:")) {
+		t.Errorf("missing config: exit %d, %s", r.code, r.stderr)
+	}
+}
+
+func TestConfigFromEnvironmentAndFlag(t *testing.T) {
+	good := labCfg(t, "alice")
+	cmd := exec.Command(ferryBin, "cfgmin")
+	cmd.Env = append(os.Environ(), "NNCPCFG="+good)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("NNCPCFG not used: %v %s", err, out)
+	}
+	// The flag wins over the environment.
+	cmd = exec.Command(ferryBin, "cfgmin", "--cfg", "/nonexistent")
+	cmd.Env = append(os.Environ(), "NNCPCFG="+good)
+	if err := cmd.Run(); err == nil {
+		t.Fatal("--cfg did not override NNCPCFG")
+	}
+}

@@ -1,0 +1,156 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"ferry/cfg"
+	"ferry/packet"
+)
+
+func runPkt(g *globals, args []string) error {
+	fs := g.flags("[--dump [--decompress]] [--overheads] < PACKET")
+	dump := fs.Bool("dump", false, "write the decrypted plain packet (encrypted input) or the payload (plain input) to stdout")
+	decompress := fs.Bool("decompress", false, "with --dump: zstd-decompress an exec body")
+	overheads := fs.Bool("overheads", false, "print the fixed per-packet overheads and exit")
+	if err := g.parse(args); err != nil {
+		return err
+	}
+	if *overheads {
+		fmt.Printf("Plain: %d\nEncrypted: %d\nSize: %d\n", packet.PlainHeaderSize, packet.EncHeaderSize, packet.SizeBlockLen)
+		return nil
+	}
+	in := bufio.NewReaderSize(os.Stdin, 1<<20)
+	head, err := in.Peek(8)
+	if err != nil {
+		return fmt.Errorf("pkt: read stdin: %w", errors.Join(err, errors.New("no packet")))
+	}
+	switch {
+	case bytes.Equal(head, packet.MagicPlain[:]):
+		return pktPlain(in, *dump, *decompress)
+	case bytes.HasPrefix(head, []byte("NNCPE")):
+		return pktEncrypted(g, in, *dump, *decompress)
+	}
+	return fmt.Errorf("pkt: %w: %q", packet.ErrBadMagic, head)
+}
+
+func pktPlain(in io.Reader, dump, decompress bool) error {
+	var hb [packet.PlainHeaderSize]byte
+	if _, err := io.ReadFull(in, hb[:]); err != nil {
+		return fmt.Errorf("pkt: plain header: %w", err)
+	}
+	h, err := packet.ParsePlainHeader(hb[:])
+	if err != nil {
+		return fmt.Errorf("pkt: plain header: %w", err)
+	}
+	if dump {
+		return dumpPayload(in, h.Type, decompress)
+	}
+	fmt.Printf("Packet type: plain\nPayload type: %s\nNiceness: %s (%d)\nPath: %s\n",
+		h.Type, packet.NiceString(h.Nice), h.Nice, describePath(h))
+	return nil
+}
+
+func pktEncrypted(g *globals, in io.Reader, dump, decompress bool) error {
+	hb, _ := in.(*bufio.Reader).Peek(packet.EncHeaderSize)
+	hdr, err := packet.ParseEncHeader(hb)
+	if err != nil {
+		return fmt.Errorf("pkt: %w", err)
+	}
+	c, cerr := g.config()
+	name := func(id packet.ID) string {
+		if c == nil || c.NodeName(id) == id.String() {
+			return id.String()
+		}
+		return fmt.Sprintf("%s (%s)", id, c.NodeName(id))
+	}
+	if !dump {
+		fmt.Printf("Packet type: encrypted\nNiceness: %s (%d)\nSender: %s\nRecipient: %s\n",
+			packet.NiceString(hdr.Nice), hdr.Nice, name(hdr.Sender), name(hdr.Recipient))
+	}
+	if cerr != nil || c.Self == nil {
+		if dump {
+			if cerr == nil {
+				cerr = errors.New("config lacks private keys")
+			}
+			return fmt.Errorf("pkt: cannot decrypt: %w", cerr)
+		}
+		return nil
+	}
+	me := c.Self.Identity()
+	if a, ok := c.AreaByID[hdr.Recipient]; ok && a.Identity() != nil {
+		me = a.Identity()
+	}
+	if hdr.Recipient != me.ID {
+		return nil // not ours to open: the header is all we can show
+	}
+	opt := packet.ReadOptions{}
+	if a, ok := c.AreaByID[hdr.Recipient]; ok {
+		opt.AllowUnknown = a.AllowUnknown
+	}
+	r, err := packet.NewReader(in, me, c.Lookup, opt)
+	if err != nil {
+		return fmt.Errorf("pkt: decrypt: %w", err)
+	}
+	if dump {
+		out := bufio.NewWriterSize(os.Stdout, 1<<20)
+		if !decompress {
+			out.Write(r.RawPlain())
+		}
+		if err := dumpPayload(r, r.Plain().Type, decompress, out); err != nil {
+			return err
+		}
+		return out.Flush()
+	}
+	n, err := io.Copy(io.Discard, r)
+	if err != nil {
+		return fmt.Errorf("pkt: decrypt: %w", err)
+	}
+	p := r.Plain()
+	fmt.Printf("Payload type: %s\nPayload niceness: %s (%d)\nPath: %s\nPayload size: %d\n",
+		p.Type, packet.NiceString(p.Nice), p.Nice, describePlainPath(c, p), n)
+	return nil
+}
+
+// describePath renders a plain path by type: NUL-separated exec args,
+// ids for trns/area/ack.
+func describePath(h packet.PlainHeader) string { return describePlainPath(nil, h) }
+
+func describePlainPath(c *cfg.Config, h packet.PlainHeader) string {
+	switch h.Type {
+	case packet.TypeExec, packet.TypeExecFat:
+		return fmt.Sprintf("%q", bytes.Split(h.Path, []byte{0}))
+	case packet.TypeTrns, packet.TypeArea, packet.TypeACK:
+		if len(h.Path) >= packet.IDLen {
+			id := packet.ID(h.Path[:packet.IDLen])
+			if c != nil {
+				return fmt.Sprintf("%s (%s)", id, c.NodeName(id))
+			}
+			return id.String()
+		}
+	}
+	return string(h.Path)
+}
+
+func dumpPayload(in io.Reader, t packet.Type, decompress bool, outs ...io.Writer) error {
+	var out io.Writer = os.Stdout
+	if len(outs) > 0 {
+		out = outs[0]
+	}
+	if decompress && t == packet.TypeExec {
+		z, err := packet.NewExecDecompressor(in)
+		if err != nil {
+			return fmt.Errorf("pkt: decompress: %w", err)
+		}
+		defer z.Close()
+		in = z
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		return fmt.Errorf("pkt: %w", err)
+	}
+	return nil
+}
