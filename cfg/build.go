@@ -1,8 +1,8 @@
 package cfg
 
 import (
-	"encoding/json"
 	"crypto/ed25519"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"regexp"
