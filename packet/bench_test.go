@@ -58,7 +58,7 @@ func BenchmarkEncrypt(b *testing.B) {
 	buf := make([]byte, 1<<20)
 	b.SetBytes(benchSize)
 	for b.Loop() {
-		m := packet.NewMTH()
+		m := packet.NewAsyncMTH()
 		w, _ := packet.NewWriter(m, alice.self, bob.self.Peer(), packet.PlainHeader{Type: packet.TypeFile}, packet.WriteOptions{})
 		for range benchSize / len(buf) {
 			w.Write(buf)

@@ -87,3 +87,22 @@ func FuzzMTHResume(f *testing.F) {
 		}
 	})
 }
+
+func TestAsyncMTH(t *testing.T) {
+	for _, v := range mthVectors {
+		in := mthInput(v.n)
+		a := NewAsyncMTH()
+		for p := in; len(p) > 0; {
+			k := min(len(p), 100000)
+			a.Write(p[:k])
+			p = p[k:]
+		}
+		id := a.Sum()
+		if got := hex.EncodeToString(id[:]); got != v.want {
+			t.Errorf("len %d: got %s", v.n, got)
+		}
+		if a.Sum() != id {
+			t.Error("second Sum differs")
+		}
+	}
+}
