@@ -53,7 +53,7 @@ func newLab(t *testing.T) *lab {
 	return l
 }
 
-func (l *lab) cfg(node string) string { return filepath.Join(l.dir, node+".hjson") }
+func (l *lab) cfg(node string) string   { return filepath.Join(l.dir, node+".hjson") }
 func (l *lab) id(node string) packet.ID { return l.keys[node].self.ID }
 func (l *lab) path(p ...string) string  { return filepath.Join(append([]string{l.dir}, p...)...) }
 

@@ -1,0 +1,123 @@
+package spool
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"os"
+	"sort"
+	"sync"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+	bolterrors "go.etcd.io/bbolt/errors"
+
+	"ferry/packet"
+)
+
+// index caches packet headers by name in bbolt so that listing a queue
+// reads one directory and one B-tree instead of opening every packet.
+// A packet's name is the hash of its bytes, so a cached entry can never go
+// stale; entries whose file vanished are dropped on the next listing.
+//
+// bbolt locks its file exclusively per handle, even within a process, so
+// the index is opened for one short transaction at a time and never held
+// across payload I/O. If it is busy or broken, listings read the files.
+type index struct {
+	path string
+	mu   sync.Mutex
+}
+
+const indexTimeout = 500 * time.Millisecond
+
+// entry layout: nice(1) size(8) sender(32)
+const entryLen = 1 + 8 + packet.IDLen
+
+func bucketName(node packet.ID, xx XX) []byte {
+	return []byte(node.String() + "/" + string(xx))
+}
+
+func (ix *index) update(fn func(tx *bolt.Tx) error) error {
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	db, err := bolt.Open(ix.path, 0o600, &bolt.Options{Timeout: indexTimeout})
+	if err != nil {
+		if !errors.Is(err, bolterrors.ErrTimeout) {
+			// Unreadable: it is only a cache, start afresh.
+			os.Remove(ix.path)
+		}
+		return err
+	}
+	defer db.Close()
+	return db.Update(fn)
+}
+
+// lookup returns the cached jobs of a queue for the given names.
+func (ix *index) lookup(node packet.ID, xx XX, names []string) (map[string]Job, error) {
+	found := map[string]Job{}
+	err := ix.update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketName(node, xx))
+		if b == nil {
+			return nil
+		}
+		for _, n := range names {
+			v := b.Get([]byte(n))
+			if len(v) != entryLen {
+				continue
+			}
+			id, _ := packet.ParseID(n)
+			found[n] = Job{
+				Node: node, XX: xx, ID: id, Nice: v[0],
+				Size:   int64(binary.BigEndian.Uint64(v[1:9])),
+				Sender: packet.ID(v[9:]),
+			}
+		}
+		return nil
+	})
+	return found, err
+}
+
+// add caches jobs; keys are sorted first, which bbolt inserts far faster.
+func (ix *index) add(node packet.ID, xx XX, jobs []Job) {
+	if len(jobs) == 0 {
+		return
+	}
+	sort.Slice(jobs, func(i, j int) bool { return bytes.Compare(jobs[i].ID[:], jobs[j].ID[:]) < 0 })
+	ix.update(func(tx *bolt.Tx) error {
+		b, err := tx.CreateBucketIfNotExists(bucketName(node, xx))
+		if err != nil {
+			return err
+		}
+		for _, j := range jobs {
+			v := make([]byte, entryLen)
+			v[0] = j.Nice
+			binary.BigEndian.PutUint64(v[1:9], uint64(j.Size))
+			copy(v[9:], j.Sender[:])
+			if err := b.Put([]byte(j.ID.String()), v); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// prune drops cached entries whose files are gone.
+func (ix *index) prune(node packet.ID, xx XX, present map[string]bool) {
+	ix.update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketName(node, xx))
+		if b == nil {
+			return nil
+		}
+		var gone [][]byte
+		b.ForEach(func(k, _ []byte) error {
+			if !present[string(k)] {
+				gone = append(gone, bytes.Clone(k))
+			}
+			return nil
+		})
+		for _, k := range gone {
+			b.Delete(k)
+		}
+		return nil
+	})
+}

@@ -1,0 +1,169 @@
+package spool
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"ferry/packet"
+)
+
+// Job is one packet in a queue.
+type Job struct {
+	Node   packet.ID
+	XX     XX
+	ID     packet.ID
+	Nice   uint8
+	Size   int64
+	Sender packet.ID
+}
+
+// BadFile is a file in a queue that looks like a packet by name but not by
+// content. Listings report them instead of failing or hiding them.
+type BadFile struct {
+	Path string
+	Err  error
+}
+
+// Jobs lists the complete packets of a queue, most urgent first (then by
+// name). Headers come from the index, else from hdr/, else the packet.
+func (s *Spool) Jobs(node packet.ID, xx XX) ([]Job, []BadFile, error) {
+	dir := s.QueueDir(node, xx)
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		if os.IsNotExist(err) {
+			return nil, nil, nil
+		}
+		return nil, nil, err
+	}
+	names := make([]string, 0, len(ents))
+	present := make(map[string]bool, len(ents))
+	for _, e := range ents {
+		if packet.IsPacketName(e.Name()) && e.Type().IsRegular() {
+			names = append(names, e.Name())
+			present[e.Name()] = true
+		}
+	}
+	cached, ixErr := s.ix.lookup(node, xx, names)
+	var jobs, fresh []Job
+	var bad []BadFile
+	for _, n := range names {
+		if j, ok := cached[n]; ok {
+			jobs = append(jobs, j)
+			continue
+		}
+		j, err := s.readJob(node, xx, n)
+		if err != nil {
+			if !os.IsNotExist(err) { // removed while we listed: fine
+				bad = append(bad, BadFile{filepath.Join(dir, n), err})
+			}
+			continue
+		}
+		jobs = append(jobs, j)
+		fresh = append(fresh, j)
+	}
+	if ixErr == nil {
+		s.ix.add(node, xx, fresh)
+		if len(cached) > 0 && len(cached) < len(names) || len(cached) == 0 {
+			s.ix.prune(node, xx, present)
+		}
+	}
+	sort.Slice(jobs, func(i, k int) bool {
+		if jobs[i].Nice != jobs[k].Nice {
+			return jobs[i].Nice < jobs[k].Nice
+		}
+		return strings.Compare(jobs[i].ID.String(), jobs[k].ID.String()) < 0
+	})
+	return jobs, bad, nil
+}
+
+// readJob reads one packet's header from hdr/ or from the packet itself,
+// recreating the hdr/ copy when it was missing.
+func (s *Spool) readJob(node packet.ID, xx XX, name string) (Job, error) {
+	id, _ := packet.ParseID(name)
+	p := filepath.Join(s.QueueDir(node, xx), name)
+	info, err := os.Stat(p)
+	if err != nil {
+		return Job{}, err
+	}
+	head, err := os.ReadFile(s.hdrPath(node, xx, id))
+	fromHdr := err == nil && len(head) == packet.EncHeaderSize
+	if !fromHdr {
+		f, err := os.Open(p)
+		if err != nil {
+			return Job{}, err
+		}
+		head = make([]byte, packet.EncHeaderSize)
+		_, err = io.ReadFull(f, head)
+		f.Close()
+		if err != nil {
+			return Job{}, fmt.Errorf("header: %w", packet.ErrShortHeader)
+		}
+	}
+	h, err := packet.ParseEncHeader(head)
+	if err != nil {
+		return Job{}, err
+	}
+	if !fromHdr {
+		s.writeHdr(node, xx, id, head)
+	}
+	return Job{Node: node, XX: xx, ID: id, Nice: h.Nice, Size: info.Size(), Sender: h.Sender}, nil
+}
+
+// Partial is an incomplete online download (.part) or one awaiting its
+// checksum (.nock).
+type Partial struct {
+	ID   packet.ID
+	Size int64
+	Nock bool
+}
+
+// Partials lists rx/*.part and rx/*.nock of a node.
+func (s *Spool) Partials(node packet.ID) ([]Partial, error) {
+	ents, err := os.ReadDir(s.QueueDir(node, RX))
+	if err != nil {
+		if os.IsNotExist(err) {
+			return nil, nil
+		}
+		return nil, err
+	}
+	var out []Partial
+	for _, e := range ents {
+		base, nock := strings.CutSuffix(e.Name(), ".nock")
+		if !nock {
+			var ok bool
+			if base, ok = strings.CutSuffix(e.Name(), ".part"); !ok {
+				continue
+			}
+		}
+		id, err := packet.ParseID(base)
+		if err != nil {
+			continue
+		}
+		info, err := e.Info()
+		if err != nil {
+			continue
+		}
+		out = append(out, Partial{ID: id, Size: info.Size(), Nock: nock})
+	}
+	return out, nil
+}
+
+// Open opens a packet for reading.
+func (s *Spool) Open(node packet.ID, xx XX, id packet.ID) (*os.File, error) {
+	return os.Open(s.PacketPath(node, xx, id))
+}
+
+// Verify rehashes a packet and reports whether its content matches its name.
+func (s *Spool) Verify(node packet.ID, xx XX, id packet.ID) (bool, error) {
+	f, err := s.Open(node, xx, id)
+	if err != nil {
+		return false, err
+	}
+	defer f.Close()
+	got, _, err := packet.MTHOf(f)
+	return err == nil && got == id, err
+}

@@ -1,0 +1,150 @@
+// Package journal writes and reads the spool log in NNCP's recfile form:
+// records of "Name: value" lines separated by blank lines, When first,
+// Msg last, multi-line values continued with "+ " lines.
+package journal
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// Handler is an slog.Handler appending records to the log file under a
+// blocking flock on LOG.lock, so ferry and NNCP processes interleave whole
+// records.
+type Handler struct {
+	path  string
+	fd    int // >= 0: write to this descriptor (FD:n)
+	mu    *sync.Mutex
+	attrs []slog.Attr
+	echo  func(slog.Record) // optional: also show the event (stderr)
+	level slog.Level
+}
+
+// Open returns a handler for target: a path, or "FD:n".
+func Open(target string, echo func(slog.Record), debug bool) (*Handler, error) {
+	h := &Handler{path: target, fd: -1, mu: &sync.Mutex{}, echo: echo, level: slog.LevelInfo}
+	if debug {
+		h.level = slog.LevelDebug
+	}
+	if n, ok := strings.CutPrefix(target, "FD:"); ok {
+		fd, err := strconv.Atoi(n)
+		if err != nil || fd < 0 {
+			return nil, fmt.Errorf("log %q: bad descriptor", target)
+		}
+		h.fd = fd
+	}
+	return h, nil
+}
+
+func (h *Handler) Enabled(_ context.Context, l slog.Level) bool { return l >= h.level }
+
+func (h *Handler) WithAttrs(as []slog.Attr) slog.Handler {
+	c := *h
+	c.attrs = append(append([]slog.Attr(nil), h.attrs...), as...)
+	return &c
+}
+
+func (h *Handler) WithGroup(string) slog.Handler { return h }
+
+// field names as NNCP writes them.
+var fieldNames = map[string]string{
+	"who": "Who", "node": "Node", "pkt": "Pkt", "nice": "Nice", "size": "Size",
+	"fullsize": "FullSize", "type": "Type", "xx": "XX", "src": "Src", "dst": "Dst",
+	"area": "Area", "areamsg": "AreaMsg", "addr": "Addr", "duration": "Duration",
+	"rxbytes": "RxBytes", "txbytes": "TxBytes", "rxspeed": "RxSpeed", "txspeed": "TxSpeed",
+	"handle": "Handle", "path": "Path",
+}
+
+func fieldName(k string) string {
+	if n, ok := fieldNames[strings.ToLower(k)]; ok {
+		return n
+	}
+	if k == "" {
+		return k
+	}
+	return strings.ToUpper(k[:1]) + k[1:]
+}
+
+// Format renders one record.
+func Format(r slog.Record, attrs []slog.Attr) string {
+	var b strings.Builder
+	field := func(k, v string) {
+		b.WriteString(k)
+		b.WriteString(": ")
+		b.WriteString(strings.ReplaceAll(v, "\n", "\n+ "))
+		b.WriteByte('\n')
+	}
+	field("When", r.Time.UTC().Format(time.RFC3339Nano))
+	var errs, rest []slog.Attr
+	collect := func(a slog.Attr) bool {
+		if a.Key == "err" {
+			errs = append(errs, a)
+		} else {
+			rest = append(rest, a)
+		}
+		return true
+	}
+	for _, a := range attrs {
+		collect(a)
+	}
+	r.Attrs(collect)
+	for _, a := range errs {
+		field("Err", a.Value.String())
+	}
+	for _, a := range rest {
+		if a.Key == "who" {
+			field("Who", a.Value.String())
+		}
+	}
+	for _, a := range rest {
+		if a.Key != "who" {
+			field(fieldName(a.Key), a.Value.String())
+		}
+	}
+	field("Msg", r.Message)
+	b.WriteByte('\n')
+	return b.String()
+}
+
+func (h *Handler) Handle(_ context.Context, r slog.Record) error {
+	if h.echo != nil {
+		rr := r.Clone()
+		rr.AddAttrs(h.attrs...)
+		h.echo(rr)
+	}
+	if r.Level < slog.LevelInfo { // debug goes to stderr only, like NNCP
+		return nil
+	}
+	rec := Format(r, h.attrs)
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.fd >= 0 {
+		_, err := syscall.Write(h.fd, []byte(rec))
+		return err
+	}
+	lock, err := os.OpenFile(h.path+".lock", os.O_CREATE|os.O_WRONLY, 0o666)
+	if err != nil {
+		return err
+	}
+	defer lock.Close()
+	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX); err != nil {
+		return err
+	}
+	defer syscall.Flock(int(lock.Fd()), syscall.LOCK_UN)
+	f, err := os.OpenFile(h.path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o666)
+	if err != nil {
+		return err
+	}
+	_, err = f.WriteString(rec)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}

@@ -1,0 +1,45 @@
+package spool
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"syscall"
+
+	"ferry/packet"
+)
+
+// LockKind names one of a node's lock files.
+type LockKind string
+
+const (
+	LockRx   LockKind = "rx"
+	LockTx   LockKind = "tx"
+	LockToss LockKind = "toss"
+)
+
+// Lock takes SPOOL/<node>/<kind>.lock with a non-blocking flock, as NNCP
+// does, so ferry and NNCP tools exclude each other. It returns ErrLocked
+// when another process holds it.
+func (s *Spool) Lock(node packet.ID, kind LockKind) (unlock func(), err error) {
+	dir := s.NodeDir(node)
+	if err := os.MkdirAll(dir, s.dirMode()); err != nil {
+		return nil, err
+	}
+	p := filepath.Join(dir, string(kind)+".lock")
+	f, err := os.OpenFile(p, os.O_CREATE|os.O_WRONLY, s.fileMode())
+	if err != nil {
+		return nil, fmt.Errorf("lock %s: %w", p, err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		f.Close()
+		if err == syscall.EWOULDBLOCK {
+			return nil, fmt.Errorf("%s: %w", p, ErrLocked)
+		}
+		return nil, fmt.Errorf("lock %s: %w", p, err)
+	}
+	return func() {
+		syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+		f.Close()
+	}, nil
+}

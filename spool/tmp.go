@@ -1,0 +1,181 @@
+package spool
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"sync/atomic"
+	"time"
+
+	"ferry/packet"
+)
+
+// Tmp is a packet being written into SPOOL/tmp. It hashes as it writes,
+// so committing needs no second pass over the data.
+//
+//	write -> tmp/ferry<...> (+ MTH) -> fsync -> rename to <queue>/<MTH> -> fsync dir -> hdr/
+type Tmp struct {
+	s      *Spool
+	f      *os.File
+	mth    *packet.AsyncMTH
+	n      int64
+	head   []byte // first 172 bytes, for the hdr/ copy and the index
+	synced int64
+	done   bool
+}
+
+var tmpSeq atomic.Uint64
+
+// syncEvery starts writeback while a large file is written, so the final
+// fsync does not stall on gigabytes of dirty pages.
+const syncEvery = 64 << 20
+
+// NewTmp creates a temporary file in SPOOL/tmp.
+func (s *Spool) NewTmp() (*Tmp, error) {
+	name := "ferry" + strconv.FormatInt(time.Now().UnixNano(), 16) + "." +
+		strconv.Itoa(os.Getpid()) + "." + strconv.FormatUint(tmpSeq.Add(1), 10)
+	f, err := os.OpenFile(filepath.Join(s.TmpDir(), name), os.O_CREATE|os.O_EXCL|os.O_WRONLY, s.fileMode())
+	if err != nil {
+		return nil, fmt.Errorf("spool tmp: %w", err)
+	}
+	return &Tmp{s: s, f: f, mth: packet.NewAsyncMTH(), head: make([]byte, 0, packet.EncHeaderSize)}, nil
+}
+
+// Write appends to the file and the hash.
+func (t *Tmp) Write(p []byte) (int, error) {
+	if len(t.head) < packet.EncHeaderSize {
+		k := min(len(p), packet.EncHeaderSize-len(t.head))
+		t.head = append(t.head, p[:k]...)
+	}
+	n, err := t.f.Write(p)
+	t.mth.Write(p[:n])
+	t.n += int64(n)
+	if err == nil && !t.s.opt.NoSync && t.n-t.synced >= syncEvery {
+		err = t.f.Sync()
+		t.synced = t.n
+	}
+	return n, err
+}
+
+// Size is the number of bytes written so far.
+func (t *Tmp) Size() int64 { return t.n }
+
+// Abort removes the temporary file.
+func (t *Tmp) Abort() {
+	if t.done {
+		return
+	}
+	t.done = true
+	t.mth.Abandon()
+	t.f.Close()
+	os.Remove(t.f.Name())
+}
+
+// ErrHashMismatch is returned when a packet's content does not match the
+// name it was announced or stored under.
+var ErrHashMismatch = errors.New("packet hash does not match its name")
+
+// Commit makes the packet durable in node's queue under its MTH name and
+// returns that name.
+func (t *Tmp) Commit(node packet.ID, xx XX) (packet.ID, error) {
+	return t.commit(node, xx, nil)
+}
+
+// CommitAs commits only if the content hashes to want.
+func (t *Tmp) CommitAs(node packet.ID, xx XX, want packet.ID) error {
+	_, err := t.commit(node, xx, &want)
+	return err
+}
+
+func (t *Tmp) commit(node packet.ID, xx XX, want *packet.ID) (packet.ID, error) {
+	if t.done {
+		return packet.ID{}, errors.New("spool tmp: already finished")
+	}
+	id := t.mth.Sum()
+	if want != nil && id != *want {
+		t.Abort()
+		return id, fmt.Errorf("%s: %w (content is %s)", *want, ErrHashMismatch, id)
+	}
+	t.done = true
+	if !t.s.opt.NoSync {
+		if err := t.f.Sync(); err != nil {
+			t.f.Close()
+			os.Remove(t.f.Name())
+			return id, fmt.Errorf("spool fsync: %w", err)
+		}
+	}
+	if err := t.f.Close(); err != nil {
+		os.Remove(t.f.Name())
+		return id, fmt.Errorf("spool close: %w", err)
+	}
+	dir := t.s.QueueDir(node, xx)
+	if err := os.MkdirAll(dir, t.s.dirMode()); err != nil {
+		os.Remove(t.f.Name())
+		return id, err
+	}
+	if err := os.Rename(t.f.Name(), filepath.Join(dir, id.String())); err != nil {
+		os.Remove(t.f.Name())
+		return id, fmt.Errorf("spool rename: %w", err)
+	}
+	if err := t.s.syncDir(dir); err != nil {
+		return id, err
+	}
+	if len(t.head) == packet.EncHeaderSize {
+		t.s.writeHdr(node, xx, id, t.head)
+		if h, err := packet.ParseEncHeader(t.head); err == nil {
+			t.s.ix.add(node, xx, []Job{{Node: node, XX: xx, ID: id, Nice: h.Nice, Size: t.n, Sender: h.Sender}})
+		}
+	}
+	return id, nil
+}
+
+// writeHdr keeps a copy of the header for listings; best effort, like
+// NNCP: a missing hdr/ file is rebuilt from the packet.
+func (s *Spool) writeHdr(node packet.ID, xx XX, id packet.ID, head []byte) {
+	if s.opt.NoHdr {
+		return
+	}
+	dir := filepath.Join(s.QueueDir(node, xx), "hdr")
+	if os.MkdirAll(dir, s.dirMode()) != nil {
+		return
+	}
+	tmp := filepath.Join(dir, "."+id.String()+".tmp")
+	if os.WriteFile(tmp, head[:packet.EncHeaderSize], s.fileMode()) == nil {
+		os.Rename(tmp, filepath.Join(dir, id.String()))
+	}
+}
+
+// CleanTmp removes temporary files older than age left by killed writers.
+func (s *Spool) CleanTmp(age time.Duration) (int, error) {
+	ents, err := os.ReadDir(s.TmpDir())
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, e := range ents {
+		info, err := e.Info()
+		if err == nil && time.Since(info.ModTime()) > age {
+			if os.Remove(filepath.Join(s.TmpDir(), e.Name())) == nil {
+				n++
+			}
+		}
+	}
+	return n, nil
+}
+
+// CopyIn is a convenience: stream r into a new packet in node's queue.
+func (s *Spool) CopyIn(r io.Reader, node packet.ID, xx XX, want *packet.ID) (packet.ID, int64, error) {
+	t, err := s.NewTmp()
+	if err != nil {
+		return packet.ID{}, 0, err
+	}
+	if _, err := io.Copy(t, r); err != nil {
+		t.Abort()
+		return packet.ID{}, t.n, err
+	}
+	id, err := t.commit(node, xx, want)
+	return id, t.n, err
+}

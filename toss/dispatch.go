@@ -1,0 +1,148 @@
+package toss
+
+import (
+	"fmt"
+	"io"
+	"os"
+
+	"ferry/cfg"
+	"ferry/packet"
+	"ferry/spool"
+	"ferry/toss/queue"
+)
+
+// origin is who a plain packet counts as coming from: a neighbour, or an
+// area acting as a pseudo-node for the messages it carries.
+type origin struct {
+	node   *cfg.Node // nil for area messages
+	area   *cfg.Area
+	id     packet.ID // NNCP_SENDER
+	name   string
+	inc    string
+	exec   map[string][]string
+	pktID  packet.ID
+	nice   uint8 // outer niceness
+	selfTx bool
+	dir    packet.ID // queue the packet sits in
+	// cleanup lists markers to remove once the packet itself is gone.
+	cleanup []string
+}
+
+func (o *origin) dirNode() packet.ID { return o.dir }
+
+func (t *Tosser) tossOne(node packet.ID, xx spool.XX, j spool.Job, selfTx bool) {
+	if xx == spool.RX && t.sp.Seen(node, j.ID) {
+		// Identical content was already processed: a duplicate.
+		if !t.opt.DryRun {
+			t.sp.Remove(node, xx, j.ID)
+		}
+		t.log.Info("duplicate of a processed packet removed", "who", "rx", "node", t.c.NodeName(node), "pkt", j.ID.String())
+		return
+	}
+	f, err := t.sp.Open(node, xx, j.ID)
+	if err != nil {
+		if !os.IsNotExist(err) {
+			t.fail(node, j.ID, err)
+		}
+		return
+	}
+	defer f.Close()
+	r, err := packet.NewReader(f, t.me, t.c.Lookup, packet.ReadOptions{})
+	if err != nil {
+		t.setAside(node, xx, j.ID, err)
+		return
+	}
+	ph := r.Plain()
+	if selfTx && ph.Type != packet.TypeArea && ph.Type != packet.TypeACK {
+		return // our own tx holds only area fan-out work
+	}
+	if t.opt.Skip.Has(ph.Type) {
+		return
+	}
+	sender := t.c.ByID[r.Header().Sender]
+	o := &origin{node: sender, id: sender.ID, name: sender.Name, inc: sender.Incoming, exec: sender.Exec,
+		pktID: j.ID, nice: r.Header().Nice, selfTx: selfTx, dir: node}
+	err = t.process(o, ph, r)
+	if err != nil {
+		if permanent(err) {
+			t.setAside(node, xx, j.ID, err)
+		} else {
+			t.fail(node, j.ID, err)
+		}
+		return
+	}
+	t.res.Tossed[ph.Type]++
+	t.log.Info("tossed", "who", "rx", "node", sender.Name, "pkt", j.ID.String(), "type", ph.Type.String(),
+		"nice", int(j.Nice), "size", j.Size)
+	if t.opt.DryRun {
+		return
+	}
+	if t.opt.Seen && ph.Type != packet.TypeArea && !selfTx {
+		if err := t.sp.MarkSeen(node, j.ID); err != nil {
+			t.fail(node, j.ID, err)
+			return
+		}
+	}
+	if t.opt.GenACK && !selfTx && ph.Type != packet.TypeACK && ph.Type != packet.TypeArea && sender.Name != "self" {
+		if _, err := t.q.ACK(sender, j.ID, queue.Options{Nice: packet.NiceNormal}); err != nil {
+			t.fail(node, j.ID, fmt.Errorf("queue ACK: %w", err))
+			return
+		}
+	}
+	if err := t.sp.Remove(node, xx, j.ID); err != nil {
+		t.fail(node, j.ID, err)
+		return
+	}
+	for _, m := range o.cleanup {
+		os.Remove(m)
+	}
+}
+
+// process acts on one decrypted plain packet. It returns only after the
+// payload was read to a verified end and the result is durable.
+func (t *Tosser) process(o *origin, ph packet.PlainHeader, r io.Reader) error {
+	switch ph.Type {
+	case packet.TypeFile:
+		return t.file(o, ph, r)
+	case packet.TypeExec, packet.TypeExecFat:
+		return t.exec(o, ph, r)
+	case packet.TypeFreq:
+		if o.area != nil {
+			return refused("freq in an area message")
+		}
+		return t.freq(o, ph, r)
+	case packet.TypeTrns:
+		if o.area != nil {
+			return refused("trns in an area message")
+		}
+		return t.trns(o, ph, r)
+	case packet.TypeArea:
+		if o.area != nil {
+			return refused("area in an area message")
+		}
+		return t.areaMsg(o, ph, r)
+	case packet.TypeACK:
+		return t.ack(o, ph, r)
+	}
+	return fmt.Errorf("%w: %d", packet.ErrUnknownType, ph.Type)
+}
+
+// drain reads the rest of a payload, proving the packet intact.
+func drain(r io.Reader) error {
+	_, err := io.Copy(io.Discard, r)
+	return err
+}
+
+func (t *Tosser) ack(o *origin, ph packet.PlainHeader, r io.Reader) error {
+	if len(ph.Path) < packet.IDLen {
+		return refused("ACK path shorter than a packet id")
+	}
+	if err := drain(r); err != nil {
+		return err
+	}
+	id := packet.ID(ph.Path[:packet.IDLen])
+	if t.opt.DryRun {
+		return nil
+	}
+	return t.sp.Remove(o.id, spool.TX, id)
+}

@@ -1,0 +1,148 @@
+package toss_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"ferry/cfg"
+	"ferry/packet"
+	"ferry/spool"
+	"ferry/toss"
+	"ferry/toss/queue"
+)
+
+const vecDir = "../packet/testdata/nncp"
+
+const handlerScript = `#!/bin/sh
+out=$1; shift
+/bin/mkdir -p "$out"
+printf '%s\n' "$@" > "$out/args"
+/usr/bin/env | /bin/grep '^NNCP_' | /usr/bin/sort > "$out/env"
+/bin/cat > "$out/stdin"
+`
+
+// lab is the vectors' three-node lab with ferry's packages on each node.
+type lab struct {
+	dir   string
+	cfgs  map[string]*cfg.Config
+	spool map[string]*spool.Spool
+	logs  map[string]*bytes.Buffer
+}
+
+func newLab(t testing.TB) *lab {
+	t.Helper()
+	l := &lab{dir: t.TempDir(), cfgs: map[string]*cfg.Config{}, spool: map[string]*spool.Spool{}, logs: map[string]*bytes.Buffer{}}
+	os.WriteFile(filepath.Join(l.dir, "handler.sh"), []byte(handlerScript), 0o755)
+	for _, n := range []string{"alice", "bob", "carol"} {
+		b, err := os.ReadFile(filepath.Join(vecDir, "configs", n+".hjson"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		text := strings.ReplaceAll(string(b), "@LAB@", l.dir)
+		os.WriteFile(l.cfgPath(n), []byte(text), 0o600)
+		c, err := cfg.Parse([]byte(text))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, d := range []string{"incoming", "pub", "area-incoming"} {
+			os.MkdirAll(filepath.Join(l.dir, n, d), 0o755)
+		}
+		sp, err := spool.Open(c.Spool, c.Self.ID, spool.Options{NoSync: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		l.cfgs[n], l.spool[n], l.logs[n] = c, sp, &bytes.Buffer{}
+	}
+	return l
+}
+
+func (l *lab) cfgPath(n string) string    { return filepath.Join(l.dir, n+".hjson") }
+func (l *lab) id(n string) packet.ID      { return l.cfgs[n].Self.ID }
+func (l *lab) path(p ...string) string    { return filepath.Join(append([]string{l.dir}, p...)...) }
+func (l *lab) q(n string) *queue.Queuer   { return &queue.Queuer{Spool: l.spool[n], Cfg: l.cfgs[n]} }
+func (l *lab) node(n, peer string) *cfg.Node { return l.cfgs[n].Neigh[peer] }
+
+// put stores data in node's spool as SPOOL/<peer>/<xx>/<MTH>.
+func (l *lab) put(t testing.TB, node, peer string, xx spool.XX, data []byte) packet.ID {
+	t.Helper()
+	id, _, err := l.spool[node].CopyIn(bytes.NewReader(data), l.id(peer), xx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
+func (l *lab) toss(t testing.TB, node string, opt toss.Options) (toss.Result, error) {
+	t.Helper()
+	opt.Log = slog.New(slog.NewTextHandler(l.logs[node], nil))
+	return toss.Toss(context.Background(), l.spool[node], l.cfgs[node], opt)
+}
+
+func (l *lab) jobs(t testing.TB, node, peer string, xx spool.XX) []spool.Job {
+	t.Helper()
+	j, _, err := l.spool[node].Jobs(l.id(peer), xx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return j
+}
+
+// move takes every packet node queued for peer and puts it in peer's rx.
+func (l *lab) move(t testing.TB, node, peer string) int {
+	t.Helper()
+	jobs := l.jobs(t, node, peer, spool.TX)
+	for _, j := range jobs {
+		data, err := os.ReadFile(l.spool[node].PacketPath(j.Node, spool.TX, j.ID))
+		if err != nil {
+			t.Fatal(err)
+		}
+		l.put(t, peer, node, spool.RX, data)
+		l.spool[node].Remove(j.Node, spool.TX, j.ID)
+	}
+	return len(jobs)
+}
+
+func sha(b []byte) string {
+	s := sha256.Sum256(b)
+	return hex.EncodeToString(s[:])
+}
+
+func readFile(t testing.TB, p string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+type vector struct {
+	Case      string `json:"case"`
+	File      string `json:"file"`
+	Sender    string `json:"sender"`
+	Recipient string `json:"recipient"`
+	Packets   []struct {
+		File string `json:"file"`
+	} `json:"packets"`
+	Expect map[string]any `json:"expect"`
+}
+
+func vectors(t testing.TB) map[string]vector {
+	var m struct{ Vectors []vector }
+	if err := json.Unmarshal(readFile(t, filepath.Join(vecDir, "manifest.json")), &m); err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]vector{}
+	for _, v := range m.Vectors {
+		out[v.Case] = v
+	}
+	return out
+}

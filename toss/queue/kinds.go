@@ -1,0 +1,123 @@
+package queue
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"ferry/cfg"
+	"ferry/packet"
+	"ferry/spool"
+)
+
+// Dest is where a packet goes: a node, or an area.
+type Dest struct {
+	Node *cfg.Node
+	Area *cfg.Area
+}
+
+func (q *Queuer) sendTo(d Dest, ph packet.PlainHeader, produce func(io.Writer) error, opt Options) (Queued, error) {
+	if d.Area != nil {
+		return q.SendArea(d.Area, ph, produce, opt)
+	}
+	return q.Send(d.Node, ph, produce, opt)
+}
+
+func copyFrom(r io.Reader) func(io.Writer) error {
+	return func(w io.Writer) error {
+		_, err := io.Copy(w, r)
+		return err
+	}
+}
+
+// Exec queues a command for handle on the destination, with body as its
+// standard input: zstd-compressed (type exec) unless noCompress (exec-fat).
+// replyNice is what the handler sees as NNCP_NICE.
+func (q *Queuer) Exec(d Dest, handle string, args []string, body io.Reader, noCompress bool, replyNice uint8, opt Options) (Queued, error) {
+	path := []byte(handle)
+	for _, a := range args {
+		path = append(append(path, 0), a...)
+	}
+	if len(path) > packet.MaxPathLen {
+		return Queued{}, fmt.Errorf("exec: handle and arguments exceed %d bytes", packet.MaxPathLen)
+	}
+	ph := packet.PlainHeader{Type: packet.TypeExec, Nice: replyNice, Path: path}
+	produce := func(w io.Writer) error {
+		z, err := packet.NewExecCompressor(w)
+		if err != nil {
+			return err
+		}
+		if _, err := io.Copy(z, body); err != nil {
+			z.Close()
+			return err
+		}
+		return z.Close()
+	}
+	if noCompress {
+		ph.Type = packet.TypeExecFat
+		produce = copyFrom(body)
+	}
+	return q.sendTo(d, ph, produce, opt)
+}
+
+// Freq asks node for src from its freq.path, to be saved here as dst.
+func (q *Queuer) Freq(node *cfg.Node, src, dst string, replyNice uint8, opt Options) (Queued, error) {
+	if len(src) > packet.MaxPathLen || src == "" {
+		return Queued{}, fmt.Errorf("freq: source path must be 1..%d bytes", packet.MaxPathLen)
+	}
+	ph := packet.PlainHeader{Type: packet.TypeFreq, Nice: replyNice, Path: []byte(src)}
+	return q.Send(node, ph, copyFrom(bytes.NewReader([]byte(dst))), opt)
+}
+
+// ACK acknowledges packet id received from node.
+func (q *Queuer) ACK(node *cfg.Node, id packet.ID, opt Options) (Queued, error) {
+	ph := packet.PlainHeader{Type: packet.TypeACK, Nice: opt.Nice, Path: id[:]}
+	return q.Send(node, ph, func(io.Writer) error { return nil }, opt)
+}
+
+// Trns wraps an existing encrypted packet, addressed to node, in transit
+// layers along via (first hop first) and queues it for the first hop.
+func (q *Queuer) Trns(node *cfg.Node, via []packet.ID, pkt io.Reader, opt Options) (Queued, error) {
+	if len(via) == 0 {
+		return Queued{}, errors.New("trns: no relay given (--via)")
+	}
+	hops := via[:len(via)-1]
+	last, ok := q.Cfg.ByID[via[len(via)-1]]
+	if !ok {
+		return Queued{}, fmt.Errorf("trns: unknown relay %s", via[len(via)-1])
+	}
+	opt.Via = &hops
+	ph := packet.PlainHeader{Type: packet.TypeTrns, Path: node.ID[:]}
+	return q.Send(last, ph, copyFrom(pkt), opt)
+}
+
+// TrnsFromSpool moves SPOOL/<node>/tx/<id> behind relays: the new packet
+// is queued first, then the original removed.
+func (q *Queuer) TrnsFromSpool(node *cfg.Node, id packet.ID, via []packet.ID, opt Options) (Queued, error) {
+	f, err := q.Spool.Open(node.ID, spool.TX, id)
+	if err != nil {
+		return Queued{}, err
+	}
+	res, err := q.Trns(node, via, f, opt)
+	f.Close()
+	if err != nil {
+		return res, err
+	}
+	return res, q.Spool.Remove(node.ID, spool.TX, id)
+}
+
+// openSource opens a regular file source.
+func openSource(path string) (*os.File, os.FileInfo, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	info, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, nil, err
+	}
+	return f, info, nil
+}

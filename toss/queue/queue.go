@@ -1,0 +1,133 @@
+// Package queue makes outbound packets: files, file requests, exec
+// commands, ACKs, transit wrappings and area messages, encrypted and
+// hashed in one streaming pass straight into the spool.
+package queue
+
+import (
+	"errors"
+	"fmt"
+	"io"
+
+	"ferry/cfg"
+	"ferry/packet"
+	"ferry/spool"
+)
+
+// Queuer sends on behalf of our own node.
+type Queuer struct {
+	Spool *spool.Spool
+	Cfg   *cfg.Config
+}
+
+// Options apply to every packet a call queues.
+type Options struct {
+	Nice    uint8
+	MinSize int64        // bytes; pad packets to at least this size
+	MaxSize int64        // bytes; refuse larger plaintexts (0: no limit)
+	Via     *[]packet.ID // nil: the node's configured route; empty: direct
+}
+
+// Queued describes one queued packet.
+type Queued struct {
+	Node packet.ID // queue it sits in (the first hop)
+	ID   packet.ID
+	Size int64
+}
+
+// ErrNoPrivateKeys is returned when the config cannot sign packets.
+var ErrNoPrivateKeys = errors.New("config lacks private keys (no self section)")
+
+func (q *Queuer) self() (*packet.Identity, error) {
+	if q.Cfg.Self == nil {
+		return nil, ErrNoPrivateKeys
+	}
+	return q.Cfg.Self.Identity(), nil
+}
+
+// Route returns the peers a packet to node passes, first hop first,
+// node itself last.
+func (q *Queuer) Route(node *cfg.Node, via *[]packet.ID) ([]packet.Peer, error) {
+	hops := node.Via
+	if via != nil {
+		hops = *via
+	}
+	var route []packet.Peer
+	for _, id := range hops {
+		n, ok := q.Cfg.ByID[id]
+		if !ok {
+			return nil, fmt.Errorf("route to %s: unknown hop %s", node.Name, id)
+		}
+		route = append(route, n.Peer())
+	}
+	return append(route, node.Peer()), nil
+}
+
+// Send queues one packet for node whose payload produce writes.
+func (q *Queuer) Send(node *cfg.Node, ph packet.PlainHeader, produce func(io.Writer) error, opt Options) (Queued, error) {
+	me, err := q.self()
+	if err != nil {
+		return Queued{}, err
+	}
+	route, err := q.Route(node, opt.Via)
+	if err != nil {
+		return Queued{}, err
+	}
+	t, err := q.Spool.NewTmp()
+	if err != nil {
+		return Queued{}, err
+	}
+	w, err := packet.NewRelayWriter(t, me, route, ph, packet.WriteOptions{Nice: opt.Nice, MinSize: opt.MinSize, MaxSize: opt.MaxSize})
+	if err == nil {
+		err = produce(w)
+		if cerr := w.Close(); err == nil {
+			err = cerr
+		}
+	}
+	if err != nil {
+		t.Abort()
+		return Queued{}, fmt.Errorf("queue %s for %s: %w", ph.Type, node.Name, err)
+	}
+	id, err := t.Commit(route[0].ID, spool.TX)
+	if err != nil {
+		return Queued{}, fmt.Errorf("queue %s for %s: %w", ph.Type, node.Name, err)
+	}
+	return Queued{Node: route[0].ID, ID: id, Size: t.Size()}, nil
+}
+
+// SendArea originates an area message: stored in our own tx queue, with
+// our own seen marker, so that tossing self fans it out to subscribers.
+func (q *Queuer) SendArea(area *cfg.Area, ph packet.PlainHeader, produce func(io.Writer) error, opt Options) (Queued, error) {
+	me, err := q.self()
+	if err != nil {
+		return Queued{}, err
+	}
+	if area.Pub == nil {
+		return Queued{}, fmt.Errorf("area %s has no encryption keys", area.Name)
+	}
+	t, err := q.Spool.NewTmp()
+	if err != nil {
+		return Queued{}, err
+	}
+	w, msg, err := packet.NewAreaWriter(t, me, area.Peer(), ph, packet.WriteOptions{Nice: opt.Nice, MinSize: opt.MinSize, MaxSize: opt.MaxSize})
+	if err == nil {
+		err = produce(w)
+		if cerr := w.Close(); err == nil {
+			err = cerr
+		}
+	}
+	if err != nil {
+		t.Abort()
+		return Queued{}, fmt.Errorf("queue %s for area %s: %w", ph.Type, area.Name, err)
+	}
+	// The marker first: a crash between the two leaves a marker without
+	// a message (harmless), never a message that would loop back to us.
+	if err := q.Spool.MarkArea(me.ID, area.ID, msg); err != nil {
+		t.Abort()
+		return Queued{}, err
+	}
+	id, err := t.Commit(me.ID, spool.TX)
+	if err != nil {
+		return Queued{}, err
+	}
+	return Queued{Node: me.ID, ID: id, Size: t.Size()}, nil
+}

@@ -1,0 +1,191 @@
+// Package toss processes inbound packets: files land in incoming
+// directories, exec packets feed handlers, file requests are answered,
+// transit packets are relayed, area messages fan out and ACKs clear the
+// sender's queue. It also fans out area messages we originated.
+//
+//	rx/<PKT> -> decrypt (streaming) -> dispatch by type -> durable result
+//	        -> [seen marker] -> [ACK back] -> remove rx/<PKT>
+//
+// A packet is removed only after what it produced is durable. A packet
+// that cannot be decrypted or authenticated is moved to rx/bad/ with one
+// log line, so it never blocks the packets beside it and is kept for
+// inspection.
+package toss
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+
+	"ferry/cfg"
+	"ferry/packet"
+	"ferry/spool"
+	"ferry/toss/queue"
+)
+
+// TypeSet is a set of packet types.
+type TypeSet uint16
+
+// Has reports whether t is in the set.
+func (s TypeSet) Has(t packet.Type) bool { return s&(1<<t) != 0 }
+
+// With returns the set with t added.
+func (s TypeSet) With(t packet.Type) TypeSet { return s | 1<<t }
+
+// Options select what a toss does.
+type Options struct {
+	Node   *packet.ID   // only this node's rx queue
+	Nice   uint8        // only packets with nice <= this (0 means 255)
+	Skip   TypeSet      // leave packets of these types untouched
+	DryRun bool         // decrypt and check, write nothing
+	Seen   bool         // create rx/seen/<PKT> markers
+	GenACK bool         // answer each tossed packet with an ACK
+	Log    *slog.Logger // nil: discard
+	Umask  uint32
+}
+
+// Result counts what a toss did.
+type Result struct {
+	Tossed   map[packet.Type]int
+	Failed   int
+	SetAside int
+}
+
+// Tosser holds what one toss run needs.
+type Tosser struct {
+	sp  *spool.Spool
+	c   *cfg.Config
+	opt Options
+	me  *packet.Identity
+	q   *queue.Queuer
+	log *slog.Logger
+	res Result
+}
+
+// ErrSomeFailed is returned when at least one packet could not be tossed.
+var ErrSomeFailed = errors.New("some packets were not tossed")
+
+// Toss processes the rx queues of every node (or opt.Node), then our own
+// tx queue for area fan-out. It returns ErrSomeFailed if any packet failed.
+func Toss(ctx context.Context, sp *spool.Spool, c *cfg.Config, opt Options) (Result, error) {
+	if c.Self == nil {
+		return Result{}, queue.ErrNoPrivateKeys
+	}
+	if opt.Nice == 0 {
+		opt.Nice = packet.NiceMax
+	}
+	t := &Tosser{sp: sp, c: c, opt: opt, me: c.Self.Identity(), q: &queue.Queuer{Spool: sp, Cfg: c}, log: opt.Log}
+	if t.log == nil {
+		t.log = slog.New(slog.DiscardHandler)
+	}
+	t.res.Tossed = map[packet.Type]int{}
+	nodes, err := sp.Nodes()
+	if err != nil {
+		return t.res, err
+	}
+	for _, node := range nodes {
+		if ctx.Err() != nil {
+			break
+		}
+		if opt.Node != nil && *opt.Node != node {
+			continue
+		}
+		if node == t.me.ID {
+			continue // self: handled below (rx of self is tossed too)
+		}
+		t.tossQueue(ctx, node, spool.RX, false)
+	}
+	if opt.Node == nil || *opt.Node == t.me.ID {
+		t.tossQueue(ctx, t.me.ID, spool.RX, false)
+		t.tossQueue(ctx, t.me.ID, spool.TX, true)
+	}
+	if t.res.Failed > 0 {
+		return t.res, ErrSomeFailed
+	}
+	return t.res, ctx.Err()
+}
+
+// tossQueue processes one queue under the node's toss lock; a lock held
+// elsewhere means another toss is on it, so the node is skipped.
+func (t *Tosser) tossQueue(ctx context.Context, node packet.ID, xx spool.XX, selfTx bool) {
+	unlock, err := t.sp.Lock(node, spool.LockToss)
+	if err != nil {
+		if errors.Is(err, spool.ErrLocked) {
+			t.log.Debug("node is being tossed by another process", "who", "rx", "node", t.c.NodeName(node))
+			return
+		}
+		t.fail(node, packet.ID{}, err)
+		return
+	}
+	defer unlock()
+	jobs, bad, err := t.sp.Jobs(node, xx)
+	if err != nil {
+		t.fail(node, packet.ID{}, err)
+		return
+	}
+	for _, b := range bad {
+		t.log.Error("not a packet", "who", "rx", "node", t.c.NodeName(node), "path", b.Path, "err", b.Err)
+	}
+	for _, j := range jobs {
+		if ctx.Err() != nil {
+			return
+		}
+		if j.Nice > t.opt.Nice {
+			continue
+		}
+		t.tossOne(node, xx, j, selfTx)
+	}
+}
+
+func (t *Tosser) fail(node, pkt packet.ID, err error) {
+	t.res.Failed++
+	attrs := []any{"who", "rx", "node", t.c.NodeName(node), "err", err}
+	if !pkt.IsZero() {
+		attrs = append(attrs, "pkt", pkt.String())
+	}
+	t.log.Error("toss failed", attrs...)
+}
+
+// setAside moves a packet that can never be processed to rx/bad/.
+func (t *Tosser) setAside(node packet.ID, xx spool.XX, id packet.ID, err error) {
+	t.res.SetAside++
+	t.res.Failed++
+	dir := filepath.Join(t.sp.QueueDir(node, xx), "bad")
+	moved := ""
+	if !t.opt.DryRun && os.MkdirAll(dir, 0o700) == nil {
+		if os.Rename(t.sp.PacketPath(node, xx, id), filepath.Join(dir, id.String())) == nil {
+			t.sp.Remove(node, xx, id) // drops the hdr copy
+			moved = filepath.Join(dir, id.String())
+		}
+	}
+	attrs := []any{"who", "rx", "node", t.c.NodeName(node), "pkt", id.String(), "err", err}
+	if moved != "" {
+		attrs = append(attrs, "path", moved)
+	}
+	t.log.Error("packet refused, set aside", attrs...)
+}
+
+// permanent reports errors that retrying cannot fix: the packet itself is
+// forged, damaged or not for us.
+func permanent(err error) bool {
+	for _, e := range []error{packet.ErrWrongRecipient, packet.ErrUnknownSender, packet.ErrBadSignature,
+		packet.ErrBlockAuth, packet.ErrBadSize, packet.ErrTruncated, packet.ErrTrailingData,
+		packet.ErrBadPadding, packet.ErrBadMagic, packet.ErrOldEncrypted, packet.ErrShortHeader,
+		packet.ErrXDRRange, ErrRefused} {
+		if errors.Is(err, e) {
+			return true
+		}
+	}
+	return false
+}
+
+// ErrRefused marks content we will never process (unsafe paths, unknown
+// handles): the packet is set aside rather than retried forever.
+var ErrRefused = errors.New("refused")
+
+func refused(format string, a ...any) error {
+	return fmt.Errorf("%w: %s", ErrRefused, fmt.Sprintf(format, a...))
+}

@@ -1,0 +1,52 @@
+package toss
+
+import (
+	"fmt"
+	"io"
+
+	"ferry/packet"
+	"ferry/spool"
+	"ferry/toss/queue"
+)
+
+// trns relays the inner packet to the next hop: verbatim when that node
+// is a direct neighbour, re-wrapped along our route to it otherwise.
+func (t *Tosser) trns(o *origin, ph packet.PlainHeader, r io.Reader) error {
+	if len(ph.Path) < packet.IDLen {
+		return refused("trns path shorter than a node id")
+	}
+	next, ok := t.c.ByID[packet.ID(ph.Path[:packet.IDLen])]
+	if !ok {
+		drain(r)
+		return refused("trns to unknown node %s", packet.ID(ph.Path[:packet.IDLen]))
+	}
+	if t.opt.DryRun {
+		return drain(r)
+	}
+	if len(next.Via) > 0 {
+		res, err := t.q.Trns(next, next.Via, r, queue.Options{Nice: o.nice})
+		if err != nil {
+			return err
+		}
+		t.log.Info("relayed", "who", "rx-trns", "node", o.name, "pkt", o.pktID.String(), "dst", next.Name, "path", res.ID.String())
+		return nil
+	}
+	tmp, err := t.sp.NewTmp()
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(tmp, r); err != nil {
+		tmp.Abort()
+		return err
+	}
+	if tmp.Size() < packet.EncHeaderSize {
+		tmp.Abort()
+		return refused("trns payload is not a packet")
+	}
+	id, err := tmp.Commit(next.ID, spool.TX)
+	if err != nil {
+		return fmt.Errorf("relay to %s: %w", next.Name, err)
+	}
+	t.log.Info("relayed", "who", "rx-trns", "node", o.name, "pkt", o.pktID.String(), "dst", next.Name, "path", id.String())
+	return nil
+}
