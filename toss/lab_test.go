@@ -64,10 +64,10 @@ func newLab(t testing.TB) *lab {
 	return l
 }
 
-func (l *lab) cfgPath(n string) string    { return filepath.Join(l.dir, n+".hjson") }
-func (l *lab) id(n string) packet.ID      { return l.cfgs[n].Self.ID }
-func (l *lab) path(p ...string) string    { return filepath.Join(append([]string{l.dir}, p...)...) }
-func (l *lab) q(n string) *queue.Queuer   { return &queue.Queuer{Spool: l.spool[n], Cfg: l.cfgs[n]} }
+func (l *lab) cfgPath(n string) string       { return filepath.Join(l.dir, n+".hjson") }
+func (l *lab) id(n string) packet.ID         { return l.cfgs[n].Self.ID }
+func (l *lab) path(p ...string) string       { return filepath.Join(append([]string{l.dir}, p...)...) }
+func (l *lab) q(n string) *queue.Queuer      { return &queue.Queuer{Spool: l.spool[n], Cfg: l.cfgs[n]} }
 func (l *lab) node(n, peer string) *cfg.Node { return l.cfgs[n].Neigh[peer] }
 
 // put stores data in node's spool as SPOOL/<peer>/<xx>/<MTH>.

@@ -1,0 +1,150 @@
+package main
+
+import (
+	"fmt"
+	"log/slog"
+	"os"
+	"strings"
+	"syscall"
+
+	"ferry/cfg"
+	"ferry/packet"
+	"ferry/spool"
+	"ferry/spool/journal"
+	"ferry/toss/queue"
+)
+
+// env is what commands that touch the spool share.
+type env struct {
+	c     *cfg.Config
+	sp    *spool.Spool
+	log   *slog.Logger
+	umask uint32
+}
+
+// open loads the config, applies its umask and opens spool and log.
+func (g *globals) open() (*env, error) {
+	c, err := g.config()
+	if err != nil {
+		return nil, err
+	}
+	e := &env{c: c, umask: 0o022}
+	if c.Umask != nil {
+		e.umask = *c.Umask
+		syscall.Umask(int(e.umask))
+	}
+	var self packet.ID
+	if c.Self != nil {
+		self = c.Self.ID
+	} else if n := c.Neigh["self"]; n != nil {
+		self = n.ID
+	}
+	e.sp, err = spool.Open(c.Spool, self, spool.Options{NoSync: g.noSync, NoHdr: c.NoHdr, Umask: e.umask})
+	if err != nil {
+		return nil, withHint(err, "check 'spool' in %s or --spool", g.cfgPath)
+	}
+	h, err := journal.Open(c.Log, g.echo(c), g.debug)
+	if err != nil {
+		return nil, err
+	}
+	e.log = slog.New(h)
+	return e, nil
+}
+
+// echo shows log events on stderr: errors always, the rest unless quiet.
+func (g *globals) echo(c *cfg.Config) func(slog.Record) {
+	return func(r slog.Record) {
+		if r.Level < slog.LevelError && (g.quiet || (r.Level < slog.LevelInfo && !g.debug)) {
+			return
+		}
+		var b strings.Builder
+		b.WriteString(r.Message)
+		var errText string
+		r.Attrs(func(a slog.Attr) bool {
+			if a.Key == "err" {
+				errText = a.Value.String()
+				return true
+			}
+			if a.Key != "who" {
+				fmt.Fprintf(&b, " %s=%s", a.Key, a.Value.String())
+			}
+			return true
+		})
+		if errText != "" {
+			fmt.Fprintf(os.Stderr, "ferry: error: %s: %s\n", b.String(), errText)
+			return
+		}
+		fmt.Fprintln(os.Stderr, b.String())
+	}
+}
+
+func (e *env) queuer() *queue.Queuer { return &queue.Queuer{Spool: e.sp, Cfg: e.c} }
+
+// parseVia reads --via: "-" for none, else comma-separated names or ids.
+func (e *env) parseVia(s string, set bool) (*[]packet.ID, error) {
+	if !set {
+		return nil, nil
+	}
+	ids := []packet.ID{}
+	if s == "-" || s == "" {
+		return &ids, nil
+	}
+	for _, v := range strings.Split(s, ",") {
+		n, err := e.c.FindNode(strings.TrimSpace(v))
+		if err != nil {
+			return nil, usageErrorf("--via: %v", err)
+		}
+		ids = append(ids, n.ID)
+	}
+	return &ids, nil
+}
+
+// dest parses NODE or area:AREA.
+func (e *env) dest(s string) (queue.Dest, error) {
+	if a, ok := strings.CutPrefix(s, "area:"); ok {
+		area, err := e.c.FindArea(a)
+		if err != nil {
+			return queue.Dest{}, err
+		}
+		return queue.Dest{Area: area}, nil
+	}
+	n, err := e.c.FindNode(s)
+	if err != nil {
+		return queue.Dest{}, withHint(err, "neighbours are the keys of 'neigh' in the config")
+	}
+	return queue.Dest{Node: n}, nil
+}
+
+// idPrinter prints queued packet ids for scripts: one per line, or JSON.
+type idPrinter struct {
+	enabled, json bool
+	ids           []string
+}
+
+func (p *idPrinter) add(e *env, qs ...queue.Queued) {
+	for _, q := range qs {
+		p.ids = append(p.ids, q.ID.String())
+		e.log.Info("packet queued", "who", "tx", "node", e.c.NodeName(q.Node), "pkt", q.ID.String(), "size", q.Size)
+	}
+}
+
+func (p *idPrinter) flush() {
+	if !p.enabled {
+		return
+	}
+	if p.json {
+		fmt.Printf("[%s]\n", quoteJoin(p.ids))
+		return
+	}
+	for _, id := range p.ids {
+		fmt.Println(id)
+	}
+}
+
+func quoteJoin(ss []string) string {
+	q := make([]string, len(ss))
+	for i, s := range ss {
+		q[i] = `"` + s + `"`
+	}
+	return strings.Join(q, ",")
+}

@@ -1,0 +1,41 @@
+package main
+
+import (
+	"fmt"
+	"os"
+
+	"ferry/packet"
+)
+
+func runExec(g *globals, args []string) error {
+	fs := g.flags("[options] NODE|area:AREA HANDLE [ARG...] < BODY")
+	sf := addSendFlags(fs, packet.NicePriority, true)
+	noCompress := fs.Bool("nocompress", false, "send the body uncompressed (exec-fat)")
+	fs.SetInterspersed(false)
+	if err := g.parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() < 2 {
+		return usageErrorf("want NODE and HANDLE")
+	}
+	e, err := g.open()
+	if err != nil {
+		return err
+	}
+	d, err := e.dest(fs.Arg(0))
+	if err != nil {
+		return err
+	}
+	opt, err := sf.options(e, 0)
+	if err != nil {
+		return err
+	}
+	p := sf.printer()
+	q, err := e.queuer().Exec(d, fs.Arg(1), fs.Args()[2:], os.Stdin, *noCompress, sf.replyNice, opt)
+	if err != nil {
+		return fmt.Errorf("exec: %w", err)
+	}
+	p.add(e, q)
+	p.flush()
+	return nil
+}

@@ -1,0 +1,63 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+
+	"ferry/packet"
+	"ferry/toss/queue"
+)
+
+func runFile(g *globals, args []string) error {
+	fs := g.flags("[options] SRC NODE:[DST] | SRC area:AREA:[DST]")
+	sf := addSendFlags(fs, packet.NiceBulk, false)
+	chunked := fs.Int64("chunked", -1, "split into chunks of `KiB` (0: never; default the node's freq.chunked)")
+	if err := g.parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() != 2 {
+		return usageErrorf("want SRC and NODE:[DST]")
+	}
+	src, target := fs.Arg(0), fs.Arg(1)
+	e, err := g.open()
+	if err != nil {
+		return err
+	}
+	destName, dst, ok := cutLast(target)
+	if !ok {
+		return usageErrorf("destination %q: want NODE:[DST] or area:AREA:[DST]", target)
+	}
+	d, err := e.dest(destName)
+	if err != nil {
+		return err
+	}
+	var defMin, defChunk int64
+	if d.Node != nil {
+		defMin, defChunk = d.Node.Freq.MinSize/1024, d.Node.Freq.Chunked/1024
+	}
+	opt, err := sf.options(e, defMin)
+	if err != nil {
+		return err
+	}
+	if *chunked >= 0 {
+		defChunk = *chunked
+	}
+	p := sf.printer()
+	qs, err := e.queuer().File(d, src, dst, queue.FileOptions{Options: opt, Chunked: defChunk * 1024})
+	p.add(e, qs...)
+	if err != nil {
+		return fmt.Errorf("file %s: %w", src, err)
+	}
+	p.flush()
+	return nil
+}
+
+// cutLast splits "NODE:DST" and "area:AREA:DST" at the separator that
+// ends the destination.
+func cutLast(s string) (dest, path string, ok bool) {
+	if rest, isArea := strings.CutPrefix(s, "area:"); isArea {
+		a, p, ok := strings.Cut(rest, ":")
+		return "area:" + a, p, ok
+	}
+	return strings.Cut(s, ":")
+}

@@ -1,0 +1,47 @@
+package main
+
+import (
+	"fmt"
+	"path"
+
+	"ferry/packet"
+)
+
+func runFreq(g *globals, args []string) error {
+	fs := g.flags("[options] NODE:SRC [DST]")
+	sf := addSendFlags(fs, packet.NiceNormal, true)
+	if err := g.parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() < 1 || fs.NArg() > 2 {
+		return usageErrorf("want NODE:SRC [DST]")
+	}
+	nodeName, src, ok := cutLast(fs.Arg(0))
+	if !ok || src == "" {
+		return usageErrorf("%q: want NODE:SRC", fs.Arg(0))
+	}
+	dst := path.Base(src)
+	if fs.NArg() == 2 {
+		dst = fs.Arg(1)
+	}
+	e, err := g.open()
+	if err != nil {
+		return err
+	}
+	n, err := e.c.FindNode(nodeName)
+	if err != nil {
+		return err
+	}
+	opt, err := sf.options(e, 0)
+	if err != nil {
+		return err
+	}
+	p := sf.printer()
+	q, err := e.queuer().Freq(n, src, dst, sf.replyNice, opt)
+	if err != nil {
+		return fmt.Errorf("freq: %w", err)
+	}
+	p.add(e, q)
+	p.flush()
+	return nil
+}

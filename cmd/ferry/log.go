@@ -1,0 +1,64 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"strings"
+
+	"ferry/spool/journal"
+)
+
+func runLog(g *globals, args []string) error {
+	fs := g.flags("[--raw]")
+	raw := fs.Bool("raw", false, "print the records as stored")
+	if err := g.parse(args); err != nil {
+		return err
+	}
+	c, err := g.config()
+	if err != nil {
+		return err
+	}
+	f, err := os.Open(c.Log)
+	if err != nil {
+		return fmt.Errorf("log: %w", err)
+	}
+	defer f.Close()
+	return journal.Read(f, func(r journal.Record) error {
+		if *raw {
+			for _, fl := range r.Fields {
+				fmt.Printf("%s: %s\n", fl.Name, strings.ReplaceAll(fl.Value, "\n", "\n+ "))
+			}
+			fmt.Println()
+			return nil
+		}
+		fmt.Println(logLine(r))
+		return nil
+	})
+}
+
+// logLine is one readable line per event: when, what, node, packet, type,
+// size, then the result.
+func logLine(r journal.Record) string {
+	when := r.Get("When")
+	if len(when) >= 19 {
+		when = strings.Replace(when[:19], "T", " ", 1)
+	}
+	parts := []string{when, pad(r.Get("Who"), 8)}
+	for _, k := range []string{"Node", "Pkt", "Type", "Size", "Dst", "Area", "Handle"} {
+		if v := r.Get(k); v != "" {
+			parts = append(parts, strings.ToLower(k)+"="+v)
+		}
+	}
+	res := r.Get("Msg")
+	if e := r.Get("Err"); e != "" {
+		res = "ERROR " + res + ": " + strings.ReplaceAll(e, "\n", " ")
+	}
+	return strings.Join(append(parts, res), " ")
+}
+
+func pad(s string, n int) string {
+	if len(s) >= n {
+		return s
+	}
+	return s + strings.Repeat(" ", n-len(s))
+}

@@ -1,0 +1,164 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"sort"
+
+	"ferry/packet"
+	"ferry/spool"
+)
+
+type niceStat struct {
+	Nice  uint8 `json:"nice"`
+	Count int   `json:"count"`
+	Size  int64 `json:"size"`
+}
+
+type nodeStat struct {
+	Node     string     `json:"node"`
+	ID       string     `json:"id"`
+	Rx       []niceStat `json:"rx"`
+	Tx       []niceStat `json:"tx"`
+	Part     int        `json:"part"`
+	PartSize int64      `json:"part_size"`
+	Nock     int        `json:"nock"`
+	NockSize int64      `json:"nock_size"`
+	Packets  []pktStat  `json:"packets,omitempty"`
+}
+
+type pktStat struct {
+	XX   string `json:"xx"`
+	ID   string `json:"id"`
+	Nice uint8  `json:"nice"`
+	Size int64  `json:"size"`
+}
+
+func runStat(g *globals, args []string) error {
+	fs := g.flags("[--node NODE] [--pkt] [--json]")
+	node := fs.StringP("node", "n", "", "only `NODE`")
+	pkts := fs.Bool("pkt", false, "list every packet")
+	asJSON := fs.Bool("json", false, "print JSON")
+	if err := g.parse(args); err != nil {
+		return err
+	}
+	e, err := g.open()
+	if err != nil {
+		return err
+	}
+	var ids []packet.ID
+	if *node != "" {
+		n, err := e.c.FindNode(*node)
+		if err != nil {
+			return err
+		}
+		ids = []packet.ID{n.ID}
+	} else {
+		seen := map[packet.ID]bool{}
+		for _, n := range e.c.Neigh {
+			if !seen[n.ID] {
+				seen[n.ID] = true
+				ids = append(ids, n.ID)
+			}
+		}
+		onDisk, _ := e.sp.Nodes()
+		for _, id := range onDisk {
+			if !seen[id] {
+				seen[id] = true
+				ids = append(ids, id)
+			}
+		}
+	}
+	var stats []nodeStat
+	for _, id := range ids {
+		s := nodeStat{Node: e.c.NodeName(id), ID: id.String()}
+		for _, xx := range []spool.XX{spool.RX, spool.TX} {
+			jobs, bad, err := e.sp.Jobs(id, xx)
+			if err != nil {
+				return err
+			}
+			for _, b := range bad {
+				fmt.Fprintf(os.Stderr, "ferry: error: stat: %s: %v\n", b.Path, b.Err)
+			}
+			byNice := map[uint8]*niceStat{}
+			for _, j := range jobs {
+				ns := byNice[j.Nice]
+				if ns == nil {
+					ns = &niceStat{Nice: j.Nice}
+					byNice[j.Nice] = ns
+				}
+				ns.Count++
+				ns.Size += j.Size
+				if *pkts {
+					s.Packets = append(s.Packets, pktStat{string(xx), j.ID.String(), j.Nice, j.Size})
+				}
+			}
+			var list []niceStat
+			for _, ns := range byNice {
+				list = append(list, *ns)
+			}
+			sort.Slice(list, func(i, k int) bool { return list[i].Nice < list[k].Nice })
+			if xx == spool.RX {
+				s.Rx = list
+			} else {
+				s.Tx = list
+			}
+		}
+		parts, _ := e.sp.Partials(id)
+		for _, p := range parts {
+			if p.Nock {
+				s.Nock++
+				s.NockSize += p.Size
+			} else {
+				s.Part++
+				s.PartSize += p.Size
+			}
+		}
+		stats = append(stats, s)
+	}
+	sort.Slice(stats, func(i, k int) bool { return stats[i].Node < stats[k].Node })
+	if *asJSON {
+		enc := json.NewEncoder(os.Stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(stats)
+	}
+	for _, s := range stats {
+		if len(s.Rx)+len(s.Tx)+s.Part+s.Nock == 0 && *node == "" {
+			continue
+		}
+		fmt.Println(s.Node)
+		for _, l := range []struct {
+			name string
+			ns   []niceStat
+		}{{"rx", s.Rx}, {"tx", s.Tx}} {
+			for _, ns := range l.ns {
+				fmt.Printf("  nice %-5s %s %6d packets %s\n", packet.NiceString(ns.Nice), l.name, ns.Count, humanSize(ns.Size))
+			}
+		}
+		if s.Part > 0 {
+			fmt.Printf("  part        %6d files   %s\n", s.Part, humanSize(s.PartSize))
+		}
+		if s.Nock > 0 {
+			fmt.Printf("  nock        %6d files   %s\n", s.Nock, humanSize(s.NockSize))
+		}
+		for _, p := range s.Packets {
+			fmt.Printf("  %s %s %-5s %s\n", p.XX, p.ID, packet.NiceString(p.Nice), humanSize(p.Size))
+		}
+	}
+	return nil
+}
+
+func humanSize(n int64) string {
+	const unit = 1024
+	if n < unit {
+		return fmt.Sprintf("%d B", n)
+	}
+	f, u := float64(n), "KMGTPE"
+	i := -1
+	for f >= unit && i < len(u)-1 {
+		f /= unit
+		i++
+	}
+	return fmt.Sprintf("%.1f %ciB", f, u[i])
+}
