@@ -52,29 +52,49 @@ func (ix *index) update(fn func(tx *bolt.Tx) error) error {
 	return db.Update(fn)
 }
 
-// lookup returns the cached jobs of a queue for the given names.
-func (ix *index) lookup(node packet.ID, xx XX, names []string) (map[string]Job, error) {
-	found := map[string]Job{}
+// lookup returns the cached job for each name (zero Size where not
+// cached) and whether the index holds entries for files that are gone.
+// It walks the bucket in key order beside the sorted names: sequential
+// reads, far cheaper than one B-tree search per packet.
+func (ix *index) lookup(node packet.ID, xx XX, names []string, ids []packet.ID) ([]Job, bool, error) {
+	order := make([]int, len(names))
+	for i := range order {
+		order[i] = i
+	}
+	sort.Slice(order, func(a, b int) bool { return names[order[a]] < names[order[b]] })
+	found := make([]Job, len(names))
+	stale := false
 	err := ix.update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketName(node, xx))
 		if b == nil {
 			return nil
 		}
-		for _, n := range names {
-			v := b.Get([]byte(n))
-			if len(v) != entryLen {
-				continue
+		c := b.Cursor()
+		k, v := c.First()
+		for _, i := range order {
+			name := names[i]
+			for k != nil && string(k) < name {
+				stale = true // an entry whose file is gone
+				k, v = c.Next()
 			}
-			id, _ := packet.ParseID(n)
-			found[n] = Job{
-				Node: node, XX: xx, ID: id, Nice: v[0],
-				Size:   int64(binary.BigEndian.Uint64(v[1:9])),
-				Sender: packet.ID(v[9:]),
+			if k == nil {
+				break
 			}
+			if string(k) == name && len(v) == entryLen {
+				found[i] = Job{
+					Node: node, XX: xx, ID: ids[i], Nice: v[0],
+					Size:   int64(binary.BigEndian.Uint64(v[1:9])),
+					Sender: packet.ID(v[9:]),
+				}
+				k, v = c.Next()
+			}
+		}
+		if k != nil {
+			stale = true
 		}
 		return nil
 	})
-	return found, err
+	return found, stale, err
 }
 
 // add caches jobs; keys are sorted first, which bbolt inserts far faster.

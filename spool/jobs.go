@@ -1,6 +1,7 @@
 package spool
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"os"
@@ -32,27 +33,38 @@ type BadFile struct {
 // name). Headers come from the index, else from hdr/, else the packet.
 func (s *Spool) Jobs(node packet.ID, xx XX) ([]Job, []BadFile, error) {
 	dir := s.QueueDir(node, xx)
-	ents, err := os.ReadDir(dir)
+	d, err := os.Open(dir)
 	if err != nil {
 		if os.IsNotExist(err) {
 			return nil, nil, nil
 		}
 		return nil, nil, err
 	}
-	names := make([]string, 0, len(ents))
-	present := make(map[string]bool, len(ents))
-	for _, e := range ents {
-		if packet.IsPacketName(e.Name()) && e.Type().IsRegular() {
-			names = append(names, e.Name())
-			present[e.Name()] = true
+	// Readdirnames: no sorting and no per-entry objects; only names of
+	// exactly 52 Base32 characters are packets (hdr/, seen/, .part never are).
+	all, err := d.Readdirnames(-1)
+	d.Close()
+	if err != nil {
+		return nil, nil, err
+	}
+	names := all[:0]
+	ids := make([]packet.ID, 0, len(all))
+	for _, n := range all {
+		if len(n) != 52 {
+			continue
+		}
+		if id, err := packet.ParseID(n); err == nil {
+			names = append(names, n)
+			ids = append(ids, id)
 		}
 	}
-	cached, ixErr := s.ix.lookup(node, xx, names)
-	var jobs, fresh []Job
+	cached, stale, ixErr := s.ix.lookup(node, xx, names, ids)
+	jobs := make([]Job, 0, len(names))
+	var fresh []Job
 	var bad []BadFile
-	for _, n := range names {
-		if j, ok := cached[n]; ok {
-			jobs = append(jobs, j)
+	for i, n := range names {
+		if cached[i].Size > 0 {
+			jobs = append(jobs, cached[i])
 			continue
 		}
 		j, err := s.readJob(node, xx, n)
@@ -67,7 +79,11 @@ func (s *Spool) Jobs(node packet.ID, xx XX) ([]Job, []BadFile, error) {
 	}
 	if ixErr == nil {
 		s.ix.add(node, xx, fresh)
-		if len(cached) > 0 && len(cached) < len(names) || len(cached) == 0 {
+		if stale {
+			present := make(map[string]bool, len(names))
+			for _, n := range names {
+				present[n] = true
+			}
 			s.ix.prune(node, xx, present)
 		}
 	}
@@ -75,7 +91,7 @@ func (s *Spool) Jobs(node packet.ID, xx XX) ([]Job, []BadFile, error) {
 		if jobs[i].Nice != jobs[k].Nice {
 			return jobs[i].Nice < jobs[k].Nice
 		}
-		return strings.Compare(jobs[i].ID.String(), jobs[k].ID.String()) < 0
+		return bytes.Compare(jobs[i].ID[:], jobs[k].ID[:]) < 0
 	})
 	return jobs, bad, nil
 }

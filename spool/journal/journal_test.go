@@ -1,0 +1,84 @@
+package journal_test
+
+import (
+	"bytes"
+	"errors"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"ferry/spool/journal"
+)
+
+func TestRoundTrip(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "log")
+	h, err := journal.Open(p, nil, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := slog.New(h)
+	log.Info("tossed", "who", "rx", "node", "alice", "pkt", "ABC", "size", 12)
+	log.Error("exec failed", "who", "rx-exec", "err", errors.New("line one\nline two"))
+	log.Debug("not stored")
+	var recs []journal.Record
+	f, _ := os.Open(p)
+	defer f.Close()
+	journal.Read(f, func(r journal.Record) error { recs = append(recs, r); return nil })
+	if len(recs) != 2 {
+		t.Fatalf("%d records", len(recs))
+	}
+	if recs[0].Fields[0].Name != "When" || recs[0].Get("Who") != "rx" || recs[0].Get("Node") != "alice" || recs[0].Get("Size") != "12" {
+		t.Errorf("%+v", recs[0])
+	}
+	if last := recs[0].Fields[len(recs[0].Fields)-1]; last.Name != "Msg" || last.Value != "tossed" {
+		t.Errorf("Msg not last: %+v", last)
+	}
+	if recs[1].Get("Err") != "line one\nline two" {
+		t.Errorf("multi-line value: %q", recs[1].Get("Err"))
+	}
+}
+
+func TestConcurrentAppenders(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "log")
+	var wg sync.WaitGroup
+	for g := 0; g < 8; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			h, _ := journal.Open(p, nil, false)
+			log := slog.New(h)
+			for i := 0; i < 50; i++ {
+				log.Info(strings.Repeat("x", 500), "who", "tx")
+			}
+		}()
+	}
+	wg.Wait()
+	data, _ := os.ReadFile(p)
+	n := 0
+	journal.Read(bytes.NewReader(data), func(r journal.Record) error {
+		if r.Get("Msg") != strings.Repeat("x", 500) || r.Get("Who") != "tx" {
+			t.Errorf("torn record %+v", r)
+		}
+		n++
+		return nil
+	})
+	if n != 400 {
+		t.Fatalf("%d records", n)
+	}
+}
+
+func FuzzRead(f *testing.F) {
+	f.Add([]byte("When: 2026-01-01T00:00:00Z\nWho: rx\nErr: a\n+ b\nMsg: m\n\nWhen: x\n"))
+	f.Add([]byte("+ orphan\n: empty\nNo colon\n\n\n"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		journal.Read(bytes.NewReader(b), func(r journal.Record) error {
+			if len(r.Fields) == 0 {
+				t.Fatal("empty record reported")
+			}
+			return nil
+		})
+	})
+}
