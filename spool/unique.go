@@ -23,15 +23,52 @@ type FileWriter struct {
 // NewFileWriter starts a file that will be named base in dir (created
 // with mode 0777&^umask). The temporary name starts with ".ferry".
 func NewFileWriter(dir, base string, umask uint32, noSync bool) (*FileWriter, error) {
+	name := ".ferry" + strconv.FormatInt(time.Now().UnixNano(), 16) + "." + strconv.Itoa(os.Getpid()) + "." + strconv.FormatUint(tmpSeq.Add(1), 10)
+	return newFileWriter(dir, base, name, umask, noSync, os.O_EXCL)
+}
+
+// NewKeyedFileWriter is NewFileWriter with a temporary name derived from
+// key (a packet id), so that a run interrupted after the file was linked
+// into place can tell, with Delivered, that it already was.
+func NewKeyedFileWriter(dir, base, key string, umask uint32, noSync bool) (*FileWriter, error) {
+	return newFileWriter(dir, base, ".ferry."+key+".tmp", umask, noSync, os.O_TRUNC)
+}
+
+func newFileWriter(dir, base, tmpName string, umask uint32, noSync bool, flag int) (*FileWriter, error) {
 	if err := os.MkdirAll(dir, os.FileMode(0o777&^umask)); err != nil {
 		return nil, err
 	}
-	name := ".ferry" + strconv.FormatInt(time.Now().UnixNano(), 16) + "." + strconv.Itoa(os.Getpid()) + "." + strconv.FormatUint(tmpSeq.Add(1), 10)
-	f, err := os.OpenFile(filepath.Join(dir, name), os.O_CREATE|os.O_EXCL|os.O_WRONLY, os.FileMode(0o666&^umask))
+	f, err := os.OpenFile(filepath.Join(dir, tmpName), os.O_CREATE|os.O_WRONLY|flag, os.FileMode(0o666&^umask))
 	if err != nil {
 		return nil, err
 	}
 	return &FileWriter{dir: dir, base: base, f: f, noSync: noSync}, nil
+}
+
+// Delivered reports whether an earlier, interrupted run already linked
+// the keyed temporary file into place, and under which name. It cleans
+// the temporary file up when so.
+func Delivered(dir, base, key string) (string, bool) {
+	tmp := filepath.Join(dir, ".ferry."+key+".tmp")
+	ti, err := os.Stat(tmp)
+	if err != nil {
+		return "", false
+	}
+	for i := -1; i < 1<<20; i++ {
+		name := base
+		if i >= 0 {
+			name += "." + strconv.Itoa(i)
+		}
+		fi, err := os.Stat(filepath.Join(dir, name))
+		if err != nil {
+			return "", false // names are taken in order: no gap, no later one
+		}
+		if os.SameFile(ti, fi) {
+			os.Remove(tmp)
+			return filepath.Join(dir, name), true
+		}
+	}
+	return "", false
 }
 
 func (w *FileWriter) Write(p []byte) (int, error) {
@@ -51,6 +88,15 @@ func (w *FileWriter) Abort() {
 // other. It returns the final path.
 func (w *FileWriter) Commit() (string, error) {
 	defer os.Remove(w.f.Name())
+	return w.CommitKeeping()
+}
+
+// TmpPath is the temporary file's path.
+func (w *FileWriter) TmpPath() string { return w.f.Name() }
+
+// CommitKeeping is Commit leaving the temporary name in place (a second
+// hard link) for the caller to remove later.
+func (w *FileWriter) CommitKeeping() (string, error) {
 	if !w.noSync {
 		if err := w.f.Sync(); err != nil {
 			w.f.Close()

@@ -25,7 +25,17 @@ func (t *Tosser) file(o *origin, ph packet.PlainHeader, r io.Reader) error {
 	if t.opt.DryRun {
 		return drain(r)
 	}
-	w, err := spool.NewFileWriter(filepath.Dir(dst), filepath.Base(dst), t.opt.Umask, t.sp.NoSync())
+	// A run killed after the file was linked into place but before the
+	// packet was removed must not deliver it a second time.
+	dir, base, key := filepath.Dir(dst), filepath.Base(dst), o.pktID.String()
+	if o.area != nil {
+		key += "." + o.area.ID.String()
+	}
+	if final, ok := spool.Delivered(dir, base, key); ok {
+		t.log.Info("file was delivered before an interruption", "who", "rx-file", "node", o.name, "pkt", o.pktID.String(), "dst", final)
+		return drain(r)
+	}
+	w, err := spool.NewKeyedFileWriter(dir, base, key, t.opt.Umask, t.sp.NoSync())
 	if err != nil {
 		return fmt.Errorf("file %s: %w", dst, err)
 	}
@@ -33,10 +43,13 @@ func (t *Tosser) file(o *origin, ph packet.PlainHeader, r io.Reader) error {
 		w.Abort()
 		return err
 	}
-	final, err := w.Commit()
+	final, err := w.CommitKeeping()
 	if err != nil {
 		return fmt.Errorf("file %s: %w", dst, err)
 	}
+	// The keyed temporary name stays until the packet is gone: it is
+	// what proves the delivery if we are interrupted before that.
+	o.cleanup = append(o.cleanup, w.TmpPath())
 	t.log.Info("file received", "who", "rx-file", "node", o.name, "pkt", o.pktID.String(), "dst", final, "size", w.Size())
 	t.notifyFile(o, string(ph.Path), w.Size())
 	return nil

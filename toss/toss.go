@@ -45,6 +45,10 @@ type Options struct {
 	GenACK bool         // answer each tossed packet with an ACK
 	Log    *slog.Logger // nil: discard
 	Umask  uint32
+	// ExecWrapper is a ferry binary used to run handlers exactly once
+	// across crashes (see ExecOnceCommand); "" runs them directly with a
+	// marker written just before (at most once).
+	ExecWrapper string
 }
 
 // Result counts what a toss did.

@@ -4,6 +4,7 @@
 package main
 
 import (
+	"ferry/toss"
 	"fmt"
 	"os"
 	"strings"
@@ -23,6 +24,8 @@ func run(args []string) int {
 	}
 	name := args[0]
 	switch name {
+	case toss.ExecOnceCommand:
+		return execOnce(args[1:])
 	case "-h", "--help", "help":
 		if name == "help" && len(args) > 1 {
 			if c := findCommand(args[1]); c != nil {
