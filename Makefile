@@ -8,7 +8,7 @@ VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev
 LDFLAGS  := -X main.Version=$(VERSION)
 
 # Packages with concurrency run under the race detector in `make test`.
-RACE_PKGS := ./spool/... ./toss/... ./call/...
+RACE_PKGS := ferry/(spool|toss|call)
 
 .PHONY: all build test demo bench fuzz lint install clean
 
@@ -20,8 +20,7 @@ build:
 test: build
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 8m ./...
-	@pkgs=$$($(GO) list $(RACE_PKGS) 2>/dev/null); \
-	if [ -n "$$pkgs" ]; then $(GO) test -count=1 -race -timeout 8m $$pkgs; fi
+	$(GO) test -count=1 -race -timeout 8m $$($(GO) list ./... | grep -E '^$(RACE_PKGS)')
 
 demo: build
 	@bash testdata/demo.sh $(BIN)
