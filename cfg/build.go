@@ -57,6 +57,7 @@ func build(raw *rawConfig) (*Config, error) {
 	c := &Config{
 		NoProgress: raw.NoProgress,
 		NoHdr:      raw.NoHdr,
+		AutoReass:  raw.AutoReass,
 		Neigh:      map[string]*Node{},
 		ByID:       map[packet.ID]*Node{},
 		Areas:      map[string]*Area{},

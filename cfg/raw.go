@@ -12,6 +12,7 @@ type rawConfig struct {
 	Umask      string                     `json:"umask"`
 	NoProgress bool                       `json:"noprogress"`
 	NoHdr      bool                       `json:"nohdr"`
+	AutoReass  bool                       `json:"autoreass"` // ferry only; NNCP ignores it
 	MCDListen  []string                   `json:"mcd-listen"`
 	MCDSend    map[string]int             `json:"mcd-send"`
 	Notify     *rawNotify                 `json:"notify"`

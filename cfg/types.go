@@ -17,6 +17,7 @@ type Config struct {
 	Umask      *uint32 // nil: leave the process umask alone
 	NoProgress bool
 	NoHdr      bool
+	AutoReass  bool  // toss reassembles chunked files as soon as complete (ferry only)
 	Self       *Self // nil when the config holds no private keys
 	Neigh      map[string]*Node
 	ByID       map[packet.ID]*Node

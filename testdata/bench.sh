@@ -47,3 +47,73 @@ t2=$(date +%s.%N)
 awk -v a="$t0" -v b="$t1" -v c="$t2" 'BEGIN {
 	f = 1024 / (b - a); n = 1024 / (c - b)
 	printf "ferry %.0f MiB/s, nncp %.0f MiB/s: ferry is %.2fx NNCP\n", f, n, f / n }'
+
+# ---- spool, queueing and tossing (issue 3) ----
+lab="$work/lab"
+mkdir -p "$lab"
+for n in alice bob carol; do
+	sed "s#@LAB@#$lab#g" packet/testdata/nncp/configs/$n.hjson >"$lab/$n.hjson"
+	mkdir -p "$lab/$n/incoming" "$lab/$n/spool"
+done
+printf '#!/bin/sh\n/bin/cat >/dev/null\n' >"$lab/handler.sh"
+chmod +x "$lab/handler.sh"
+alice_tx="$lab/alice/spool/KTW3VCPWJSCYZWMEVDETP6YMID2AHDVRVMEFLF6JRJOF4ZC3ZP3A/tx"
+bob_rx="$lab/bob/spool/ATZZZUML6BFXMK7XCLAWUDRGOIFAJORJQUINOBNXQRBRJHG7Q4AQ/rx"
+carry() { mkdir -p "$bob_rx"; find "$alice_tx" -maxdepth 1 -type f -name '[A-Z2-7]*' -exec mv {} "$bob_rx/" +; }
+clean() { rm -rf "$lab"/*/spool/* "$lab"/*/incoming/*; }
+# secs CMD...: wall seconds of one run; its peak RSS (KiB) goes to $work/rss
+secs() {
+	local t0 t1
+	t0=$(date +%s.%N)
+	echo "?" >"$work/rss"
+	if [ -x /usr/bin/time ]; then
+		/usr/bin/time -f %M -o "$work/rss" "$@" >/dev/null 2>"$work/err" || { cat "$work/err" >&2; return 1; }
+	else
+		"$@" >/dev/null 2>"$work/err" || { cat "$work/err" >&2; return 1; }
+	fi
+	t1=$(date +%s.%N)
+	awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }'
+}
+rss() { tail -1 "$work/rss"; }
+
+echo
+echo "== 1 GiB file: queue (file) and toss, ferry against NNCP (same machine, same run)"
+ft=$(secs ./bin/ferry file --cfg "$lab/alice.hjson" --quiet "$f" bob:big); frss=$(rss)
+carry
+fx=$(secs ./bin/ferry toss --cfg "$lab/bob.hjson" --quiet); fxrss=$(rss)
+clean
+nt=$(secs nncp-file -cfg "$lab/alice.hjson" -quiet "$f" bob:big); nrss=$(rss)
+carry
+nx=$(secs nncp-toss -cfg "$lab/bob.hjson" -quiet); nxrss=$(rss)
+clean
+awk -v f="$ft" -v n="$nt" -v fr="$frss" -v nr="$nrss" 'BEGIN {
+	printf "queue: ferry %.0f MiB/s (peak RSS %s KiB), nncp %.0f MiB/s (%s KiB): %.2fx NNCP (target 2x)\n", 1024/f, fr, 1024/n, nr, n/f }'
+awk -v f="$fx" -v n="$nx" -v fr="$fxrss" -v nr="$nxrss" 'BEGIN {
+	printf "toss:  ferry %.0f MiB/s (peak RSS %s KiB), nncp %.0f MiB/s (%s KiB): %.2fx NNCP (target 1.5x)\n", 1024/f, fr, 1024/n, nr, n/f }'
+
+echo
+echo "== 1000 small exec packets: queue and toss, packets per second"
+small() { # tool: ferry|nncp
+	local i
+	for i in $(seq 1000); do
+		if [ "$1" = ferry ]; then echo "message $i" | ./bin/ferry exec --cfg "$lab/alice.hjson" --quiet bob handler x
+		else echo "message $i" | nncp-exec -cfg "$lab/alice.hjson" -quiet bob handler x; fi
+	done
+}
+export -f small
+export lab
+fq=$(secs bash -c "small ferry")
+carry
+fs=$(secs ./bin/ferry toss --cfg "$lab/bob.hjson" --quiet)
+clean
+nq=$(secs bash -c "small nncp")
+carry
+ns=$(secs nncp-toss -cfg "$lab/bob.hjson" -quiet)
+clean
+awk -v fq="$fq" -v fs="$fs" -v nq="$nq" -v ns="$ns" 'BEGIN {
+	printf "queue: ferry %.0f pkt/s, nncp %.0f pkt/s: %.2fx (one process per packet on both sides)\n", 1000/fq, 1000/nq, nq/fq
+	printf "toss:  ferry %.0f pkt/s, nncp %.0f pkt/s: %.2fx\n", 1000/fs, 1000/ns, ns/fs }'
+
+echo
+echo "== listing a spool of 100,000 packets (ferry stat's work; target < 200 ms)"
+FERRY_BIG=1 go test -count=1 -run '^TestStat100k$' -v ./spool/ | grep -E 'packets:|FAIL' || true

@@ -42,7 +42,8 @@ type Options struct {
 	Skip   TypeSet      // leave packets of these types untouched
 	DryRun bool         // decrypt and check, write nothing
 	Seen   bool         // create rx/seen/<PKT> markers
-	GenACK bool         // answer each tossed packet with an ACK
+	GenACK bool         // answer each tossed packet with an ACK (implies Seen)
+	Reass  bool         // reassemble chunked files once all chunks are in
 	Log    *slog.Logger // nil: discard
 	Umask  uint32
 	// ExecWrapper is a ferry binary used to run handlers exactly once
@@ -53,9 +54,10 @@ type Options struct {
 
 // Result counts what a toss did.
 type Result struct {
-	Tossed   map[packet.Type]int
-	Failed   int
-	SetAside int
+	Tossed      map[packet.Type]int
+	Failed      int
+	SetAside    int
+	Reassembled int
 }
 
 // Tosser holds what one toss run needs.
@@ -81,6 +83,10 @@ func Toss(ctx context.Context, sp *spool.Spool, c *cfg.Config, opt Options) (Res
 	if opt.Nice == 0 {
 		opt.Nice = packet.NiceMax
 	}
+	// A carrier may bring a packet again until our ACK reaches its
+	// sender: the seen marker makes the repeat a no-op.
+	opt.Seen = opt.Seen || opt.GenACK
+	opt.Reass = opt.Reass || c.AutoReass
 	t := &Tosser{sp: sp, c: c, opt: opt, me: c.Self.Identity(), q: &queue.Queuer{Spool: sp, Cfg: c}, log: opt.Log}
 	if t.log == nil {
 		t.log = slog.New(slog.DiscardHandler)
@@ -105,6 +111,9 @@ func Toss(ctx context.Context, sp *spool.Spool, c *cfg.Config, opt Options) (Res
 	if opt.Node == nil || *opt.Node == t.me.ID {
 		t.tossQueue(ctx, t.me.ID, spool.RX, false)
 		t.tossQueue(ctx, t.me.ID, spool.TX, true)
+	}
+	if opt.Reass && !opt.DryRun {
+		t.reassemble()
 	}
 	if t.res.Failed > 0 {
 		return t.res, ErrSomeFailed

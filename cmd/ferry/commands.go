@@ -23,5 +23,8 @@ var commands = []command{
 	{"rm", "remove packets and spool leftovers", runRm},
 	{"check", "verify queued packets against their names", runCheck},
 	{"log", "show the log, one line per event", runLog},
+	{"xfer", "exchange packets with a directory or removable medium", runXfer},
+	{"bundle", "write packets to, or read them from, a tar stream", runBundle},
+	{"reass", "reassemble chunked files", runReass},
 	{"version", "print the version", runVersion},
 }

@@ -20,7 +20,8 @@ func runToss(g *globals, args []string) error {
 	seen := fs.Bool("seen", false, "create rx/seen/ markers so duplicates are recognised")
 	dry := fs.Bool("dryrun", false, "decrypt and check, but write nothing")
 	cycle := fs.Int("cycle", 0, "repeat every `SEC` seconds until interrupted")
-	genACK := fs.Bool("gen-ack", false, "answer each tossed packet with an ACK to its sender")
+	genACK := fs.Bool("gen-ack", false, "answer each tossed packet with an ACK to its sender (implies --seen)")
+	doReass := fs.Bool("reass", false, "reassemble chunked files as soon as every chunk is in (config: autoreass)")
 	skip := map[packet.Type]*bool{}
 	for _, t := range []struct {
 		typ  packet.Type
@@ -35,7 +36,7 @@ func runToss(g *globals, args []string) error {
 	if err != nil {
 		return err
 	}
-	opt := toss.Options{Nice: nice, Seen: *seen, DryRun: *dry, GenACK: *genACK, Log: e.log, Umask: e.umask}
+	opt := toss.Options{Nice: nice, Seen: *seen, DryRun: *dry, GenACK: *genACK, Reass: *doReass, Log: e.log, Umask: e.umask}
 	if self, err := os.Executable(); err == nil {
 		opt.ExecWrapper = self
 	}

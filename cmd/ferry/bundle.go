@@ -1,0 +1,64 @@
+package main
+
+import (
+	"fmt"
+	"os"
+
+	"ferry/spool/media"
+)
+
+func runBundle(g *globals, args []string) error {
+	fs := g.flags("--tx [--keep] [--nice NICE] NODE... > STREAM | --rx [--check] [--delete] [--dryrun] [--nice NICE] [NODE...] < STREAM")
+	tx := fs.Bool("tx", false, "write the packets queued for NODE... to stdout")
+	rx := fs.Bool("rx", false, "read packets from stdin")
+	var nice uint8
+	addNiceFlag(fs, &nice)
+	keep := fs.Bool("keep", false, "with --tx: keep the written packets queued (until their ACKs come back)")
+	del := fs.Bool("delete", false, "with --rx: drop our queued copies of our own packets found in the stream")
+	dry := fs.Bool("dryrun", false, "with --rx: check, store nothing")
+	fs.Bool("check", true, "with --rx: verify every packet against its name (always on)")
+	if err := g.parse(args); err != nil {
+		return err
+	}
+	if *tx == *rx {
+		return usageErrorf("give --tx or --rx")
+	}
+	e, err := g.open()
+	if err != nil {
+		return err
+	}
+	opt, err := mediaOptions(e, nice, "")
+	if err != nil {
+		return err
+	}
+	if *tx {
+		if fs.NArg() == 0 {
+			return usageErrorf("--tx needs at least one NODE")
+		}
+		var nodes []string
+		nodes = append(nodes, fs.Args()...)
+		ids, err := e.nodeList(joinComma(nodes))
+		if err != nil {
+			return err
+		}
+		opt.Keep = *keep
+		st, err := media.BundleTx(os.Stdout, e.sp, ids, opt)
+		if !g.quiet {
+			fmt.Fprintln(os.Stderr, statsLine("bundled", st))
+		}
+		return err
+	}
+	if fs.NArg() > 0 {
+		if opt, err = mediaOptions(e, nice, joinComma(fs.Args())); err != nil {
+			return err
+		}
+	}
+	st, err := media.BundleRx(os.Stdin, e.sp, media.RxOptions{Options: opt, DryRun: *dry, Delete: *del})
+	if !g.quiet {
+		fmt.Fprintln(os.Stderr, statsLine("received", st))
+	}
+	if err != nil {
+		return fmt.Errorf("bundle: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,60 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/spf13/pflag"
+
+	"ferry/packet"
+	"ferry/spool/media"
+)
+
+// mediaOptions builds the options xfer and bundle share.
+func mediaOptions(e *env, nice uint8, nodes string) (media.Options, error) {
+	opt := media.Options{Nice: nice, Log: e.log, Known: func(id packet.ID) bool { _, ok := e.c.ByID[id]; return ok }}
+	if nodes != "" {
+		ids, err := e.nodeList(nodes)
+		if err != nil {
+			return opt, err
+		}
+		opt.Only = map[packet.ID]bool{}
+		for _, id := range ids {
+			opt.Only[id] = true
+		}
+	}
+	return opt, nil
+}
+
+// nodeList resolves NODE,... to ids.
+func (e *env) nodeList(s string) ([]packet.ID, error) {
+	var ids []packet.ID
+	for _, n := range splitComma(s) {
+		node, err := e.c.FindNode(n)
+		if err != nil {
+			return nil, err
+		}
+		ids = append(ids, node.ID)
+	}
+	return ids, nil
+}
+
+// neighbourIDs lists every configured node, self included, once.
+func (e *env) neighbourIDs() []packet.ID {
+	seen := map[packet.ID]bool{}
+	var ids []packet.ID
+	for _, n := range e.c.Neigh {
+		if !seen[n.ID] {
+			seen[n.ID] = true
+			ids = append(ids, n.ID)
+		}
+	}
+	return ids
+}
+
+func addNiceFlag(fs *pflag.FlagSet, p *uint8) {
+	fs.Var(newNice(p, packet.NiceMax), "nice", "only packets with niceness up to `NICE`")
+}
+
+func statsLine(what string, st media.Stats) string {
+	return fmt.Sprintf("%s: %d packets, %s; %d skipped, %d failed", what, st.Packets, humanSize(st.Bytes), st.Skipped, st.Failed)
+}

@@ -1,0 +1,73 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+
+	"ferry/toss/reass"
+)
+
+func runReass(g *globals, args []string) error {
+	fs := g.flags("[--dryrun] [--keep] [--stdout] [--dump] FILE.nncp.meta | --node NODE | --all")
+	all := fs.Bool("all", false, "every node's incoming directory")
+	node := fs.StringP("node", "n", "", "`NODE`'s incoming directory")
+	dry := fs.Bool("dryrun", false, "check only")
+	keep := fs.Bool("keep", false, "keep chunks and meta")
+	stdout := fs.Bool("stdout", false, "write the file to stdout")
+	dump := fs.Bool("dump", false, "print the meta file's contents")
+	if err := g.parse(args); err != nil {
+		return err
+	}
+	opt := reass.Options{DryRun: *dry, Keep: *keep, NoSync: g.noSync}
+	if *stdout {
+		opt.Stdout = os.Stdout
+	}
+	var metas []string
+	switch {
+	case fs.NArg() == 1 && !*all && *node == "":
+		metas = []string{fs.Arg(0)}
+	case fs.NArg() == 0 && (*all || *node != ""):
+		e, err := g.open()
+		if err != nil {
+			return err
+		}
+		opt.Umask = e.umask
+		for name, n := range e.c.Neigh {
+			if n.Incoming == "" || (*node != "" && name != *node && n.ID.String() != *node) {
+				continue
+			}
+			m, err := reass.Find(n.Incoming)
+			if err != nil {
+				return err
+			}
+			metas = append(metas, m...)
+		}
+	default:
+		return usageErrorf("give one FILE.nncp.meta, or --node NODE, or --all")
+	}
+	var errs []error
+	for _, m := range metas {
+		if *dump {
+			meta, err := reass.ReadMeta(m)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("%s: %w", m, err))
+				continue
+			}
+			fmt.Print(reass.Describe(meta))
+			continue
+		}
+		final, err := reass.Reass(m, opt)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		if final != "" && !g.quiet {
+			fmt.Fprintf(os.Stderr, "reassembled %s\n", final)
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("reass: %w", err)
+	}
+	return nil
+}

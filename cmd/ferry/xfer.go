@@ -1,0 +1,58 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+
+	"ferry/spool/media"
+)
+
+func runXfer(g *globals, args []string) error {
+	fs := g.flags("[--node NODE] [--nice NICE] [--mkdir] [--keep] [--rx|--tx] DIR")
+	node := fs.StringP("node", "n", "", "only packets of `NODE,...`")
+	var nice uint8
+	addNiceFlag(fs, &nice)
+	mkdir := fs.Bool("mkdir", false, "create DIR/<node> directories for every neighbour")
+	keep := fs.Bool("keep", false, "keep copied packets: outbound ones stay queued until their ACKs come back")
+	rxOnly := fs.Bool("rx", false, "only take packets in")
+	txOnly := fs.Bool("tx", false, "only write packets out")
+	if err := g.parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 || (*rxOnly && *txOnly) {
+		return usageErrorf("want one DIR, and at most one of --rx and --tx")
+	}
+	dir := fs.Arg(0)
+	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+		return withHint(fmt.Errorf("xfer: %s is not a directory", dir), "mount the medium first, or create the directory")
+	}
+	e, err := g.open()
+	if err != nil {
+		return err
+	}
+	opt, err := mediaOptions(e, nice, *node)
+	if err != nil {
+		return err
+	}
+	opt.Keep, opt.Mkdir = *keep, *mkdir
+	var errs []error
+	if !*txOnly {
+		st, err := media.XferRx(e.sp, dir, opt)
+		errs = append(errs, err)
+		if !g.quiet {
+			fmt.Fprintln(os.Stderr, statsLine("received", st))
+		}
+	}
+	if !*rxOnly {
+		st, err := media.XferTx(e.sp, dir, e.neighbourIDs(), opt)
+		errs = append(errs, err)
+		if !g.quiet {
+			fmt.Fprintln(os.Stderr, statsLine("written", st))
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("xfer: %w", err)
+	}
+	return nil
+}

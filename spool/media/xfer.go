@@ -1,0 +1,271 @@
+// Package media moves packets between the spool and removable media:
+// directory trees (xfer) and tar streams (bundle), in NNCP's layouts.
+// Nothing is removed from its source until its copy is verified.
+package media
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"ferry/packet"
+	"ferry/spool"
+)
+
+// Options shape an xfer or bundle run.
+type Options struct {
+	Nice  uint8                     // only packets with nice <= this (0: 255)
+	Keep  bool                      // do not remove what was copied
+	Mkdir bool                      // xfer tx: create DIR/<node> when missing
+	Known func(packet.ID) bool      // is this a configured neighbour
+	Only  map[packet.ID]bool        // nil: every node
+	Log   *slog.Logger              // nil: discard
+	Write func(io.Writer) io.Writer // test hook: wraps medium writes
+}
+
+func (o *Options) init() {
+	if o.Nice == 0 {
+		o.Nice = packet.NiceMax
+	}
+	if o.Log == nil {
+		o.Log = slog.New(slog.DiscardHandler)
+	}
+	if o.Known == nil {
+		o.Known = func(packet.ID) bool { return true }
+	}
+}
+
+func (o *Options) wanted(id packet.ID) bool { return o.Only == nil || o.Only[id] }
+
+// Stats counts what moved.
+type Stats struct {
+	Packets int
+	Bytes   int64
+	Skipped int
+	Failed  int
+}
+
+// ErrSomeFailed is returned when at least one packet did not move.
+var ErrSomeFailed = errors.New("some packets were not transferred")
+
+// XferRx takes packets addressed to us from DIR/<self>/<sender>/ into the
+// spool: each is checked against its name while it is copied, skipped if
+// already received, and removed from the medium only once in the spool.
+func XferRx(sp *spool.Spool, dir string, opt Options) (Stats, error) {
+	opt.init()
+	var st Stats
+	base := filepath.Join(dir, sp.Self.String())
+	senders, err := os.ReadDir(base)
+	if err != nil {
+		if os.IsNotExist(err) {
+			return st, nil
+		}
+		return st, err
+	}
+	for _, sd := range senders {
+		sender, err := packet.ParseID(sd.Name())
+		if err != nil || !sd.IsDir() || !opt.Known(sender) || !opt.wanted(sender) {
+			continue
+		}
+		ents, err := os.ReadDir(filepath.Join(base, sd.Name()))
+		if err != nil {
+			return st, err
+		}
+		for _, e := range ents {
+			id, err := packet.ParseID(e.Name())
+			if err != nil || !e.Type().IsRegular() {
+				continue
+			}
+			src := filepath.Join(base, sd.Name(), e.Name())
+			if sp.Has(sender, spool.RX, id) || sp.Seen(sender, id) {
+				st.Skipped++
+				if !opt.Keep {
+					os.Remove(src)
+				}
+				continue
+			}
+			n, err := rxOne(sp, src, sender, id, &opt)
+			switch {
+			case errors.Is(err, errSkip):
+				st.Skipped++
+			case err != nil:
+				st.Failed++
+				opt.Log.Error("xfer: packet not taken", "who", "xfer-rx", "node", sender.String(), "pkt", id.String(), "path", src, "err", err)
+			default:
+				st.Packets++
+				st.Bytes += n
+				opt.Log.Info("xfer: packet received", "who", "xfer-rx", "node", sender.String(), "pkt", id.String(), "size", n)
+				if !opt.Keep {
+					os.Remove(src)
+				}
+			}
+		}
+	}
+	if st.Failed > 0 {
+		return st, ErrSomeFailed
+	}
+	return st, nil
+}
+
+var errSkip = errors.New("skipped")
+
+func rxOne(sp *spool.Spool, src string, sender, id packet.ID, opt *Options) (int64, error) {
+	f, err := os.Open(src)
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	head := make([]byte, packet.EncHeaderSize)
+	if _, err := io.ReadFull(f, head); err != nil {
+		return 0, fmt.Errorf("header: %w", packet.ErrShortHeader)
+	}
+	h, err := packet.ParseEncHeader(head)
+	if err != nil {
+		return 0, err
+	}
+	if h.Nice > opt.Nice {
+		return 0, errSkip
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return 0, err
+	}
+	_, n, err := sp.CopyIn(f, sender, spool.RX, &id)
+	return n, err
+}
+
+// XferTx copies our outbound packets to DIR/<node>/<self>/ for every node
+// whose directory exists (or, with Mkdir, every node). Each copy is
+// written under a temporary name, synced, read back and checked against
+// its name, and only then renamed into place and removed from the spool
+// (unless Keep). A full medium leaves each packet either complete there
+// or still in the spool.
+func XferTx(sp *spool.Spool, dir string, nodes []packet.ID, opt Options) (Stats, error) {
+	opt.init()
+	var st Stats
+	for _, node := range nodes {
+		if !opt.wanted(node) {
+			continue
+		}
+		jobs, _, err := sp.Jobs(node, spool.TX)
+		if err != nil {
+			return st, err
+		}
+		nodeDir := filepath.Join(dir, node.String())
+		if _, err := os.Stat(nodeDir); err != nil {
+			if !opt.Mkdir || len(jobs) == 0 {
+				continue
+			}
+		}
+		if len(jobs) == 0 {
+			continue
+		}
+		dst := filepath.Join(nodeDir, sp.Self.String())
+		if err := os.MkdirAll(dst, 0o777); err != nil {
+			return st, err
+		}
+		unlock, err := sp.Lock(node, spool.LockTx)
+		if err != nil {
+			return st, err
+		}
+		for _, j := range jobs {
+			if j.Nice > opt.Nice {
+				continue
+			}
+			final := filepath.Join(dst, j.ID.String())
+			if _, err := os.Stat(final); err == nil {
+				st.Skipped++ // already on this medium (kept from an earlier run)
+				continue
+			}
+			n, err := txOne(sp, j, dst, &opt)
+			if err != nil {
+				st.Failed++
+				opt.Log.Error("xfer: packet not written", "who", "xfer-tx", "node", node.String(), "pkt", j.ID.String(), "err", err)
+				if errors.Is(err, errNoSpace) {
+					break // the medium is full: the rest stays queued
+				}
+				continue
+			}
+			st.Packets++
+			st.Bytes += n
+			opt.Log.Info("xfer: packet written", "who", "xfer-tx", "node", node.String(), "pkt", j.ID.String(), "size", n)
+			if !opt.Keep {
+				sp.Remove(node, spool.TX, j.ID)
+			}
+		}
+		unlock()
+	}
+	if st.Failed > 0 {
+		return st, ErrSomeFailed
+	}
+	return st, nil
+}
+
+var errNoSpace = errors.New("no space left on the medium")
+
+func txOne(sp *spool.Spool, j spool.Job, dst string, opt *Options) (int64, error) {
+	src, err := sp.Open(j.Node, spool.TX, j.ID)
+	if err != nil {
+		return 0, err
+	}
+	defer src.Close()
+	tmp := filepath.Join(dst, ".ferryxfer."+strconv.FormatInt(time.Now().UnixNano(), 16))
+	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o666)
+	if err != nil {
+		return 0, mediumErr(err)
+	}
+	fail := func(err error) (int64, error) {
+		f.Close()
+		os.Remove(tmp)
+		return 0, mediumErr(err)
+	}
+	var w io.Writer = f
+	if opt.Write != nil {
+		w = opt.Write(f)
+	}
+	n, err := io.Copy(w, src)
+	if err != nil {
+		return fail(err)
+	}
+	if err := f.Sync(); err != nil {
+		return fail(err)
+	}
+	if err := f.Close(); err != nil {
+		os.Remove(tmp)
+		return 0, mediumErr(err)
+	}
+	// Read the copy back: media lie, and this is our only chance to know.
+	rf, err := os.Open(tmp)
+	if err != nil {
+		os.Remove(tmp)
+		return 0, err
+	}
+	got, _, err := packet.MTHOf(rf)
+	rf.Close()
+	if err != nil || got != j.ID {
+		os.Remove(tmp)
+		return 0, fmt.Errorf("read-back of %s does not match: %w", j.ID, errors.Join(err, spool.ErrHashMismatch))
+	}
+	final := filepath.Join(dst, j.ID.String())
+	if err := os.Rename(tmp, final); err != nil {
+		os.Remove(tmp)
+		return 0, err
+	}
+	os.Remove(final + ".part")
+	if d, err := os.Open(dst); err == nil {
+		d.Sync()
+		d.Close()
+	}
+	return n, nil
+}
+
+func mediumErr(err error) error {
+	if isENOSPC(err) {
+		return fmt.Errorf("%w: %v", errNoSpace, err)
+	}
+	return err
+}

@@ -1,0 +1,40 @@
+package toss
+
+import (
+	"ferry/toss/reass"
+)
+
+// reassemble rebuilds every chunked file whose meta and chunks have all
+// arrived in an incoming directory; incomplete ones wait for later tosses.
+func (t *Tosser) reassemble() {
+	dirs := map[string]bool{}
+	for _, n := range t.c.Neigh {
+		if n.Incoming != "" {
+			dirs[n.Incoming] = true
+		}
+	}
+	for _, a := range t.c.Areas {
+		if a.Incoming != "" {
+			dirs[a.Incoming] = true
+		}
+	}
+	for dir := range dirs {
+		metas, err := reass.Find(dir)
+		if err != nil {
+			continue
+		}
+		for _, m := range metas {
+			if !reass.Complete(m) {
+				continue
+			}
+			final, err := reass.Reass(m, reass.Options{NoSync: t.sp.NoSync(), Umask: t.opt.Umask})
+			if err != nil {
+				t.res.Failed++
+				t.log.Error("reassembly failed", "who", "reass", "path", m, "err", err)
+				continue
+			}
+			t.res.Reassembled++
+			t.log.Info("file reassembled", "who", "reass", "dst", final)
+		}
+	}
+}
