@@ -59,7 +59,7 @@ printf '#!/bin/sh\n/bin/cat >/dev/null\n' >"$lab/handler.sh"
 chmod +x "$lab/handler.sh"
 alice_tx="$lab/alice/spool/KTW3VCPWJSCYZWMEVDETP6YMID2AHDVRVMEFLF6JRJOF4ZC3ZP3A/tx"
 bob_rx="$lab/bob/spool/ATZZZUML6BFXMK7XCLAWUDRGOIFAJORJQUINOBNXQRBRJHG7Q4AQ/rx"
-carry() { mkdir -p "$bob_rx"; find "$alice_tx" -maxdepth 1 -type f -name '[A-Z2-7]*' -exec mv {} "$bob_rx/" +; }
+carry() { mkdir -p "$bob_rx"; find "$alice_tx" -maxdepth 1 -type f -name '[A-Z2-7]*' -exec mv -t "$bob_rx/" {} +; }
 clean() { rm -rf "$lab"/*/spool/* "$lab"/*/incoming/*; }
 # secs CMD...: wall seconds of one run; its peak RSS (KiB) goes to $work/rss
 secs() {

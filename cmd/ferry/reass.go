@@ -33,10 +33,12 @@ func runReass(g *globals, args []string) error {
 			return err
 		}
 		opt.Umask = e.umask
+		dirs := map[string]bool{} // neighbours may share an incoming directory
 		for name, n := range e.c.Neigh {
-			if n.Incoming == "" || (*node != "" && name != *node && n.ID.String() != *node) {
+			if n.Incoming == "" || dirs[n.Incoming] || (*node != "" && name != *node && n.ID.String() != *node) {
 				continue
 			}
+			dirs[n.Incoming] = true
 			m, err := reass.Find(n.Incoming)
 			if err != nil {
 				return err
