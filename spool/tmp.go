@@ -18,20 +18,16 @@ import (
 //
 //	write -> tmp/ferry<...> (+ MTH) -> fsync -> rename to <queue>/<MTH> -> fsync dir -> hdr/
 type Tmp struct {
-	s      *Spool
-	f      *os.File
-	mth    *packet.AsyncMTH
-	n      int64
-	head   []byte // first 172 bytes, for the hdr/ copy and the index
-	synced int64
-	done   bool
+	s    *Spool
+	f    *os.File
+	mth  *packet.AsyncMTH
+	n    int64
+	head []byte // first 172 bytes, for the hdr/ copy and the index
+	wb   writeback
+	done bool
 }
 
 var tmpSeq atomic.Uint64
-
-// syncEvery starts writeback while a large file is written, so the final
-// fsync does not stall on gigabytes of dirty pages.
-const syncEvery = 64 << 20
 
 // NewTmp creates a temporary file in SPOOL/tmp.
 func (s *Spool) NewTmp() (*Tmp, error) {
@@ -41,7 +37,7 @@ func (s *Spool) NewTmp() (*Tmp, error) {
 	if err != nil {
 		return nil, fmt.Errorf("spool tmp: %w", err)
 	}
-	return &Tmp{s: s, f: f, mth: packet.NewAsyncMTH(), head: make([]byte, 0, packet.EncHeaderSize)}, nil
+	return &Tmp{s: s, f: f, mth: packet.NewAsyncMTH(), head: make([]byte, 0, packet.EncHeaderSize), wb: writeback{f: f}}, nil
 }
 
 // Write appends to the file and the hash.
@@ -53,9 +49,8 @@ func (t *Tmp) Write(p []byte) (int, error) {
 	n, err := t.f.Write(p)
 	t.mth.Write(p[:n])
 	t.n += int64(n)
-	if err == nil && !t.s.opt.NoSync && t.n-t.synced >= syncEvery {
-		err = t.f.Sync()
-		t.synced = t.n
+	if !t.s.opt.NoSync {
+		t.wb.advance(t.n)
 	}
 	return n, err
 }
@@ -172,7 +167,7 @@ func (s *Spool) CopyIn(r io.Reader, node packet.ID, xx XX, want *packet.ID) (pac
 	if err != nil {
 		return packet.ID{}, 0, err
 	}
-	if _, err := io.Copy(t, r); err != nil {
+	if _, err := packet.Copy(t, r); err != nil {
 		t.Abort()
 		return packet.ID{}, t.n, err
 	}

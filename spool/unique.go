@@ -18,6 +18,7 @@ type FileWriter struct {
 	f         *os.File
 	noSync    bool
 	n         int64
+	wb        writeback
 }
 
 // NewFileWriter starts a file that will be named base in dir (created
@@ -42,7 +43,7 @@ func newFileWriter(dir, base, tmpName string, umask uint32, noSync bool, flag in
 	if err != nil {
 		return nil, err
 	}
-	return &FileWriter{dir: dir, base: base, f: f, noSync: noSync}, nil
+	return &FileWriter{dir: dir, base: base, f: f, noSync: noSync, wb: writeback{f: f}}, nil
 }
 
 // Delivered reports whether an earlier, interrupted run already linked
@@ -74,6 +75,9 @@ func Delivered(dir, base, key string) (string, bool) {
 func (w *FileWriter) Write(p []byte) (int, error) {
 	n, err := w.f.Write(p)
 	w.n += int64(n)
+	if !w.noSync {
+		w.wb.advance(w.n)
+	}
 	return n, err
 }
 

@@ -39,7 +39,7 @@ func (t *Tosser) file(o *origin, ph packet.PlainHeader, r io.Reader) error {
 	if err != nil {
 		return fmt.Errorf("file %s: %w", dst, err)
 	}
-	if _, err := io.Copy(w, r); err != nil {
+	if _, err := packet.Copy(w, r); err != nil {
 		w.Abort()
 		return err
 	}

@@ -35,7 +35,7 @@ func (t *Tosser) trns(o *origin, ph packet.PlainHeader, r io.Reader) error {
 	if err != nil {
 		return err
 	}
-	if _, err := io.Copy(tmp, r); err != nil {
+	if _, err := packet.Copy(tmp, r); err != nil {
 		tmp.Abort()
 		return err
 	}

@@ -27,7 +27,7 @@ func (q *Queuer) sendTo(d Dest, ph packet.PlainHeader, produce func(io.Writer) e
 
 func copyFrom(r io.Reader) func(io.Writer) error {
 	return func(w io.Writer) error {
-		_, err := io.Copy(w, r)
+		_, err := packet.Copy(w, r)
 		return err
 	}
 }
