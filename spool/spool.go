@@ -177,3 +177,23 @@ func (s *Spool) Nodes() ([]packet.ID, error) {
 	}
 	return ids, nil
 }
+
+// Adopt moves a complete, verified packet file (such as a finished online
+// download) into node's queue under its id: rename, fsync the directory,
+// header copy and index entry.
+func (s *Spool) Adopt(path string, node packet.ID, xx XX, id packet.ID) error {
+	dir := s.QueueDir(node, xx)
+	if err := os.MkdirAll(dir, s.dirMode()); err != nil {
+		return err
+	}
+	if err := os.Rename(path, filepath.Join(dir, id.String())); err != nil {
+		return err
+	}
+	if err := s.syncDir(dir); err != nil {
+		return err
+	}
+	if j, err := s.readJob(node, xx, id.String()); err == nil {
+		s.ix.add(node, xx, []Job{j})
+	}
+	return nil
+}

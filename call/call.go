@@ -1,0 +1,117 @@
+package call
+
+import (
+	"context"
+	"fmt"
+	"io"
+
+	"ferry/cfg"
+	"ferry/spool"
+)
+
+// locks takes the node's rx and tx locks as the session's direction
+// needs, so at most one session per neighbour runs, whoever started it.
+func locks(sp *spool.Spool, node *cfg.Node, opt Options) (func(), error) {
+	var unlocks []func()
+	release := func() {
+		for _, u := range unlocks {
+			u()
+		}
+	}
+	if opt.List {
+		return release, nil
+	}
+	kinds := []spool.LockKind{}
+	if !opt.TxOnly {
+		kinds = append(kinds, spool.LockRx)
+	}
+	if !opt.RxOnly {
+		kinds = append(kinds, spool.LockTx)
+	}
+	for _, k := range kinds {
+		u, err := sp.Lock(node.ID, k)
+		if err != nil {
+			release()
+			return nil, fmt.Errorf("session with %s: %w", node.Name, err)
+		}
+		unlocks = append(unlocks, u)
+	}
+	return release, nil
+}
+
+// Call runs the initiator's side of a session with node over conn.
+func Call(ctx context.Context, sp *spool.Spool, c *cfg.Config, node *cfg.Node, conn io.ReadWriter, opt Options) (Stats, error) {
+	if c.Self == nil {
+		return Stats{}, fmt.Errorf("call %s: config lacks private keys", node.Name)
+	}
+	unlock, err := locks(sp, node, opt)
+	if err != nil {
+		return Stats{}, err
+	}
+	defer unlock()
+	s := newSession(sp, c, node, opt)
+	first, rest := firstBatch(s.newInfos())
+	t, peerFirst, err := handshakeInitiator(conn, c, node, first, Deadline())
+	if err != nil {
+		return Stats{Node: node.Name}, fmt.Errorf("call %s: %w", node.Name, err)
+	}
+	s.t = t
+	s.ctrl = append(s.ctrl, rest...)
+	s.log.Info("session started", "who", "call-start")
+	st, err := s.run(ctx, peerFirst)
+	s.log.Info("session finished", "who", "call-finished", "rxbytes", st.RxBytes, "txbytes", st.TxBytes, "duration", st.Duration.Round(1e6).String())
+	return st, err
+}
+
+// Serve runs the responder's side of a session over conn: whoever calls
+// is identified by its Noise key.
+func Serve(ctx context.Context, sp *spool.Spool, c *cfg.Config, conn io.ReadWriter, opt Options) (Stats, error) {
+	if c.Self == nil {
+		return Stats{}, fmt.Errorf("serve: config lacks private keys")
+	}
+	var s *session
+	var unlock func()
+	t, node, peerFirst, err := handshakeResponder(conn, c, func(n *cfg.Node) ([]byte, error) {
+		o := opt
+		if o.RxRate == 0 {
+			o.RxRate = n.RxRate
+		}
+		if o.TxRate == 0 {
+			o.TxRate = n.TxRate
+		}
+		if o.MaxOnlineTime == 0 {
+			o.MaxOnlineTime = n.MaxOnlineTime
+		}
+		var err error
+		if unlock, err = locks(sp, n, o); err != nil {
+			return nil, err
+		}
+		s = newSession(sp, c, n, o)
+		first, rest := firstBatch(s.newInfos())
+		s.ctrl = append(s.ctrl, rest...)
+		return first, nil
+	}, Deadline())
+	if unlock != nil {
+		defer unlock()
+	}
+	name := ""
+	if node != nil {
+		name = node.Name
+	}
+	if err != nil {
+		return Stats{Node: name}, fmt.Errorf("serve: %w", err)
+	}
+	s.t = t
+	s.log.Info("session started", "who", "daemon-start")
+	st, err := s.run(ctx, peerFirst)
+	s.log.Info("session finished", "who", "daemon-finished", "rxbytes", st.RxBytes, "txbytes", st.TxBytes, "duration", st.Duration.Round(1e6).String())
+	return st, err
+}
+
+// firstBatch splits INFO payloads into the handshake's and the rest.
+func firstBatch(infos [][]byte) ([]byte, [][]byte) {
+	if len(infos) == 0 {
+		return nil, nil
+	}
+	return infos[0], infos[1:]
+}

@@ -1,0 +1,328 @@
+package call_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"errors"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"ferry/call"
+	"ferry/cfg"
+	"ferry/packet"
+	"ferry/spool"
+)
+
+const vecDir = "../packet/testdata/nncp"
+
+type node struct {
+	c  *cfg.Config
+	sp *spool.Spool
+}
+
+func lab(t *testing.T) (dir string, alice, bob *node) {
+	t.Helper()
+	dir = t.TempDir()
+	load := func(n string) *node {
+		b, err := os.ReadFile(filepath.Join(vecDir, "configs", n+".hjson"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		text := strings.ReplaceAll(string(b), "@LAB@", dir)
+		os.WriteFile(filepath.Join(dir, n+".hjson"), []byte(text), 0o600)
+		c, err := cfg.Parse([]byte(text))
+		if err != nil {
+			t.Fatal(err)
+		}
+		sp, err := spool.Open(c.Spool, c.Self.ID, spool.Options{NoSync: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return &node{c, sp}
+	}
+	return dir, load("alice"), load("bob")
+}
+
+// queue puts a real packet from a to b in a's tx.
+func queue(t *testing.T, a, b *node, size int, nice uint8) packet.ID {
+	t.Helper()
+	body := make([]byte, size)
+	rand.Read(body)
+	peer := a.c.ByID[b.c.Self.ID]
+	tmp, _ := a.sp.NewTmp()
+	w, err := packet.NewWriter(tmp, a.c.Self.Identity(), peer.Peer(), packet.PlainHeader{Type: packet.TypeFile, Path: []byte("f")}, packet.WriteOptions{Nice: nice})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Write(body)
+	w.Close()
+	id, err := tmp.Commit(b.c.Self.ID, spool.TX)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
+// session runs bob as daemon and alice as caller over 127.0.0.1.
+func session(t *testing.T, alice, bob *node, aopt, bopt call.Options) (call.Stats, error, error) {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	served := make(chan error, 1)
+	go func() {
+		conn, err := l.Accept()
+		if err != nil {
+			served <- err
+			return
+		}
+		defer conn.Close()
+		_, err = call.Serve(context.Background(), bob.sp, bob.c, conn, bopt)
+		served <- err
+	}()
+	conn, err := net.Dial("tcp", l.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	st, cerr := call.Call(context.Background(), alice.sp, alice.c, alice.c.Neigh["bob"], conn, aopt)
+	conn.Close()
+	return st, cerr, <-served
+}
+
+func quick() call.Options { return call.Options{OnlineDeadline: time.Second} }
+
+func TestSessionBothWays(t *testing.T) {
+	_, alice, bob := lab(t)
+	a1 := queue(t, alice, bob, 3<<20, 224)
+	a2 := queue(t, alice, bob, 10, 32)
+	b1 := queue(t, bob, alice, 200000, 160)
+	st, cerr, serr := session(t, alice, bob, quick(), quick())
+	if cerr != nil || serr != nil {
+		t.Fatalf("call: %v, serve: %v", cerr, serr)
+	}
+	for _, id := range []packet.ID{a1, a2} {
+		if !bob.sp.Has(alice.c.Self.ID, spool.RX, id) || alice.sp.Has(bob.c.Self.ID, spool.TX, id) {
+			t.Errorf("%s: not moved from alice's tx to bob's rx", id)
+		}
+		if ok, _ := bob.sp.Verify(alice.c.Self.ID, spool.RX, id); !ok {
+			t.Errorf("%s damaged", id)
+		}
+	}
+	if !alice.sp.Has(bob.c.Self.ID, spool.RX, b1) || bob.sp.Has(alice.c.Self.ID, spool.TX, b1) {
+		t.Error("bob's packet not moved")
+	}
+	if st.TxPkts != 2 || st.RxPkts != 1 {
+		t.Errorf("stats %+v", st)
+	}
+}
+
+func TestSessionResumesPart(t *testing.T) {
+	_, alice, bob := lab(t)
+	id := queue(t, alice, bob, 1<<20, 224)
+	data, _ := os.ReadFile(alice.sp.PacketPath(bob.c.Self.ID, spool.TX, id))
+	part := bob.sp.PartPath(alice.c.Self.ID, id)
+	os.MkdirAll(filepath.Dir(part), 0o755)
+	os.WriteFile(part, data[:300000], 0o644)
+	st, cerr, serr := session(t, alice, bob, quick(), quick())
+	if cerr != nil || serr != nil {
+		t.Fatal(cerr, serr)
+	}
+	if st.TxBytes != int64(len(data)-300000) {
+		t.Errorf("sent %d bytes, want only the missing %d", st.TxBytes, len(data)-300000)
+	}
+	if ok, _ := bob.sp.Verify(alice.c.Self.ID, spool.RX, id); !ok {
+		t.Error("resumed packet damaged or missing")
+	}
+}
+
+func TestSessionPriorityOvertakes(t *testing.T) {
+	_, alice, bob := lab(t)
+	bulk := queue(t, alice, bob, 8<<20, 224)
+	// A flash packet queued while the bulk one is in flight arrives first.
+	// The flash packet appears once the bulk transfer is under way,
+	// whatever the timing: it is queued when bob has received data.
+	rec := &recorder{}
+	rec.onFirst = func() {
+		id := queue(t, alice, bob, 100, 32)
+		rec.mu.Lock()
+		rec.flash = id
+		rec.mu.Unlock()
+	}
+	opt := quick()
+	opt.TxRate = 100 // 100 chunks/s: the bulk packet takes over a second
+	bopt := quick()
+	bopt.Log = slog.New(rec)
+	if _, cerr, serr := session(t, alice, bob, opt, bopt); cerr != nil || serr != nil {
+		t.Fatal(cerr, serr)
+	}
+	got := rec.received()
+	rec.mu.Lock()
+	flash := rec.flash
+	rec.mu.Unlock()
+	if len(got) != 2 || got[0] != flash.String() || got[1] != bulk.String() {
+		t.Fatalf("arrival order %v, want flash %s before bulk %s", got, flash, bulk)
+	}
+}
+
+// recorder is a slog.Handler noting received packets in order; onFirst
+// runs once, at the first FILE data bob writes.
+type recorder struct {
+	mu      sync.Mutex
+	pkts    []string
+	onFirst func()
+	fired   bool
+	flash   packet.ID
+}
+
+func (r *recorder) Enabled(context.Context, slog.Level) bool { return true }
+func (r *recorder) WithAttrs([]slog.Attr) slog.Handler       { return r }
+func (r *recorder) WithGroup(string) slog.Handler            { return r }
+func (r *recorder) Handle(_ context.Context, rec slog.Record) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if rec.Message == "packet received" {
+		rec.Attrs(func(a slog.Attr) bool {
+			if a.Key == "pkt" {
+				r.pkts = append(r.pkts, a.Value.String())
+			}
+			return true
+		})
+	}
+	if rec.Message == "session started" && !r.fired {
+		r.fired = true
+		go func() { time.Sleep(200 * time.Millisecond); r.onFirst() }()
+	}
+	return nil
+}
+
+func (r *recorder) received() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]string(nil), r.pkts...)
+}
+
+func TestUnknownCallerGetsNothing(t *testing.T) {
+	_, alice, bob := lab(t)
+	// alice with a fresh Noise key bob does not know.
+	stranger := *alice.c
+	self := *alice.c.Self
+	self.NoisePrv[0] ^= 0xff
+	pub, _ := noisePub(self.NoisePrv)
+	self.NoisePub = pub
+	stranger.Self = &self
+	l, _ := net.Listen("tcp", "127.0.0.1:0")
+	defer l.Close()
+	served := make(chan error, 1)
+	go func() {
+		conn, _ := l.Accept()
+		defer conn.Close()
+		_, err := call.Serve(context.Background(), bob.sp, bob.c, conn, quick())
+		served <- err
+	}()
+	conn, _ := net.Dial("tcp", l.Addr().String())
+	defer conn.Close()
+	_, err := call.Call(context.Background(), alice.sp, &stranger, stranger.Neigh["bob"], conn, quick())
+	if err == nil {
+		t.Fatal("unknown caller got a session")
+	}
+	if serr := <-served; !errors.Is(serr, call.ErrUnknownPeer) {
+		t.Fatalf("serve: %v", serr)
+	}
+}
+
+func TestGarbageAndStall(t *testing.T) {
+	t.Setenv("NNCPDEADLINE", "1")
+	_, _, bob := lab(t)
+	for _, input := range [][]byte{[]byte("GET / HTTP/1.0\r\n\r\n"), bytes.Repeat([]byte{0x4e}, 100), nil} {
+		l, _ := net.Listen("tcp", "127.0.0.1:0")
+		served := make(chan error, 1)
+		go func() {
+			conn, _ := l.Accept()
+			defer conn.Close()
+			_, err := call.Serve(context.Background(), bob.sp, bob.c, conn, quick())
+			served <- err
+		}()
+		conn, _ := net.Dial("tcp", l.Addr().String())
+		conn.Write(input) // nil: a peer that connects and stalls
+		select {
+		case err := <-served:
+			if err == nil {
+				t.Errorf("%q: session accepted", input)
+			}
+		case <-time.After(15 * time.Second):
+			t.Errorf("%q: daemon still waiting", input)
+		}
+		conn.Close()
+		l.Close()
+	}
+}
+
+// A peer that disconnects at every step leaves the spool consistent: no
+// packet is lost from tx, nothing half-written is in rx.
+func TestDisconnectAtEveryStep(t *testing.T) {
+	_, alice, bob := lab(t)
+	id := queue(t, alice, bob, 500000, 224)
+	for _, cut := range []int{0, 10, 100, 40000, 70000, 200000, 400000} {
+		l, _ := net.Listen("tcp", "127.0.0.1:0")
+		served := make(chan error, 1)
+		go func() {
+			conn, _ := l.Accept()
+			defer conn.Close()
+			_, err := call.Serve(context.Background(), bob.sp, bob.c, &cutAfter{conn: conn, left: cut}, quick())
+			served <- err
+		}()
+		conn, _ := net.Dial("tcp", l.Addr().String())
+		call.Call(context.Background(), alice.sp, alice.c, alice.c.Neigh["bob"], conn, quick())
+		conn.Close()
+		<-served
+		l.Close()
+		if !alice.sp.Has(bob.c.Self.ID, spool.TX, id) && !bob.sp.Has(alice.c.Self.ID, spool.RX, id) {
+			t.Fatalf("cut at %d: packet lost", cut)
+		}
+		if bob.sp.Has(alice.c.Self.ID, spool.RX, id) {
+			if ok, _ := bob.sp.Verify(alice.c.Self.ID, spool.RX, id); !ok {
+				t.Fatalf("cut at %d: damaged packet in rx", cut)
+			}
+		}
+	}
+	// Finally a clean session completes the transfer.
+	if _, cerr, serr := session(t, alice, bob, quick(), quick()); cerr != nil || serr != nil {
+		t.Fatal(cerr, serr)
+	}
+	if !bob.sp.Has(alice.c.Self.ID, spool.RX, id) {
+		t.Fatal("never delivered")
+	}
+}
+
+// cutAfter closes the connection after reading `left` bytes.
+type cutAfter struct {
+	conn net.Conn
+	left int
+}
+
+func (c *cutAfter) Read(p []byte) (int, error) {
+	if c.left <= 0 {
+		c.conn.Close()
+		return 0, io.EOF
+	}
+	if len(p) > c.left {
+		p = p[:c.left]
+	}
+	n, err := c.conn.Read(p)
+	c.left -= n
+	return n, err
+}
+
+func (c *cutAfter) Write(p []byte) (int, error) { return c.conn.Write(p) }
+func (c *cutAfter) Close() error                { return c.conn.Close() }

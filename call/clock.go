@@ -1,0 +1,5 @@
+package call
+
+import "time"
+
+var timeNow = time.Now

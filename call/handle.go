@@ -1,0 +1,209 @@
+package call
+
+import (
+	"fmt"
+	"os"
+
+	"ferry/call/sp"
+	"ferry/packet"
+	"ferry/spool"
+)
+
+// handle processes one received payload and queues the replies.
+func (s *session) handle(payload []byte) error {
+	var r reply
+	active := false
+	err := sp.Decode(payload, func(m sp.Msg) error {
+		if m.Type != sp.TypePing && m.Type != sp.TypeHalt {
+			active = true
+		}
+		switch m.Type {
+		case sp.TypeInfo:
+			s.onInfo(m, &r)
+		case sp.TypeFreq:
+			s.onFreq(m)
+		case sp.TypeFile:
+			return s.onFile(m, &r)
+		case sp.TypeDone:
+			s.onDone(m)
+		case sp.TypeHalt:
+			s.mu.Lock()
+			s.queue = nil
+			s.mu.Unlock()
+		}
+		return nil
+	})
+	s.mu.Lock()
+	s.lastRead = timeNow()
+	if active {
+		s.lastActive = s.lastRead
+	}
+	s.ctrl = append(s.ctrl, r.out...)
+	s.mu.Unlock()
+	if len(r.out) > 0 {
+		s.poke()
+	}
+	return err
+}
+
+func (s *session) onInfo(m sp.Msg, r *reply) {
+	if s.opt.TxOnly || m.Nice > s.opt.Nice {
+		return
+	}
+	if s.opt.List {
+		s.log.Info("offered", "who", "sp-info", "pkt", m.Hash.String(), "nice", int(m.Nice), "size", m.Size)
+		return
+	}
+	s.mu.Lock()
+	s.peerInfo[m.Hash] = int64(m.Size)
+	s.mu.Unlock()
+	if s.sp.Has(s.node.ID, spool.RX, m.Hash) || s.sp.Seen(s.node.ID, m.Hash) {
+		r.add(sp.Msg{Type: sp.TypeDone, Hash: m.Hash})
+		return
+	}
+	if _, err := os.Stat(s.sp.NockPath(s.node.ID, m.Hash)); err == nil {
+		return
+	}
+	if s.opt.Pkts != nil && !s.opt.Pkts[m.Hash] {
+		return
+	}
+	var offset int64
+	if fi, err := os.Stat(s.sp.PartPath(s.node.ID, m.Hash)); err == nil {
+		offset = fi.Size()
+		if offset > int64(m.Size) {
+			os.Remove(s.sp.PartPath(s.node.ID, m.Hash))
+			offset = 0
+		}
+	}
+	r.add(sp.Msg{Type: sp.TypeFreq, Hash: m.Hash, Offset: uint64(offset)})
+}
+
+func (s *session) onFreq(m sp.Msg) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	j, ok := s.advertised[m.Hash]
+	if !ok || int64(m.Offset) > j.Size {
+		return
+	}
+	s.enqueue(fileReq{hash: m.Hash, offset: int64(m.Offset), size: j.Size, nice: j.Nice})
+	s.poke()
+}
+
+func (s *session) onDone(m sp.Msg) {
+	s.mu.Lock()
+	_, ours := s.advertised[m.Hash]
+	s.mu.Unlock()
+	if !ours {
+		return
+	}
+	if err := s.sp.Remove(s.node.ID, spool.TX, m.Hash); err != nil {
+		s.log.Error("remove sent packet", "who", "sp-done", "pkt", m.Hash.String(), "err", err)
+		return
+	}
+	s.mu.Lock()
+	s.stats.TxPkts++
+	delete(s.advertised, m.Hash)
+	s.mu.Unlock()
+	s.log.Info("packet sent", "who", "sp-done", "pkt", m.Hash.String())
+}
+
+// onFile writes received data into the .part file; the last chunk
+// triggers the checksum, the rename into rx/ and our DONE.
+func (s *session) onFile(m sp.Msg, r *reply) error {
+	s.mu.Lock()
+	size, ok := s.peerInfo[m.Hash]
+	rf := s.rx[m.Hash]
+	s.mu.Unlock()
+	if !ok {
+		s.log.Error("FILE without INFO ignored", "who", "sp-file", "pkt", m.Hash.String())
+		return nil
+	}
+	off := int64(m.Offset)
+	if off+int64(len(m.Data)) > size {
+		return fmt.Errorf("FILE for %s runs past its announced size", m.Hash)
+	}
+	part := s.sp.PartPath(s.node.ID, m.Hash)
+	if rf == nil {
+		if err := os.MkdirAll(s.sp.QueueDir(s.node.ID, spool.RX), 0o777); err != nil {
+			return err
+		}
+		f, err := os.OpenFile(part, os.O_CREATE|os.O_WRONLY, 0o666)
+		if err != nil {
+			return err
+		}
+		rf = &rxFile{f: f, size: size, next: off, start: off}
+		if off == 0 && !s.opt.NoCK {
+			rf.mth = packet.NewMTH()
+		}
+		s.mu.Lock()
+		s.rx[m.Hash] = rf
+		s.mu.Unlock()
+	}
+	if _, err := rf.f.WriteAt(m.Data, off); err != nil {
+		return fmt.Errorf("write %s: %w", part, err)
+	}
+	if rf.mth != nil {
+		if off == rf.next {
+			rf.mth.Write(m.Data)
+		} else {
+			rf.mth = nil
+		}
+	}
+	rf.next = off + int64(len(m.Data))
+	s.mu.Lock()
+	s.stats.RxBytes += int64(len(m.Data))
+	s.mu.Unlock()
+	if off+int64(len(m.Data)) != size {
+		return nil
+	}
+	s.mu.Lock()
+	delete(s.rx, m.Hash)
+	s.mu.Unlock()
+	return s.complete(m.Hash, rf, part, r)
+}
+
+func (s *session) complete(id packet.ID, rf *rxFile, part string, r *reply) error {
+	if !s.sp.NoSync() {
+		if err := rf.f.Sync(); err != nil {
+			rf.f.Close()
+			return err
+		}
+	}
+	rf.f.Close()
+	if s.opt.NoCK {
+		if err := os.Rename(part, s.sp.NockPath(s.node.ID, id)); err != nil {
+			return err
+		}
+		s.log.Info("packet received, unchecked", "who", "sp-file", "pkt", id.String(), "size", rf.size)
+		return nil
+	}
+	var got packet.ID
+	if rf.mth != nil {
+		got = rf.mth.Sum()
+	} else {
+		// Resumed or out of order: hash the file as it now stands.
+		f, err := os.Open(part)
+		if err != nil {
+			return err
+		}
+		got, _, err = packet.MTHOf(f)
+		f.Close()
+		if err != nil {
+			return err
+		}
+	}
+	if got != id {
+		os.Remove(part)
+		s.log.Error("packet damaged in transit, discarded", "who", "sp-file", "pkt", id.String(), "err", spool.ErrHashMismatch)
+		return nil
+	}
+	if err := s.sp.Adopt(part, s.node.ID, spool.RX, id); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	s.stats.RxPkts++
+	s.mu.Unlock()
+	s.log.Info("packet received", "who", "sp-file", "pkt", id.String(), "size", rf.size)
+	r.add(sp.Msg{Type: sp.TypeDone, Hash: id})
+	return nil
+}

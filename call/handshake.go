@@ -1,0 +1,166 @@
+// Package call runs online sessions of NNCP's sync protocol: a Noise-IK
+// handshake over any byte stream, then both directions of packet exchange
+// at once, resumable and by priority.
+//
+//	initiator                         responder
+//	  msg1: e, es, s, ss + INFOs  -->   find caller by its static key
+//	                              <--   msg2: e, ee, se + INFOs
+//	  transport: one SP payload per Noise message, both ways
+package call
+
+import (
+	"crypto/subtle"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/flynn/noise"
+
+	"ferry/call/sp"
+	"ferry/cfg"
+)
+
+var cipherSuite = noise.NewCipherSuite(noise.DH25519, noise.CipherChaChaPoly, noise.HashBLAKE2b)
+
+// ErrUnknownPeer is returned when a caller's static key belongs to no
+// neighbour; it gets no second message.
+var ErrUnknownPeer = errors.New("unknown peer")
+
+// transport is the encrypted channel after the handshake.
+type transport struct {
+	rw       io.ReadWriter
+	enc, dec *noise.CipherState
+	buf      []byte
+}
+
+func (t *transport) send(payload []byte) error {
+	ct, err := t.enc.Encrypt(nil, nil, payload)
+	if err != nil {
+		return err
+	}
+	return sp.WriteEnvelope(t.rw, ct)
+}
+
+func (t *transport) recv() ([]byte, error) {
+	data, err := sp.ReadEnvelope(t.rw, t.buf)
+	if err != nil {
+		return nil, err
+	}
+	t.buf = data[:cap(data)]
+	return t.dec.Decrypt(data[:0], nil, data)
+}
+
+func selfKey(c *cfg.Config) noise.DHKey {
+	return noise.DHKey{Private: c.Self.NoisePrv[:], Public: c.Self.NoisePub[:]}
+}
+
+// padded appends NNCP's HALT padding to a handshake payload.
+func padded(infos []byte) []byte {
+	halt := (&sp.Msg{Type: sp.TypeHalt}).Append(nil)
+	for range sp.HaltPadding(len(infos)) {
+		infos = append(infos, halt...)
+	}
+	return infos
+}
+
+// deadliner is implemented by network connections.
+type deadliner interface {
+	SetReadDeadline(time.Time) error
+	SetWriteDeadline(time.Time) error
+}
+
+func setDeadline(rw io.ReadWriter, read bool, d time.Duration) {
+	dl, ok := rw.(deadliner)
+	if !ok {
+		return
+	}
+	t := time.Time{}
+	if d > 0 {
+		t = time.Now().Add(d)
+	}
+	if read {
+		dl.SetReadDeadline(t)
+	} else {
+		dl.SetWriteDeadline(t)
+	}
+}
+
+// handshakeInitiator runs the caller's side: message 1 with our first
+// INFO batch, then the responder's message 2 with theirs.
+func handshakeInitiator(rw io.ReadWriter, c *cfg.Config, node *cfg.Node, infos []byte, deadline time.Duration) (*transport, []byte, error) {
+	if node.NoisePub == nil {
+		return nil, nil, fmt.Errorf("%s has no noisepub: it cannot be called", node.Name)
+	}
+	hs, err := noise.NewHandshakeState(noise.Config{
+		CipherSuite: cipherSuite, Pattern: noise.HandshakeIK, Initiator: true,
+		StaticKeypair: selfKey(c), PeerStatic: node.NoisePub[:],
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	msg1, _, _, err := hs.WriteMessage(nil, padded(infos))
+	if err != nil {
+		return nil, nil, err
+	}
+	setDeadline(rw, false, deadline)
+	if err := sp.WriteEnvelope(rw, msg1); err != nil {
+		return nil, nil, fmt.Errorf("handshake: %w", err)
+	}
+	setDeadline(rw, true, deadline)
+	data, err := sp.ReadEnvelope(rw, nil)
+	if err != nil {
+		return nil, nil, fmt.Errorf("handshake: no answer: %w", err)
+	}
+	payload, cs1, cs2, err := hs.ReadMessage(nil, data)
+	if err != nil {
+		return nil, nil, fmt.Errorf("handshake: %w", err)
+	}
+	return &transport{rw: rw, enc: cs1, dec: cs2}, payload, nil
+}
+
+// handshakeResponder reads message 1, identifies the caller among the
+// neighbours by its static key, and answers with our INFOs (which infos
+// produces once the caller is known). An unknown caller gets nothing.
+func handshakeResponder(rw io.ReadWriter, c *cfg.Config, infos func(*cfg.Node) ([]byte, error), deadline time.Duration) (*transport, *cfg.Node, []byte, error) {
+	hs, err := noise.NewHandshakeState(noise.Config{
+		CipherSuite: cipherSuite, Pattern: noise.HandshakeIK, Initiator: false,
+		StaticKeypair: selfKey(c),
+	})
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	setDeadline(rw, true, deadline)
+	data, err := sp.ReadEnvelope(rw, nil)
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("handshake: %w", err)
+	}
+	payload, _, _, err := hs.ReadMessage(nil, data)
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("handshake: %w", err)
+	}
+	var node *cfg.Node
+	peer := hs.PeerStatic()
+	for _, n := range c.Neigh {
+		if n.NoisePub != nil && subtle.ConstantTimeCompare(n.NoisePub[:], peer) == 1 {
+			node = n
+			break
+		}
+	}
+	if node == nil || node.Name == "self" {
+		return nil, nil, nil, fmt.Errorf("%w: %s", ErrUnknownPeer, b32(peer))
+	}
+	ours, err := infos(node)
+	if err != nil {
+		return nil, node, nil, err
+	}
+	msg2, cs1, cs2, err := hs.WriteMessage(nil, padded(ours))
+	if err != nil {
+		return nil, node, nil, err
+	}
+	setDeadline(rw, false, deadline)
+	if err := sp.WriteEnvelope(rw, msg2); err != nil {
+		return nil, node, nil, fmt.Errorf("handshake: %w", err)
+	}
+	return &transport{rw: rw, enc: cs2, dec: cs1}, node, payload, nil
+}

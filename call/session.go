@@ -1,0 +1,336 @@
+package call
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"sort"
+	"sync"
+	"time"
+
+	"ferry/call/sp"
+	"ferry/cfg"
+	"ferry/packet"
+	"ferry/spool"
+)
+
+// Options shape a session.
+type Options struct {
+	Nice           uint8 // only packets with nice <= this (0: 255)
+	RxOnly, TxOnly bool
+	List           bool               // only log what the peer offers
+	Pkts           map[packet.ID]bool // nil: fetch everything offered
+	NoCK           bool               // no checksum during the session: .nock files
+	RxRate, TxRate int                // payloads per second (0: unlimited)
+	OnlineDeadline time.Duration      // idle time that ends the session
+	MaxOnlineTime  time.Duration      // 0: unlimited
+	AutoToss       func()             // called every second and at the end
+	Log            *slog.Logger
+}
+
+// Stats sums up a session.
+type Stats struct {
+	Node             string
+	RxBytes, TxBytes int64
+	RxPkts, TxPkts   int
+	Duration         time.Duration
+	Unfinished       int // downloads left as .part
+}
+
+// ErrSilence ends a session whose peer sent nothing for two minutes.
+var ErrSilence = errors.New("peer silent for 120 s")
+
+type fileReq struct {
+	hash   packet.ID
+	offset int64
+	size   int64
+	nice   uint8
+}
+
+type rxFile struct {
+	f     *os.File
+	mth   *packet.MTH // nil once data arrived out of order: rehash at the end
+	next  int64
+	size  int64
+	start int64
+}
+
+type session struct {
+	sp   *spool.Spool
+	c    *cfg.Config
+	node *cfg.Node
+	opt  Options
+	log  *slog.Logger
+	t    *transport
+
+	mu         sync.Mutex
+	advertised map[packet.ID]spool.Job
+	peerInfo   map[packet.ID]int64
+	queue      []fileReq
+	ctrl       [][]byte
+	rx         map[packet.ID]*rxFile
+	lastActive time.Time // last non-PING payload either way
+	lastRead   time.Time
+	lastWrite  time.Time
+	stats      Stats
+	started    time.Time
+
+	wake chan struct{}
+}
+
+func newSession(sp *spool.Spool, c *cfg.Config, node *cfg.Node, opt Options) *session {
+	if opt.Nice == 0 {
+		opt.Nice = packet.NiceMax
+	}
+	if opt.OnlineDeadline <= 0 {
+		opt.OnlineDeadline = node.OnlineDeadline
+	}
+	if opt.Log == nil {
+		opt.Log = slog.New(slog.DiscardHandler)
+	}
+	now := time.Now()
+	return &session{sp: sp, c: c, node: node, opt: opt, log: opt.Log.With("node", node.Name),
+		advertised: map[packet.ID]spool.Job{}, peerInfo: map[packet.ID]int64{}, rx: map[packet.ID]*rxFile{},
+		lastActive: now, lastRead: now, lastWrite: now, started: now, wake: make(chan struct{}, 1),
+		stats: Stats{Node: node.Name}}
+}
+
+// newInfos lists tx packets not yet announced, as INFO payloads of at most
+// limit bytes each (the first batch rides in the handshake).
+func (s *session) newInfos() [][]byte {
+	if s.opt.RxOnly || s.opt.List {
+		return nil
+	}
+	jobs, _, err := s.sp.Jobs(s.node.ID, spool.TX)
+	if err != nil {
+		return nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out [][]byte
+	var cur []byte
+	for _, j := range jobs {
+		if j.Nice > s.opt.Nice {
+			continue
+		}
+		if _, ok := s.advertised[j.ID]; ok {
+			continue
+		}
+		s.advertised[j.ID] = j
+		m := sp.Msg{Type: sp.TypeInfo, Nice: j.Nice, Size: uint64(j.Size), Hash: j.ID}
+		if len(cur)+m.Len() > sp.MaxPayload {
+			out = append(out, cur)
+			cur = nil
+		}
+		cur = m.Append(cur)
+	}
+	if len(cur) > 0 {
+		out = append(out, cur)
+	}
+	return out
+}
+
+func (s *session) poke() {
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+}
+
+// reply collects the answers to one received payload into payloads.
+type reply struct{ out [][]byte }
+
+func (r *reply) add(m sp.Msg) {
+	if len(r.out) == 0 || len(r.out[len(r.out)-1])+m.Len() > sp.MaxPayload {
+		r.out = append(r.out, nil)
+	}
+	r.out[len(r.out)-1] = m.Append(r.out[len(r.out)-1])
+}
+
+// run drives an established session until it ends.
+func (s *session) run(ctx context.Context, peerFirst []byte) (Stats, error) {
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	if c, ok := s.t.rw.(interface{ Close() error }); ok {
+		stop := context.AfterFunc(ctx, func() { c.Close() })
+		defer stop()
+	}
+	if err := s.handle(peerFirst); err != nil {
+		return s.finish(err)
+	}
+	var wg sync.WaitGroup
+	wg.Add(3)
+	go func() { defer wg.Done(); cancel(s.recvLoop(ctx)) }()
+	go func() { defer wg.Done(); cancel(s.sendLoop(ctx)) }()
+	go func() { defer wg.Done(); cancel(s.timerLoop(ctx)) }()
+	wg.Wait()
+	err := context.Cause(ctx)
+	if errors.Is(err, errIdle) || errors.Is(err, context.Canceled) {
+		err = nil // an idle end, or the peer (or we) closed: normal
+	}
+	return s.finish(err)
+}
+
+var errIdle = errors.New("session idle")
+
+func (s *session) finish(err error) (Stats, error) {
+	s.mu.Lock()
+	for _, r := range s.rx {
+		r.f.Close()
+		s.stats.Unfinished++
+	}
+	s.stats.Duration = time.Since(s.started)
+	st := s.stats
+	s.mu.Unlock()
+	if s.opt.AutoToss != nil {
+		s.opt.AutoToss()
+	}
+	return st, err
+}
+
+func (s *session) recvLoop(ctx context.Context) error {
+	for {
+		payload, err := s.t.recv()
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			if errors.Is(err, io.EOF) {
+				return errIdle // the peer ended the session
+			}
+			return fmt.Errorf("receive: %w", err)
+		}
+		if err := s.handle(payload); err != nil {
+			return err
+		}
+		if s.opt.RxRate > 0 {
+			time.Sleep(time.Second / time.Duration(s.opt.RxRate))
+		}
+	}
+}
+
+func (s *session) timerLoop(ctx context.Context) error {
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-tick.C:
+		}
+		if infos := s.newInfos(); len(infos) > 0 {
+			s.mu.Lock()
+			s.ctrl = append(s.ctrl, infos...)
+			s.lastActive = time.Now()
+			s.mu.Unlock()
+			s.poke()
+		}
+		if s.opt.AutoToss != nil {
+			s.opt.AutoToss()
+		}
+		s.mu.Lock()
+		now := time.Now()
+		idle := now.Sub(s.lastActive)
+		busy := len(s.queue) > 0 || len(s.ctrl) > 0
+		silent := now.Sub(s.lastRead)
+		if now.Sub(s.lastWrite) >= 60*time.Second {
+			s.ctrl = append(s.ctrl, (&sp.Msg{Type: sp.TypePing}).Append(nil))
+		}
+		s.mu.Unlock()
+		switch {
+		case silent >= 120*time.Second:
+			return ErrSilence
+		case s.opt.MaxOnlineTime > 0 && now.Sub(s.started) >= s.opt.MaxOnlineTime:
+			return errIdle
+		case idle >= s.opt.OnlineDeadline && !busy:
+			return errIdle
+		}
+	}
+}
+
+func (s *session) sendLoop(ctx context.Context) error {
+	open := map[packet.ID]*os.File{}
+	defer func() {
+		for _, f := range open {
+			f.Close()
+		}
+	}()
+	buf := make([]byte, sp.MaxFileData)
+	for {
+		if ctx.Err() != nil {
+			return nil
+		}
+		s.mu.Lock()
+		var payload []byte
+		ping := false
+		if len(s.ctrl) > 0 {
+			payload, s.ctrl = s.ctrl[0], s.ctrl[1:]
+			ping = len(payload) == 4
+		} else if len(s.queue) > 0 {
+			req := &s.queue[0]
+			f := open[req.hash]
+			if f == nil {
+				var err error
+				if f, err = s.sp.Open(s.node.ID, spool.TX, req.hash); err != nil {
+					s.mu.Unlock()
+					return fmt.Errorf("open %s: %w", req.hash, err)
+				}
+				open[req.hash] = f
+			}
+			n := 0
+			if req.offset < req.size {
+				var err error
+				n, err = f.ReadAt(buf[:min(int64(len(buf)), req.size-req.offset)], req.offset)
+				if n == 0 && err != nil {
+					s.mu.Unlock()
+					return fmt.Errorf("read %s: %w", req.hash, err)
+				}
+			}
+			m := sp.Msg{Type: sp.TypeFile, Hash: req.hash, Offset: uint64(req.offset), Data: buf[:n]}
+			payload = m.Append(nil)
+			req.offset += int64(n)
+			s.stats.TxBytes += int64(n)
+			if req.offset >= req.size {
+				s.queue = s.queue[1:]
+			}
+		}
+		s.mu.Unlock()
+		if payload == nil {
+			select {
+			case <-ctx.Done():
+				return nil
+			case <-s.wake:
+			case <-time.After(100 * time.Millisecond):
+			}
+			continue
+		}
+		if !ping && s.opt.TxRate > 0 {
+			time.Sleep(time.Second / time.Duration(s.opt.TxRate))
+		}
+		setDeadline(s.t.rw, false, Deadline())
+		if err := s.t.send(payload); err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			return fmt.Errorf("send: %w", err)
+		}
+		s.mu.Lock()
+		s.lastWrite = time.Now()
+		if !ping {
+			s.lastActive = s.lastWrite
+		}
+		s.mu.Unlock()
+	}
+}
+
+// enqueue inserts a FILE request by niceness, after equals, so a more
+// urgent packet overtakes bulk ones already being sent.
+func (s *session) enqueue(r fileReq) {
+	i := sort.Search(len(s.queue), func(i int) bool { return s.queue[i].nice > r.nice })
+	s.queue = append(s.queue, fileReq{})
+	copy(s.queue[i+1:], s.queue[i:])
+	s.queue[i] = r
+}
