@@ -26,5 +26,7 @@ var commands = []command{
 	{"xfer", "exchange packets with a directory or removable medium", runXfer},
 	{"bundle", "write packets to, or read them from, a tar stream", runBundle},
 	{"reass", "reassemble chunked files", runReass},
+	{"daemon", "answer calls from neighbours", runDaemon},
+	{"call", "call a neighbour and exchange packets", runCall},
 	{"version", "print the version", runVersion},
 }

@@ -1,0 +1,111 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"sort"
+	"strings"
+	"syscall"
+	"time"
+
+	"ferry/call"
+	"ferry/packet"
+)
+
+func runCall(g *globals, args []string) error {
+	fs := g.flags("[options] NODE[:ADDRNAME] [ADDR]")
+	var nice uint8
+	fs.Var(newNice(&nice, packet.NiceMax), "nice", "exchange only packets up to `NICE`")
+	rx := fs.Bool("rx", false, "only receive")
+	tx := fs.Bool("tx", false, "only send")
+	list := fs.Bool("list", false, "only list the packets the node offers")
+	pkts := fs.String("pkts", "", "fetch only these packet ids `PKT,...`")
+	rxRate := fs.Int("rxrate", 0, "at most `N` received payloads per second")
+	txRate := fs.Int("txrate", 0, "at most `N` sent payloads per second")
+	deadline := fs.Int("onlinedeadline", 0, "end after `SEC` seconds idle (default: the node's, 10)")
+	maxTime := fs.Int("maxonlinetime", 0, "end after `SEC` seconds in any case")
+	nock := fs.Bool("nock", false, "do not checksum during the session")
+	at := addAutoTossFlags(fs)
+	if err := g.parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() < 1 || fs.NArg() > 2 || (*rx && *tx) {
+		return usageErrorf("want NODE[:ADDRNAME] [ADDR], and at most one of --rx and --tx")
+	}
+	e, err := g.open()
+	if err != nil {
+		return err
+	}
+	name, addrName, _ := strings.Cut(fs.Arg(0), ":")
+	node, err := e.c.FindNode(name)
+	if err != nil {
+		return err
+	}
+	var addrs []string
+	switch {
+	case fs.NArg() == 2:
+		addrs = []string{fs.Arg(1)}
+	case addrName != "":
+		a, ok := node.Addrs[addrName]
+		if !ok {
+			return fmt.Errorf("call: %s has no address named %q", node.Name, addrName)
+		}
+		addrs = []string{a}
+	default:
+		keys := make([]string, 0, len(node.Addrs))
+		for k := range node.Addrs {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			addrs = append(addrs, node.Addrs[k])
+		}
+	}
+	if len(addrs) == 0 {
+		return withHint(fmt.Errorf("call: no address for %s", node.Name), "give one: ferry call %s HOST:PORT, or add addrs to its config", node.Name)
+	}
+	opt := call.Options{Nice: nice, RxOnly: *rx, TxOnly: *tx, List: *list, NoCK: *nock,
+		RxRate: *rxRate, TxRate: *txRate, Log: e.log, AutoToss: at.hook(e),
+		OnlineDeadline: time.Duration(*deadline) * time.Second, MaxOnlineTime: time.Duration(*maxTime) * time.Second}
+	if *pkts != "" {
+		opt.Pkts = map[packet.ID]bool{}
+		for _, p := range splitComma(*pkts) {
+			id, err := packet.ParseID(p)
+			if err != nil {
+				return usageErrorf("--pkts: %q: %v", p, err)
+			}
+			opt.Pkts[id] = true
+		}
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	var errs []error
+	for _, addr := range addrs {
+		conn, err := call.Dial(ctx, addr)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", addr, err))
+			continue
+		}
+		st, err := call.Call(ctx, e.sp, e.c, node, conn, opt)
+		conn.Close()
+		if err != nil && st.RxBytes+st.TxBytes == 0 && errors.Is(err, context.Canceled) == false {
+			errs = append(errs, fmt.Errorf("%s: %w", addr, err))
+			continue
+		}
+		if !g.quiet {
+			fmt.Fprintf(os.Stderr, "%s: received %d packets (%s), sent %d packets (%s) in %s\n", node.Name,
+				st.RxPkts, humanSize(st.RxBytes), st.TxPkts, humanSize(st.TxBytes), st.Duration.Round(time.Millisecond))
+		}
+		if err != nil {
+			return fmt.Errorf("call %s: %w", node.Name, err)
+		}
+		if st.Unfinished > 0 {
+			return fmt.Errorf("call %s: %d transfers unfinished (they resume on the next call)", node.Name, st.Unfinished)
+		}
+		return nil
+	}
+	return fmt.Errorf("call %s: %w", node.Name, errors.Join(errs...))
+}

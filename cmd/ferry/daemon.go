@@ -1,0 +1,63 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"ferry/call"
+	"ferry/packet"
+)
+
+func runDaemon(g *globals, args []string) error {
+	fs := g.flags("[--bind ADDR] [--maxconn N] [--nice NICE] [--inetd] [--nock] [--autotoss [--autotoss-...]]")
+	bind := fs.String("bind", "[::]:5400", "listen on `ADDR`")
+	maxConn := fs.Int("maxconn", 128, "at most `N` sessions at once")
+	var nice uint8
+	fs.Var(newNice(&nice, packet.NiceMax), "nice", "exchange only packets up to `NICE`")
+	inetd := fs.Bool("inetd", false, "serve one session on stdin/stdout (inetd, ucspi-tcp, ssh)")
+	fs.Bool("ucspi", false, "same as --inetd")
+	nock := fs.Bool("nock", false, "do not checksum during sessions (ferry check --nock later)")
+	at := addAutoTossFlags(fs)
+	if err := g.parse(args); err != nil {
+		return err
+	}
+	if u, _ := fs.GetBool("ucspi"); u {
+		*inetd = true
+	}
+	e, err := g.open()
+	if err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	opt := call.Options{Nice: nice, NoCK: *nock, Log: e.log}
+	if *inetd {
+		opt.AutoToss = at.hook(e)
+		_, err := call.Serve(ctx, e.sp, e.c, stdio{}, opt)
+		return err
+	}
+	l, err := net.Listen("tcp", *bind)
+	if err != nil {
+		return withHint(fmt.Errorf("daemon: %w", err), "another daemon may be running; try --bind 127.0.0.1:5401")
+	}
+	fmt.Printf("listening on %s\n", l.Addr())
+	d := &call.Daemon{MaxConn: *maxConn, Log: e.log, Serve: func(ctx context.Context, conn net.Conn) {
+		o := opt
+		o.AutoToss = at.hook(e)
+		if _, err := call.Serve(ctx, e.sp, e.c, conn, o); err != nil {
+			e.log.Error("session failed", "who", "daemon", "addr", conn.RemoteAddr().String(), "err", err)
+		}
+	}}
+	return d.Run(ctx, l)
+}
+
+// stdio is the session stream of an inetd-style daemon.
+type stdio struct{}
+
+func (stdio) Read(p []byte) (int, error)  { return os.Stdin.Read(p) }
+func (stdio) Write(p []byte) (int, error) { return os.Stdout.Write(p) }
+func (stdio) Close() error                { os.Stdin.Close(); return os.Stdout.Close() }
