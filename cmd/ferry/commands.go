@@ -28,5 +28,7 @@ var commands = []command{
 	{"reass", "reassemble chunked files", runReass},
 	{"daemon", "answer calls from neighbours", runDaemon},
 	{"call", "call a neighbour and exchange packets", runCall},
+	{"caller", "make the calls the config schedules", runCaller},
+	{"cronexpr", "print the next times a cron expression matches", runCronexpr},
 	{"version", "print the version", runVersion},
 }

@@ -1,0 +1,152 @@
+package call
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"sort"
+	"sync"
+	"time"
+
+	"ferry/call/cron"
+	"ferry/cfg"
+	"ferry/spool"
+)
+
+// Caller makes the calls that the config's `calls` entries schedule.
+type Caller struct {
+	Spool    *spool.Spool
+	Cfg      *cfg.Config
+	Log      *slog.Logger
+	Dial     func(ctx context.Context, addr string) (io.ReadWriteCloser, error) // nil: Dial
+	AutoToss func(cfg.Call) func()                                              // per entry; nil: none
+
+	mu      sync.Mutex
+	running map[string]bool // node name -> a call is in progress
+}
+
+// Run schedules every calls entry of the given nodes until ctx ends.
+func (c *Caller) Run(ctx context.Context, nodes []*cfg.Node) error {
+	if c.Log == nil {
+		c.Log = slog.New(slog.DiscardHandler)
+	}
+	if c.Dial == nil {
+		c.Dial = Dial
+	}
+	c.running = map[string]bool{}
+	var wg sync.WaitGroup
+	n := 0
+	for _, node := range nodes {
+		for _, entry := range node.Calls {
+			expr, err := cron.Parse(entry.Cron)
+			if err != nil {
+				return err
+			}
+			n++
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				c.loop(ctx, node, entry, expr)
+			}()
+		}
+	}
+	if n == 0 {
+		return errors.New("caller: no calls entries in the config for these nodes")
+	}
+	wg.Wait()
+	return nil
+}
+
+func (c *Caller) loop(ctx context.Context, node *cfg.Node, entry cfg.Call, expr *cron.Expr) {
+	for {
+		next, err := expr.Next(time.Now())
+		if err != nil {
+			c.Log.Error("no next time", "who", "caller", "node", node.Name, "err", err)
+			return
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(time.Until(next)):
+		}
+		c.once(ctx, node, entry)
+	}
+}
+
+// Due reports whether a when-tx-exists entry has something to send.
+func (c *Caller) due(node *cfg.Node, entry cfg.Call) bool {
+	if !entry.WhenTxExists {
+		return true
+	}
+	jobs, _, err := c.Spool.Jobs(node.ID, spool.TX)
+	if err != nil {
+		return true
+	}
+	for _, j := range jobs {
+		if j.Nice <= entry.Nice {
+			return true
+		}
+	}
+	return false
+}
+
+func (c *Caller) once(ctx context.Context, node *cfg.Node, entry cfg.Call) {
+	if !c.due(node, entry) {
+		c.Log.Debug("nothing queued: call skipped", "who", "caller", "node", node.Name)
+		return
+	}
+	c.mu.Lock()
+	if c.running[node.Name] {
+		c.mu.Unlock()
+		return
+	}
+	c.running[node.Name] = true
+	c.mu.Unlock()
+	defer func() {
+		c.mu.Lock()
+		delete(c.running, node.Name)
+		c.mu.Unlock()
+	}()
+	opt := Options{Nice: entry.Nice, RxOnly: entry.XX == "rx", TxOnly: entry.XX == "tx",
+		RxRate: entry.RxRate, TxRate: entry.TxRate, NoCK: entry.NoCK, Log: c.Log,
+		OnlineDeadline: entry.OnlineDeadline, MaxOnlineTime: entry.MaxOnlineTime}
+	if c.AutoToss != nil && entry.AutoToss {
+		opt.AutoToss = c.AutoToss(entry)
+	}
+	for _, addr := range addresses(node, entry) {
+		conn, err := c.Dial(ctx, addr)
+		if err != nil {
+			c.Log.Error("dial failed", "who", "caller", "node", node.Name, "addr", addr, "err", err)
+			continue
+		}
+		_, err = Call(ctx, c.Spool, c.Cfg, node, conn, opt)
+		conn.Close()
+		if err != nil {
+			c.Log.Error("call failed", "who", "caller", "node", node.Name, "addr", addr, "err", err)
+			continue
+		}
+		return
+	}
+}
+
+// addresses: the entry's addr (a name in addrs, or literal), else every
+// address of the node, in name order.
+func addresses(node *cfg.Node, entry cfg.Call) []string {
+	if entry.Addr != "" {
+		if a, ok := node.Addrs[entry.Addr]; ok {
+			return []string{a}
+		}
+		return []string{entry.Addr}
+	}
+	keys := make([]string, 0, len(node.Addrs))
+	for k := range node.Addrs {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var out []string
+	for _, k := range keys {
+		out = append(out, node.Addrs[k])
+	}
+	return out
+}
