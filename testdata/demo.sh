@@ -1,12 +1,11 @@
 #!/usr/bin/env bash
 # make demo: three fresh nodes in a temporary directory, alice, bob (a
-# relay) and carol; a file and a mail go from alice to carol through bob,
-# printed step by step. Packets are carried between spools by hand here,
-# the way a USB stick would carry them.
+# relay) and carol, on 127.0.0.1. A file and a mail go from alice to carol
+# through bob by calls to daemons that toss automatically; carol's reply
+# travels the first hop on a "USB stick" (a directory). Step by step.
 set -euo pipefail
 ferry=$(realpath "${1:-bin/ferry}")
 demo=$(mktemp -d /tmp/ferry-demo.XXXXXX)
-trap 'rm -rf "$demo"' EXIT
 if [ -t 1 ]; then b=$'\033[1m' o=$'\033[0m'; else b= o=; fi
 step() { printf '\n%s== %s%s\n' "$b" "$*" "$o"; }
 run() { printf '$ %s\n' "$*" | sed "s#$ferry#ferry#g; s#$demo#\$DEMO#g"; "$@"; }
@@ -56,7 +55,7 @@ config() { # node, then "name:extra" neighbour specs
 		echo "}"
 	} >"$demo/$n/cfg.hjson"
 }
-config alice "bob:incoming: $demo/alice/incoming" "carol:via: [\"bob\"]"
+config alice "bob:incoming: $demo/alice/incoming" "carol:via: [\"bob\"], incoming: \"$demo/alice/incoming\""
 config bob "alice:incoming: $demo/bob/incoming" "carol:incoming: $demo/bob/incoming"
 config carol "bob:incoming: $demo/carol/incoming" \
 	"alice:via: [\"bob\"], incoming: \"$demo/carol/incoming\", exec: {sendmail: [\"$demo/bin/mailer\", \"$demo/carol/mailbox\"]}"
@@ -69,26 +68,60 @@ printf 'Subject: hello\n\nHi Carol, the report is on its way.\n' |
 	run "$ferry" exec --cfg "$demo/alice/cfg.hjson" --quiet --print-id carol sendmail carol@example.org
 run "$ferry" stat --cfg "$demo/alice/cfg.hjson"
 
-carry() { # move packets queued at $1 for $2 into $2's inbox, like a USB stick
-	local from=$1 to=$2 src dst
-	src="$demo/$from/spool/$(key "$to" id)/tx"
-	dst="$demo/$to/spool/$(key "$from" id)/rx"
-	mkdir -p "$dst"
-	find "$src" -maxdepth 1 -type f -name '????????????????????????????????????????????????????' -exec mv {} "$dst/" \;
-	echo "carried $(ls "$dst" | grep -c '^[A-Z2-7]\{52\}$') packets from $from to $to"
+daemon() { # node: start its daemon on a free loopback port, print the address
+	"$ferry" daemon --cfg "$demo/$1/cfg.hjson" --bind 127.0.0.1:0 --autotoss >"$demo/$1/daemon.out" 2>&1 &
+	pids+=($!)
+	local i
+	for i in $(seq 100); do
+		grep -q '^listening on' "$demo/$1/daemon.out" 2>/dev/null && break
+		sleep 0.1
+	done
+	awk '/^listening on/ { print $3; exit }' "$demo/$1/daemon.out"
 }
+pids=()
+trap 'kill "${pids[@]}" 2>/dev/null; wait 2>/dev/null; rm -rf "$demo"' EXIT
+waitfor() { # what, then a test command: poll up to 20 s
+	local what=$1 i
+	shift
+	for i in $(seq 200); do
+		if "$@"; then return 0; fi
+		sleep 0.1
+	done
+	echo "timed out waiting for $what" >&2
+	return 1
+}
+queued() { "$ferry" stat --cfg "$demo/$1/cfg.hjson" --json | grep -c '"nice"' | grep -qx "$2"; }
 
-step "The packets travel to bob, who can only see that they are for carol"
-carry alice bob
-run "$ferry" pkt --cfg "$demo/bob/cfg.hjson" <"$(find "$demo/bob/spool" -path '*/rx/*' -type f -name '[A-Z2-7]*' | head -1)"
-run "$ferry" toss --cfg "$demo/bob/cfg.hjson"
+step "bob and carol run daemons on loopback, tossing what arrives as it arrives"
+bob_addr=$(daemon bob)
+carol_addr=$(daemon carol)
+echo "bob listens on $bob_addr, carol on $carol_addr"
+
+step "alice calls bob (Noise-IK over TCP) and hands over both packets"
+run "$ferry" call --cfg "$demo/alice/cfg.hjson" --onlinedeadline 1 bob "$bob_addr"
+waitfor "bob to relay" queued bob 2
+echo "bob tossed them: two transit packets now wait for carol"
 run "$ferry" stat --cfg "$demo/bob/cfg.hjson"
 
-step "On to carol, who tosses: the file lands in incoming, the mail in her mailbox"
-carry bob carol
-run "$ferry" toss --cfg "$demo/carol/cfg.hjson"
+step "bob calls carol; carol's daemon tosses: the file lands, the mail is delivered"
+run "$ferry" call --cfg "$demo/bob/cfg.hjson" --onlinedeadline 1 carol "$carol_addr"
+waitfor "carol's mailbox" test -s "$demo/carol/mailbox"
+waitfor "carol's file" test -s "$demo/carol/incoming/report.txt"
 run cat "$demo/carol/incoming/report.txt"
 run cat "$demo/carol/mailbox"
+
+step "carol answers by USB stick: ferry xfer to a directory bob later reads"
+echo "Thanks, got it." >"$demo/reply.txt"
+run "$ferry" file --cfg "$demo/carol/cfg.hjson" --quiet "$demo/reply.txt" alice:reply.txt
+mkdir -p "$demo/usb"
+run "$ferry" xfer --cfg "$demo/carol/cfg.hjson" --mkdir --tx "$demo/usb"
+run find "$demo/usb" -type f
+run "$ferry" xfer --cfg "$demo/bob/cfg.hjson" --rx "$demo/usb"
+run "$ferry" toss --cfg "$demo/bob/cfg.hjson"
+
+step "alice calls bob again and picks the reply up"
+run "$ferry" call --cfg "$demo/alice/cfg.hjson" --onlinedeadline 1 --autotoss bob "$bob_addr"
+run cat "$demo/alice/incoming/reply.txt"
 
 step "carol's log, one line per event (ferry log)"
 run "$ferry" log --cfg "$demo/carol/cfg.hjson"

@@ -11,7 +11,8 @@ import (
 
 // mediaOptions builds the options xfer and bundle share.
 func mediaOptions(e *env, nice uint8, nodes string) (media.Options, error) {
-	opt := media.Options{Nice: nice, Log: e.log, Known: func(id packet.ID) bool { _, ok := e.c.ByID[id]; return ok }}
+	opt := media.Options{Nice: nice, Log: e.log, Name: e.c.NodeName,
+		Known: func(id packet.ID) bool { _, ok := e.c.ByID[id]; return ok }}
 	if nodes != "" {
 		ids, err := e.nodeList(nodes)
 		if err != nil {

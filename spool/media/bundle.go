@@ -49,7 +49,7 @@ func BundleTx(w io.Writer, sp *spool.Spool, nodes []packet.ID, opt Options) (Sta
 			st.Packets++
 			st.Bytes += j.Size
 			sent = append(sent, j)
-			opt.Log.Info("bundle: packet written", "who", "bundle-tx", "node", node.String(), "pkt", j.ID.String(), "size", j.Size)
+			opt.Log.Info("bundle: packet written", "who", "bundle-tx", "node", opt.Name(node), "pkt", j.ID.String(), "size", j.Size)
 		}
 	}
 	if err := tw.Close(); err != nil {
@@ -187,7 +187,7 @@ func bundleEntry(sp *spool.Spool, hdr entry, body io.Reader, opt *RxOptions, st 
 	}
 	st.Packets++
 	st.Bytes += n
-	opt.Log.Info("bundle: packet received", "who", "bundle-rx", "node", sender.String(), "pkt", id.String(), "size", n)
+	opt.Log.Info("bundle: packet received", "who", "bundle-rx", "node", opt.Name(sender), "pkt", id.String(), "size", n)
 	return nil
 }
 

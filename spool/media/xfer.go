@@ -25,6 +25,7 @@ type Options struct {
 	Known func(packet.ID) bool      // is this a configured neighbour
 	Only  map[packet.ID]bool        // nil: every node
 	Log   *slog.Logger              // nil: discard
+	Name  func(packet.ID) string    // names nodes in the log; nil: ids
 	Write func(io.Writer) io.Writer // test hook: wraps medium writes
 }
 
@@ -37,6 +38,9 @@ func (o *Options) init() {
 	}
 	if o.Known == nil {
 		o.Known = func(packet.ID) bool { return true }
+	}
+	if o.Name == nil {
+		o.Name = packet.ID.String
 	}
 }
 
@@ -95,11 +99,11 @@ func XferRx(sp *spool.Spool, dir string, opt Options) (Stats, error) {
 				st.Skipped++
 			case err != nil:
 				st.Failed++
-				opt.Log.Error("xfer: packet not taken", "who", "xfer-rx", "node", sender.String(), "pkt", id.String(), "path", src, "err", err)
+				opt.Log.Error("xfer: packet not taken", "who", "xfer-rx", "node", opt.Name(sender), "pkt", id.String(), "path", src, "err", err)
 			default:
 				st.Packets++
 				st.Bytes += n
-				opt.Log.Info("xfer: packet received", "who", "xfer-rx", "node", sender.String(), "pkt", id.String(), "size", n)
+				opt.Log.Info("xfer: packet received", "who", "xfer-rx", "node", opt.Name(sender), "pkt", id.String(), "size", n)
 				if !opt.Keep {
 					os.Remove(src)
 				}
@@ -184,7 +188,7 @@ func XferTx(sp *spool.Spool, dir string, nodes []packet.ID, opt Options) (Stats,
 			n, err := txOne(sp, j, dst, &opt)
 			if err != nil {
 				st.Failed++
-				opt.Log.Error("xfer: packet not written", "who", "xfer-tx", "node", node.String(), "pkt", j.ID.String(), "err", err)
+				opt.Log.Error("xfer: packet not written", "who", "xfer-tx", "node", opt.Name(node), "pkt", j.ID.String(), "err", err)
 				if errors.Is(err, errNoSpace) {
 					break // the medium is full: the rest stays queued
 				}
@@ -192,7 +196,7 @@ func XferTx(sp *spool.Spool, dir string, nodes []packet.ID, opt Options) (Stats,
 			}
 			st.Packets++
 			st.Bytes += n
-			opt.Log.Info("xfer: packet written", "who", "xfer-tx", "node", node.String(), "pkt", j.ID.String(), "size", n)
+			opt.Log.Info("xfer: packet written", "who", "xfer-tx", "node", opt.Name(node), "pkt", j.ID.String(), "size", n)
 			if !opt.Keep {
 				sp.Remove(node, spool.TX, j.ID)
 			}
