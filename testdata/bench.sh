@@ -117,3 +117,52 @@ awk -v fq="$fq" -v fs="$fs" -v nq="$nq" -v ns="$ns" 'BEGIN {
 echo
 echo "== listing a spool of 100,000 packets (ferry stat's work; target < 200 ms)"
 FERRY_BIG=1 go test -count=1 -run '^TestStat100k$' -v ./spool/ | grep -E 'packets:|FAIL' || true
+
+# ---- online calls (issue 5) ----
+port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+# calltime TOOL: one call alice -> bob over loopback; prints wall seconds
+# minus the 1 s idle deadline both sides wait at the end; CPU of both
+# processes goes to $work/cpu.
+calltime() {
+	local addr="127.0.0.1:$(port)" t0 t1 dpid
+	if [ "$1" = ferry ]; then
+		/usr/bin/time -f "%U %S" -o "$work/dcpu" ./bin/ferry daemon --cfg "$lab/bob.hjson" --quiet --bind "$addr" >/dev/null 2>&1 &
+	else
+		/usr/bin/time -f "%U %S" -o "$work/dcpu" nncp-daemon -cfg "$lab/bob.hjson" -quiet -bind "$addr" >/dev/null 2>&1 &
+	fi
+	dpid=$!
+	sleep 0.5
+	t0=$(date +%s.%N)
+	if [ "$1" = ferry ]; then
+		/usr/bin/time -f "%U %S" -o "$work/ccpu" ./bin/ferry call --cfg "$lab/alice.hjson" --quiet --onlinedeadline 1 bob "$addr"
+	else
+		/usr/bin/time -f "%U %S" -o "$work/ccpu" nncp-call -cfg "$lab/alice.hjson" -quiet -onlinedeadline 1 bob "$addr"
+	fi
+	t1=$(date +%s.%N)
+	pkill -TERM -P "$dpid" 2>/dev/null || true
+	kill -TERM "$dpid" 2>/dev/null || true
+	wait "$dpid" 2>/dev/null || true
+	cat "$work/dcpu" "$work/ccpu" | awk '/^[0-9.]+ [0-9.]+$/ { s += $1 + $2 } END { print s + 0 }' >"$work/cpu"
+	awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a - 1 }'
+}
+
+echo
+echo "== 1 GiB over one loopback call: ferry to ferry against NNCP to NNCP (target 3x)"
+./bin/ferry file --cfg "$lab/alice.hjson" --quiet "$f" bob:big
+fc=$(calltime ferry); fcpu=$(cat "$work/cpu")
+clean
+nncp-file -cfg "$lab/alice.hjson" -quiet "$f" bob:big
+nc=$(calltime nncp); ncpu=$(cat "$work/cpu")
+clean
+awk -v f="$fc" -v n="$nc" -v fc="$fcpu" -v nc="$ncpu" 'BEGIN {
+	printf "ferry %.0f MiB/s (%.1f CPU s per GiB), nncp %.0f MiB/s (%.1f CPU s per GiB): %.2fx NNCP\n", 1024/f, fc, 1024/n, nc, n/f }'
+
+echo
+echo "== 1000 small packets in one call (target 5x)"
+for i in $(seq 1000); do echo "m $i" | ./bin/ferry exec --cfg "$lab/alice.hjson" --quiet bob handler x; done
+fs=$(calltime ferry)
+clean
+for i in $(seq 1000); do echo "m $i" | nncp-exec -cfg "$lab/alice.hjson" -quiet bob handler x; done
+ns=$(calltime nncp)
+clean
+awk -v f="$fs" -v n="$ns" 'BEGIN { printf "ferry %.0f pkt/s, nncp %.0f pkt/s: %.2fx NNCP\n", 1000/f, 1000/n, n/f }'

@@ -1,0 +1,66 @@
+package main
+
+import (
+	"bytes"
+	"net"
+	"os"
+	"os/exec"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// TestDaemonSurvivesMisbehavingPeers: garbage, a stalled connection and
+// an early disconnect each end their own session with a log line, while
+// a real call still goes through, and SIGTERM stops the daemon cleanly.
+func TestDaemonSurvivesMisbehavingPeers(t *testing.T) {
+	l := newNetLab(t)
+	addr := freePort(t)
+	var stderr bytes.Buffer
+	d := exec.Command(ferryBin, "daemon", "--cfg", l.cfg("bob"), "--bind", addr)
+	d.Env = append(os.Environ(), "NNCPCFG=", "NNCPDEADLINE=2")
+	d.Stderr = &stderr
+	if err := d.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer d.Process.Kill()
+	for i := 0; i < 100; i++ {
+		if c, err := net.Dial("tcp", addr); err == nil {
+			c.Close()
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	garbage, _ := net.Dial("tcp", addr)
+	garbage.Write([]byte("NNCPS\x00\x00\x01\x00\x00\x00\x10garbagegarbage!!"))
+	stalled, _ := net.Dial("tcp", addr) // says nothing
+	early, _ := net.Dial("tcp", addr)
+	early.Write([]byte("NNCP"))
+	early.Close()
+	os.WriteFile(l.path("src"), []byte("still served\n"), 0o644)
+	l.ferry(t, "alice", nil, "file", l.path("src"), "bob:ok.txt")
+	if out, err := callCmd(l, "ferry", "alice", "bob", addr).CombinedOutput(); err != nil {
+		t.Fatalf("good call failed beside misbehaving peers: %v\n%s", err, out)
+	}
+	if l.count(l.queue("bob", "alice", "rx")) != 1 {
+		t.Fatal("good call delivered nothing")
+	}
+	time.Sleep(3 * time.Second) // let the stalled handshake hit its deadline
+	garbage.Close()
+	stalled.Close()
+	d.Process.Signal(syscall.SIGTERM)
+	done := make(chan error, 1)
+	go func() { done <- d.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("daemon exit after SIGTERM: %v", err)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("daemon did not stop on SIGTERM")
+	}
+	if n := strings.Count(stderr.String(), "session failed"); n < 3 {
+		t.Errorf("%d session failures logged, want one per bad peer:\n%s", n, stderr.String())
+	}
+}
