@@ -3,6 +3,7 @@ package call
 import (
 	"context"
 	"errors"
+	"ferry/packet"
 	"io"
 	"log/slog"
 	"sort"
@@ -21,6 +22,7 @@ type Caller struct {
 	Log      *slog.Logger
 	Dial     func(ctx context.Context, addr string) (io.ReadWriteCloser, error) // nil: Dial
 	AutoToss func(cfg.Call) func()                                              // per entry; nil: none
+	Learned  func(packet.ID) []string                                           // MCD-learned addresses, tried first; nil: none
 
 	mu      sync.Mutex
 	running map[string]bool // node name -> a call is in progress
@@ -114,7 +116,11 @@ func (c *Caller) once(ctx context.Context, node *cfg.Node, entry cfg.Call) {
 	if c.AutoToss != nil && entry.AutoToss {
 		opt.AutoToss = c.AutoToss(entry)
 	}
-	for _, addr := range addresses(node, entry) {
+	addrs := addresses(node, entry)
+	if c.Learned != nil && !entry.MCDIgnore {
+		addrs = append(c.Learned(node.ID), addrs...)
+	}
+	for _, addr := range addrs {
 		conn, err := c.Dial(ctx, addr)
 		if err != nil {
 			c.Log.Error("dial failed", "who", "caller", "node", node.Name, "addr", addr, "err", err)

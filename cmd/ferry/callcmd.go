@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"ferry/call/mcd"
 	"fmt"
 	"os"
 	"os/signal"
@@ -28,6 +29,7 @@ func runCall(g *globals, args []string) error {
 	deadline := fs.Int("onlinedeadline", 0, "end after `SEC` seconds idle (default: the node's, 10)")
 	maxTime := fs.Int("maxonlinetime", 0, "end after `SEC` seconds in any case")
 	nock := fs.Bool("nock", false, "do not checksum during the session")
+	mcdWait := fs.Int("mcd-wait", 0, "wait up to `SEC` seconds for the node's multicast announcement (mcd-listen interfaces) and call the address it gives")
 	at := addAutoTossFlags(fs)
 	if err := g.parse(args); err != nil {
 		return err
@@ -64,6 +66,15 @@ func runCall(g *globals, args []string) error {
 			addrs = append(addrs, node.Addrs[k])
 		}
 	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if *mcdWait > 0 {
+		learned, err := waitMCD(ctx, e, node.ID, time.Duration(*mcdWait)*time.Second)
+		if err != nil {
+			return err
+		}
+		addrs = append(learned, addrs...)
+	}
 	if len(addrs) == 0 {
 		return withHint(fmt.Errorf("call: no address for %s", node.Name), "give one: ferry call %s HOST:PORT, or add addrs to its config", node.Name)
 	}
@@ -80,8 +91,6 @@ func runCall(g *globals, args []string) error {
 			opt.Pkts[id] = true
 		}
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	var errs []error
 	for _, addr := range addrs {
 		conn, err := call.Dial(ctx, addr)
@@ -108,4 +117,22 @@ func runCall(g *globals, args []string) error {
 		return nil
 	}
 	return fmt.Errorf("call %s: %w", node.Name, errors.Join(errs...))
+}
+
+// waitMCD listens on the mcd-listen interfaces for node's announcement.
+func waitMCD(ctx context.Context, e *env, id packet.ID, d time.Duration) ([]string, error) {
+	ifaces, err := mcd.Interfaces(e.c.MCDListen)
+	if err != nil {
+		return nil, err
+	}
+	if len(ifaces) == 0 {
+		return nil, withHint(errors.New("call: --mcd-wait: no interface matches mcd-listen"), "set mcd-listen in the config, e.g. [\"eth.*\"]")
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	book := mcd.NewBook()
+	if err := book.Listen(ctx, ifaces, func(p packet.ID) bool { return p == id }); err != nil {
+		return nil, fmt.Errorf("call: mcd: %w", err)
+	}
+	return book.Wait(ctx, id, d), nil
 }

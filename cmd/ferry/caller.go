@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"ferry/call/mcd"
+	"ferry/packet"
 	"os"
 	"os/signal"
 	"syscall"
@@ -41,5 +43,13 @@ func runCaller(g *globals, args []string) error {
 			noExec: entry.AutoTossNoExec, noTrns: entry.AutoTossNoTrns, noArea: entry.AutoTossNoArea}
 		return a.hook(e)
 	}}
+	if len(e.c.MCDListen) > 0 {
+		if ifaces, err := mcd.Interfaces(e.c.MCDListen); err == nil && len(ifaces) > 0 {
+			book := mcd.NewBook()
+			if err := book.Listen(ctx, ifaces, func(id packet.ID) bool { _, ok := e.c.ByID[id]; return ok }); err == nil {
+				c.Learned = book.Addrs
+			}
+		}
+	}
 	return c.Run(ctx, nodes)
 }

@@ -1,7 +1,10 @@
 package main
 
 import (
+	"regexp"
+
 	"context"
+	"ferry/call/mcd"
 	"fmt"
 	"net"
 	"os"
@@ -45,6 +48,7 @@ func runDaemon(g *globals, args []string) error {
 		return withHint(fmt.Errorf("daemon: %w", err), "another daemon may be running; try --bind 127.0.0.1:5401")
 	}
 	fmt.Printf("listening on %s\n", l.Addr())
+	announce(ctx, e, l.Addr().(*net.TCPAddr).Port)
 	d := &call.Daemon{MaxConn: *maxConn, Log: e.log, Serve: func(ctx context.Context, conn net.Conn) {
 		o := opt
 		o.AutoToss = at.hook(e)
@@ -61,3 +65,16 @@ type stdio struct{}
 func (stdio) Read(p []byte) (int, error)  { return os.Stdin.Read(p) }
 func (stdio) Write(p []byte) (int, error) { return os.Stdout.Write(p) }
 func (stdio) Close() error                { os.Stdin.Close(); return os.Stdout.Close() }
+
+// announce starts MCD announcements on the interfaces the config's
+// mcd-send names.
+func announce(ctx context.Context, e *env, port int) {
+	for _, m := range e.c.MCDSend {
+		ifaces, err := mcd.Interfaces([]*regexp.Regexp{m.Iface})
+		if err != nil || len(ifaces) == 0 {
+			e.log.Debug("no interface for mcd-send", "who", "mcd", "iface", m.Iface.String())
+			continue
+		}
+		go mcd.Announce(ctx, ifaces, e.c.Self.ID, port, m.Interval, e.log)
+	}
+}

@@ -1,0 +1,185 @@
+// Package mcd is NNCP's multicast discovery: daemons announce their node
+// id on a link (UDP to ff02::4e4e:4350, port 5400, sent from the daemon's
+// TCP port) and callers learn where a neighbour answers today.
+package mcd
+
+import (
+	"context"
+	"log/slog"
+	"net"
+	"regexp"
+	"strconv"
+	"sync"
+	"time"
+
+	"ferry/packet"
+)
+
+// Port is where announcements are sent and heard.
+const Port = 5400
+
+// Group is the link-local multicast group of announcements.
+var Group = net.ParseIP("ff02::4e4e:4350")
+
+// Expiry is how long a learned address is trusted.
+const Expiry = 2 * time.Minute
+
+// Encode makes an announcement: magic ‖ node id (40 bytes).
+func Encode(id packet.ID) []byte {
+	return append(append([]byte(nil), packet.MagicMCD[:]...), id[:]...)
+}
+
+// Decode reads an announcement.
+func Decode(b []byte) (packet.ID, bool) {
+	if len(b) != 40 || [8]byte(b[:8]) != packet.MagicMCD {
+		return packet.ID{}, false
+	}
+	return packet.ID(b[8:]), true
+}
+
+// Interfaces lists the up, multicast-capable interfaces whose names match
+// any of res (POSIX ERE, unanchored).
+func Interfaces(res []*regexp.Regexp) ([]net.Interface, error) {
+	all, err := net.Interfaces()
+	if err != nil {
+		return nil, err
+	}
+	var out []net.Interface
+	for _, ifi := range all {
+		if ifi.Flags&net.FlagUp == 0 || ifi.Flags&net.FlagMulticast == 0 {
+			continue
+		}
+		for _, re := range res {
+			if re.MatchString(ifi.Name) {
+				out = append(out, ifi)
+				break
+			}
+		}
+	}
+	return out, nil
+}
+
+// Announce sends self's announcement on every interface each interval
+// until ctx ends, from UDP port tcpPort so that listeners learn the
+// daemon's port too.
+func Announce(ctx context.Context, ifaces []net.Interface, self packet.ID, tcpPort int, every time.Duration, log *slog.Logger) error {
+	conn, err := net.ListenUDP("udp6", &net.UDPAddr{IP: net.IPv6unspecified, Port: tcpPort})
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	msg := Encode(self)
+	tick := time.NewTicker(every)
+	defer tick.Stop()
+	for {
+		for _, ifi := range ifaces {
+			if _, err := conn.WriteToUDP(msg, &net.UDPAddr{IP: Group, Port: Port, Zone: ifi.Name}); err != nil && log != nil {
+				log.Debug("mcd announce failed", "who", "mcd", "iface", ifi.Name, "err", err)
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-tick.C:
+		}
+	}
+}
+
+// Book remembers where neighbours announced themselves.
+type Book struct {
+	mu sync.Mutex
+	m  map[packet.ID]map[string]time.Time
+	ch chan struct{}
+}
+
+// NewBook returns an empty book.
+func NewBook() *Book {
+	return &Book{m: map[packet.ID]map[string]time.Time{}, ch: make(chan struct{})}
+}
+
+func (b *Book) add(id packet.ID, addr string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.m[id] == nil {
+		b.m[id] = map[string]time.Time{}
+	}
+	b.m[id][addr] = time.Now()
+	close(b.ch)
+	b.ch = make(chan struct{})
+}
+
+// Addrs returns the fresh addresses learned for id.
+func (b *Book) Addrs(id packet.ID) []string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	var out []string
+	for a, at := range b.m[id] {
+		if time.Since(at) < Expiry {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// Wait returns id's addresses as soon as it has some, or nil at timeout.
+func (b *Book) Wait(ctx context.Context, id packet.ID, timeout time.Duration) []string {
+	deadline := time.After(timeout)
+	for {
+		b.mu.Lock()
+		ch := b.ch
+		b.mu.Unlock()
+		if a := b.Addrs(id); len(a) > 0 {
+			return a
+		}
+		select {
+		case <-ch:
+		case <-deadline:
+			return nil
+		case <-ctx.Done():
+			return nil
+		}
+	}
+}
+
+// Listen hears announcements on the interfaces until ctx ends, recording
+// those from ids known accepts.
+func (b *Book) Listen(ctx context.Context, ifaces []net.Interface, known func(packet.ID) bool) error {
+	var conns []*net.UDPConn
+	for _, ifi := range ifaces {
+		c, err := net.ListenMulticastUDP("udp6", &ifi, &net.UDPAddr{IP: Group, Port: Port})
+		if err != nil {
+			for _, c := range conns {
+				c.Close()
+			}
+			return err
+		}
+		conns = append(conns, c)
+	}
+	stop := context.AfterFunc(ctx, func() {
+		for _, c := range conns {
+			c.Close()
+		}
+	})
+	go func() { <-ctx.Done(); stop() }()
+	for _, c := range conns {
+		go func(c *net.UDPConn) {
+			buf := make([]byte, 64)
+			for {
+				n, src, err := c.ReadFromUDP(buf)
+				if err != nil {
+					return
+				}
+				id, ok := Decode(buf[:n])
+				if !ok || !known(id) {
+					continue
+				}
+				host := src.IP.String()
+				if src.Zone != "" {
+					host += "%" + src.Zone
+				}
+				b.add(id, net.JoinHostPort(host, strconv.Itoa(src.Port)))
+			}
+		}(c)
+	}
+	return nil
+}
