@@ -133,7 +133,7 @@ func (s *session) onFile(m sp.Msg, r *reply) error {
 		}
 		rf = &rxFile{f: f, size: size, next: off, start: off}
 		if off == 0 && !s.opt.NoCK {
-			rf.mth = packet.NewMTH()
+			rf.mth = packet.NewAsyncMTH() // hash on the other core while we decrypt
 		}
 		s.mu.Lock()
 		s.rx[m.Hash] = rf
@@ -146,6 +146,7 @@ func (s *session) onFile(m sp.Msg, r *reply) error {
 		if off == rf.next {
 			rf.mth.Write(m.Data)
 		} else {
+			rf.mth.Abandon()
 			rf.mth = nil
 		}
 	}
@@ -165,7 +166,7 @@ func (s *session) onFile(m sp.Msg, r *reply) error {
 func (s *session) complete(id packet.ID, rf *rxFile, part string, r *reply) error {
 	if !s.sp.NoSync() {
 		if err := rf.f.Sync(); err != nil {
-			rf.f.Close()
+			rf.close()
 			return err
 		}
 	}

@@ -9,8 +9,11 @@
 package call
 
 import (
+	"encoding/binary"
+
 	"crypto/subtle"
 	"errors"
+	"ferry/packet"
 	"fmt"
 	"io"
 	"time"
@@ -32,14 +35,24 @@ type transport struct {
 	rw       io.ReadWriter
 	enc, dec *noise.CipherState
 	buf      []byte
+	out      []byte // reused envelope buffer
 }
 
+// send encrypts payload straight into a reused envelope: one write, no
+// allocation per message.
 func (t *transport) send(payload []byte) error {
-	ct, err := t.enc.Encrypt(nil, nil, payload)
+	b := append(t.out[:0], packet.MagicSP[:]...)
+	b = append(b, 0, 0, 0, 0)
+	b, err := t.enc.Encrypt(b, nil, payload)
 	if err != nil {
 		return err
 	}
-	return sp.WriteEnvelope(t.rw, ct)
+	n := len(b) - 12
+	binary.BigEndian.PutUint32(b[8:12], uint32(n))
+	b = append(b, make([]byte, (4-n%4)%4)...)
+	t.out = b
+	_, err = t.rw.Write(b)
+	return err
 }
 
 func (t *transport) recv() ([]byte, error) {

@@ -52,7 +52,7 @@ type fileReq struct {
 
 type rxFile struct {
 	f     *os.File
-	mth   *packet.MTH // nil once data arrived out of order: rehash at the end
+	mth   *packet.AsyncMTH // nil once data arrived out of order: rehash at the end
 	next  int64
 	size  int64
 	start int64
@@ -179,7 +179,7 @@ var errIdle = errors.New("session idle")
 func (s *session) finish(err error) (Stats, error) {
 	s.mu.Lock()
 	for _, r := range s.rx {
-		r.f.Close()
+		r.close()
 		s.stats.Unfinished++
 	}
 	s.stats.Duration = time.Since(s.started)
@@ -259,6 +259,7 @@ func (s *session) sendLoop(ctx context.Context) error {
 		}
 	}()
 	buf := make([]byte, sp.MaxFileData)
+	var fileMsg []byte // reused: a FILE payload is sent before the next is built
 	for {
 		if ctx.Err() != nil {
 			return nil
@@ -290,7 +291,8 @@ func (s *session) sendLoop(ctx context.Context) error {
 				}
 			}
 			m := sp.Msg{Type: sp.TypeFile, Hash: req.hash, Offset: uint64(req.offset), Data: buf[:n]}
-			payload = m.Append(nil)
+			payload = m.Append(fileMsg[:0])
+			fileMsg = payload
 			req.offset += int64(n)
 			s.stats.TxBytes += int64(n)
 			if req.offset >= req.size {
@@ -333,4 +335,12 @@ func (s *session) enqueue(r fileReq) {
 	s.queue = append(s.queue, fileReq{})
 	copy(s.queue[i+1:], s.queue[i:])
 	s.queue[i] = r
+}
+
+// close releases an unfinished download: the file stays as .part.
+func (r *rxFile) close() {
+	r.f.Close()
+	if r.mth != nil {
+		r.mth.Abandon()
+	}
 }

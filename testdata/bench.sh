@@ -64,6 +64,7 @@ clean() { rm -rf "$lab"/*/spool/* "$lab"/*/incoming/*; }
 # secs CMD...: wall seconds of one run; its peak RSS (KiB) goes to $work/rss
 secs() {
 	local t0 t1
+	sync # dirty pages of an earlier step must not be charged to this one
 	t0=$(date +%s.%N)
 	echo "?" >"$work/rss"
 	if [ -x /usr/bin/time ]; then
@@ -132,6 +133,7 @@ calltime() {
 	fi
 	dpid=$!
 	sleep 0.5
+	sync
 	t0=$(date +%s.%N)
 	if [ "$1" = ferry ]; then
 		/usr/bin/time -f "%U %S" -o "$work/ccpu" ./bin/ferry call --cfg "$lab/alice.hjson" --quiet --onlinedeadline 1 bob "$addr"
