@@ -326,3 +326,19 @@ func (c *cutAfter) Read(p []byte) (int, error) {
 
 func (c *cutAfter) Write(p []byte) (int, error) { return c.conn.Write(p) }
 func (c *cutAfter) Close() error                { return c.conn.Close() }
+
+// A transfer longer than NNCPDEADLINE must not trip over a read deadline
+// left from the handshake.
+func TestLongSessionOutlivesDeadline(t *testing.T) {
+	t.Setenv("NNCPDEADLINE", "1")
+	_, alice, bob := lab(t)
+	id := queue(t, alice, bob, 4<<20, 224)
+	opt := quick()
+	opt.TxRate = 25 // 64 chunks at 25/s: about 2.5 s
+	if _, cerr, serr := session(t, alice, bob, opt, quick()); cerr != nil || serr != nil {
+		t.Fatal(cerr, serr)
+	}
+	if !bob.sp.Has(alice.c.Self.ID, spool.RX, id) {
+		t.Fatal("not delivered")
+	}
+}

@@ -129,6 +129,9 @@ func handshakeInitiator(rw io.ReadWriter, c *cfg.Config, node *cfg.Node, infos [
 	if err != nil {
 		return nil, nil, fmt.Errorf("handshake: %w", err)
 	}
+	// From here on silence is judged by the session's timers, not by a
+	// read deadline left over from the handshake.
+	setDeadline(rw, true, 0)
 	return &transport{rw: rw, enc: cs1, dec: cs2}, payload, nil
 }
 
@@ -175,5 +178,6 @@ func handshakeResponder(rw io.ReadWriter, c *cfg.Config, infos func(*cfg.Node) (
 	if err := sp.WriteEnvelope(rw, msg2); err != nil {
 		return nil, node, nil, fmt.Errorf("handshake: %w", err)
 	}
+	setDeadline(rw, true, 0)
 	return &transport{rw: rw, enc: cs2, dec: cs1}, node, payload, nil
 }

@@ -28,6 +28,7 @@ type Options struct {
 	OnlineDeadline time.Duration      // idle time that ends the session
 	MaxOnlineTime  time.Duration      // 0: unlimited
 	AutoToss       func()             // called every second and at the end
+	Progress       func(Stats)        // called every second with the totals so far
 	Log            *slog.Logger
 }
 
@@ -232,6 +233,11 @@ func (s *session) timerLoop(ctx context.Context) error {
 			s.opt.AutoToss()
 		}
 		s.mu.Lock()
+		if s.opt.Progress != nil {
+			st := s.stats
+			st.Duration = time.Since(s.started)
+			s.opt.Progress(st)
+		}
 		now := time.Now()
 		idle := now.Sub(s.lastActive)
 		busy := len(s.queue) > 0 || len(s.ctrl) > 0

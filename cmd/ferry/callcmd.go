@@ -5,6 +5,7 @@ import (
 	"errors"
 	"ferry/call/mcd"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"sort"
@@ -29,6 +30,7 @@ func runCall(g *globals, args []string) error {
 	deadline := fs.Int("onlinedeadline", 0, "end after `SEC` seconds idle (default: the node's, 10)")
 	maxTime := fs.Int("maxonlinetime", 0, "end after `SEC` seconds in any case")
 	nock := fs.Bool("nock", false, "do not checksum during the session")
+	ucspi := fs.Bool("ucspi", false, "talk over file descriptors 6 (in) and 7 (out), as under ucspi-tcp's tcpclient")
 	mcdWait := fs.Int("mcd-wait", 0, "wait up to `SEC` seconds for the node's multicast announcement (mcd-listen interfaces) and call the address it gives")
 	at := addAutoTossFlags(fs)
 	if err := g.parse(args); err != nil {
@@ -75,6 +77,9 @@ func runCall(g *globals, args []string) error {
 		}
 		addrs = append(learned, addrs...)
 	}
+	if *ucspi {
+		addrs = []string{ucspiAddr}
+	}
 	if len(addrs) == 0 {
 		return withHint(fmt.Errorf("call: no address for %s", node.Name), "give one: ferry call %s HOST:PORT, or add addrs to its config", node.Name)
 	}
@@ -91,15 +96,21 @@ func runCall(g *globals, args []string) error {
 			opt.Pkts[id] = true
 		}
 	}
+	if g.showProgress(e.c) {
+		opt.Progress = progressLine(node.Name)
+	}
 	var errs []error
 	for _, addr := range addrs {
-		conn, err := call.Dial(ctx, addr)
+		conn, err := dialAddr(ctx, addr)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("%s: %w", addr, err))
 			continue
 		}
 		st, err := call.Call(ctx, e.sp, e.c, node, conn, opt)
 		conn.Close()
+		if opt.Progress != nil {
+			fmt.Fprint(os.Stderr, "\r\033[K")
+		}
 		if err != nil && st.RxBytes+st.TxBytes == 0 && errors.Is(err, context.Canceled) == false {
 			errs = append(errs, fmt.Errorf("%s: %w", addr, err))
 			continue
@@ -135,4 +146,31 @@ func waitMCD(ctx context.Context, e *env, id packet.ID, d time.Duration) ([]stri
 		return nil, fmt.Errorf("call: mcd: %w", err)
 	}
 	return book.Wait(ctx, id, d), nil
+}
+
+const ucspiAddr = "ucspi:6,7"
+
+// dialAddr is call.Dial plus the ucspi descriptors.
+func dialAddr(ctx context.Context, addr string) (io.ReadWriteCloser, error) {
+	if addr == ucspiAddr {
+		return fdConn{os.NewFile(6, "ucspi-in"), os.NewFile(7, "ucspi-out")}, nil
+	}
+	return call.Dial(ctx, addr)
+}
+
+type fdConn struct{ in, out *os.File }
+
+func (c fdConn) Read(p []byte) (int, error)  { return c.in.Read(p) }
+func (c fdConn) Write(p []byte) (int, error) { return c.out.Write(p) }
+func (c fdConn) Close() error                { c.in.Close(); return c.out.Close() }
+
+// progressLine draws one status line on the terminal, redrawn each second.
+func progressLine(node string) func(call.Stats) {
+	var lastRx, lastTx int64
+	return func(st call.Stats) {
+		fmt.Fprintf(os.Stderr, "\r\033[K%s: rx %s (%s/s, %d done)  tx %s (%s/s, %d done)  %s",
+			node, humanSize(st.RxBytes), humanSize(st.RxBytes-lastRx), st.RxPkts,
+			humanSize(st.TxBytes), humanSize(st.TxBytes-lastTx), st.TxPkts, st.Duration.Round(time.Second))
+		lastRx, lastTx = st.RxBytes, st.TxBytes
+	}
 }
