@@ -221,16 +221,7 @@ func TestUnknownCallerGetsNothing(t *testing.T) {
 	pub, _ := noisePub(self.NoisePrv)
 	self.NoisePub = pub
 	stranger.Self = &self
-	l, _ := net.Listen("tcp", "127.0.0.1:0")
-	defer l.Close()
-	served := make(chan error, 1)
-	go func() {
-		conn, _ := l.Accept()
-		defer conn.Close()
-		_, err := call.Serve(context.Background(), bob.sp, bob.c, conn, quick())
-		served <- err
-	}()
-	conn, _ := net.Dial("tcp", l.Addr().String())
+	conn, served := serveOnce(t, bob, nil)
 	defer conn.Close()
 	_, err := call.Call(context.Background(), alice.sp, &stranger, stranger.Neigh["bob"], conn, quick())
 	if err == nil {
@@ -245,15 +236,7 @@ func TestGarbageAndStall(t *testing.T) {
 	t.Setenv("NNCPDEADLINE", "1")
 	_, _, bob := lab(t)
 	for _, input := range [][]byte{[]byte("GET / HTTP/1.0\r\n\r\n"), bytes.Repeat([]byte{0x4e}, 100), nil} {
-		l, _ := net.Listen("tcp", "127.0.0.1:0")
-		served := make(chan error, 1)
-		go func() {
-			conn, _ := l.Accept()
-			defer conn.Close()
-			_, err := call.Serve(context.Background(), bob.sp, bob.c, conn, quick())
-			served <- err
-		}()
-		conn, _ := net.Dial("tcp", l.Addr().String())
+		conn, served := serveOnce(t, bob, nil)
 		conn.Write(input) // nil: a peer that connects and stalls
 		select {
 		case err := <-served:
@@ -264,7 +247,6 @@ func TestGarbageAndStall(t *testing.T) {
 			t.Errorf("%q: daemon still waiting", input)
 		}
 		conn.Close()
-		l.Close()
 	}
 }
 
@@ -274,19 +256,10 @@ func TestDisconnectAtEveryStep(t *testing.T) {
 	_, alice, bob := lab(t)
 	id := queue(t, alice, bob, 500000, 224)
 	for _, cut := range []int{0, 10, 100, 40000, 70000, 200000, 400000} {
-		l, _ := net.Listen("tcp", "127.0.0.1:0")
-		served := make(chan error, 1)
-		go func() {
-			conn, _ := l.Accept()
-			defer conn.Close()
-			_, err := call.Serve(context.Background(), bob.sp, bob.c, &cutAfter{conn: conn, left: cut}, quick())
-			served <- err
-		}()
-		conn, _ := net.Dial("tcp", l.Addr().String())
+		conn, served := serveOnce(t, bob, func(c net.Conn) io.ReadWriteCloser { return &cutAfter{conn: c, left: cut} })
 		call.Call(context.Background(), alice.sp, alice.c, alice.c.Neigh["bob"], conn, quick())
 		conn.Close()
 		<-served
-		l.Close()
 		if !alice.sp.Has(bob.c.Self.ID, spool.TX, id) && !bob.sp.Has(alice.c.Self.ID, spool.RX, id) {
 			t.Fatalf("cut at %d: packet lost", cut)
 		}
@@ -341,4 +314,36 @@ func TestLongSessionOutlivesDeadline(t *testing.T) {
 	if !bob.sp.Has(alice.c.Self.ID, spool.RX, id) {
 		t.Fatal("not delivered")
 	}
+}
+
+// serveOnce runs bob's side of one session on a fresh 127.0.0.1 listener
+// (through wrap, when given) and returns the caller's connection and the
+// session's result.
+func serveOnce(t *testing.T, bob *node, wrap func(net.Conn) io.ReadWriteCloser) (net.Conn, chan error) {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	served := make(chan error, 1)
+	go func() {
+		defer l.Close()
+		conn, err := l.Accept()
+		if err != nil {
+			served <- err
+			return
+		}
+		defer conn.Close()
+		var rw io.ReadWriteCloser = conn
+		if wrap != nil {
+			rw = wrap(conn)
+		}
+		_, err = call.Serve(context.Background(), bob.sp, bob.c, rw, quick())
+		served <- err
+	}()
+	conn, err := net.Dial("tcp", l.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return conn, served
 }

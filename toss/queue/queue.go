@@ -76,14 +76,8 @@ func (q *Queuer) Send(node *cfg.Node, ph packet.PlainHeader, produce func(io.Wri
 	if err != nil {
 		return Queued{}, err
 	}
-	w, err := packet.NewRelayWriter(t, me, route, ph, packet.WriteOptions{Nice: opt.Nice, MinSize: opt.MinSize, MaxSize: opt.MaxSize})
-	if err == nil {
-		err = produce(w)
-		if cerr := w.Close(); err == nil {
-			err = cerr
-		}
-	}
-	if err != nil {
+	w, err := packet.NewRelayWriter(t, me, route, ph, opt.write())
+	if err = fill(w, err, produce); err != nil {
 		t.Abort()
 		return Queued{}, fmt.Errorf("queue %s for %s: %w", ph.Type, node.Name, err)
 	}
@@ -108,14 +102,8 @@ func (q *Queuer) SendArea(area *cfg.Area, ph packet.PlainHeader, produce func(io
 	if err != nil {
 		return Queued{}, err
 	}
-	w, msg, err := packet.NewAreaWriter(t, me, area.Peer(), ph, packet.WriteOptions{Nice: opt.Nice, MinSize: opt.MinSize, MaxSize: opt.MaxSize})
-	if err == nil {
-		err = produce(w)
-		if cerr := w.Close(); err == nil {
-			err = cerr
-		}
-	}
-	if err != nil {
+	w, msg, err := packet.NewAreaWriter(t, me, area.Peer(), ph, opt.write())
+	if err = fill(w, err, produce); err != nil {
 		t.Abort()
 		return Queued{}, fmt.Errorf("queue %s for area %s: %w", ph.Type, area.Name, err)
 	}
@@ -130,4 +118,21 @@ func (q *Queuer) SendArea(area *cfg.Area, ph packet.PlainHeader, produce func(io
 		return Queued{}, err
 	}
 	return Queued{Node: me.ID, ID: id, Size: t.Size()}, nil
+}
+
+func (o Options) write() packet.WriteOptions {
+	return packet.WriteOptions{Nice: o.Nice, MinSize: o.MinSize, MaxSize: o.MaxSize}
+}
+
+// fill runs produce into a freshly made packet writer and closes it,
+// returning the first error, including the one that made the writer.
+func fill(w io.WriteCloser, err error, produce func(io.Writer) error) error {
+	if err != nil {
+		return err
+	}
+	err = produce(w)
+	if cerr := w.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }
