@@ -213,38 +213,26 @@ func (s *session) recvLoop(ctx context.Context) error {
 	}
 }
 
+// timerLoop rescans tx, tosses and pings once a second, and checks every
+// 100 ms whether the session is over, so a call ends promptly once both
+// sides fall idle.
 func (s *session) timerLoop(ctx context.Context) error {
-	tick := time.NewTicker(time.Second)
+	tick := time.NewTicker(100 * time.Millisecond)
 	defer tick.Stop()
-	for {
+	for n := 0; ; n++ {
 		select {
 		case <-ctx.Done():
 			return nil
 		case <-tick.C:
 		}
-		if infos := s.newInfos(); len(infos) > 0 {
-			s.mu.Lock()
-			s.ctrl = append(s.ctrl, infos...)
-			s.lastActive = time.Now()
-			s.mu.Unlock()
-			s.poke()
-		}
-		if s.opt.AutoToss != nil {
-			s.opt.AutoToss()
+		if n%10 == 9 {
+			s.everySecond()
 		}
 		s.mu.Lock()
-		if s.opt.Progress != nil {
-			st := s.stats
-			st.Duration = time.Since(s.started)
-			s.opt.Progress(st)
-		}
 		now := time.Now()
 		idle := now.Sub(s.lastActive)
 		busy := len(s.queue) > 0 || len(s.ctrl) > 0
 		silent := now.Sub(s.lastRead)
-		if now.Sub(s.lastWrite) >= 60*time.Second {
-			s.ctrl = append(s.ctrl, (&sp.Msg{Type: sp.TypePing}).Append(nil))
-		}
 		s.mu.Unlock()
 		switch {
 		case silent >= 120*time.Second:
@@ -254,6 +242,29 @@ func (s *session) timerLoop(ctx context.Context) error {
 		case idle >= s.opt.OnlineDeadline && !busy:
 			return errIdle
 		}
+	}
+}
+
+func (s *session) everySecond() {
+	if infos := s.newInfos(); len(infos) > 0 {
+		s.mu.Lock()
+		s.ctrl = append(s.ctrl, infos...)
+		s.lastActive = time.Now()
+		s.mu.Unlock()
+		s.poke()
+	}
+	if s.opt.AutoToss != nil {
+		s.opt.AutoToss()
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.opt.Progress != nil {
+		st := s.stats
+		st.Duration = time.Since(s.started)
+		s.opt.Progress(st)
+	}
+	if time.Since(s.lastWrite) >= 60*time.Second {
+		s.ctrl = append(s.ctrl, (&sp.Msg{Type: sp.TypePing}).Append(nil))
 	}
 }
 

@@ -192,8 +192,8 @@ func (s *Spool) Adopt(path string, node packet.ID, xx XX, id packet.ID) error {
 	if err := s.syncDir(dir); err != nil {
 		return err
 	}
-	if j, err := s.readJob(node, xx, id.String()); err == nil {
-		s.ix.add(node, xx, []Job{j})
-	}
-	return nil
+	// The header copy now; the index learns of it at the next listing
+	// (one batched commit instead of one per packet of a busy session).
+	_, err := s.readJob(node, xx, id.String())
+	return err
 }

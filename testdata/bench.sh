@@ -121,11 +121,11 @@ FERRY_BIG=1 go test -count=1 -run '^TestStat100k$' -v ./spool/ | grep -E 'packet
 
 # ---- online calls (issue 5) ----
 port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-# calltime TOOL: one call alice -> bob over loopback; prints wall seconds
-# minus the 1 s idle deadline both sides wait at the end; CPU of both
-# processes goes to $work/cpu.
+# calltime TOOL N: one call alice -> bob over loopback; prints the seconds
+# from dialling until bob holds all N packets (the session's idle tail is
+# not counted); CPU seconds of both processes go to $work/cpu.
 calltime() {
-	local addr="127.0.0.1:$(port)" t0 t1 dpid
+	local addr="127.0.0.1:$(port)" t0 t1 dpid cpid
 	if [ "$1" = ferry ]; then
 		/usr/bin/time -f "%U %S" -o "$work/dcpu" ./bin/ferry daemon --cfg "$lab/bob.hjson" --quiet --bind "$addr" >/dev/null 2>&1 &
 	else
@@ -136,25 +136,30 @@ calltime() {
 	sync
 	t0=$(date +%s.%N)
 	if [ "$1" = ferry ]; then
-		/usr/bin/time -f "%U %S" -o "$work/ccpu" ./bin/ferry call --cfg "$lab/alice.hjson" --quiet --onlinedeadline 1 bob "$addr"
+		/usr/bin/time -f "%U %S" -o "$work/ccpu" ./bin/ferry call --cfg "$lab/alice.hjson" --quiet --onlinedeadline 1 bob "$addr" &
 	else
-		/usr/bin/time -f "%U %S" -o "$work/ccpu" nncp-call -cfg "$lab/alice.hjson" -quiet -onlinedeadline 1 bob "$addr"
+		/usr/bin/time -f "%U %S" -o "$work/ccpu" nncp-call -cfg "$lab/alice.hjson" -quiet -onlinedeadline 1 bob "$addr" &
 	fi
+	cpid=$!
+	while [ "$(find "$bob_rx" -maxdepth 1 -type f -name '[A-Z2-7]*' 2>/dev/null | grep -c '/[A-Z2-7]\{52\}$')" -lt "$2" ]; do
+		sleep 0.02
+	done
 	t1=$(date +%s.%N)
+	wait "$cpid" || true
 	pkill -TERM -P "$dpid" 2>/dev/null || true
 	kill -TERM "$dpid" 2>/dev/null || true
 	wait "$dpid" 2>/dev/null || true
 	cat "$work/dcpu" "$work/ccpu" | awk '/^[0-9.]+ [0-9.]+$/ { s += $1 + $2 } END { print s + 0 }' >"$work/cpu"
-	awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a - 1 }'
+	awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }'
 }
 
 echo
 echo "== 1 GiB over one loopback call: ferry to ferry against NNCP to NNCP (target 3x)"
 ./bin/ferry file --cfg "$lab/alice.hjson" --quiet "$f" bob:big
-fc=$(calltime ferry); fcpu=$(cat "$work/cpu")
+fc=$(calltime ferry 1); fcpu=$(cat "$work/cpu")
 clean
 nncp-file -cfg "$lab/alice.hjson" -quiet "$f" bob:big
-nc=$(calltime nncp); ncpu=$(cat "$work/cpu")
+nc=$(calltime nncp 1); ncpu=$(cat "$work/cpu")
 clean
 awk -v f="$fc" -v n="$nc" -v fc="$fcpu" -v nc="$ncpu" 'BEGIN {
 	printf "ferry %.0f MiB/s (%.1f CPU s per GiB), nncp %.0f MiB/s (%.1f CPU s per GiB): %.2fx NNCP\n", 1024/f, fc, 1024/n, nc, n/f }'
@@ -162,9 +167,9 @@ awk -v f="$fc" -v n="$nc" -v fc="$fcpu" -v nc="$ncpu" 'BEGIN {
 echo
 echo "== 1000 small packets in one call (target 5x)"
 for i in $(seq 1000); do echo "m $i" | ./bin/ferry exec --cfg "$lab/alice.hjson" --quiet bob handler x; done
-fs=$(calltime ferry)
+fs=$(calltime ferry 1000)
 clean
 for i in $(seq 1000); do echo "m $i" | nncp-exec -cfg "$lab/alice.hjson" -quiet bob handler x; done
-ns=$(calltime nncp)
+ns=$(calltime nncp 1000)
 clean
 awk -v f="$fs" -v n="$ns" 'BEGIN { printf "ferry %.0f pkt/s, nncp %.0f pkt/s: %.2fx NNCP\n", 1000/f, 1000/n, n/f }'
