@@ -173,3 +173,30 @@ for i in $(seq 1000); do echo "m $i" | nncp-exec -cfg "$lab/alice.hjson" -quiet 
 ns=$(calltime nncp 1000)
 clean
 awk -v f="$fs" -v n="$ns" 'BEGIN { printf "ferry %.0f pkt/s, nncp %.0f pkt/s: %.2fx NNCP\n", 1000/f, 1000/n, n/f }'
+
+# ---- removable media (issue 4) ----
+echo
+echo "== xfer of 1 GiB of packets out to a directory and in again, ferry against nncp-xfer"
+usb="$work/usb"
+xfertime() { # tool: prints "out in" seconds
+	local o i
+	rm -rf "$usb" && mkdir -p "$usb"
+	if [ "$1" = ferry ]; then
+		o=$(secs ./bin/ferry xfer --cfg "$lab/alice.hjson" --quiet --mkdir --tx "$usb")
+		i=$(secs ./bin/ferry xfer --cfg "$lab/bob.hjson" --quiet --rx "$usb")
+	else
+		o=$(secs nncp-xfer -cfg "$lab/alice.hjson" -quiet -mkdir -tx "$usb")
+		i=$(secs nncp-xfer -cfg "$lab/bob.hjson" -quiet -rx "$usb")
+	fi
+	echo "$o $i"
+}
+./bin/ferry file --cfg "$lab/alice.hjson" --quiet "$f" bob:big
+read -r fo fi < <(xfertime ferry)
+clean
+nncp-file -cfg "$lab/alice.hjson" -quiet "$f" bob:big
+read -r no ni < <(xfertime nncp)
+clean
+rm -rf "$usb"
+awk -v fo="$fo" -v fi="$fi" -v no="$no" -v ni="$ni" 'BEGIN {
+	printf "out: ferry %.0f MiB/s, nncp %.0f MiB/s: %.2fx (ferry also reads every copy back to verify it)\n", 1024/fo, 1024/no, no/fo
+	printf "in:  ferry %.0f MiB/s, nncp %.0f MiB/s: %.2fx\n", 1024/fi, 1024/ni, ni/fi }'
