@@ -51,18 +51,25 @@ func lab(t *testing.T) (dir string, alice, bob *node) {
 	return dir, load("alice"), load("bob")
 }
 
-// queue puts a real packet from a to b in a's tx.
+// queue puts a real packet from a to b in a's tx; bodies over 64 MiB are
+// zeros, streamed.
 func queue(t *testing.T, a, b *node, size int, nice uint8) packet.ID {
 	t.Helper()
-	body := make([]byte, size)
-	rand.Read(body)
+	var body io.Reader = io.LimitReader(zeros{}, int64(size))
+	if size <= 64<<20 {
+		buf := make([]byte, size)
+		rand.Read(buf)
+		body = bytes.NewReader(buf)
+	}
 	peer := a.c.ByID[b.c.Self.ID]
 	tmp, _ := a.sp.NewTmp()
 	w, err := packet.NewWriter(tmp, a.c.Self.Identity(), peer.Peer(), packet.PlainHeader{Type: packet.TypeFile, Path: []byte("f")}, packet.WriteOptions{Nice: nice})
 	if err != nil {
 		t.Fatal(err)
 	}
-	w.Write(body)
+	if _, err := io.Copy(w, body); err != nil {
+		t.Fatal(err)
+	}
 	w.Close()
 	id, err := tmp.Commit(b.c.Self.ID, spool.TX)
 	if err != nil {
@@ -148,10 +155,9 @@ func TestSessionResumesPart(t *testing.T) {
 
 func TestSessionPriorityOvertakes(t *testing.T) {
 	_, alice, bob := lab(t)
-	bulk := queue(t, alice, bob, 8<<20, 224)
-	// A flash packet queued while the bulk one is in flight arrives first.
-	// The flash packet appears once the bulk transfer is under way,
-	// whatever the timing: it is queued when bob has received data.
+	bulk := queue(t, alice, bob, 1<<30, 224)
+	// A flash packet queued while a 1 GiB bulk one is in flight (200 ms
+	// into the session) arrives first.
 	rec := &recorder{}
 	rec.onFirst = func() {
 		id := queue(t, alice, bob, 100, 32)
@@ -160,7 +166,6 @@ func TestSessionPriorityOvertakes(t *testing.T) {
 		rec.mu.Unlock()
 	}
 	opt := quick()
-	opt.TxRate = 100 // 100 chunks/s: the bulk packet takes over a second
 	bopt := quick()
 	bopt.Log = slog.New(rec)
 	if _, cerr, serr := session(t, alice, bob, opt, bopt); cerr != nil || serr != nil {
@@ -346,4 +351,11 @@ func serveOnce(t *testing.T, bob *node, wrap func(net.Conn) io.ReadWriteCloser) 
 		t.Fatal(err)
 	}
 	return conn, served
+}
+
+type zeros struct{}
+
+func (zeros) Read(p []byte) (int, error) {
+	clear(p)
+	return len(p), nil
 }

@@ -64,3 +64,19 @@ func TestDaemonSurvivesMisbehavingPeers(t *testing.T) {
 		t.Errorf("%d session failures logged, want one per bad peer:\n%s", n, stderr.String())
 	}
 }
+
+// TestCallThroughCommand: an address "|command" talks to `ferry daemon
+// --inetd` over a pipe, as `|ssh host ferry daemon --inetd` would.
+func TestCallThroughCommand(t *testing.T) {
+	l := newNetLab(t)
+	os.WriteFile(l.path("src"), []byte("through a pipe\n"), 0o644)
+	l.ferry(t, "alice", nil, "file", l.path("src"), "bob:pipe.txt")
+	addr := "|" + ferryBin + " daemon --inetd --autotoss --quiet --cfg " + l.cfg("bob")
+	if out, err := callCmd(l, "ferry", "alice", "bob", addr).CombinedOutput(); err != nil {
+		t.Fatalf("call through a command: %v\n%s", err, out)
+	}
+	got, err := os.ReadFile(l.path("bob", "incoming", "pipe.txt"))
+	if err != nil || string(got) != "through a pipe\n" {
+		t.Fatalf("got %q, %v", got, err)
+	}
+}
