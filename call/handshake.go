@@ -9,6 +9,7 @@
 package call
 
 import (
+	"bufio"
 	"encoding/binary"
 
 	"crypto/subtle"
@@ -33,9 +34,14 @@ var ErrUnknownPeer = errors.New("unknown peer")
 // transport is the encrypted channel after the handshake.
 type transport struct {
 	rw       io.ReadWriter
+	br       *bufio.Reader // many envelopes per read system call
 	enc, dec *noise.CipherState
 	buf      []byte
 	out      []byte // reused envelope buffer
+}
+
+func newTransport(rw io.ReadWriter, enc, dec *noise.CipherState) *transport {
+	return &transport{rw: rw, br: bufio.NewReaderSize(rw, 1<<20), enc: enc, dec: dec}
 }
 
 // send encrypts payload straight into a reused envelope: one write, no
@@ -56,7 +62,7 @@ func (t *transport) send(payload []byte) error {
 }
 
 func (t *transport) recv() ([]byte, error) {
-	data, err := sp.ReadEnvelope(t.rw, t.buf)
+	data, err := sp.ReadEnvelope(t.br, t.buf)
 	if err != nil {
 		return nil, err
 	}
@@ -132,7 +138,7 @@ func handshakeInitiator(rw io.ReadWriter, c *cfg.Config, node *cfg.Node, infos [
 	// From here on silence is judged by the session's timers, not by a
 	// read deadline left over from the handshake.
 	setDeadline(rw, true, 0)
-	return &transport{rw: rw, enc: cs1, dec: cs2}, payload, nil
+	return newTransport(rw, cs1, cs2), payload, nil
 }
 
 // handshakeResponder reads message 1, identifies the caller among the
@@ -179,5 +185,5 @@ func handshakeResponder(rw io.ReadWriter, c *cfg.Config, infos func(*cfg.Node) (
 		return nil, node, nil, fmt.Errorf("handshake: %w", err)
 	}
 	setDeadline(rw, true, 0)
-	return &transport{rw: rw, enc: cs2, dec: cs1}, node, payload, nil
+	return newTransport(rw, cs2, cs1), node, payload, nil
 }
