@@ -131,7 +131,7 @@ func (s *session) onFile(m sp.Msg, r *reply) error {
 		if err != nil {
 			return err
 		}
-		rf = &rxFile{f: f, size: size, next: off, start: off}
+		rf = &rxFile{f: f, size: size, next: off, start: off, wb: spool.Writeback(f)}
 		if off == 0 && !s.opt.NoCK {
 			rf.mth = packet.NewAsyncMTH() // hash on the other core while we decrypt
 		}
@@ -151,6 +151,9 @@ func (s *session) onFile(m sp.Msg, r *reply) error {
 		}
 	}
 	rf.next = off + int64(len(m.Data))
+	if !s.sp.NoSync() {
+		rf.wb(rf.next)
+	}
 	s.mu.Lock()
 	s.stats.RxBytes += int64(len(m.Data))
 	s.mu.Unlock()

@@ -53,6 +53,7 @@ type fileReq struct {
 
 type rxFile struct {
 	f     *os.File
+	wb    func(int64)      // starts writeback as the download grows
 	mth   *packet.AsyncMTH // nil once data arrived out of order: rehash at the end
 	next  int64
 	size  int64
