@@ -106,3 +106,18 @@ func TestAsyncMTH(t *testing.T) {
 		}
 	}
 }
+
+// Inputs past the inline threshold move to the goroutine mid-stream.
+func TestAsyncMTHLarge(t *testing.T) {
+	in := mthInput(3<<20 + 5)
+	want, _, _ := MTHOf(bytes.NewReader(in))
+	a := NewAsyncMTH()
+	for p := in; len(p) > 0; {
+		k := min(len(p), 300001)
+		a.Write(p[:k])
+		p = p[k:]
+	}
+	if a.Sum() != want || a.Sum() != want {
+		t.Fatal("async hash differs")
+	}
+}
