@@ -96,8 +96,7 @@ func (s *Spool) Jobs(node packet.ID, xx XX) ([]Job, []BadFile, error) {
 	return jobs, bad, nil
 }
 
-// readJob reads one packet's header from hdr/ or from the packet itself,
-// recreating the hdr/ copy when it was missing.
+// readJob reads one packet's header from hdr/ or from the packet itself.
 func (s *Spool) readJob(node packet.ID, xx XX, name string) (Job, error) {
 	id, _ := packet.ParseID(name)
 	p := filepath.Join(s.QueueDir(node, xx), name)
@@ -123,9 +122,8 @@ func (s *Spool) readJob(node packet.ID, xx XX, name string) (Job, error) {
 	if err != nil {
 		return Job{}, err
 	}
-	if !fromHdr {
-		s.writeHdr(node, xx, id, head)
-	}
+	// No hdr/ copy is made here: the index caches the header, and every
+	// new inode costs (NNCP's tools make the copy themselves if they want).
 	return Job{Node: node, XX: xx, ID: id, Nice: h.Nice, Size: info.Size(), Sender: h.Sender}, nil
 }
 
