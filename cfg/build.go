@@ -46,6 +46,18 @@ func key32(path, s string) ([32]byte, error) {
 	return k, nil
 }
 
+// optKey32 decodes an optional key: nil when absent.
+func optKey32(path string, s *string) (*[32]byte, error) {
+	if s == nil {
+		return nil, nil
+	}
+	k, err := key32(path, *s)
+	if err != nil {
+		return nil, err
+	}
+	return &k, nil
+}
+
 func absPath(path, p string) (string, error) {
 	if !filepath.IsAbs(p) {
 		return "", fieldErr(path, "must be an absolute path, got %q", p)
@@ -209,12 +221,8 @@ func buildNode(name string, r *rawNode) (*Node, error) {
 		return nil, err
 	}
 	n.SignPub = ed25519.PublicKey(sp[:])
-	if r.NoisePub != nil {
-		k, err := key32(p+"noisepub", *r.NoisePub)
-		if err != nil {
-			return nil, err
-		}
-		n.NoisePub = &k
+	if n.NoisePub, err = optKey32(p+"noisepub", r.NoisePub); err != nil {
+		return nil, err
 	}
 	if r.Incoming != nil {
 		if n.Incoming, err = absPath(p+"incoming", *r.Incoming); err != nil {
@@ -344,22 +352,14 @@ func (c *Config) buildArea(name string, r *rawArea) (*Area, error) {
 		return nil, err
 	}
 	a.ID = packet.ID(id)
-	if r.Pub != nil {
-		k, err := key32(p+"pub", *r.Pub)
-		if err != nil {
-			return nil, err
-		}
-		a.Pub = &k
+	if a.Pub, err = optKey32(p+"pub", r.Pub); err != nil {
+		return nil, err
 	}
-	if r.Prv != nil {
-		if a.Pub == nil {
-			return nil, fieldErr(p+"prv", "requires pub")
-		}
-		k, err := key32(p+"prv", *r.Prv)
-		if err != nil {
-			return nil, err
-		}
-		a.Prv = &k
+	if r.Prv != nil && a.Pub == nil {
+		return nil, fieldErr(p+"prv", "requires pub")
+	}
+	if a.Prv, err = optKey32(p+"prv", r.Prv); err != nil {
+		return nil, err
 	}
 	if r.Incoming != nil {
 		a.Incoming = filepath.Clean(*r.Incoming)
