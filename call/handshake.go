@@ -41,7 +41,7 @@ type transport struct {
 }
 
 func newTransport(rw io.ReadWriter, enc, dec *noise.CipherState) *transport {
-	return &transport{rw: rw, br: bufio.NewReaderSize(rw, 1<<20), enc: enc, dec: dec}
+	return &transport{rw: rw, br: bufio.NewReaderSize(rw, 256<<10), enc: enc, dec: dec}
 }
 
 // send encrypts payload straight into a reused envelope: one write, no
