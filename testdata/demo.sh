@@ -68,7 +68,7 @@ printf 'Subject: hello\n\nHi Carol, the report is on its way.\n' |
 	run "$ferry" exec --cfg "$demo/alice/cfg.hjson" --quiet --print-id carol sendmail carol@example.org
 run "$ferry" stat --cfg "$demo/alice/cfg.hjson"
 
-daemon() { # node: start its daemon on a free loopback port, print the address
+daemon() { # node: start its daemon on a free loopback port; its address goes to $addr
 	"$ferry" daemon --cfg "$demo/$1/cfg.hjson" --bind 127.0.0.1:0 --autotoss >"$demo/$1/daemon.out" 2>&1 &
 	pids+=($!)
 	local i
@@ -76,10 +76,17 @@ daemon() { # node: start its daemon on a free loopback port, print the address
 		grep -q '^listening on' "$demo/$1/daemon.out" 2>/dev/null && break
 		sleep 0.1
 	done
-	awk '/^listening on/ { print $3; exit }' "$demo/$1/daemon.out"
+	addr=$(awk '/^listening on/ { print $3; exit }' "$demo/$1/daemon.out")
 }
 pids=()
-trap 'kill "${pids[@]}" 2>/dev/null; wait 2>/dev/null; rm -rf "$demo"' EXIT
+stop() {
+	if [ ${#pids[@]} -gt 0 ]; then
+		kill "${pids[@]}" 2>/dev/null || true
+		wait "${pids[@]}" 2>/dev/null || true
+	fi
+	rm -rf "$demo"
+}
+trap stop EXIT
 waitfor() { # what, then a test command: poll up to 20 s
 	local what=$1 i
 	shift
@@ -93,8 +100,10 @@ waitfor() { # what, then a test command: poll up to 20 s
 queued() { "$ferry" stat --cfg "$demo/$1/cfg.hjson" --json | grep -c '"nice"' | grep -qx "$2"; }
 
 step "bob and carol run daemons on loopback, tossing what arrives as it arrives"
-bob_addr=$(daemon bob)
-carol_addr=$(daemon carol)
+daemon bob
+bob_addr=$addr
+daemon carol
+carol_addr=$addr
 echo "bob listens on $bob_addr, carol on $carol_addr"
 
 step "alice calls bob (Noise-IK over TCP) and hands over both packets"
