@@ -3,13 +3,16 @@ module ferry
 go 1.26.0
 
 require (
-	github.com/flynn/noise v1.1.0 // indirect
-	github.com/hjson/hjson-go/v4 v4.6.0 // indirect
-	github.com/klauspost/compress v1.20.4 // indirect
+	github.com/flynn/noise v1.1.0
+	github.com/hjson/hjson-go/v4 v4.6.0
+	github.com/klauspost/compress v1.20.4
+	github.com/spf13/pflag v1.1.0
+	github.com/zeebo/blake3 v0.2.4
+	go.etcd.io/bbolt v1.5.0
+	golang.org/x/crypto v0.59.0
+)
+
+require (
 	github.com/klauspost/cpuid/v2 v2.0.12 // indirect
-	github.com/spf13/pflag v1.1.0 // indirect
-	github.com/zeebo/blake3 v0.2.4 // indirect
-	go.etcd.io/bbolt v1.5.0 // indirect
-	golang.org/x/crypto v0.59.0 // indirect
 	golang.org/x/sys v0.50.0 // indirect
 )
