@@ -134,6 +134,50 @@ func TestSessionBothWays(t *testing.T) {
 	}
 }
 
+// Hundreds of small packets both ways in one session, with real fsyncs:
+// the receiver's group commit must store and acknowledge every one, and
+// the sender must delete exactly the acknowledged ones.
+func TestSessionManySmallPackets(t *testing.T) {
+	_, alice, bob := lab(t)
+	for _, n := range []*node{alice, bob} {
+		sp, err := spool.Open(n.c.Spool, n.c.Self.ID, spool.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		n.sp = sp
+	}
+	var toBob, toAlice []packet.ID
+	for i := 0; i < 400; i++ {
+		toBob = append(toBob, queue(t, alice, bob, 1+i*7, uint8(32+i%3*64)))
+	}
+	for i := 0; i < 150; i++ {
+		toAlice = append(toAlice, queue(t, bob, alice, 1+i*11, 96))
+	}
+	st, cerr, serr := session(t, alice, bob, quick(), quick())
+	if cerr != nil || serr != nil {
+		t.Fatalf("call: %v, serve: %v", cerr, serr)
+	}
+	check := func(from, to *node, ids []packet.ID) {
+		for _, id := range ids {
+			if ok, err := to.sp.Verify(from.c.Self.ID, spool.RX, id); !ok || err != nil {
+				t.Errorf("%s: not received intact: %v", id, err)
+			}
+			if from.sp.Has(to.c.Self.ID, spool.TX, id) {
+				t.Errorf("%s: still in the sender's tx", id)
+			}
+		}
+		parts, _ := filepath.Glob(filepath.Join(to.sp.QueueDir(from.c.Self.ID, spool.RX), "*.part"))
+		if len(parts) != 0 {
+			t.Errorf(".part files left: %v", parts)
+		}
+	}
+	check(alice, bob, toBob)
+	check(bob, alice, toAlice)
+	if st.TxPkts != 400 || st.RxPkts != 150 {
+		t.Errorf("stats %+v", st)
+	}
+}
+
 func TestSessionResumesPart(t *testing.T) {
 	_, alice, bob := lab(t)
 	id := queue(t, alice, bob, 1<<20, 224)

@@ -23,7 +23,7 @@ func (s *session) handle(payload []byte) error {
 		case sp.TypeFreq:
 			s.onFreq(m)
 		case sp.TypeFile:
-			return s.onFile(m, &r)
+			return s.onFile(m)
 		case sp.TypeDone:
 			s.onDone(m)
 		case sp.TypeHalt:
@@ -109,7 +109,7 @@ func (s *session) onDone(m sp.Msg) {
 
 // onFile writes received data into the .part file; the last chunk
 // triggers the checksum, the rename into rx/ and our DONE.
-func (s *session) onFile(m sp.Msg, r *reply) error {
+func (s *session) onFile(m sp.Msg) error {
 	s.mu.Lock()
 	size, ok := s.peerInfo[m.Hash]
 	rf := s.rx[m.Hash]
@@ -124,10 +124,13 @@ func (s *session) onFile(m sp.Msg, r *reply) error {
 	}
 	part := s.sp.PartPath(s.node.ID, m.Hash)
 	if rf == nil {
-		if err := os.MkdirAll(s.sp.QueueDir(s.node.ID, spool.RX), 0o777); err != nil {
-			return err
-		}
 		f, err := os.OpenFile(part, os.O_CREATE|os.O_WRONLY, 0o666)
+		if os.IsNotExist(err) { // first download of this node, or rx was removed
+			if err := os.MkdirAll(s.sp.QueueDir(s.node.ID, spool.RX), 0o777); err != nil {
+				return err
+			}
+			f, err = os.OpenFile(part, os.O_CREATE|os.O_WRONLY, 0o666)
+		}
 		if err != nil {
 			return err
 		}
@@ -163,18 +166,17 @@ func (s *session) onFile(m sp.Msg, r *reply) error {
 	s.mu.Lock()
 	delete(s.rx, m.Hash)
 	s.mu.Unlock()
-	return s.complete(m.Hash, rf, part, r)
+	return s.complete(m.Hash, rf, part)
 }
 
-func (s *session) complete(id packet.ID, rf *rxFile, part string, r *reply) error {
-	if !s.sp.NoSync() {
-		if err := rf.f.Sync(); err != nil {
-			rf.close()
-			return err
-		}
-	}
-	rf.f.Close()
+func (s *session) complete(id packet.ID, rf *rxFile, part string) error {
 	if s.opt.NoCK {
+		defer rf.f.Close()
+		if !s.sp.NoSync() {
+			if err := rf.f.Sync(); err != nil {
+				return err
+			}
+		}
 		if err := os.Rename(part, s.sp.NockPath(s.node.ID, id)); err != nil {
 			return err
 		}
@@ -188,26 +190,73 @@ func (s *session) complete(id packet.ID, rf *rxFile, part string, r *reply) erro
 		// Resumed or out of order: hash the file as it now stands.
 		f, err := os.Open(part)
 		if err != nil {
+			rf.f.Close()
 			return err
 		}
 		got, _, err = packet.MTHOf(f)
 		f.Close()
 		if err != nil {
+			rf.f.Close()
 			return err
 		}
 	}
 	if got != id {
+		rf.f.Close()
 		os.Remove(part)
 		s.log.Error("packet damaged in transit, discarded", "who", "sp-file", "pkt", id.String(), "err", spool.ErrHashMismatch)
 		return nil
 	}
-	if err := s.sp.Adopt(part, s.node.ID, spool.RX, id); err != nil {
-		return err
+	// Durable and renamed with the others of its batch: see commitArrivals.
+	s.arrived = append(s.arrived, arrival{Arrival: spool.Arrival{ID: id, Path: part, F: rf.f}, size: rf.size})
+	s.arrivedBytes += rf.size
+	return nil
+}
+
+// Group commit: received packets wait, verified but not yet durable, until
+// the peer's stream pauses or a batch fills; then one flush makes them all
+// durable and they are renamed into rx and acknowledged together. The DONE
+// goes out only after the rename is on disk, so the sender never deletes
+// a packet we could still lose.
+const (
+	commitEvery      = 256      // packets
+	commitEveryBytes = 64 << 20 // bytes
+)
+
+type arrival struct {
+	spool.Arrival
+	size int64
+}
+
+// commitDue reports whether the arrivals should be committed now: when no
+// more input is already buffered, or a batch is full.
+func (s *session) commitDue() bool {
+	return len(s.arrived) > 0 &&
+		(s.t.br.Buffered() == 0 || len(s.arrived) >= commitEvery || s.arrivedBytes >= commitEveryBytes)
+}
+
+// commitArrivals adopts the waiting arrivals into rx and queues their DONEs.
+func (s *session) commitArrivals() error {
+	batch := s.arrived
+	s.arrived, s.arrivedBytes = nil, 0
+	plain := make([]spool.Arrival, len(batch))
+	for i, a := range batch {
+		plain[i] = a.Arrival
+	}
+	n, err := s.sp.AdoptAll(s.node.ID, spool.RX, plain)
+	var r reply
+	for _, a := range batch[:n] {
+		s.log.Info("packet received", "who", "sp-file", "pkt", a.ID.String(), "size", a.size)
+		r.add(sp.Msg{Type: sp.TypeDone, Hash: a.ID})
 	}
 	s.mu.Lock()
-	s.stats.RxPkts++
+	s.stats.RxPkts += n
+	s.ctrl = append(s.ctrl, r.out...)
 	s.mu.Unlock()
-	s.log.Info("packet received", "who", "sp-file", "pkt", id.String(), "size", rf.size)
-	r.add(sp.Msg{Type: sp.TypeDone, Hash: id})
+	if n > 0 {
+		s.poke()
+	}
+	if err != nil {
+		return fmt.Errorf("store received packets: %w", err)
+	}
 	return nil
 }

@@ -10,11 +10,9 @@ package call
 
 import (
 	"bufio"
-	"encoding/binary"
-
 	"crypto/subtle"
+	"encoding/binary"
 	"errors"
-	"ferry/packet"
 	"fmt"
 	"io"
 	"time"
@@ -23,6 +21,7 @@ import (
 
 	"ferry/call/sp"
 	"ferry/cfg"
+	"ferry/packet"
 )
 
 var cipherSuite = noise.NewCipherSuite(noise.DH25519, noise.CipherChaChaPoly, noise.HashBLAKE2b)

@@ -74,11 +74,14 @@ type session struct {
 	queue      []fileReq
 	ctrl       [][]byte
 	rx         map[packet.ID]*rxFile
-	lastActive time.Time // last non-PING payload either way
-	lastRead   time.Time
-	lastWrite  time.Time
-	stats      Stats
-	started    time.Time
+	// verified downloads awaiting their group commit; recvLoop's alone
+	arrived      []arrival
+	arrivedBytes int64
+	lastActive   time.Time // last non-PING payload either way
+	lastRead     time.Time
+	lastWrite    time.Time
+	stats        Stats
+	started      time.Time
 
 	wake chan struct{}
 }
@@ -179,6 +182,11 @@ func (s *session) run(ctx context.Context, peerFirst []byte) (Stats, error) {
 var errIdle = errors.New("session idle")
 
 func (s *session) finish(err error) (Stats, error) {
+	if len(s.arrived) > 0 { // verified before the session ended: keep them
+		if cerr := s.commitArrivals(); err == nil {
+			err = cerr
+		}
+	}
 	s.mu.Lock()
 	for _, r := range s.rx {
 		r.close()
@@ -207,6 +215,11 @@ func (s *session) recvLoop(ctx context.Context) error {
 		}
 		if err := s.handle(payload); err != nil {
 			return err
+		}
+		if s.commitDue() {
+			if err := s.commitArrivals(); err != nil {
+				return err
+			}
 		}
 		if s.opt.RxRate > 0 {
 			time.Sleep(time.Second / time.Duration(s.opt.RxRate))
@@ -315,6 +328,8 @@ func (s *session) sendLoop(ctx context.Context) error {
 			s.stats.TxBytes += int64(n)
 			if req.offset >= req.size {
 				s.queue = s.queue[1:]
+				f.Close() // reopened if the peer asks again
+				delete(open, req.hash)
 			}
 		}
 		s.mu.Unlock()

@@ -7,7 +7,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -22,6 +21,7 @@ type Handler struct {
 	path  string
 	fd    int // >= 0: write to this descriptor (FD:n)
 	mu    *sync.Mutex
+	out   *appender // shared by the handler's WithAttrs clones
 	attrs []slog.Attr
 	echo  func(slog.Record) // optional: also show the event (stderr)
 	level slog.Level
@@ -29,7 +29,7 @@ type Handler struct {
 
 // Open returns a handler for target: a path, or "FD:n".
 func Open(target string, echo func(slog.Record), debug bool) (*Handler, error) {
-	h := &Handler{path: target, fd: -1, mu: &sync.Mutex{}, echo: echo, level: slog.LevelInfo}
+	h := &Handler{path: target, fd: -1, mu: &sync.Mutex{}, out: &appender{path: target}, echo: echo, level: slog.LevelInfo}
 	if debug {
 		h.level = slog.LevelDebug
 	}
@@ -129,22 +129,5 @@ func (h *Handler) Handle(_ context.Context, r slog.Record) error {
 		_, err := syscall.Write(h.fd, []byte(rec))
 		return err
 	}
-	lock, err := os.OpenFile(h.path+".lock", os.O_CREATE|os.O_WRONLY, 0o666)
-	if err != nil {
-		return err
-	}
-	defer lock.Close()
-	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX); err != nil {
-		return err
-	}
-	defer syscall.Flock(int(lock.Fd()), syscall.LOCK_UN)
-	f, err := os.OpenFile(h.path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o666)
-	if err != nil {
-		return err
-	}
-	_, err = f.WriteString(rec)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	return err
+	return h.out.append(rec)
 }

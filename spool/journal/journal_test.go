@@ -82,3 +82,24 @@ func FuzzRead(f *testing.F) {
 		})
 	})
 }
+
+// A long-lived handler keeps its files open but follows a rotation: after
+// the log is renamed away, new records go to a new file under the name.
+func TestFollowsRotation(t *testing.T) {
+	defer journal.SetReopenCheck(0)()
+	p := filepath.Join(t.TempDir(), "log")
+	h, _ := journal.Open(p, nil, false)
+	log := slog.New(h)
+	log.Info("before", "who", "tx")
+	if err := os.Rename(p, p+".1"); err != nil {
+		t.Fatal(err)
+	}
+	log.Info("after", "who", "tx")
+	count := func(path, msg string) int {
+		data, _ := os.ReadFile(path)
+		return strings.Count(string(data), "Msg: "+msg+"\n")
+	}
+	if count(p+".1", "before") != 1 || count(p+".1", "after") != 0 || count(p, "after") != 1 {
+		t.Fatalf("rotated: %d %d, new: %d", count(p+".1", "before"), count(p+".1", "after"), count(p, "after"))
+	}
+}
