@@ -2,6 +2,7 @@ package call
 
 import (
 	"fmt"
+	"io"
 	"os"
 
 	"ferry/call/sp"
@@ -134,29 +135,35 @@ func (s *session) onFile(m sp.Msg) error {
 		if err != nil {
 			return err
 		}
-		rf = &rxFile{f: f, size: size, next: off, start: off, wb: spool.Writeback(f)}
+		rf = &rxFile{f: f, size: size, next: off, start: off}
+		var hash io.Writer
 		if off == 0 && !s.opt.NoCK {
-			rf.mth = packet.NewAsyncMTH() // hash on the other core while we decrypt
+			// Hashed as it is written, on the bulk writer's goroutine once
+			// the packet is long, while this one decrypts the stream.
+			rf.mth = packet.NewMTH()
+			hash = rf.mth
 		}
+		rf.bw = spool.NewBulkWriter(f, off, !s.sp.NoSync(), hash)
 		s.mu.Lock()
 		s.rx[m.Hash] = rf
 		s.mu.Unlock()
 	}
-	if _, err := rf.f.WriteAt(m.Data, off); err != nil {
-		return fmt.Errorf("write %s: %w", part, err)
-	}
-	if rf.mth != nil {
-		if off == rf.next {
-			rf.mth.Write(m.Data)
-		} else {
-			rf.mth.Abandon()
-			rf.mth = nil
+	if rf.bw != nil && off == rf.next {
+		if _, err := rf.bw.Write(m.Data); err != nil {
+			return fmt.Errorf("write %s: %w", part, err)
+		}
+	} else {
+		if rf.bw != nil { // out of order: plain writes, rehash at the end
+			if err := rf.bw.Finish(); err != nil {
+				return fmt.Errorf("write %s: %w", part, err)
+			}
+			rf.bw, rf.mth = nil, nil
+		}
+		if _, err := rf.f.WriteAt(m.Data, off); err != nil {
+			return fmt.Errorf("write %s: %w", part, err)
 		}
 	}
 	rf.next = off + int64(len(m.Data))
-	if !s.sp.NoSync() {
-		rf.wb(rf.next)
-	}
 	s.mu.Lock()
 	s.stats.RxBytes += int64(len(m.Data))
 	s.mu.Unlock()
@@ -170,6 +177,14 @@ func (s *session) onFile(m sp.Msg) error {
 }
 
 func (s *session) complete(id packet.ID, rf *rxFile, part string) error {
+	if rf.bw != nil {
+		err := rf.bw.Finish()
+		rf.bw = nil
+		if err != nil {
+			rf.f.Close()
+			return fmt.Errorf("write %s: %w", part, err)
+		}
+	}
 	if s.opt.NoCK {
 		defer rf.f.Close()
 		if !s.sp.NoSync() {

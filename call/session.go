@@ -53,8 +53,8 @@ type fileReq struct {
 
 type rxFile struct {
 	f     *os.File
-	wb    func(int64)      // starts writeback as the download grows
-	mth   *packet.AsyncMTH // nil once data arrived out of order: rehash at the end
+	bw    *spool.BulkWriter // in-order writes (and hashing); nil once data came out of order
+	mth   *packet.MTH       // fed by bw; nil unless hashed from byte 0 in order: rehash at the end
 	next  int64
 	size  int64
 	start int64
@@ -283,10 +283,16 @@ func (s *session) everySecond() {
 }
 
 func (s *session) sendLoop(ctx context.Context) error {
-	open := map[packet.ID]*os.File{}
+	// Packets being sent, read ahead in order (around the page cache when
+	// they are not in it); reopened where the peer asks for another offset.
+	type txStream struct {
+		r   *spool.StreamReader
+		pos int64
+	}
+	open := map[packet.ID]*txStream{}
 	defer func() {
-		for _, f := range open {
-			f.Close()
+		for _, t := range open {
+			t.r.Close()
 		}
 	}()
 	buf := make([]byte, sp.MaxFileData)
@@ -303,19 +309,25 @@ func (s *session) sendLoop(ctx context.Context) error {
 			ping = len(payload) == 4
 		} else if len(s.queue) > 0 {
 			req := &s.queue[0]
-			f := open[req.hash]
-			if f == nil {
-				var err error
-				if f, err = s.sp.Open(s.node.ID, spool.TX, req.hash); err != nil {
+			t := open[req.hash]
+			if t != nil && t.pos != req.offset {
+				t.r.Close()
+				t = nil
+			}
+			if t == nil {
+				r, err := spool.OpenStreamAt(s.sp.PacketPath(s.node.ID, spool.TX, req.hash), req.offset)
+				if err != nil {
 					s.mu.Unlock()
 					return fmt.Errorf("open %s: %w", req.hash, err)
 				}
-				open[req.hash] = f
+				t = &txStream{r: r, pos: req.offset}
+				open[req.hash] = t
 			}
 			n := 0
 			if req.offset < req.size {
 				var err error
-				n, err = f.ReadAt(buf[:min(int64(len(buf)), req.size-req.offset)], req.offset)
+				n, err = io.ReadFull(t.r, buf[:min(int64(len(buf)), req.size-req.offset)])
+				t.pos += int64(n)
 				if n == 0 && err != nil {
 					s.mu.Unlock()
 					return fmt.Errorf("read %s: %w", req.hash, err)
@@ -328,7 +340,7 @@ func (s *session) sendLoop(ctx context.Context) error {
 			s.stats.TxBytes += int64(n)
 			if req.offset >= req.size {
 				s.queue = s.queue[1:]
-				f.Close() // reopened if the peer asks again
+				t.r.Close() // reopened if the peer asks again
 				delete(open, req.hash)
 			}
 		}
@@ -372,8 +384,8 @@ func (s *session) enqueue(r fileReq) {
 
 // close releases an unfinished download: the file stays as .part.
 func (r *rxFile) close() {
-	r.f.Close()
-	if r.mth != nil {
-		r.mth.Abandon()
+	if r.bw != nil {
+		r.bw.Finish() // what arrived stays in .part for the next call to resume from
 	}
+	r.f.Close()
 }

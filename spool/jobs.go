@@ -171,6 +171,12 @@ func (s *Spool) Open(node packet.ID, xx XX, id packet.ID) (*os.File, error) {
 	return os.Open(s.PacketPath(node, xx, id))
 }
 
+// OpenStream opens a packet for one sequential read from start to end,
+// bypassing the page cache where that is cheaper (see StreamReader).
+func (s *Spool) OpenStream(node packet.ID, xx XX, id packet.ID) (*StreamReader, error) {
+	return OpenStream(s.PacketPath(node, xx, id))
+}
+
 // Verify rehashes a packet and reports whether its content matches its name.
 func (s *Spool) Verify(node packet.ID, xx XX, id packet.ID) (bool, error) {
 	f, err := s.Open(node, xx, id)

@@ -20,10 +20,10 @@ import (
 type Tmp struct {
 	s    *Spool
 	f    *os.File
-	mth  *packet.AsyncMTH
+	mth  *packet.MTH // fed by bw, on its hashing goroutine once the packet is long
 	n    int64
 	head []byte // first 172 bytes, for the hdr/ copy and the index
-	wb   writeback
+	bw   *BulkWriter
 	done bool
 }
 
@@ -37,7 +37,8 @@ func (s *Spool) NewTmp() (*Tmp, error) {
 	if err != nil {
 		return nil, fmt.Errorf("spool tmp: %w", err)
 	}
-	return &Tmp{s: s, f: f, mth: packet.NewAsyncMTH(), head: make([]byte, 0, packet.EncHeaderSize), wb: writeback{f: f}}, nil
+	mth := packet.NewMTH()
+	return &Tmp{s: s, f: f, mth: mth, head: make([]byte, 0, packet.EncHeaderSize), bw: NewBulkWriter(f, 0, !s.opt.NoSync, mth)}, nil
 }
 
 // Write appends to the file and the hash.
@@ -46,12 +47,8 @@ func (t *Tmp) Write(p []byte) (int, error) {
 		k := min(len(p), packet.EncHeaderSize-len(t.head))
 		t.head = append(t.head, p[:k]...)
 	}
-	n, err := t.f.Write(p)
-	t.mth.Write(p[:n])
+	n, err := t.bw.Write(p)
 	t.n += int64(n)
-	if !t.s.opt.NoSync {
-		t.wb.advance(t.n)
-	}
 	return n, err
 }
 
@@ -64,7 +61,7 @@ func (t *Tmp) Abort() {
 		return
 	}
 	t.done = true
-	t.mth.Abandon()
+	t.bw.Abort()
 	t.f.Close()
 	os.Remove(t.f.Name())
 }
@@ -88,6 +85,12 @@ func (t *Tmp) CommitAs(node packet.ID, xx XX, want packet.ID) error {
 func (t *Tmp) commit(node packet.ID, xx XX, want *packet.ID) (packet.ID, error) {
 	if t.done {
 		return packet.ID{}, errors.New("spool tmp: already finished")
+	}
+	if err := t.bw.Finish(); err != nil {
+		t.done = true
+		t.f.Close()
+		os.Remove(t.f.Name())
+		return packet.ID{}, fmt.Errorf("spool write: %w", err)
 	}
 	id := t.mth.Sum()
 	if want != nil && id != *want {

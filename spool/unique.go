@@ -18,7 +18,7 @@ type FileWriter struct {
 	f         *os.File
 	noSync    bool
 	n         int64
-	wb        writeback
+	bw        *BulkWriter
 }
 
 // NewFileWriter starts a file that will be named base in dir (created
@@ -43,7 +43,7 @@ func newFileWriter(dir, base, tmpName string, umask uint32, noSync bool, flag in
 	if err != nil {
 		return nil, err
 	}
-	return &FileWriter{dir: dir, base: base, f: f, noSync: noSync, wb: writeback{f: f}}, nil
+	return &FileWriter{dir: dir, base: base, f: f, noSync: noSync, bw: NewBulkWriter(f, 0, !noSync, nil)}, nil
 }
 
 // Delivered reports whether an earlier, interrupted run already linked
@@ -73,16 +73,14 @@ func Delivered(dir, base, key string) (string, bool) {
 }
 
 func (w *FileWriter) Write(p []byte) (int, error) {
-	n, err := w.f.Write(p)
+	n, err := w.bw.Write(p)
 	w.n += int64(n)
-	if !w.noSync {
-		w.wb.advance(w.n)
-	}
 	return n, err
 }
 
 // Abort removes the temporary file.
 func (w *FileWriter) Abort() {
+	w.bw.Abort()
 	w.f.Close()
 	os.Remove(w.f.Name())
 }
@@ -101,6 +99,10 @@ func (w *FileWriter) TmpPath() string { return w.f.Name() }
 // CommitKeeping is Commit leaving the temporary name in place (a second
 // hard link) for the caller to remove later.
 func (w *FileWriter) CommitKeeping() (string, error) {
+	if err := w.bw.Finish(); err != nil {
+		w.f.Close()
+		return "", err
+	}
 	if !w.noSync {
 		if err := w.f.Sync(); err != nil {
 			w.f.Close()

@@ -26,11 +26,3 @@ func (w *writeback) advance(n int64) {
 	syscall.SyncFileRange(int(w.f.Fd()), w.done, n-w.done, 2 /* SYNC_FILE_RANGE_WRITE */)
 	w.done = n
 }
-
-// Writeback returns a function to call with the number of bytes written
-// so far to f; it starts writeback of long sequential writes early, so
-// that the final fsync is short.
-func Writeback(f *os.File) func(written int64) {
-	w := &writeback{f: f}
-	return w.advance
-}

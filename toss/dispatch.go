@@ -39,7 +39,7 @@ func (t *Tosser) tossOne(node packet.ID, xx spool.XX, j spool.Job, selfTx bool) 
 		t.log.Info("duplicate of a processed packet removed", "who", "rx", "node", t.c.NodeName(node), "pkt", j.ID.String())
 		return
 	}
-	f, err := t.sp.Open(node, xx, j.ID)
+	f, err := t.sp.OpenStream(node, xx, j.ID)
 	if err != nil {
 		if !os.IsNotExist(err) {
 			t.fail(node, j.ID, err)

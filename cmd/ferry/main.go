@@ -4,16 +4,26 @@
 package main
 
 import (
-	"ferry/toss"
 	"fmt"
 	"os"
+	"runtime"
 	"strings"
+
+	"ferry/toss"
 )
 
 // Version is set at build time with -ldflags "-X main.Version=...".
 var Version = "0.1.0-dev"
 
 func main() {
+	if os.Getenv("GOMAXPROCS") == "" {
+		// Bulk transfers keep a goroutine in blocking disk writes (O_DIRECT)
+		// or reads most of the time, and a goroutine in a syscall holds its
+		// P until the runtime notices. With one P per core that idles a
+		// core the sealing and hashing need: measured on 2 cores, queueing
+		// a 1 GiB file takes 0.72 s with 2 Ps and 0.63 s with 4.
+		runtime.GOMAXPROCS(2 * runtime.GOMAXPROCS(0))
+	}
 	os.Exit(run(os.Args[1:]))
 }
 

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"ferry/packet"
+	"ferry/spool"
 )
 
 // FileOptions add chunking to Options.
@@ -45,6 +46,13 @@ func (q *Queuer) File(d Dest, src, dst string, opt FileOptions) ([]Queued, error
 			return q.fileDir(d, src, dst, opt)
 		}
 		in, size = f, info.Size()
+		if info.Mode().IsRegular() {
+			// A large file not in the page cache is read around it.
+			if sr, err := spool.OpenStream(src); err == nil {
+				defer sr.Close()
+				in = sr
+			}
+		}
 		if dst == "" {
 			dst = filepath.Base(src)
 		}

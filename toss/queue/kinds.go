@@ -96,7 +96,7 @@ func (q *Queuer) Trns(node *cfg.Node, via []packet.ID, pkt io.Reader, opt Option
 // TrnsFromSpool moves SPOOL/<node>/tx/<id> behind relays: the new packet
 // is queued first, then the original removed.
 func (q *Queuer) TrnsFromSpool(node *cfg.Node, id packet.ID, via []packet.ID, opt Options) (Queued, error) {
-	f, err := q.Spool.Open(node.ID, spool.TX, id)
+	f, err := q.Spool.OpenStream(node.ID, spool.TX, id)
 	if err != nil {
 		return Queued{}, err
 	}

@@ -1,0 +1,197 @@
+package spool
+
+import (
+	"bytes"
+	"io"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"ferry/packet"
+)
+
+// Sizes around the points where the bulk writer changes mode and where
+// the stream reader's chunks end.
+var bulkSizes = []int{
+	0, 1, 4095, directAfter - 1, directAfter, directAfter + 1,
+	directAfter + directAlign + 17, directAfter + directChunk,
+	3*directChunk + directReadAfter, directReadAfter + 2*directChunk - 1,
+	directReadAfter + 7*directChunk + 12345,
+}
+
+func pattern(n int) []byte {
+	b := make([]byte, n)
+	var seed [32]byte
+	seed[0], seed[1], seed[2] = byte(n), byte(n>>8), byte(n>>16)
+	rand.NewChaCha8(seed).Read(b)
+	return b
+}
+
+// writeOdd writes b in pieces of varying size, as sealing does.
+func writeOdd(t *testing.T, w io.Writer, b []byte) {
+	t.Helper()
+	step := []int{172, 131072 + 16, 7, 65536, 1 << 20, 3}
+	for i := 0; len(b) > 0; i++ {
+		k := min(len(b), step[i%len(step)])
+		if n, err := w.Write(b[:k]); err != nil || n != k {
+			t.Fatalf("write %d: %d, %v", k, n, err)
+		}
+		b = b[k:]
+	}
+}
+
+func TestBulkWriter(t *testing.T) {
+	for _, direct := range []bool{true, false} {
+		for _, n := range bulkSizes {
+			func() {
+				directIO = direct
+				defer func() { directIO = true }()
+				want := pattern(n)
+				p := filepath.Join(t.TempDir(), "f")
+				f, err := os.Create(p)
+				if err != nil {
+					t.Fatal(err)
+				}
+				h := packet.NewMTH()
+				w := NewBulkWriter(f, 0, true, h)
+				writeOdd(t, w, want)
+				if err := w.Finish(); err != nil {
+					t.Fatalf("direct=%v size %d: finish: %v", direct, n, err)
+				}
+				if direct && n > directAfter+directChunk && !w.direct {
+					t.Logf("%s refuses O_DIRECT: only the cached pipeline was tested", p)
+				}
+				if _, err := w.Write([]byte{1}); err == nil {
+					t.Errorf("write after Finish accepted")
+				}
+				if err := f.Close(); err != nil {
+					t.Fatal(err)
+				}
+				got, _ := os.ReadFile(p)
+				if !bytes.Equal(got, want) {
+					t.Fatalf("direct=%v size %d: file differs (%d bytes)", direct, n, len(got))
+				}
+				if id, _, _ := packet.MTHOf(bytes.NewReader(want)); h.Sum() != id {
+					t.Errorf("direct=%v size %d: hash differs", direct, n)
+				}
+			}()
+		}
+	}
+}
+
+func TestBulkWriterAbort(t *testing.T) {
+	f, err := os.Create(filepath.Join(t.TempDir(), "f"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	w := NewBulkWriter(f, 0, true, packet.NewMTH())
+	writeOdd(t, w, pattern(directAfter+5*directChunk))
+	w.Abort() // must return: the goroutines end
+	w.Abort()
+	if err := w.Finish(); err == nil {
+		t.Errorf("Finish after Abort succeeded")
+	}
+}
+
+// TestBulkWriterError: a failing write (here, a descriptor opened
+// read-only) comes back from Write or Finish, never silently.
+func TestBulkWriterError(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "f")
+	os.WriteFile(p, nil, 0o644)
+	f, err := os.Open(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	w := NewBulkWriter(f, 0, false, nil)
+	if _, err := w.Write(pattern(10 << 20)); err == nil {
+		if err := w.Finish(); err == nil {
+			t.Fatal("writes to a read-only descriptor reported no error")
+		}
+	}
+}
+
+func TestStreamReader(t *testing.T) {
+	forceDirectRead = true
+	defer func() { forceDirectRead = false }()
+	for _, direct := range []bool{true, false} {
+		for _, n := range bulkSizes {
+			func() {
+				directIO = direct
+				defer func() { directIO = true }()
+				want := pattern(n)
+				p := filepath.Join(t.TempDir(), "f")
+				if err := os.WriteFile(p, want, 0o644); err != nil {
+					t.Fatal(err)
+				}
+				r, err := OpenStream(p)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer r.Close()
+				// Odd read sizes cross chunk edges.
+				var got bytes.Buffer
+				buf := make([]byte, 100003)
+				for {
+					k, err := r.Read(buf)
+					got.Write(buf[:k])
+					if err == io.EOF {
+						break
+					}
+					if err != nil {
+						t.Fatalf("size %d: %v", n, err)
+					}
+				}
+				if !bytes.Equal(got.Bytes(), want) {
+					t.Fatalf("direct=%v size %d: read %d bytes, differs", direct, n, got.Len())
+				}
+			}()
+		}
+	}
+}
+
+// TestStreamReaderCloseEarly: closing before the end stops the readers.
+func TestStreamReaderCloseEarly(t *testing.T) {
+	forceDirectRead = true
+	defer func() { forceDirectRead = false }()
+	p := filepath.Join(t.TempDir(), "f")
+	os.WriteFile(p, pattern(directReadAfter+9*directChunk), 0o644)
+	for _, k := range []int{0, 1, directChunk + 5} {
+		r, err := OpenStream(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.CopyN(io.Discard, r, int64(k))
+		if err := r.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// TestStreamReaderAt: starting anywhere, aligned or not, yields the rest.
+func TestStreamReaderAt(t *testing.T) {
+	forceDirectRead = true
+	defer func() { forceDirectRead = false }()
+	n := directReadAfter + 3*directChunk + 777
+	want := pattern(n)
+	p := filepath.Join(t.TempDir(), "f")
+	if err := os.WriteFile(p, want, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, off := range []int{0, 1, 4095, 4096, directChunk + 5, 3*directChunk - 1, n - directReadAfter, n - directReadAfter + 1, n - 1, n} {
+		r, err := OpenStreamAt(p, int64(off))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := io.ReadAll(r)
+		r.Close()
+		if err != nil {
+			t.Fatalf("from %d: %v", off, err)
+		}
+		if !bytes.Equal(got, want[off:]) {
+			t.Fatalf("from %d: read %d bytes, want %d, or content differs", off, len(got), n-off)
+		}
+	}
+}
