@@ -12,3 +12,11 @@ func DeriveKeysForTest(shared []byte) (full, size, pad, opad string) {
 	padStream(k.pad).Read(o)
 	return hex.EncodeToString(kf[:]), hex.EncodeToString(ks[:]), hex.EncodeToString(k.pad[:]), hex.EncodeToString(o)
 }
+
+// SetOpenParallelAfter sets after how many blocks the Reader opens blocks
+// in batches (-1: never) and returns a function restoring the old value.
+func SetOpenParallelAfter(n int) (restore func()) {
+	old := openParallelAfter
+	openParallelAfter = n
+	return func() { openParallelAfter = old }
+}

@@ -59,6 +59,8 @@ type Reader struct {
 	got      int64 // plaintext bytes of P decrypted so far
 	pad      int64
 	err      error
+
+	batch batch // blocks opened in parallel (see read_batch.go)
 }
 
 // NewReader reads and checks the 172-byte header, decrypts the first
@@ -162,6 +164,9 @@ func (pr *Reader) fail(err error) { pr.err = err }
 // next decrypts one more block into pending, or sets err (io.EOF at the
 // verified end).
 func (pr *Reader) next() {
+	if !pr.sizeSeen && openParallelAfter >= 0 && pr.block >= openParallelAfter && pr.nextBatched() {
+		return
+	}
 	idx := pr.block
 	pr.block++
 	if !pr.sizeSeen {

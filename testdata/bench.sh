@@ -76,31 +76,71 @@ secs() {
 	awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }'
 }
 rss() { tail -1 "$work/rss"; }
+# disk_floor: seconds for the disk alone to read 1 GiB and write 1 GiB at
+# once (what a toss of a packet on disk must do), bypassing the cache
+disk_floor() {
+	local t0 t1
+	sync
+	dd if="$f" iflag=nocache count=0 status=none
+	t0=$(date +%s.%N)
+	dd if="$f" of=/dev/null bs=1M iflag=direct status=none &
+	dd if=/dev/zero of="$work/floor" bs=1M count=1024 oflag=direct conv=fsync status=none
+	wait
+	t1=$(date +%s.%N)
+	rm -f "$work/floor"
+	awk -v a="$t0" -v b="$t1" 'BEGIN { printf "reading and writing 1 GiB at once takes %.2f s, %.0f MiB/s", b - a, 1024 / (b - a) }'
+}
 
+# The page cache decides much of a 1 GiB toss: a packet just written
+# through the cache is read back from memory, one that waited on disk (the
+# usual case for store-and-forward) is read from the device. ferry's queue
+# writes around the cache (O_DIRECT) and NNCP's through it, so tossing
+# right after queueing would compare different starting points. Each toss
+# below starts from the same state for both tools, once with the packet
+# only on disk (evicted with dd iflag=nocache after a sync) and once with
+# it in the cache.
+evict() { sync; find "$1" -maxdepth 1 -type f -name '[A-Z2-7]*' -exec dd iflag=nocache count=0 status=none if={} \; ; }
+warm() { find "$1" -maxdepth 1 -type f -name '[A-Z2-7]*' -exec cat {} + >/dev/null; sync; }
+spare="$work/spare"
 echo
-echo "== 1 GiB file: queue (file) and toss, ferry against NNCP (best of two alternating rounds)"
+echo "== 1 GiB file: queue (file) and toss, ferry against NNCP (best of rounds ferry, nncp, nncp, ferry)"
 best() { awk -v a="$1" -v b="$2" 'BEGIN { print (a == "" || b < a) ? b : a }'; }
-ft= fx= nt= nx=
-for round in 1 2; do
-	t=$(secs ./bin/ferry file --cfg "$lab/alice.hjson" --quiet "$f" bob:big); ft=$(best "$ft" "$t"); frss=$(rss)
+declare -A bq bd bc rq rd rc
+for tool in ferry nncp nncp ferry; do
+	if [ "$tool" = ferry ]; then t=$(secs ./bin/ferry file --cfg "$lab/alice.hjson" --quiet "$f" bob:big)
+	else t=$(secs nncp-file -cfg "$lab/alice.hjson" -quiet "$f" bob:big); fi
+	bq[$tool]=$(best "${bq[$tool]:-}" "$t"); rq[$tool]=$(rss)
 	carry
-	t=$(secs ./bin/ferry toss --cfg "$lab/bob.hjson" --quiet); fx=$(best "$fx" "$t"); fxrss=$(rss)
-	clean
-	t=$(secs nncp-file -cfg "$lab/alice.hjson" -quiet "$f" bob:big); nt=$(best "$nt" "$t"); nrss=$(rss)
-	carry
-	t=$(secs nncp-toss -cfg "$lab/bob.hjson" -quiet); nx=$(best "$nx" "$t"); nxrss=$(rss)
+	mkdir -p "$spare" && cp "$bob_rx"/[A-Z2-7]* "$spare/"
+	tosser() { if [ "$tool" = ferry ]; then secs ./bin/ferry toss --cfg "$lab/bob.hjson" --quiet
+		else secs nncp-toss -cfg "$lab/bob.hjson" -quiet; fi; }
+	evict "$bob_rx"
+	t=$(tosser); bd[$tool]=$(best "${bd[$tool]:-}" "$t"); rd[$tool]=$(rss)
+	rm -rf "$lab"/bob/incoming/* && mv "$spare"/* "$bob_rx/"
+	warm "$bob_rx"
+	t=$(tosser); bc[$tool]=$(best "${bc[$tool]:-}" "$t"); rc[$tool]=$(rss)
 	clean
 done
-awk -v f="$ft" -v n="$nt" -v fr="$frss" -v nr="$nrss" 'BEGIN {
-	printf "queue: ferry %.0f MiB/s (peak RSS %s KiB), nncp %.0f MiB/s (%s KiB): %.2fx NNCP (target 2x)\n", 1024/f, fr, 1024/n, nr, n/f }'
-awk -v f="$fx" -v n="$nx" -v fr="$fxrss" -v nr="$nxrss" 'BEGIN {
-	printf "toss:  ferry %.0f MiB/s (peak RSS %s KiB), nncp %.0f MiB/s (%s KiB): %.2fx NNCP (target 1.5x)\n", 1024/f, fr, 1024/n, nr, n/f }'
+rm -rf "$spare"
+line() { # label ferry-secs nncp-secs ferry-rss nncp-rss target
+	awk -v l="$1" -v f="$2" -v n="$3" -v fr="$4" -v nr="$5" -v tg="$6" 'BEGIN {
+	printf "%-22s ferry %5.0f MiB/s (peak RSS %s KiB), nncp %5.0f MiB/s (%s KiB): %.2fx NNCP (target %s)\n", l, 1024/f, fr, 1024/n, nr, n/f, tg }'
+}
+line "queue:" "${bq[ferry]}" "${bq[nncp]}" "${rq[ferry]}" "${rq[nncp]}" 2x
+line "toss, packet on disk:" "${bd[ferry]}" "${bd[nncp]}" "${rd[ferry]}" "${rd[nncp]}" 1.5x
+line "toss, packet cached:" "${bc[ferry]}" "${bc[nncp]}" "${rc[ferry]}" "${rc[nncp]}" 1.5x
+echo "(the disk itself: $(disk_floor))"
 
-# Creating a file on this kind of ext4 slows down as more files were
-# deleted recently (without a journal, the inode allocator skips inodes
-# freed in the last few thousand seconds), and each round deletes
-# thousands. Rounds run in the order ferry, nncp, nncp, ferry so that the
-# drift falls on both tools alike; each tool's figure is its mean.
+# Creating a file on this kind of ext4 (no journal) gets slower the more
+# inodes were freed in the last ~35 s (dirty_expire_centisecs/100 + 5):
+# the allocator looks at each recently freed inode and skips it. Every
+# round below deletes thousands of files, and with ~0.5 ms per creation
+# that would measure the previous round's cleanup more than the tool. So
+# each timed step first waits until 36 s after the last cleanup (settle),
+# and rounds run ferry, nncp, nncp, ferry; each tool's figure is its mean.
+cleaned=0
+settle() { local w=$((cleaned + 36 - $(date +%s))); [ "$w" -gt 0 ] && sleep "$w"; return 0; }
+tidy() { clean; cleaned=$(date +%s); }
 abba="ferry nncp nncp ferry"
 mean() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", (a + b) / 2 }'; }
 
@@ -117,12 +157,14 @@ export -f small
 export lab
 declare -A q s
 for tool in $abba; do
+	settle
 	t=$(secs bash -c "small $tool"); q[$tool]+="$t "
 	carry
+	settle
 	if [ "$tool" = ferry ]; then t=$(secs ./bin/ferry toss --cfg "$lab/bob.hjson" --quiet)
 	else t=$(secs nncp-toss -cfg "$lab/bob.hjson" -quiet); fi
 	s[$tool]+="$t "
-	clean
+	tidy
 done
 fq=$(mean ${q[ferry]}) nq=$(mean ${q[nncp]}) fs=$(mean ${s[ferry]}) ns=$(mean ${s[nncp]})
 awk -v fq="$fq" -v fs="$fs" -v nq="$nq" -v ns="$ns" 'BEGIN {
@@ -132,6 +174,7 @@ awk -v fq="$fq" -v fs="$fs" -v nq="$nq" -v ns="$ns" 'BEGIN {
 echo
 echo "== listing a spool of 100,000 packets (ferry stat's work; target < 200 ms)"
 FERRY_BIG=1 go test -count=1 -run '^TestStat100k$' -v ./spool/ | grep -E 'packets:|FAIL' || true
+cleaned=$(date +%s) # it removes its 100,000 files at the end
 
 # ---- online calls (issue 5) ----
 port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
@@ -147,7 +190,7 @@ calltime() {
 	fi
 	dpid=$!
 	sleep 0.5
-	sync
+	warm "$alice_tx" # both tools' senders start from the cache (see evict)
 	t0=$(date +%s.%N)
 	if [ "$1" = ferry ]; then
 		/usr/bin/time -f "%U %S" -o "$work/ccpu" ./bin/ferry call --cfg "$lab/alice.hjson" --quiet --onlinedeadline 1 bob "$addr" &
@@ -186,8 +229,9 @@ for tool in $abba; do
 		if [ "$tool" = ferry ]; then echo "m $i" | ./bin/ferry exec --cfg "$lab/alice.hjson" --quiet bob handler x
 		else echo "m $i" | nncp-exec -cfg "$lab/alice.hjson" -quiet bob handler x; fi
 	done
+	settle
 	c[$tool]+="$(calltime "$tool" 1000) "
-	clean
+	tidy
 done
 fs=$(mean ${c[ferry]}) ns=$(mean ${c[nncp]})
 awk -v f="$fs" -v n="$ns" 'BEGIN { printf "ferry %.0f pkt/s, nncp %.0f pkt/s: %.2fx NNCP\n", 1000/f, 1000/n, n/f }'
@@ -199,6 +243,7 @@ usb="$work/usb"
 xfertime() { # tool: prints "out in" seconds
 	local o i
 	rm -rf "$usb" && mkdir -p "$usb"
+	warm "$alice_tx"
 	if [ "$1" = ferry ]; then
 		o=$(secs ./bin/ferry xfer --cfg "$lab/alice.hjson" --quiet --mkdir --tx "$usb")
 		i=$(secs ./bin/ferry xfer --cfg "$lab/bob.hjson" --quiet --rx "$usb")
