@@ -20,10 +20,11 @@ const maxExecOutput = 64 << 10
 // exec runs a listed handler with the body on stdin and an environment of
 // only NNCP_SELF, NNCP_SENDER and NNCP_NICE, as NNCP does.
 //
-// The whole packet is decrypted into the spool's tmp/ first, so a forged
-// or damaged tail never reaches a handler. A durable marker per packet,
-// claimed right before the handler starts, keeps a crash from running the
-// command twice.
+// The whole packet is decrypted (and decompressed) into the spool's tmp/
+// first, so a forged or damaged tail never reaches a handler. A marker per
+// packet, claimed by the handler's own process right before it becomes
+// the handler (see claimScript), keeps a crash from running the command
+// twice or not at all.
 func (t *Tosser) exec(o *origin, ph packet.PlainHeader, r io.Reader) error {
 	parts := strings.Split(string(ph.Path), "\x00")
 	handle, args := parts[0], parts[1:]
@@ -32,13 +33,15 @@ func (t *Tosser) exec(o *origin, ph packet.PlainHeader, r io.Reader) error {
 		drain(r)
 		return refused("exec from %s: handle %q is not listed", o.name, handle)
 	}
-	body, err := os.CreateTemp(t.sp.TmpDir(), "ferryexec")
+	// The handler's input, decompressed as it arrives: it runs only once
+	// the packet checked out to its end.
+	stdin, err := os.CreateTemp(t.sp.TmpDir(), "ferryexecin")
 	if err != nil {
 		return err
 	}
-	defer os.Remove(body.Name())
-	defer body.Close()
-	if _, err := io.Copy(body, r); err != nil {
+	defer os.Remove(stdin.Name())
+	defer stdin.Close()
+	if err := execBody(stdin, r, ph.Type == packet.TypeExec); err != nil {
 		return err
 	}
 	if t.opt.DryRun {
@@ -51,12 +54,9 @@ func (t *Tosser) exec(o *origin, ph packet.PlainHeader, r io.Reader) error {
 		o.cleanup = append(o.cleanup, marker)
 		return nil
 	}
-	stdin, err := t.execInput(body, ph.Type == packet.TypeExec)
-	if err != nil {
+	if _, err := stdin.Seek(0, io.SeekStart); err != nil {
 		return err
 	}
-	defer os.Remove(stdin.Name())
-	defer stdin.Close()
 	// Output goes to a file, not a pipe: a handler must not die of SIGPIPE
 	// because toss was killed while it ran.
 	outFile, err := os.CreateTemp(t.sp.TmpDir(), "ferryexecout")
@@ -66,12 +66,15 @@ func (t *Tosser) exec(o *origin, ph packet.PlainHeader, r io.Reader) error {
 	defer os.Remove(outFile.Name())
 	defer outFile.Close()
 	full := append(append([]string(nil), argv...), args...)
+	if err := os.MkdirAll(filepath.Dir(marker), 0o700); err != nil {
+		return fmt.Errorf("exec marker: %w", err)
+	}
 	var cmd *exec.Cmd
-	if t.opt.ExecWrapper != "" {
-		// The wrapper claims the marker with O_EXCL, makes it durable and
-		// only then becomes the handler: once started it is independent of
-		// us, so a kill of toss can neither lose nor repeat the command.
-		cmd = exec.Command(t.opt.ExecWrapper, append([]string{ExecOnceCommand, marker, "--"}, full...)...)
+	if _, err := os.Stat(claimShell); err == nil {
+		// The shell claims the marker and only then becomes the handler:
+		// once started it is independent of us, so a kill of toss can
+		// neither lose nor repeat the command.
+		cmd = exec.Command(claimShell, append([]string{"-c", claimScript, marker}, full...)...)
 	} else {
 		cmd = exec.Command(full[0], full[1:]...)
 		if err := durableTouch(marker, t.sp.NoSync()); err != nil {
@@ -85,9 +88,15 @@ func (t *Tosser) exec(o *origin, ph packet.PlainHeader, r io.Reader) error {
 	}
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = stdin, outFile, outFile
 	err = cmd.Run()
+	if !t.sp.NoSync() {
+		// The claim is durable before the packet can be removed. (A power
+		// cut while the handler runs may lose it: the command then runs
+		// again after the reboot, at least once rather than not at all.)
+		syncDir(filepath.Dir(marker))
+	}
 	out := readCapped(outFile)
 	var ee *exec.ExitError
-	if errors.As(err, &ee) && ee.ExitCode() == ExecOnceAlreadyRan {
+	if errors.As(err, &ee) && ee.ExitCode() == claimTaken {
 		t.log.Info("exec was started before an interruption; not run again",
 			"who", "rx-exec", "node", o.name, "pkt", o.pktID.String(), "handle", handle)
 		o.cleanup = append(o.cleanup, marker)
@@ -103,46 +112,56 @@ func (t *Tosser) exec(o *origin, ph packet.PlainHeader, r io.Reader) error {
 	return nil
 }
 
-// ExecOnceCommand is the hidden ferry subcommand that runs a handler at
-// most once per marker: `ferry __exec-once MARKER -- ARGV...`.
-const ExecOnceCommand = "__exec-once"
+// A handler runs as `/bin/sh -c claimScript MARKER ARGV...`. The shell
+// claims MARKER with noclobber, whose redirection creates the file with
+// O_EXCL (on a compound command: a failed redirection of a special
+// built-in like `:` would end the shell with status 2), then replaces
+// itself with the handler: the claim is made by the
+// process that becomes the handler, after toss let go of it. Measured
+// here, this costs 1.7 ms per command against 4.4 ms for a second ferry
+// process doing the same, and NNCP takes about 2 ms per exec packet.
+const (
+	claimShell  = "/bin/sh"
+	claimScript = `set -C; { true; } 2>/dev/null >"$0" || { [ -e "$0" ] && exit 87; exit 126; }; exec "$@"`
+	claimTaken  = 87 // the marker existed: the command was started before
+)
 
-// ExecOnceAlreadyRan is its exit code when the marker already existed.
-const ExecOnceAlreadyRan = 87
-
-// execInput returns the handler's standard input as a file of its own:
-// the body decompressed when it is zstd.
-func (t *Tosser) execInput(body *os.File, compressed bool) (*os.File, error) {
-	if _, err := body.Seek(0, io.SeekStart); err != nil {
-		return nil, err
+// execBody writes the payload to in, through zstd when compressed, and
+// reads the packet to its verified end. Damage to the packet is reported
+// as such; bad zstd data in an intact packet is refused.
+func execBody(in io.Writer, r io.Reader, compressed bool) error {
+	if !compressed {
+		_, err := io.Copy(in, r)
+		return err
 	}
-	in, err := os.CreateTemp(t.sp.TmpDir(), "ferryexecin")
+	src := &readErr{r: r}
+	z, err := packet.NewExecDecompressor(src)
 	if err != nil {
-		return nil, err
+		return refused("exec body: %v", err)
 	}
-	var src io.Reader = body
-	if compressed {
-		z, err := packet.NewExecDecompressor(body)
-		if err != nil {
-			in.Close()
-			os.Remove(in.Name())
-			return nil, refused("exec body: %v", err)
-		}
-		defer z.Close()
-		src = z
+	_, err = io.Copy(in, z)
+	z.Close()
+	if src.err != nil && src.err != io.EOF {
+		return src.err
 	}
-	if _, err := io.Copy(in, src); err != nil {
-		in.Close()
-		os.Remove(in.Name())
-		if compressed {
-			return nil, refused("exec body: %v", err)
-		}
-		return nil, err
+	if err != nil {
+		return refused("exec body: %v", err)
 	}
-	if _, err := in.Seek(0, io.SeekStart); err != nil {
-		return nil, err
+	return drain(r) // whatever follows the zstd stream, and the packet's end
+}
+
+// readErr remembers the first error of r other than at its end.
+type readErr struct {
+	r   io.Reader
+	err error
+}
+
+func (e *readErr) Read(p []byte) (int, error) {
+	n, err := e.r.Read(p)
+	if err != nil && e.err == nil {
+		e.err = err
 	}
-	return in, nil
+	return n, err
 }
 
 func readCapped(f *os.File) []byte {
@@ -152,9 +171,6 @@ func readCapped(f *os.File) []byte {
 }
 
 func durableTouch(p string, noSync bool) error {
-	if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
-		return err
-	}
 	f, err := os.OpenFile(p, os.O_CREATE|os.O_WRONLY, 0o600)
 	if err != nil {
 		return err
@@ -163,7 +179,11 @@ func durableTouch(p string, noSync bool) error {
 	if noSync {
 		return nil
 	}
-	d, err := os.Open(filepath.Dir(p))
+	return syncDir(filepath.Dir(p))
+}
+
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
 	if err != nil {
 		return err
 	}

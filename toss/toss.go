@@ -46,10 +46,6 @@ type Options struct {
 	Reass  bool         // reassemble chunked files once all chunks are in
 	Log    *slog.Logger // nil: discard
 	Umask  uint32
-	// ExecWrapper is a ferry binary used to run handlers exactly once
-	// across crashes (see ExecOnceCommand); "" runs them directly with a
-	// marker written just before (at most once).
-	ExecWrapper string
 }
 
 // Result counts what a toss did.

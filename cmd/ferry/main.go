@@ -8,8 +8,6 @@ import (
 	"os"
 	"runtime"
 	"strings"
-
-	"ferry/toss"
 )
 
 // Version is set at build time with -ldflags "-X main.Version=...".
@@ -34,8 +32,6 @@ func run(args []string) int {
 	}
 	name := args[0]
 	switch name {
-	case toss.ExecOnceCommand:
-		return execOnce(args[1:])
 	case "-h", "--help", "help":
 		if name == "help" && len(args) > 1 {
 			if c := findCommand(args[1]); c != nil {

@@ -37,9 +37,6 @@ func runToss(g *globals, args []string) error {
 		return err
 	}
 	opt := toss.Options{Nice: nice, Seen: *seen, DryRun: *dry, GenACK: *genACK, Reass: *doReass, Log: e.log, Umask: e.umask}
-	if self, err := os.Executable(); err == nil {
-		opt.ExecWrapper = self
-	}
 	for t, on := range skip {
 		if *on {
 			opt.Skip = opt.Skip.With(t)
