@@ -121,11 +121,11 @@ func (t *Tmp) commit(node packet.ID, xx XX, want *packet.ID) (packet.ID, error) 
 	if err := t.s.syncDir(dir); err != nil {
 		return id, err
 	}
+	// The index learns of the packet at the next listing, from hdr/, in
+	// one transaction with the others queued meanwhile: opening bbolt for
+	// one entry costs more than writing a small packet.
 	if len(t.head) == packet.EncHeaderSize {
 		t.s.writeHdr(node, xx, id, t.head)
-		if h, err := packet.ParseEncHeader(t.head); err == nil {
-			t.s.ix.add(node, xx, []Job{{Node: node, XX: xx, ID: id, Nice: h.Nice, Size: t.n, Sender: h.Sender}})
-		}
 	}
 	return id, nil
 }
