@@ -261,5 +261,5 @@ read -r no ni < <(xfertime nncp)
 clean
 rm -rf "$usb"
 awk -v fo="$fo" -v fi="$fi" -v no="$no" -v ni="$ni" 'BEGIN {
-	printf "out: ferry %.0f MiB/s, nncp %.0f MiB/s: %.2fx (ferry also reads every copy back to verify it)\n", 1024/fo, 1024/no, no/fo
+	printf "out: ferry %.0f MiB/s, nncp %.0f MiB/s: %.2fx (ferry also reads every copy back from the medium to verify it)\n", 1024/fo, 1024/no, no/fo
 	printf "in:  ferry %.0f MiB/s, nncp %.0f MiB/s: %.2fx\n", 1024/fi, 1024/ni, ni/fi }'

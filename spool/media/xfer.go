@@ -13,6 +13,8 @@ import (
 	"strconv"
 	"time"
 
+	"golang.org/x/sys/unix"
+
 	"ferry/packet"
 	"ferry/spool"
 )
@@ -135,10 +137,12 @@ func rxOne(sp *spool.Spool, src string, sender, id packet.ID, opt *Options) (int
 	if h.Nice > opt.Nice {
 		return 0, errSkip
 	}
-	if _, err := f.Seek(0, io.SeekStart); err != nil {
+	in, err := spool.OpenStream(src) // a medium's packets are seldom cached
+	if err != nil {
 		return 0, err
 	}
-	_, n, err := sp.CopyIn(f, sender, spool.RX, &id)
+	defer in.Close()
+	_, n, err := sp.CopyIn(in, sender, spool.RX, &id)
 	return n, err
 }
 
@@ -212,7 +216,7 @@ func XferTx(sp *spool.Spool, dir string, nodes []packet.ID, opt Options) (Stats,
 var errNoSpace = errors.New("no space left on the medium")
 
 func txOne(sp *spool.Spool, j spool.Job, dst string, opt *Options) (int64, error) {
-	src, err := sp.Open(j.Node, spool.TX, j.ID)
+	src, err := sp.OpenStream(j.Node, spool.TX, j.ID)
 	if err != nil {
 		return 0, err
 	}
@@ -227,23 +231,32 @@ func txOne(sp *spool.Spool, j spool.Job, dst string, opt *Options) (int64, error
 		os.Remove(tmp)
 		return 0, mediumErr(err)
 	}
-	var w io.Writer = f
+	bw := spool.NewBulkWriter(f, 0, true, nil) // around the cache past 4 MiB
+	var w io.Writer = bw
 	if opt.Write != nil {
-		w = opt.Write(f)
+		w = opt.Write(bw)
 	}
-	n, err := io.Copy(w, src)
+	n, err := packet.Copy(w, src)
+	if err == nil {
+		err = bw.Finish()
+	} else {
+		bw.Abort()
+	}
 	if err != nil {
 		return fail(err)
 	}
 	if err := f.Sync(); err != nil {
 		return fail(err)
 	}
+	// Read the copy back from the medium itself, not from our own writes
+	// still in the page cache: media lie, and this is our only chance to
+	// know.
+	unix.Fadvise(int(f.Fd()), 0, 0, unix.FADV_DONTNEED)
 	if err := f.Close(); err != nil {
 		os.Remove(tmp)
 		return 0, mediumErr(err)
 	}
-	// Read the copy back: media lie, and this is our only chance to know.
-	rf, err := os.Open(tmp)
+	rf, err := spool.OpenStream(tmp)
 	if err != nil {
 		os.Remove(tmp)
 		return 0, err
