@@ -51,6 +51,7 @@ awk -v a="$t0" -v b="$t1" -v c="$t2" 'BEGIN {
 # ---- spool, queueing and tossing (issue 3) ----
 lab="$work/lab"
 mkdir -p "$lab"
+chattr +T "$lab" 2>/dev/null || true # see "Creating a file" below
 for n in alice bob carol; do
 	sed "s#@LAB@#$lab#g" packet/testdata/nncp/configs/$n.hjson >"$lab/$n.hjson"
 	mkdir -p "$lab/$n/incoming" "$lab/$n/spool"
@@ -131,16 +132,15 @@ line "toss, packet on disk:" "${bd[ferry]}" "${bd[nncp]}" "${rd[ferry]}" "${rd[n
 line "toss, packet cached:" "${bc[ferry]}" "${bc[nncp]}" "${rc[ferry]}" "${rc[nncp]}" 1.5x
 echo "(the disk itself: $(disk_floor))"
 
-# Creating a file on this kind of ext4 (no journal) gets slower the more
-# inodes were freed in the last ~35 s (dirty_expire_centisecs/100 + 5):
-# the allocator looks at each recently freed inode and skips it. Every
-# round below deletes thousands of files, and with ~0.5 ms per creation
-# that would measure the previous round's cleanup more than the tool. So
-# each timed step first waits until 36 s after the last cleanup (settle),
-# and rounds run ferry, nncp, nncp, ferry; each tool's figure is its mean.
-cleaned=0
-settle() { local w=$((cleaned + 36 - $(date +%s))); [ "$w" -gt 0 ] && sleep "$w"; return 0; }
-tidy() { clean; cleaned=$(date +%s); }
+# Creating a file on this kind of ext4 (no journal, mounted with discard)
+# costs more the more inodes of the same block group were freed in the
+# last 60 s, or 360 s while the group's inode table is dirty: the
+# allocator reads each such inode and skips it. Every round below deletes
+# thousands of files, and that cost, the same for both tools per file,
+# grows with the rounds. So rounds run ferry, nncp, nncp, ferry and each
+# tool's figure is its mean; the lab directory asks ext4 to spread its
+# subdirectories (chattr +T), so that the two nodes, which stand for two
+# machines, do not share a block group.
 abba="ferry nncp nncp ferry"
 mean() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", (a + b) / 2 }'; }
 
@@ -157,14 +157,12 @@ export -f small
 export lab
 declare -A q s
 for tool in $abba; do
-	settle
 	t=$(secs bash -c "small $tool"); q[$tool]+="$t "
 	carry
-	settle
 	if [ "$tool" = ferry ]; then t=$(secs ./bin/ferry toss --cfg "$lab/bob.hjson" --quiet)
 	else t=$(secs nncp-toss -cfg "$lab/bob.hjson" -quiet); fi
 	s[$tool]+="$t "
-	tidy
+	clean
 done
 fq=$(mean ${q[ferry]}) nq=$(mean ${q[nncp]}) fs=$(mean ${s[ferry]}) ns=$(mean ${s[nncp]})
 awk -v fq="$fq" -v fs="$fs" -v nq="$nq" -v ns="$ns" 'BEGIN {
@@ -174,7 +172,6 @@ awk -v fq="$fq" -v fs="$fs" -v nq="$nq" -v ns="$ns" 'BEGIN {
 echo
 echo "== listing a spool of 100,000 packets (ferry stat's work; target < 200 ms)"
 FERRY_BIG=1 go test -count=1 -run '^TestStat100k$' -v ./spool/ | grep -E 'packets:|FAIL' || true
-cleaned=$(date +%s) # it removes its 100,000 files at the end
 
 # ---- online calls (issue 5) ----
 port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
@@ -229,9 +226,8 @@ for tool in $abba; do
 		if [ "$tool" = ferry ]; then echo "m $i" | ./bin/ferry exec --cfg "$lab/alice.hjson" --quiet bob handler x
 		else echo "m $i" | nncp-exec -cfg "$lab/alice.hjson" -quiet bob handler x; fi
 	done
-	settle
 	c[$tool]+="$(calltime "$tool" 1000) "
-	tidy
+	clean
 done
 fs=$(mean ${c[ferry]}) ns=$(mean ${c[nncp]})
 awk -v f="$fs" -v n="$ns" 'BEGIN { printf "ferry %.0f pkt/s, nncp %.0f pkt/s: %.2fx NNCP\n", 1000/f, 1000/n, n/f }'
