@@ -52,27 +52,41 @@ func (ix *index) update(fn func(tx *bolt.Tx) error) error {
 	return db.Update(fn)
 }
 
-// lookup returns the cached job for each name (zero Size where not
-// cached) and whether the index holds entries for files that are gone.
+// view runs a read-only transaction. The file is opened read-only, under
+// a shared lock: listings do not wait for each other, and a lookup
+// commits nothing (a read-write transaction writes its meta page and
+// syncs even when it changed nothing).
+func (ix *index) view(fn func(tx *bolt.Tx) error) error {
+	db, err := bolt.Open(ix.path, 0o600, &bolt.Options{Timeout: indexTimeout, ReadOnly: true})
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		return nil // nothing cached yet: the caller fills the index
+	case err != nil && !errors.Is(err, bolterrors.ErrTimeout):
+		os.Remove(ix.path) // unreadable: it is only a cache, start afresh
+		return nil
+	case err != nil:
+		return err
+	}
+	defer db.Close()
+	return db.View(fn)
+}
+
+// lookup returns the cached job for each name, names sorted (zero Size
+// where not cached), and whether the index holds entries for files that
+// are gone.
 // It walks the bucket in key order beside the sorted names: sequential
 // reads, far cheaper than one B-tree search per packet.
 func (ix *index) lookup(node packet.ID, xx XX, names []string, ids []packet.ID) ([]Job, bool, error) {
-	order := make([]int, len(names))
-	for i := range order {
-		order[i] = i
-	}
-	sort.Slice(order, func(a, b int) bool { return names[order[a]] < names[order[b]] })
 	found := make([]Job, len(names))
 	stale := false
-	err := ix.update(func(tx *bolt.Tx) error {
+	err := ix.view(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketName(node, xx))
 		if b == nil {
 			return nil
 		}
 		c := b.Cursor()
 		k, v := c.First()
-		for _, i := range order {
-			name := names[i]
+		for i, name := range names {
 			for k != nil && string(k) < name {
 				stale = true // an entry whose file is gone
 				k, v = c.Next()
