@@ -39,7 +39,9 @@ var ErrMTHPrefix = errors.New("mth: prefix shorter than the resume offset")
 func NewMTH() *MTH {
 	l, _ := blake3.NewKeyed(mthLeafKey[:])
 	n, _ := blake3.NewKeyed(mthNodeKey[:])
-	return &MTH{leaf: l, node: n, buf: make([]byte, 0, BlockSize)}
+	// buf grows as needed: a small packet's hasher allocates little, which
+	// matters to a daemon receiving thousands of them in one call.
+	return &MTH{leaf: l, node: n}
 }
 
 // NewMTHAt returns a hasher for a stream that starts at offset bytes into
@@ -68,8 +70,8 @@ func (m *MTH) Write(p []byte) (int, error) {
 		p = p[k:]
 	}
 	if len(m.buf) > 0 {
-		k := copy(m.buf[len(m.buf):BlockSize], p)
-		m.buf = m.buf[:len(m.buf)+k]
+		k := min(len(p), BlockSize-len(m.buf))
+		m.buf = append(m.buf, p[:k]...)
 		p = p[k:]
 		if len(m.buf) == BlockSize && len(p) > 0 {
 			m.addLeaf(m.buf)
