@@ -163,8 +163,8 @@ func (s *session) onFile(m sp.Msg) error {
 			return fmt.Errorf("write %s: %w", part, err)
 		}
 	}
+	s.mu.Lock() // next is read for progress under the lock
 	rf.next = off + int64(len(m.Data))
-	s.mu.Lock()
 	s.stats.RxBytes += int64(len(m.Data))
 	s.mu.Unlock()
 	if off+int64(len(m.Data)) != size {

@@ -39,6 +39,16 @@ type Stats struct {
 	RxPkts, TxPkts   int
 	Duration         time.Duration
 	Unfinished       int // downloads left as .part
+
+	// The packets being received and sent right now (for progress bars);
+	// zero Size when there is none.
+	Rx, Tx Transfer
+}
+
+// Transfer is one packet in flight: Done of Size bytes are in place.
+type Transfer struct {
+	ID         packet.ID
+	Done, Size int64
 }
 
 // ErrSilence ends a session whose peer sent nothing for two minutes.
@@ -275,6 +285,7 @@ func (s *session) everySecond() {
 	if s.opt.Progress != nil {
 		st := s.stats
 		st.Duration = time.Since(s.started)
+		st.Rx, st.Tx = s.inFlight()
 		s.opt.Progress(st)
 	}
 	if time.Since(s.lastWrite) >= 60*time.Second {
@@ -371,6 +382,21 @@ func (s *session) sendLoop(ctx context.Context) error {
 		}
 		s.mu.Unlock()
 	}
+}
+
+// inFlight returns the largest download under way and the upload being
+// sent. The caller holds s.mu.
+func (s *session) inFlight() (rx, tx Transfer) {
+	for id, f := range s.rx {
+		if f.size > rx.Size {
+			rx = Transfer{ID: id, Done: f.next, Size: f.size}
+		}
+	}
+	if len(s.queue) > 0 {
+		q := s.queue[0]
+		tx = Transfer{ID: q.hash, Done: q.offset, Size: q.size}
+	}
+	return rx, tx
 }
 
 // enqueue inserts a FILE request by niceness, after equals, so a more

@@ -242,7 +242,8 @@ for tool in $abba; do
 	stash
 done
 fs=$(mean ${c[ferry]}) ns=$(mean ${c[nncp]})
-awk -v f="$fs" -v n="$ns" 'BEGIN { printf "ferry %.0f pkt/s, nncp %.0f pkt/s: %.2fx NNCP\n", 1000/f, 1000/n, n/f }'
+awk -v f="$fs" -v n="$ns" -v fr="${c[ferry]}" -v nr="${c[nncp]}" 'BEGIN {
+	printf "ferry %.0f pkt/s, nncp %.0f pkt/s: %.2fx NNCP (seconds per round: ferry %s, nncp %s)\n", 1000/f, 1000/n, n/f, fr, nr }'
 
 # ---- removable media (issue 4) ----
 echo

@@ -96,8 +96,12 @@ func runCall(g *globals, args []string) error {
 			opt.Pkts[id] = true
 		}
 	}
+	var bars *progress
 	if g.showProgress(e.c) {
-		opt.Progress = progressLine(node.Name)
+		bars = &progress{node: node.Name}
+		opt.Progress = bars.draw
+		show(bars)
+		defer show(nil)
 	}
 	var errs []error
 	for _, addr := range addrs {
@@ -108,8 +112,8 @@ func runCall(g *globals, args []string) error {
 		}
 		st, err := call.Call(ctx, e.sp, e.c, node, conn, opt)
 		conn.Close()
-		if opt.Progress != nil {
-			fmt.Fprint(os.Stderr, "\r\033[K")
+		if bars != nil {
+			bars.clear()
 		}
 		if err != nil && st.RxBytes+st.TxBytes == 0 && errors.Is(err, context.Canceled) == false {
 			errs = append(errs, fmt.Errorf("%s: %w", addr, err))
@@ -163,14 +167,3 @@ type fdConn struct{ in, out *os.File }
 func (c fdConn) Read(p []byte) (int, error)  { return c.in.Read(p) }
 func (c fdConn) Write(p []byte) (int, error) { return c.out.Write(p) }
 func (c fdConn) Close() error                { c.in.Close(); return c.out.Close() }
-
-// progressLine draws one status line on the terminal, redrawn each second.
-func progressLine(node string) func(call.Stats) {
-	var lastRx, lastTx int64
-	return func(st call.Stats) {
-		fmt.Fprintf(os.Stderr, "\r\033[K%s: rx %s (%s/s, %d done)  tx %s (%s/s, %d done)  %s",
-			node, humanSize(st.RxBytes), humanSize(st.RxBytes-lastRx), st.RxPkts,
-			humanSize(st.TxBytes), humanSize(st.TxBytes-lastTx), st.TxPkts, st.Duration.Round(time.Second))
-		lastRx, lastTx = st.RxBytes, st.TxBytes
-	}
-}

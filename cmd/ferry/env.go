@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"log/slog"
-	"os"
 	"strings"
 	"syscall"
 
@@ -71,10 +70,10 @@ func (g *globals) echo(c *cfg.Config) func(slog.Record) {
 			return true
 		})
 		if errText != "" {
-			fmt.Fprintf(os.Stderr, "ferry: error: %s: %s\n", b.String(), errText)
+			writeErr(fmt.Sprintf("ferry: error: %s: %s\n", b.String(), errText))
 			return
 		}
-		fmt.Fprintln(os.Stderr, b.String())
+		writeErr(b.String() + "\n")
 	}
 }
 
