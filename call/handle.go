@@ -108,6 +108,10 @@ func (s *session) onDone(m sp.Msg) {
 	s.log.Info("packet sent", "who", "sp-done", "pkt", m.Hash.String())
 }
 
+// maxPipedRx is how many downloads at once get a pipelined bulk writer
+// (4 MiB of buffers and two goroutines each once past 4 MiB).
+const maxPipedRx = 4
+
 // onFile writes received data into the .part file; the last chunk
 // triggers the checksum, the rename into rx/ and our DONE.
 func (s *session) onFile(m sp.Msg) error {
@@ -145,6 +149,11 @@ func (s *session) onFile(m sp.Msg) error {
 		}
 		rf.bw = spool.NewBulkWriter(f, off, !s.sp.NoSync(), hash)
 		s.mu.Lock()
+		if len(s.rx) >= maxPipedRx {
+			// A peer interleaving many downloads gets plain writes for
+			// the extra ones: memory stays bounded whatever it sends.
+			rf.bw.StayCached()
+		}
 		s.rx[m.Hash] = rf
 		s.mu.Unlock()
 	}

@@ -320,6 +320,15 @@ func (s *session) sendLoop(ctx context.Context) error {
 			ping = len(payload) == 4
 		} else if len(s.queue) > 0 {
 			req := &s.queue[0]
+			// One packet is read at a time: a request overtaken by a more
+			// urgent one is reopened at its offset when its turn comes
+			// back, so a peer cannot make us hold many read-aheads.
+			for h, o := range open {
+				if h != req.hash {
+					o.r.Close()
+					delete(open, h)
+				}
+			}
 			t := open[req.hash]
 			if t != nil && t.pos != req.offset {
 				t.r.Close()

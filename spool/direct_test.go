@@ -195,3 +195,30 @@ func TestStreamReaderAt(t *testing.T) {
 		}
 	}
 }
+
+// TestBulkWriterStayCached: a writer told to stay cached never starts its
+// goroutines, and still writes and hashes everything.
+func TestBulkWriterStayCached(t *testing.T) {
+	want := pattern(directAfter + 3*directChunk + 99)
+	p := filepath.Join(t.TempDir(), "f")
+	f, err := os.Create(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := packet.NewMTH()
+	w := NewBulkWriter(f, 0, true, h)
+	w.StayCached()
+	writeOdd(t, w, want)
+	if w.piped {
+		t.Fatal("the pipeline started")
+	}
+	if err := w.Finish(); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	got, _ := os.ReadFile(p)
+	id, _, _ := packet.MTHOf(bytes.NewReader(want))
+	if !bytes.Equal(got, want) || h.Sum() != id {
+		t.Fatal("content or hash differs")
+	}
+}

@@ -44,6 +44,7 @@ type BulkWriter struct {
 
 	piped    bool // chunks go through the goroutines
 	direct   bool // ... and are written with O_DIRECT
+	noPipe   bool // StayCached: never start the goroutines
 	finished bool
 
 	cur     []byte // chunk being filled; aligned, cap directChunk
@@ -88,12 +89,12 @@ func (w *BulkWriter) Write(p []byte) (int, error) {
 			}
 			continue
 		}
-		if w.off >= directAfter && w.off%directAlign == 0 {
+		if !w.noPipe && w.off >= directAfter && w.off%directAlign == 0 {
 			w.startPipe()
 			continue
 		}
 		k := len(p)
-		if w.off+int64(k) > directAfter {
+		if !w.noPipe && w.off+int64(k) > directAfter {
 			// Stop at the first aligned offset past directAfter.
 			if edge := alignUp(max(w.off, directAfter)); w.off+int64(k) > edge {
 				k = int(edge - w.off)
@@ -181,6 +182,12 @@ func (w *BulkWriter) failed() error {
 	defer w.mu.Unlock()
 	return w.err
 }
+
+// StayCached keeps w on plain cached writes (hashed inline) however long
+// the file grows: no goroutines, no chunk buffers. For callers that may
+// have many writers open at once on behalf of a peer, whose memory would
+// otherwise grow by 4 MiB per writer.
+func (w *BulkWriter) StayCached() { w.noPipe = true }
 
 // Offset is where the next byte will be written.
 func (w *BulkWriter) Offset() int64 {
