@@ -41,43 +41,49 @@ func writeOdd(t *testing.T, w io.Writer, b []byte) {
 	}
 }
 
-func TestBulkWriter(t *testing.T) {
+// eachCase runs fn for every size in bulkSizes, with O_DIRECT allowed and
+// not, giving it the content to use and a fresh path.
+func eachCase(t *testing.T, fn func(direct bool, n int, want []byte, p string)) {
 	for _, direct := range []bool{true, false} {
 		for _, n := range bulkSizes {
 			func() {
 				directIO = direct
-				defer func() { directIO = true }()
-				want := pattern(n)
-				p := filepath.Join(t.TempDir(), "f")
-				f, err := os.Create(p)
-				if err != nil {
-					t.Fatal(err)
-				}
-				h := packet.NewMTH()
-				w := NewBulkWriter(f, 0, true, h)
-				writeOdd(t, w, want)
-				if err := w.Finish(); err != nil {
-					t.Fatalf("direct=%v size %d: finish: %v", direct, n, err)
-				}
-				if direct && n > directAfter+directChunk && !w.direct {
-					t.Logf("%s refuses O_DIRECT: only the cached pipeline was tested", p)
-				}
-				if _, err := w.Write([]byte{1}); err == nil {
-					t.Errorf("write after Finish accepted")
-				}
-				if err := f.Close(); err != nil {
-					t.Fatal(err)
-				}
-				got, _ := os.ReadFile(p)
-				if !bytes.Equal(got, want) {
-					t.Fatalf("direct=%v size %d: file differs (%d bytes)", direct, n, len(got))
-				}
-				if id, _, _ := packet.MTHOf(bytes.NewReader(want)); h.Sum() != id {
-					t.Errorf("direct=%v size %d: hash differs", direct, n)
-				}
+				defer func() { directIO = true }() // also after a t.Fatal
+				fn(direct, n, pattern(n), filepath.Join(t.TempDir(), "f"))
 			}()
 		}
 	}
+}
+
+func TestBulkWriter(t *testing.T) {
+	eachCase(t, func(direct bool, n int, want []byte, p string) {
+		f, err := os.Create(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		h := packet.NewMTH()
+		w := NewBulkWriter(f, 0, true, h)
+		writeOdd(t, w, want)
+		if err := w.Finish(); err != nil {
+			t.Fatalf("direct=%v size %d: finish: %v", direct, n, err)
+		}
+		if direct && n > directAfter+directChunk && !w.direct {
+			t.Logf("%s refuses O_DIRECT: only the cached pipeline was tested", p)
+		}
+		if _, err := w.Write([]byte{1}); err == nil {
+			t.Errorf("write after Finish accepted")
+		}
+		if err := f.Close(); err != nil {
+			t.Fatal(err)
+		}
+		got, _ := os.ReadFile(p)
+		if !bytes.Equal(got, want) {
+			t.Fatalf("direct=%v size %d: file differs (%d bytes)", direct, n, len(got))
+		}
+		if id, _, _ := packet.MTHOf(bytes.NewReader(want)); h.Sum() != id {
+			t.Errorf("direct=%v size %d: hash differs", direct, n)
+		}
+	})
 }
 
 func TestBulkWriterAbort(t *testing.T) {
@@ -116,40 +122,32 @@ func TestBulkWriterError(t *testing.T) {
 func TestStreamReader(t *testing.T) {
 	forceDirectRead = true
 	defer func() { forceDirectRead = false }()
-	for _, direct := range []bool{true, false} {
-		for _, n := range bulkSizes {
-			func() {
-				directIO = direct
-				defer func() { directIO = true }()
-				want := pattern(n)
-				p := filepath.Join(t.TempDir(), "f")
-				if err := os.WriteFile(p, want, 0o644); err != nil {
-					t.Fatal(err)
-				}
-				r, err := OpenStream(p)
-				if err != nil {
-					t.Fatal(err)
-				}
-				defer r.Close()
-				// Odd read sizes cross chunk edges.
-				var got bytes.Buffer
-				buf := make([]byte, 100003)
-				for {
-					k, err := r.Read(buf)
-					got.Write(buf[:k])
-					if err == io.EOF {
-						break
-					}
-					if err != nil {
-						t.Fatalf("size %d: %v", n, err)
-					}
-				}
-				if !bytes.Equal(got.Bytes(), want) {
-					t.Fatalf("direct=%v size %d: read %d bytes, differs", direct, n, got.Len())
-				}
-			}()
+	eachCase(t, func(direct bool, n int, want []byte, p string) {
+		if err := os.WriteFile(p, want, 0o644); err != nil {
+			t.Fatal(err)
 		}
-	}
+		r, err := OpenStream(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer r.Close()
+		// Odd read sizes cross chunk edges.
+		var got bytes.Buffer
+		buf := make([]byte, 100003)
+		for {
+			k, err := r.Read(buf)
+			got.Write(buf[:k])
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				t.Fatalf("size %d: %v", n, err)
+			}
+		}
+		if !bytes.Equal(got.Bytes(), want) {
+			t.Fatalf("direct=%v size %d: read %d bytes, differs", direct, n, got.Len())
+		}
+	})
 }
 
 // TestStreamReaderCloseEarly: closing before the end stops the readers.
