@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"time"
 
 	"ferry/call/sp"
 	"ferry/packet"
@@ -57,23 +58,29 @@ func (s *session) onInfo(m sp.Msg, r *reply) {
 	}
 	s.mu.Lock()
 	s.peerInfo[m.Hash] = int64(m.Size)
+	if s.rxState == nil || time.Since(s.rxState.At) > rxStateAge {
+		s.rxState = s.sp.RxState(s.node.ID)
+	}
+	rs := s.rxState
+	have, nock := rs.Has(m.Hash) || rs.Seen(m.Hash), rs.Nock(m.Hash)
+	_, downloading := s.rx[m.Hash]
+	partial := downloading || rs.Part(m.Hash)
 	s.mu.Unlock()
-	if s.sp.Has(s.node.ID, spool.RX, m.Hash) || s.sp.Seen(s.node.ID, m.Hash) {
+	if have {
 		r.add(sp.Msg{Type: sp.TypeDone, Hash: m.Hash})
 		return
 	}
-	if _, err := os.Stat(s.sp.NockPath(s.node.ID, m.Hash)); err == nil {
-		return
-	}
-	if s.opt.Pkts != nil && !s.opt.Pkts[m.Hash] {
+	if nock || (s.opt.Pkts != nil && !s.opt.Pkts[m.Hash]) {
 		return
 	}
 	var offset int64
-	if fi, err := os.Stat(s.sp.PartPath(s.node.ID, m.Hash)); err == nil {
-		offset = fi.Size()
-		if offset > int64(m.Size) {
-			os.Remove(s.sp.PartPath(s.node.ID, m.Hash))
-			offset = 0
+	if partial {
+		if fi, err := os.Stat(s.sp.PartPath(s.node.ID, m.Hash)); err == nil {
+			offset = fi.Size()
+			if offset > int64(m.Size) {
+				os.Remove(s.sp.PartPath(s.node.ID, m.Hash))
+				offset = 0
+			}
 		}
 	}
 	r.add(sp.Msg{Type: sp.TypeFreq, Hash: m.Hash, Offset: uint64(offset)})
@@ -107,6 +114,12 @@ func (s *session) onDone(m sp.Msg) {
 	s.mu.Unlock()
 	s.log.Info("packet sent", "who", "sp-done", "pkt", m.Hash.String())
 }
+
+// rxStateAge is how long a listing of rx/ answers offers before it is
+// taken again: long enough that a burst of offers costs one listing,
+// short enough that markers toss writes meanwhile are soon seen (a
+// missed one costs a download that toss then drops as a duplicate).
+const rxStateAge = 10 * time.Second
 
 // maxPipedRx is how many downloads at once get a pipelined bulk writer
 // (4 MiB of buffers and two goroutines each once past 4 MiB).
@@ -268,6 +281,13 @@ func (s *session) commitArrivals() error {
 	}
 	n, err := s.sp.AdoptAll(s.node.ID, spool.RX, plain)
 	var r reply
+	s.mu.Lock()
+	for _, a := range batch[:n] {
+		if s.rxState != nil {
+			s.rxState.Add(a.ID)
+		}
+	}
+	s.mu.Unlock()
 	for _, a := range batch[:n] {
 		s.log.Info("packet received", "who", "sp-file", "pkt", a.ID.String(), "size", a.size)
 		r.add(sp.Msg{Type: sp.TypeDone, Hash: a.ID})

@@ -84,6 +84,7 @@ type session struct {
 	queue      []fileReq
 	ctrl       [][]byte
 	rx         map[packet.ID]*rxFile
+	rxState    *spool.RxState // what rx/ held at the last listing (guarded by mu)
 	// verified downloads awaiting their group commit; recvLoop's alone
 	arrived      []arrival
 	arrivedBytes int64
