@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 
 	"ferry/packet"
 )
@@ -65,22 +66,24 @@ func (s *Spool) Jobs(node packet.ID, xx XX) ([]Job, []BadFile, error) {
 	}
 	names = kept
 	found, stale, ixErr := s.ix.lookup(node, xx, names, ids)
+	var missing []int
+	for i := range names {
+		if found[i].Size <= 0 {
+			missing = append(missing, i)
+		}
+	}
+	errs := s.readJobs(node, xx, names, missing, found)
 	var fresh []Job
 	var bad []BadFile
-	for i, n := range names {
-		if found[i].Size > 0 {
-			continue
-		}
-		j, err := s.readJob(node, xx, n)
-		if err != nil {
+	for k, i := range missing {
+		if err := errs[k]; err != nil {
 			if !os.IsNotExist(err) { // removed while we listed: fine
-				bad = append(bad, BadFile{filepath.Join(dir, n), err})
+				bad = append(bad, BadFile{filepath.Join(dir, names[i]), err})
 			}
 			found[i].Size = -1 // not listed
 			continue
 		}
-		found[i] = j
-		fresh = append(fresh, j)
+		fresh = append(fresh, found[i])
 	}
 	if ixErr == nil {
 		s.ix.add(node, xx, fresh)
@@ -119,6 +122,40 @@ func byNice(found []Job) []Job {
 	}
 	return jobs
 }
+
+// readJobs reads the headers of names[i] for each i in missing into
+// found[i], returning each one's error. Many are read by several
+// goroutines: each header costs an open and a read, and a queue nobody
+// listed yet (or whose packets came in by call or xfer) can hold
+// thousands.
+func (s *Spool) readJobs(node packet.ID, xx XX, names []string, missing []int, found []Job) []error {
+	errs := make([]error, len(missing))
+	read := func(from, to int) {
+		for k := from; k < to; k++ {
+			found[missing[k]], errs[k] = s.readJob(node, xx, names[missing[k]])
+		}
+	}
+	const perWorker = 256
+	workers := min(readJobsWorkers, (len(missing)+perWorker-1)/perWorker)
+	if workers <= 1 {
+		read(0, len(missing))
+		return errs
+	}
+	var wg sync.WaitGroup
+	step := (len(missing) + workers - 1) / workers
+	for from := 0; from < len(missing); from += step {
+		wg.Add(1)
+		go func(from, to int) {
+			defer wg.Done()
+			read(from, to)
+		}(from, min(from+step, len(missing)))
+	}
+	wg.Wait()
+	return errs
+}
+
+// readJobsWorkers bounds the goroutines reading headers at once.
+const readJobsWorkers = 4
 
 // readJob reads one packet's header from hdr/ or from the packet itself.
 func (s *Spool) readJob(node packet.ID, xx XX, name string) (Job, error) {
