@@ -3,6 +3,7 @@ package spool
 import (
 	"io"
 	"os"
+	"sync"
 
 	"golang.org/x/sys/unix"
 )
@@ -27,18 +28,18 @@ var forceDirectRead = false
 
 // StreamReader reads a file from start to end.
 type StreamReader struct {
-	f    *os.File
-	dfd  *os.File // O_DIRECT descriptor; nil when reading through the cache
-	outs []chan readChunk
-	stop chan struct{}
-	next int    // which reader's channel holds the next chunk
-	cur  []byte // unread part of buf
-	buf  []byte // the chunk being consumed, whole
-	own  int    // which reader buf goes back to
-	skip int    // bytes to drop from the first chunk (start not aligned)
-	back []chan []byte
-	err  error
-	done chan struct{}
+	f       *os.File
+	dfd     *os.File // O_DIRECT descriptor; nil when reading through the cache
+	outs    []chan readChunk
+	stop    chan struct{}
+	next    int    // which reader's channel holds the next chunk
+	cur     []byte // unread part of buf
+	buf     []byte // the chunk being consumed, whole
+	own     int    // which reader buf goes back to
+	skip    int    // bytes to drop from the first chunk (start not aligned)
+	back    []chan []byte
+	err     error
+	readers sync.WaitGroup
 }
 
 type readChunk struct {
@@ -56,26 +57,35 @@ func OpenStreamAt(path string, off int64) (*StreamReader, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &StreamReader{f: f}
 	if off > 0 {
 		if _, err := f.Seek(off, io.SeekStart); err != nil {
 			f.Close()
 			return nil, err
 		}
 	}
+	return streamFrom(f, off), nil
+}
+
+// StreamFile is OpenStream for a file already open for reading and at its
+// start (the caller looked at it first). Closing the StreamReader closes f.
+func StreamFile(f *os.File) *StreamReader { return streamFrom(f, 0) }
+
+// streamFrom reads f, positioned at off, around the page cache where that
+// is cheaper.
+func streamFrom(f *os.File, off int64) *StreamReader {
+	r := &StreamReader{f: f}
 	fi, err := f.Stat()
 	if err != nil || !directIO || fi.Size()-off < directReadAfter ||
 		(!forceDirectRead && mostlyCached(f, off, fi.Size()-off)) {
-		return r, nil
+		return r
 	}
-	dfd, err := os.OpenFile(path, os.O_RDONLY|unix.O_DIRECT, 0)
+	dfd, err := os.OpenFile(f.Name(), os.O_RDONLY|unix.O_DIRECT, 0)
 	if err != nil {
-		return r, nil // the filesystem refuses O_DIRECT: read through the cache
+		return r // the filesystem refuses O_DIRECT: read through the cache
 	}
 	r.dfd = dfd
 	base := off &^ (directAlign - 1) // O_DIRECT reads start aligned
 	r.stop = make(chan struct{})
-	r.done = make(chan struct{}, directReaders)
 	for k := range directReaders {
 		out := make(chan readChunk, directReadAhead)
 		back := make(chan []byte, directReadAhead+1)
@@ -84,16 +94,17 @@ func OpenStreamAt(path string, off int64) (*StreamReader, error) {
 		}
 		r.outs = append(r.outs, out)
 		r.back = append(r.back, back)
+		r.readers.Add(1)
 		go r.readChunks(base+int64(k)*directChunk, out, back)
 	}
 	r.skip = int(off - base)
-	return r, nil
+	return r
 }
 
 // readChunks reads the chunks at from, from+directReaders chunks, ...
 // into buffers from back.
 func (r *StreamReader) readChunks(from int64, out chan<- readChunk, back <-chan []byte) {
-	defer func() { r.done <- struct{}{} }()
+	defer r.readers.Done()
 	defer close(out)
 	for off := from; ; off += directReaders * directChunk {
 		var b []byte
@@ -158,9 +169,7 @@ func (r *StreamReader) Read(p []byte) (int, error) {
 func (r *StreamReader) Close() error {
 	if r.dfd != nil {
 		close(r.stop)
-		for range directReaders {
-			<-r.done
-		}
+		r.readers.Wait()
 		r.dfd.Close()
 	}
 	return r.f.Close()

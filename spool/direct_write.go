@@ -189,14 +189,6 @@ func (w *BulkWriter) failed() error {
 // otherwise grow by 4 MiB per writer.
 func (w *BulkWriter) StayCached() { w.noPipe = true }
 
-// Offset is where the next byte will be written.
-func (w *BulkWriter) Offset() int64 {
-	if w.piped {
-		return w.off + int64(len(w.cur))
-	}
-	return w.off
-}
-
 // Finish writes and hashes what is staged, waits for the goroutines and
 // turns O_DIRECT off again. The caller still owns fsync and Close.
 func (w *BulkWriter) Finish() error {

@@ -137,10 +137,10 @@ func rxOne(sp *spool.Spool, src string, sender, id packet.ID, opt *Options) (int
 	if h.Nice > opt.Nice {
 		return 0, errSkip
 	}
-	in, err := spool.OpenStream(src) // a medium's packets are seldom cached
-	if err != nil {
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
 		return 0, err
 	}
+	in := spool.StreamFile(f) // a medium's packets are seldom cached
 	defer in.Close()
 	_, n, err := sp.CopyIn(in, sender, spool.RX, &id)
 	return n, err

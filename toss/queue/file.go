@@ -47,11 +47,9 @@ func (q *Queuer) File(d Dest, src, dst string, opt FileOptions) ([]Queued, error
 		}
 		in, size = f, info.Size()
 		if info.Mode().IsRegular() {
-			// A large file not in the page cache is read around it.
-			if sr, err := spool.OpenStream(src); err == nil {
-				defer sr.Close()
-				in = sr
-			}
+			sr := spool.StreamFile(f) // a large file not in the page cache is read around it
+			defer sr.Close()
+			in = sr
 		}
 		if dst == "" {
 			dst = filepath.Base(src)
