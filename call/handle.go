@@ -65,7 +65,11 @@ func (s *session) onInfo(m sp.Msg, r *reply) {
 	have, nock := rs.Has(m.Hash) || rs.Seen(m.Hash), rs.Nock(m.Hash)
 	_, downloading := s.rx[m.Hash]
 	partial := downloading || rs.Part(m.Hash)
+	committing := s.waiting[m.Hash]
 	s.mu.Unlock()
+	if committing {
+		return // received and verified: its DONE follows the commit
+	}
 	if have {
 		r.add(sp.Msg{Type: sp.TypeDone, Hash: m.Hash})
 		return
@@ -131,10 +135,14 @@ func (s *session) onFile(m sp.Msg) error {
 	s.mu.Lock()
 	size, ok := s.peerInfo[m.Hash]
 	rf := s.rx[m.Hash]
+	committing := s.waiting[m.Hash]
 	s.mu.Unlock()
 	if !ok {
 		s.log.Error("FILE without INFO ignored", "who", "sp-file", "pkt", m.Hash.String())
 		return nil
+	}
+	if committing {
+		return nil // complete already: more of it changes nothing
 	}
 	off := int64(m.Offset)
 	if off+int64(len(m.Data)) > size {
@@ -142,12 +150,12 @@ func (s *session) onFile(m sp.Msg) error {
 	}
 	part := s.sp.PartPath(s.node.ID, m.Hash)
 	if rf == nil {
-		f, err := os.OpenFile(part, os.O_CREATE|os.O_WRONLY, 0o666)
+		f, err := spool.OpenFile(part, os.O_CREATE|os.O_WRONLY, 0o666)
 		if os.IsNotExist(err) { // first download of this node, or rx was removed
 			if err := os.MkdirAll(s.sp.QueueDir(s.node.ID, spool.RX), 0o777); err != nil {
 				return err
 			}
-			f, err = os.OpenFile(part, os.O_CREATE|os.O_WRONLY, 0o666)
+			f, err = spool.OpenFile(part, os.O_CREATE|os.O_WRONLY, 0o666)
 		}
 		if err != nil {
 			return err
@@ -243,64 +251,6 @@ func (s *session) complete(id packet.ID, rf *rxFile, part string) error {
 		s.log.Error("packet damaged in transit, discarded", "who", "sp-file", "pkt", id.String(), "err", spool.ErrHashMismatch)
 		return nil
 	}
-	// Durable and renamed with the others of its batch: see commitArrivals.
-	s.arrived = append(s.arrived, arrival{Arrival: spool.Arrival{ID: id, Path: part, F: rf.f}, size: rf.size})
-	s.arrivedBytes += rf.size
-	return nil
-}
-
-// Group commit: received packets wait, verified but not yet durable, until
-// the peer's stream pauses or a batch fills; then one flush makes them all
-// durable and they are renamed into rx and acknowledged together. The DONE
-// goes out only after the rename is on disk, so the sender never deletes
-// a packet we could still lose.
-const (
-	commitEvery      = 256      // packets
-	commitEveryBytes = 64 << 20 // bytes
-)
-
-type arrival struct {
-	spool.Arrival
-	size int64
-}
-
-// commitDue reports whether the arrivals should be committed now: when no
-// more input is already buffered, or a batch is full.
-func (s *session) commitDue() bool {
-	return len(s.arrived) > 0 &&
-		(s.t.br.Buffered() == 0 || len(s.arrived) >= commitEvery || s.arrivedBytes >= commitEveryBytes)
-}
-
-// commitArrivals adopts the waiting arrivals into rx and queues their DONEs.
-func (s *session) commitArrivals() error {
-	batch := s.arrived
-	s.arrived, s.arrivedBytes = nil, 0
-	plain := make([]spool.Arrival, len(batch))
-	for i, a := range batch {
-		plain[i] = a.Arrival
-	}
-	n, err := s.sp.AdoptAll(s.node.ID, spool.RX, plain)
-	var r reply
-	s.mu.Lock()
-	for _, a := range batch[:n] {
-		if s.rxState != nil {
-			s.rxState.Add(a.ID)
-		}
-	}
-	s.mu.Unlock()
-	for _, a := range batch[:n] {
-		s.log.Info("packet received", "who", "sp-file", "pkt", a.ID.String(), "size", a.size)
-		r.add(sp.Msg{Type: sp.TypeDone, Hash: a.ID})
-	}
-	s.mu.Lock()
-	s.stats.RxPkts += n
-	s.ctrl = append(s.ctrl, r.out...)
-	s.mu.Unlock()
-	if n > 0 {
-		s.poke()
-	}
-	if err != nil {
-		return fmt.Errorf("store received packets: %w", err)
-	}
+	s.queueArrival(arrival{Arrival: spool.Arrival{ID: id, Path: part, F: rf.f}, size: rf.size})
 	return nil
 }

@@ -43,20 +43,29 @@ func newTransport(rw io.ReadWriter, enc, dec *noise.CipherState) *transport {
 	return &transport{rw: rw, br: bufio.NewReaderSize(rw, 256<<10), enc: enc, dec: dec}
 }
 
-// send encrypts payload straight into a reused envelope: one write, no
-// allocation per message.
-func (t *transport) send(payload []byte) error {
-	b := append(t.out[:0], packet.MagicSP[:]...)
+// queue encrypts payload straight into the envelope buffer; flush writes
+// what is queued. No allocation per message once the buffer has grown.
+func (t *transport) queue(payload []byte) error {
+	start := len(t.out)
+	b := append(t.out, packet.MagicSP[:]...)
 	b = append(b, 0, 0, 0, 0)
 	b, err := t.enc.Encrypt(b, nil, payload)
 	if err != nil {
+		t.out = t.out[:start]
 		return err
 	}
-	n := len(b) - 12
-	binary.BigEndian.PutUint32(b[8:12], uint32(n))
-	b = append(b, make([]byte, (4-n%4)%4)...)
-	t.out = b
-	_, err = t.rw.Write(b)
+	n := len(b) - start - 12
+	binary.BigEndian.PutUint32(b[start+8:start+12], uint32(n))
+	t.out = append(b, make([]byte, (4-n%4)%4)...)
+	return nil
+}
+
+// pending is how many bytes are queued.
+func (t *transport) pending() int { return len(t.out) }
+
+func (t *transport) flush() error {
+	_, err := t.rw.Write(t.out)
+	t.out = t.out[:0]
 	return err
 }
 

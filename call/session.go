@@ -85,14 +85,16 @@ type session struct {
 	ctrl       [][]byte
 	rx         map[packet.ID]*rxFile
 	rxState    *spool.RxState // what rx/ held at the last listing (guarded by mu)
-	// verified downloads awaiting their group commit; recvLoop's alone
-	arrived      []arrival
-	arrivedBytes int64
-	lastActive   time.Time // last non-PING payload either way
-	lastRead     time.Time
-	lastWrite    time.Time
-	stats        Stats
-	started      time.Time
+	// verified downloads on their way to the committer (see commit.go)
+	arrivals   chan arrival
+	waiting    map[packet.ID]bool // handed to the committer, not yet in rx (guarded by mu)
+	ending     <-chan struct{}    // closed when the session's loops are to stop
+	leftover   []arrival          // arrivals the committer will not take: for finish
+	lastActive time.Time          // last non-PING payload either way
+	lastRead   time.Time
+	lastWrite  time.Time
+	stats      Stats
+	started    time.Time
 
 	wake chan struct{}
 }
@@ -110,6 +112,7 @@ func newSession(sp *spool.Spool, c *cfg.Config, node *cfg.Node, opt Options) *se
 	now := time.Now()
 	return &session{sp: sp, c: c, node: node, opt: opt, log: opt.Log.With("node", node.Name),
 		advertised: map[packet.ID]spool.Job{}, peerInfo: map[packet.ID]int64{}, rx: map[packet.ID]*rxFile{},
+		arrivals: make(chan arrival, maxWaiting), waiting: map[packet.ID]bool{},
 		lastActive: now, lastRead: now, lastWrite: now, started: now, wake: make(chan struct{}, 1),
 		stats: Stats{Node: node.Name}}
 }
@@ -170,6 +173,7 @@ func (r *reply) add(m sp.Msg) {
 func (s *session) run(ctx context.Context, peerFirst []byte) (Stats, error) {
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
+	s.ending = ctx.Done()
 	if c, ok := s.t.rw.(interface{ Close() error }); ok {
 		stop := context.AfterFunc(ctx, func() { c.Close() })
 		defer stop()
@@ -178,8 +182,9 @@ func (s *session) run(ctx context.Context, peerFirst []byte) (Stats, error) {
 		return s.finish(err)
 	}
 	var wg sync.WaitGroup
-	wg.Add(3)
+	wg.Add(4)
 	go func() { defer wg.Done(); cancel(s.recvLoop(ctx)) }()
+	go func() { defer wg.Done(); cancel(s.commitLoop(ctx)) }()
 	go func() { defer wg.Done(); cancel(s.sendLoop(ctx)) }()
 	go func() { defer wg.Done(); cancel(s.timerLoop(ctx)) }()
 	wg.Wait()
@@ -193,10 +198,10 @@ func (s *session) run(ctx context.Context, peerFirst []byte) (Stats, error) {
 var errIdle = errors.New("session idle")
 
 func (s *session) finish(err error) (Stats, error) {
-	if len(s.arrived) > 0 { // verified before the session ended: keep them
-		if cerr := s.commitArrivals(); err == nil {
-			err = cerr
-		}
+	// Verified before the session ended: keep them (the DONEs may not
+	// leave any more; the peer offers them again and hears DONE then).
+	if cerr := s.commitRest(); err == nil {
+		err = cerr
 	}
 	s.mu.Lock()
 	for _, r := range s.rx {
@@ -226,11 +231,6 @@ func (s *session) recvLoop(ctx context.Context) error {
 		}
 		if err := s.handle(payload); err != nil {
 			return err
-		}
-		if s.commitDue() {
-			if err := s.commitArrivals(); err != nil {
-				return err
-			}
 		}
 		if s.opt.RxRate > 0 {
 			time.Sleep(time.Second / time.Duration(s.opt.RxRate))
@@ -291,106 +291,6 @@ func (s *session) everySecond() {
 	}
 	if time.Since(s.lastWrite) >= 60*time.Second {
 		s.ctrl = append(s.ctrl, (&sp.Msg{Type: sp.TypePing}).Append(nil))
-	}
-}
-
-func (s *session) sendLoop(ctx context.Context) error {
-	// Packets being sent, read ahead in order (around the page cache when
-	// they are not in it); reopened where the peer asks for another offset.
-	type txStream struct {
-		r   *spool.StreamReader
-		pos int64
-	}
-	open := map[packet.ID]*txStream{}
-	defer func() {
-		for _, t := range open {
-			t.r.Close()
-		}
-	}()
-	buf := make([]byte, sp.MaxFileData)
-	var fileMsg []byte // reused: a FILE payload is sent before the next is built
-	for {
-		if ctx.Err() != nil {
-			return nil
-		}
-		s.mu.Lock()
-		var payload []byte
-		ping := false
-		if len(s.ctrl) > 0 {
-			payload, s.ctrl = s.ctrl[0], s.ctrl[1:]
-			ping = len(payload) == 4
-		} else if len(s.queue) > 0 {
-			req := &s.queue[0]
-			// One packet is read at a time: a request overtaken by a more
-			// urgent one is reopened at its offset when its turn comes
-			// back, so a peer cannot make us hold many read-aheads.
-			for h, o := range open {
-				if h != req.hash {
-					o.r.Close()
-					delete(open, h)
-				}
-			}
-			t := open[req.hash]
-			if t != nil && t.pos != req.offset {
-				t.r.Close()
-				t = nil
-			}
-			if t == nil {
-				r, err := spool.OpenStreamAt(s.sp.PacketPath(s.node.ID, spool.TX, req.hash), req.offset)
-				if err != nil {
-					s.mu.Unlock()
-					return fmt.Errorf("open %s: %w", req.hash, err)
-				}
-				t = &txStream{r: r, pos: req.offset}
-				open[req.hash] = t
-			}
-			n := 0
-			if req.offset < req.size {
-				var err error
-				n, err = io.ReadFull(t.r, buf[:min(int64(len(buf)), req.size-req.offset)])
-				t.pos += int64(n)
-				if n == 0 && err != nil {
-					s.mu.Unlock()
-					return fmt.Errorf("read %s: %w", req.hash, err)
-				}
-			}
-			m := sp.Msg{Type: sp.TypeFile, Hash: req.hash, Offset: uint64(req.offset), Data: buf[:n]}
-			payload = m.Append(fileMsg[:0])
-			fileMsg = payload
-			req.offset += int64(n)
-			s.stats.TxBytes += int64(n)
-			if req.offset >= req.size {
-				s.queue = s.queue[1:]
-				t.r.Close() // reopened if the peer asks again
-				delete(open, req.hash)
-			}
-		}
-		s.mu.Unlock()
-		if payload == nil {
-			select {
-			case <-ctx.Done():
-				return nil
-			case <-s.wake:
-			case <-time.After(100 * time.Millisecond):
-			}
-			continue
-		}
-		if !ping && s.opt.TxRate > 0 {
-			time.Sleep(time.Second / time.Duration(s.opt.TxRate))
-		}
-		setDeadline(s.t.rw, false, Deadline())
-		if err := s.t.send(payload); err != nil {
-			if ctx.Err() != nil {
-				return nil
-			}
-			return fmt.Errorf("send: %w", err)
-		}
-		s.mu.Lock()
-		s.lastWrite = time.Now()
-		if !ping {
-			s.lastActive = s.lastWrite
-		}
-		s.mu.Unlock()
 	}
 }
 

@@ -3,6 +3,7 @@ package packet
 import (
 	"bytes"
 	"encoding/hex"
+	"sync"
 	"testing"
 )
 
@@ -43,6 +44,37 @@ func TestMTHVectors(t *testing.T) {
 			}
 		}
 	}
+}
+
+// The BLAKE3 states are pooled between hashers: many hashers at once,
+// interleaved and on several goroutines, must still each give their own
+// input's root.
+func TestMTHPooledStatesStayApart(t *testing.T) {
+	var wg sync.WaitGroup
+	for g := 0; g < 8; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for round := 0; round < 20; round++ {
+				var ms []*MTH
+				for range mthVectors {
+					ms = append(ms, NewMTH())
+				}
+				for i, v := range mthVectors {
+					ms[i].Write(mthInput(v.n))
+				}
+				for i := range mthVectors { // summed in reverse order
+					k := len(ms) - 1 - i
+					id := ms[k].Sum()
+					if got := hex.EncodeToString(id[:]); got != mthVectors[k].want {
+						t.Errorf("len %d: got %s want %s", mthVectors[k].n, got, mthVectors[k].want)
+						return
+					}
+				}
+			}
+		}()
+	}
+	wg.Wait()
 }
 
 func TestMTHResume(t *testing.T) {

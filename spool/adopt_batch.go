@@ -49,7 +49,7 @@ func (s *Spool) AdoptAll(node packet.ID, xx XX, batch []Arrival) (int, error) {
 			closeFrom(i + 1)
 			return i, err
 		}
-		if err := os.Rename(a.Path, filepath.Join(dir, a.ID.String())); err != nil {
+		if err := rename(a.Path, filepath.Join(dir, a.ID.String())); err != nil {
 			closeFrom(i + 1)
 			if i > 0 {
 				s.syncDir(dir)

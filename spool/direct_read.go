@@ -53,7 +53,7 @@ func OpenStream(path string) (*StreamReader, error) { return OpenStreamAt(path, 
 
 // OpenStreamAt is OpenStream starting at byte off.
 func OpenStreamAt(path string, off int64) (*StreamReader, error) {
-	f, err := os.Open(path)
+	f, err := OpenFile(path, os.O_RDONLY, 0)
 	if err != nil {
 		return nil, err
 	}

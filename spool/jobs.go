@@ -2,7 +2,6 @@ package spool
 
 import (
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -165,20 +164,19 @@ func (s *Spool) readJob(node packet.ID, xx XX, name string) (Job, error) {
 	if err != nil {
 		return Job{}, err
 	}
-	head, err := os.ReadFile(s.hdrPath(node, xx, id))
-	fromHdr := err == nil && len(head) == packet.EncHeaderSize
-	if !fromHdr {
-		f, err := os.Open(p)
+	// One byte more than a header: a longer hdr/ file is not a copy.
+	head := make([]byte, packet.EncHeaderSize+1)
+	n, err := ReadAt(s.hdrPath(node, xx, id), head, 0)
+	if err != nil || n != packet.EncHeaderSize {
+		n, err = ReadAt(p, head[:packet.EncHeaderSize], 0)
 		if err != nil {
 			return Job{}, err
 		}
-		head = make([]byte, packet.EncHeaderSize)
-		_, err = io.ReadFull(f, head)
-		f.Close()
-		if err != nil {
+		if n < packet.EncHeaderSize {
 			return Job{}, fmt.Errorf("header: %w", packet.ErrShortHeader)
 		}
 	}
+	head = head[:packet.EncHeaderSize]
 	h, err := packet.ParseEncHeader(head)
 	if err != nil {
 		return Job{}, err
@@ -229,7 +227,7 @@ func (s *Spool) Partials(node packet.ID) ([]Partial, error) {
 
 // Open opens a packet for reading.
 func (s *Spool) Open(node packet.ID, xx XX, id packet.ID) (*os.File, error) {
-	return os.Open(s.PacketPath(node, xx, id))
+	return OpenFile(s.PacketPath(node, xx, id), os.O_RDONLY, 0)
 }
 
 // OpenStream opens a packet for one sequential read from start to end,

@@ -103,11 +103,11 @@ func (s *Spool) Has(node packet.ID, xx XX, id packet.ID) bool {
 
 // Remove deletes a packet and its header copy. A missing packet is fine.
 func (s *Spool) Remove(node packet.ID, xx XX, id packet.ID) error {
-	err := os.Remove(s.PacketPath(node, xx, id))
+	err := unlink(s.PacketPath(node, xx, id))
 	if err != nil && !os.IsNotExist(err) {
 		return fmt.Errorf("remove %s/%s/%s: %w", node, xx, id, err)
 	}
-	os.Remove(s.hdrPath(node, xx, id))
+	unlink(s.hdrPath(node, xx, id))
 	return nil
 }
 

@@ -33,7 +33,7 @@ var tmpSeq atomic.Uint64
 func (s *Spool) NewTmp() (*Tmp, error) {
 	name := "ferry" + strconv.FormatInt(time.Now().UnixNano(), 16) + "." +
 		strconv.Itoa(os.Getpid()) + "." + strconv.FormatUint(tmpSeq.Add(1), 10)
-	f, err := os.OpenFile(filepath.Join(s.TmpDir(), name), os.O_CREATE|os.O_EXCL|os.O_WRONLY, s.fileMode())
+	f, err := OpenFile(filepath.Join(s.TmpDir(), name), os.O_CREATE|os.O_EXCL|os.O_WRONLY, s.fileMode())
 	if err != nil {
 		return nil, fmt.Errorf("spool tmp: %w", err)
 	}
@@ -114,7 +114,7 @@ func (t *Tmp) commit(node packet.ID, xx XX, want *packet.ID) (packet.ID, error) 
 		os.Remove(t.f.Name())
 		return id, err
 	}
-	if err := os.Rename(t.f.Name(), filepath.Join(dir, id.String())); err != nil {
+	if err := rename(t.f.Name(), filepath.Join(dir, id.String())); err != nil {
 		os.Remove(t.f.Name())
 		return id, fmt.Errorf("spool rename: %w", err)
 	}
