@@ -70,14 +70,13 @@ func (s *session) commitLoop(ctx context.Context) error {
 func (s *session) commitRest() error {
 	rest := s.leftover
 	s.leftover = nil
-	for {
+	for drained := false; !drained; {
 		select {
 		case a := <-s.arrivals:
 			rest = append(rest, a)
-			continue
 		default:
+			drained = true
 		}
-		break
 	}
 	if len(rest) == 0 {
 		return nil

@@ -37,6 +37,9 @@ func (s *session) sendLoop(ctx context.Context) error {
 		s.mu.Unlock()
 		if payload == nil {
 			if err := s.flush(); err != nil {
+				if ctx.Err() != nil {
+					return nil
+				}
 				return err
 			}
 			select {
