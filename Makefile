@@ -8,7 +8,7 @@ VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev
 LDFLAGS  := -X main.Version=$(VERSION)
 
 # Packages with concurrency run under the race detector in `make test`.
-RACE_PKGS := ferry/(spool|toss|call)
+RACE_PKGS := ferry/(packet|spool|toss|call)
 
 .PHONY: all build test demo bench fuzz lint install clean
 
