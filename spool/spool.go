@@ -186,7 +186,7 @@ func (s *Spool) Adopt(path string, node packet.ID, xx XX, id packet.ID) error {
 	if err := os.MkdirAll(dir, s.dirMode()); err != nil {
 		return err
 	}
-	if err := os.Rename(path, filepath.Join(dir, id.String())); err != nil {
+	if err := rename(path, filepath.Join(dir, id.String())); err != nil {
 		return err
 	}
 	if err := s.syncDir(dir); err != nil {

@@ -141,8 +141,15 @@ func (s *Spool) writeHdr(node packet.ID, xx XX, id packet.ID, head []byte) {
 		return
 	}
 	tmp := filepath.Join(dir, "."+id.String()+".tmp")
-	if os.WriteFile(tmp, head[:packet.EncHeaderSize], s.fileMode()) == nil {
-		os.Rename(tmp, filepath.Join(dir, id.String()))
+	f, err := OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, s.fileMode())
+	if err != nil {
+		return
+	}
+	_, err = f.Write(head[:packet.EncHeaderSize])
+	if cerr := f.Close(); err == nil && cerr == nil {
+		rename(tmp, filepath.Join(dir, id.String()))
+	} else {
+		unlink(tmp)
 	}
 }
 
