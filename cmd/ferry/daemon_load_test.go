@@ -288,3 +288,31 @@ func TestDaemonHandshakeFlood(t *testing.T) {
 		t.Errorf("no unknown keys counted: %v", counts)
 	}
 }
+
+// TestCallCutHint: a daemon that hangs up on message 1 (full, or not
+// knowing our key) leaves the caller with a hint naming those causes.
+func TestCallCutHint(t *testing.T) {
+	l := newNetLab(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			c.Read(make([]byte, 64))
+			c.Close()
+		}
+	}()
+	out, err := callCmd(l, "ferry", "alice", "bob", ln.Addr().String()).CombinedOutput()
+	if err == nil {
+		t.Fatalf("call to a daemon that hangs up succeeded:\n%s", out)
+	}
+	if !strings.Contains(string(out), "ferry: hint: the daemon may be full") {
+		t.Fatalf("no hint after a cut handshake:\n%s", out)
+	}
+}
