@@ -34,6 +34,7 @@ type admission struct {
 	maxPending  int
 	perAddr     int
 	compute     *fairGate
+	failures    failures
 }
 
 func newAdmission(maxSessions, maxPending, perAddr, handshakers int) *admission {
@@ -58,6 +59,7 @@ type daemonConn struct {
 	elem    *list.Element
 	state   connState // under adm.mu
 	evicted bool      // under adm.mu
+	spoke   bool      // under adm.mu: its first byte has come
 	gone    chan struct{}
 }
 
@@ -87,7 +89,8 @@ func sourceKey(a net.Addr) string {
 // Refusal reasons, as the daemon's log counts them.
 const (
 	reasonPerAddr = "per-addr"      // over the per-address pending limit
-	reasonEvicted = "evicted"       // oldest pending closed for a newer one
+	reasonFailing = "failing"       // its address failed too many handshakes lately
+	reasonEvicted = "evicted"       // oldest silent pending closed for a newer one
 	reasonFull    = "full"          // known caller, no session slot
 	reasonTimeout = "timeout"       // nothing, or not all of message 1, in time
 	reasonUnknown = "unknown-key"   // message 1 from a key no neighbour has
@@ -96,19 +99,31 @@ const (
 )
 
 // enter admits c as pending, or says why not. When the pending pool is
-// full the oldest pending connection makes room: an attacker holding
-// silent connections then has to open MaxPending new ones within a real
-// caller's round trip to shut it out. The evicted one is returned for the
+// full the oldest pending connection that has said nothing yet makes
+// room (the oldest of all if every one has spoken): a caller sends its
+// message 1 at once, so silent connections can push each other out but
+// not a caller in its handshake. The evicted one is returned for the
 // caller to close outside the lock.
-func (a *admission) enter(c *daemonConn) (evicted *daemonConn, reason string) {
+func (a *admission) enter(c *daemonConn, now time.Time) (evicted *daemonConn, reason string) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	if a.failures.blocked(c.src, now) {
+		c.state = stateGone
+		return nil, reasonFailing
+	}
 	if a.perSrc[c.src] >= a.perAddr {
 		c.state = stateGone
 		return nil, reasonPerAddr
 	}
 	if a.pending.Len() >= a.maxPending {
-		evicted = a.pending.Remove(a.pending.Front()).(*daemonConn)
+		victim := a.pending.Front()
+		for e := victim; e != nil; e = e.Next() {
+			if !e.Value.(*daemonConn).spoke {
+				victim = e
+				break
+			}
+		}
+		evicted = a.pending.Remove(victim).(*daemonConn)
 		a.dropPending(evicted)
 		evicted.evicted = true
 	}
@@ -184,6 +199,20 @@ func (c *daemonConn) computeMessage1(until time.Time, fn func()) error {
 	defer c.adm.compute.release()
 	fn()
 	return nil
+}
+
+// heard marks the first byte of c's message 1 as come.
+func (c *daemonConn) heard() {
+	c.adm.mu.Lock()
+	defer c.adm.mu.Unlock()
+	c.spoke = true
+}
+
+// failed counts a failed handshake against c's address.
+func (a *admission) failed(c *daemonConn, now time.Time) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.failures.failed(c.src, now)
 }
 
 // admit turns the pending connection into a session once its caller is

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net"
 	"testing"
+	"time"
 )
 
 // addrConn is a connection that is only an address (admission looks at
@@ -27,7 +28,7 @@ func TestAdmission(t *testing.T) {
 	a := newAdmission(1, 3, 2, 1)
 	enter := func(c *daemonConn, wantReason string, wantEvicted *daemonConn) {
 		t.Helper()
-		ev, reason := a.enter(c)
+		ev, reason := a.enter(c, time.Now())
 		if reason != wantReason || ev != wantEvicted {
 			t.Fatalf("enter %s: reason %q, evicted %v; want %q, %v", c.src, reason, ev, wantReason, wantEvicted)
 		}
@@ -76,8 +77,44 @@ func TestAdmission(t *testing.T) {
 		{"2001:db8:1:2::77", reasonPerAddr}, // same /64
 		{"2001:db8:1:3::1", ""},             // the next /64
 	} {
-		if _, reason := v6.enter(from(v6, tc.ip)); reason != tc.reason {
+		if _, reason := v6.enter(from(v6, tc.ip), time.Now()); reason != tc.reason {
 			t.Errorf("%d %s: reason %q, want %q", i, tc.ip, reason, tc.reason)
 		}
+	}
+}
+
+// A full pool sheds its oldest silent connection, not one that has begun
+// its handshake; and an address whose handshakes keep failing is refused
+// until its record drains.
+func TestAdmissionEvictsSilentAndBlocksFailing(t *testing.T) {
+	a := newAdmission(1, 2, 8, 1)
+	caller, silent := from(a, "10.0.0.1"), from(a, "10.0.0.2")
+	a.enter(caller, time.Now())
+	caller.heard()
+	a.enter(silent, time.Now())
+	if ev, _ := a.enter(from(a, "10.0.0.3"), time.Now()); ev != silent {
+		t.Fatalf("evicted %v, want the silent connection", ev)
+	}
+	if ev, _ := a.enter(from(a, "10.0.0.4"), time.Now()); ev == caller {
+		t.Fatal("a caller in its handshake evicted while a silent connection was pending")
+	}
+
+	b := newAdmission(1, 100, 100, 1)
+	t0 := time.Unix(1e9, 0)
+	bad := from(b, "10.0.0.9")
+	for range failBurst {
+		if _, reason := b.enter(from(b, "10.0.0.9"), t0); reason != "" {
+			t.Fatalf("refused (%s) before its failures added up", reason)
+		}
+		b.failed(bad, t0)
+	}
+	if _, reason := b.enter(from(b, "10.0.0.9"), t0); reason != reasonFailing {
+		t.Fatalf("after %d failures: reason %q, want %q", failBurst, reason, reasonFailing)
+	}
+	if _, reason := b.enter(from(b, "10.0.0.10"), t0); reason != "" {
+		t.Fatalf("another address refused: %q", reason)
+	}
+	if _, reason := b.enter(from(b, "10.0.0.9"), t0.Add(2*time.Second/failRate)); reason != "" {
+		t.Fatalf("still refused once drained: %q", reason)
 	}
 }

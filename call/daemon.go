@@ -19,8 +19,10 @@ import (
 // counted apart, so that connections which never finish a handshake can
 // never take the slots of neighbours that do:
 //
-//	accept ──> pending (MaxPending, MaxPendingPerAddr; the oldest is
-//	           │        closed when a new one needs its place)
+//	accept ──> pending (MaxPending, MaxPendingPerAddr; the oldest
+//	           │        silent one is closed when a new one needs its
+//	           │        place; an address whose handshakes keep failing
+//	           │        is refused for a while)
 //	           │  message 1 computed at most Handshakers at once, fairly
 //	           │  between source addresses
 //	           └─> session (MaxConn)
@@ -31,7 +33,7 @@ type Daemon struct {
 	// as it is: the daemon's admission rides on it.
 	Serve             func(ctx context.Context, conn net.Conn) error
 	MaxConn           int           // sessions at once; default 128
-	MaxPending        int           // connections still in their handshake; default 64
+	MaxPending        int           // connections still in their handshake; default 256
 	MaxPendingPerAddr int           // of those, from one source address; default 8
 	Handshakers       int           // message 1s computed at once; default half the CPUs, at least 1
 	LogEvery          time.Duration // refusals are summed up once per this; default 10 s
@@ -41,7 +43,7 @@ type Daemon struct {
 // Defaults of the Daemon's limits.
 const (
 	DefaultMaxConn           = 128
-	DefaultMaxPending        = 64
+	DefaultMaxPending        = 256
 	DefaultMaxPendingPerAddr = 8
 )
 
@@ -113,7 +115,7 @@ func (d *Daemon) Run(ctx context.Context, l net.Listener) error {
 		}
 		delay = 0
 		c := adm.newConn(conn)
-		evicted, reason := adm.enter(c)
+		evicted, reason := adm.enter(c, time.Now())
 		if evicted != nil {
 			refused.add(reasonEvicted, evicted.src, nil)
 			evicted.evict()
@@ -132,7 +134,11 @@ func (d *Daemon) Run(ctx context.Context, l net.Listener) error {
 			case adm.admitted(c):
 				d.Log.Error("session failed", "who", "daemon", "addr", conn.RemoteAddr().String(), "err", err)
 			case !c.wasEvicted():
-				refused.add(handshakeReason(err), c.src, err)
+				reason := handshakeReason(err)
+				refused.add(reason, c.src, err)
+				if reason != reasonFull {
+					adm.failed(c, time.Now())
+				}
 			}
 		})
 	}

@@ -230,6 +230,9 @@ func readMessage1(rw io.ReadWriter, deadline time.Duration) ([]byte, error) {
 	if _, err := io.ReadFull(rw, first[:]); err != nil {
 		return nil, fmt.Errorf("nothing received: %w", err)
 	}
+	if a, ok := rw.(admitter); ok {
+		a.heard()
+	}
 	if timed {
 		dl.SetReadDeadline(start.Add(deadline))
 	}
@@ -237,9 +240,11 @@ func readMessage1(rw io.ReadWriter, deadline time.Duration) ([]byte, error) {
 }
 
 // admitter is implemented by the daemon's connections (admission.go):
-// the responder computes message 1 when it gives a turn, and asks it for
-// a session slot once the caller is known.
+// the responder says when a connection has spoken, computes message 1
+// when it gives a turn, and asks it for a session slot once the caller
+// is known.
 type admitter interface {
+	heard() // the first byte has come: the connection is no longer silent
 	computeMessage1(until time.Time, fn func()) error
 	admit() error
 }

@@ -19,7 +19,7 @@ func runDaemon(g *globals, args []string) error {
 	fs := g.flags("[--bind ADDR] [--maxconn N] [--maxpending N] [--maxpending-per-addr N] [--nice NICE] [--inetd] [--nock] [--autotoss [--autotoss-...]]")
 	bind := fs.String("bind", "[::]:5400", "listen on `ADDR`")
 	maxConn := fs.Int("maxconn", call.DefaultMaxConn, "at most `N` sessions at once")
-	maxPending := fs.Int("maxpending", call.DefaultMaxPending, "at most `N` connections still in their handshake (the oldest makes room)")
+	maxPending := fs.Int("maxpending", call.DefaultMaxPending, "at most `N` connections still in their handshake (the oldest silent one makes room)")
 	perAddr := fs.Int("maxpending-per-addr", call.DefaultMaxPendingPerAddr, "at most `N` of those from one address (an IPv6 /64)")
 	var nice uint8
 	fs.Var(newNice(&nice, packet.NiceMax), "nice", "exchange only packets up to `NICE`")

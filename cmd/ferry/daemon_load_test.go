@@ -225,16 +225,16 @@ func TestDaemonServesThroughEMFILE(t *testing.T) {
 	}
 }
 
-// TestDaemonSlowloris: with --maxconn 2, 50 silent connections from one
-// address and 100 from as many others (more than --maxconn, more than
-// the pending pool) are all open while a neighbour calls, twice, and is
+// TestDaemonSlowloris: with --maxconn 2 and --maxpending 32, 50 silent
+// connections from one address and 100 from as many others (more than
+// either limit) are all open while a neighbour calls, twice, and is
 // served: the one address gets its share of the pending pool, the others
 // push each other out, and none of them can take a session slot. The
 // refusals are logged, counted by reason. Before, the first two silent
 // connections locked every neighbour out until their deadline.
 func TestDaemonSlowloris(t *testing.T) {
 	l := newNetLab(t)
-	d := startLoadedDaemon(t, l, nil, "--maxconn", "2")
+	d := startLoadedDaemon(t, l, nil, "--maxconn", "2", "--maxpending", "32")
 	idle(t, d.addr, 50, "127.0.0.2")
 	idle(t, d.addr, 100, loopbacks(10, 100)...)
 	// The daemon accepts in order: the neighbour's connection comes after
