@@ -1,4 +1,7 @@
-# Run a command on a pseudo-terminal, typing the given lines when prompted.
+# Run a command on a pseudo-terminal, typing the given lines when prompted
+# ("...assphrase:"), its stdout going to OUTFILE. Used to make the eblob
+# vectors with nncp-cfgenc, which reads passphrases only from a terminal:
+#   python3 pty_run.py '["nncp-cfgenc","-s","4","-t","1","-p","1","plain.hjson"]' '["abc","abc"]' OUTFILE
 import os, pty, sys, select, json
 args = json.loads(sys.argv[1]); lines = json.loads(sys.argv[2]); outpath = sys.argv[3]
 out = open(outpath, "wb")
