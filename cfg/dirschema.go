@@ -1,8 +1,8 @@
 package cfg
 
 // The directory layout of nncp-cfgdir: every config key is a file or a
-// directory of the same name. This table is the whole layout; dir.go
-// walks it both ways.
+// directory of the same name. This table is the whole layout;
+// dirread.go and dirwrite.go walk it.
 //
 //	spool, log, umask          a file holding the value and a newline
 //	noprogress, nohdr          an empty file when true, absent when false

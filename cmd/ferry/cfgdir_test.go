@@ -179,3 +179,20 @@ func TestCfgdirErrors(t *testing.T) {
 		}
 	}
 }
+
+// nncp-cfgdir -dump of an encrypted config asks for its passphrase; so
+// does ferry, and the directory is the plain config's.
+func TestCfgdirDumpsEncryptedConfig(t *testing.T) {
+	dir := t.TempDir()
+	plainDir, encDir := filepath.Join(dir, "plain"), filepath.Join(dir, "enc")
+	if r := ferry(t, nil, "cfgdir", "--cfg", filepath.Join(eblobDir, "plain.hjson"), "--dump", plainDir); r.code != 0 {
+		t.Fatal(string(r.stderr))
+	}
+	cmd := ferryCmd(nil, "cfgdir", "--cfg", filepath.Join(eblobDir, "s33-t3-p3.eblob"), "--dump", encDir)
+	if screen, err := onTerminal(t, cmd, "correct horse battery staple\n"); err != nil {
+		t.Fatalf("%v, terminal %q", err, screen)
+	}
+	if a, b := tree(t, plainDir), tree(t, encDir); !reflect.DeepEqual(a, b) {
+		t.Errorf("the dump of the encrypted config differs from the plain one's")
+	}
+}

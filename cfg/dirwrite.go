@@ -5,26 +5,15 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 
 	"github.com/hjson/hjson-go/v4"
 )
-
-// ReadDir reads a config directory in nncp-cfgdir's layout (dirschema.go)
-// and returns it as JSON text, for Parse.
-func ReadDir(dir string) ([]byte, error) {
-	top, err := readFields(dir, topFields, "")
-	if err != nil {
-		return nil, err
-	}
-	return json.Marshal(top)
-}
 
 // WriteDir writes the config text (Hjson, as Parse takes it) into dir in
 // nncp-cfgdir's layout. Like nncp-cfgdir -dump, it writes over what is
@@ -65,149 +54,6 @@ func decodeGeneric(data []byte) (map[string]any, error) {
 	return top, nil
 }
 
-func dotted(path, name string) string {
-	if path == "" {
-		return name
-	}
-	return path + "." + name
-}
-
-// --- loading ---
-
-func readFields(dir string, fields []dirField, path string) (map[string]any, error) {
-	obj := make(map[string]any)
-	for _, f := range fields {
-		key := dotted(path, f.name)
-		v, ok, err := readField(filepath.Join(dir, f.name), f, key)
-		if err != nil {
-			return nil, err
-		}
-		if !ok {
-			if f.must {
-				return nil, fieldErr(key, "required, and there is no file %s", filepath.Join(dir, f.name))
-			}
-			continue
-		}
-		obj[f.name] = v
-	}
-	return obj, nil
-}
-
-// readField returns the value at p; ok is false when p does not exist.
-func readField(p string, f dirField, key string) (v any, ok bool, err error) {
-	switch f.kind {
-	case dirFlag:
-		_, err := os.Stat(p)
-		if errors.Is(err, fs.ErrNotExist) {
-			return nil, false, nil
-		}
-		return true, err == nil, err
-	case dirString, dirInt, dirLines:
-		s, ok, err := readValue(p)
-		if !ok || err != nil {
-			return nil, ok, err
-		}
-		v, err := parseValue(s, f.kind, key)
-		return v, err == nil, err
-	}
-	names, ok, err := entries(p)
-	if !ok || err != nil {
-		return nil, ok, err
-	}
-	switch f.kind {
-	case dirObject:
-		obj, err := readFields(p, f.fields, key)
-		return obj, err == nil, err
-	case dirList:
-		var idx []int
-		for _, n := range names {
-			i, err := strconv.Atoi(n)
-			if fi, serr := os.Stat(filepath.Join(p, n)); err != nil || serr != nil || !fi.IsDir() {
-				continue // NNCP reads only the numbered directories
-			}
-			idx = append(idx, i)
-		}
-		sort.Ints(idx)
-		list := make([]any, 0, len(idx))
-		for _, i := range idx {
-			is := strconv.Itoa(i)
-			obj, err := readFields(filepath.Join(p, is), f.fields, dotted(key, is))
-			if err != nil {
-				return nil, false, err
-			}
-			list = append(list, obj)
-		}
-		return list, true, nil
-	}
-	m := make(map[string]any, len(names))
-	for _, n := range names {
-		sub := filepath.Join(p, n)
-		if f.kind == dirObjects {
-			obj, err := readFields(sub, f.fields, dotted(key, n))
-			if err != nil {
-				return nil, false, err
-			}
-			m[n] = obj
-			continue
-		}
-		s, _, err := readValue(sub)
-		if err != nil {
-			return nil, false, err
-		}
-		kind := map[dirKind]dirKind{dirStrings: dirString, dirInts: dirInt, dirLineMap: dirLines}[f.kind]
-		if m[n], err = parseValue(s, kind, dotted(key, n)); err != nil {
-			return nil, false, err
-		}
-	}
-	return m, true, nil
-}
-
-// readValue reads a value file, less the one newline NNCP ends it with.
-func readValue(p string) (string, bool, error) {
-	b, err := os.ReadFile(p)
-	if errors.Is(err, fs.ErrNotExist) {
-		return "", false, nil
-	}
-	if err != nil {
-		return "", false, err
-	}
-	return strings.TrimSuffix(string(b), "\n"), true, nil
-}
-
-func parseValue(s string, kind dirKind, key string) (any, error) {
-	switch kind {
-	case dirInt:
-		i, err := strconv.ParseInt(s, 10, 64)
-		if err != nil {
-			return nil, fieldErr(key, "got %q, want an integer", s)
-		}
-		return i, nil
-	case dirLines:
-		return strings.Split(s, "\n"), nil
-	}
-	return s, nil
-}
-
-// entries lists a directory's names, less those starting with a dot.
-func entries(p string) ([]string, bool, error) {
-	des, err := os.ReadDir(p)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, false, nil
-	}
-	if err != nil {
-		return nil, false, err
-	}
-	var names []string
-	for _, de := range des {
-		if !strings.HasPrefix(de.Name(), ".") {
-			names = append(names, de.Name())
-		}
-	}
-	return names, true, nil
-}
-
-// --- dumping ---
-
 // lookup finds a key as encoding/json would: exactly, else ignoring case,
 // the last match in sorted order winning.
 func lookup(obj map[string]any, name string) (any, bool) {
@@ -215,13 +61,7 @@ func lookup(obj map[string]any, name string) (any, bool) {
 		return v, v != nil
 	}
 	var v any
-	for _, k := range slices.Sorted(func(yield func(string) bool) {
-		for k := range obj {
-			if !yield(k) {
-				return
-			}
-		}
-	}) {
+	for _, k := range slices.Sorted(maps.Keys(obj)) {
 		if strings.EqualFold(k, name) {
 			v = obj[k]
 		}
@@ -313,7 +153,7 @@ func writeField(p string, f dirField, v any, key string) error {
 			}
 			continue
 		}
-		kind := map[dirKind]dirKind{dirStrings: dirString, dirInts: dirInt, dirLineMap: dirLines}[f.kind]
+		kind := elemKind(f.kind)
 		s, err := formatValue(e, kind, subKey)
 		if err != nil {
 			return err
