@@ -5,15 +5,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
 	"strings"
 
 	"github.com/hjson/hjson-go/v4"
 )
 
-// ErrEncrypted is returned for configs encrypted with nncp-cfgenc: their
-// key derivation (balloon hashing) is not among ferry's dependencies.
-var ErrEncrypted = errors.New("encrypted (nncp-cfgenc) configs are not supported; decrypt it with nncp-cfgenc -d")
+// ErrEncrypted is returned for configs encrypted with nncp-cfgenc when
+// no passphrase can be asked for (Parse, or Load without a callback).
+var ErrEncrypted = errors.New("encrypted config (nncp-cfgenc) and no passphrase to open it")
 
 // FieldError names the config field that is wrong.
 type FieldError struct {
@@ -27,10 +26,11 @@ func fieldErr(path, format string, a ...any) error {
 	return &FieldError{Path: path, Msg: fmt.Sprintf(format, a...)}
 }
 
-// Load reads and validates the config at path. A directory (nncp-cfgdir
-// layout) is not supported.
-func Load(path string) (*Config, error) {
-	data, err := os.ReadFile(path)
+// Load reads and validates the config at path: an Hjson file, a
+// directory in nncp-cfgdir's layout, or, with a passphrase callback in
+// o, a file encrypted by nncp-cfgenc (see source.go).
+func Load(path string, o ...LoadOptions) (*Config, error) {
+	data, err := ReadSource(path, o...)
 	if err != nil {
 		return nil, err
 	}

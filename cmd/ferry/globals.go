@@ -84,7 +84,7 @@ func envOr(k, def string) string {
 
 // config loads the configuration and applies the spool/log overrides.
 func (g *globals) config() (*cfg.Config, error) {
-	c, err := cfg.Load(g.cfgPath)
+	c, err := cfg.Load(g.cfgPath, cfg.LoadOptions{Passphrase: configPassphrase})
 	if err != nil {
 		if os.IsNotExist(err) {
 			return nil, withHint(fmt.Errorf("load config: %w", err), "give --cfg FILE or set NNCPCFG; 'ferry cfgnew > FILE' makes one")
