@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -8,6 +9,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 )
 
 // completionScript writes `ferry completion SHELL` of the real binary to a file.
@@ -123,7 +125,43 @@ func TestCompletionZsh(t *testing.T) {
 	if err != nil || strings.TrimSpace(string(out)) != "_ferry" {
 		t.Fatalf("zsh did not register _ferry for ferry: %v\n%s", err, out)
 	}
+	// Type each line with a TAB into an interactive zsh on a pty and read
+	// back what the (stub) ferry function was called with. Reads wait for
+	// a pattern, not for a time; the context only guards against a hang.
+	lines := map[string]string{
+		"ferry toss --cy":    "toss --cycle",
+		"ferry cfgm":         "cfgmin",
+		"ferry call --mcd":   "call --mcd-wait",
+		"ferry help cro":     "help cronexpr",
+		"ferry completion z": "completion zsh",
+	}
+	var typed, want []string
+	for l, w := range lines {
+		typed, want = append(typed, l), append(want, w)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	out, err = exec.CommandContext(ctx, zsh, append([]string{"-f", "-c", zshTypeAndTab, "zsh", script}, typed...)...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("zsh on a pty: %v\n%s", err, out)
+	}
+	if got := strings.Split(strings.TrimSpace(string(out)), "\n"); strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Errorf("zsh completed %q to %q, want %q", typed, got, want)
+	}
 }
+
+// zshTypeAndTab: $1 the completion script, then the lines to type.
+const zshTypeAndTab = `zmodload zsh/zpty || exit 1
+zpty z 'zsh -f -i'
+zpty -w z "PS1='> '; autoload -Uz compinit; compinit -u -D; source ${(q)1}; ferry() { print -r -- \${(U):-res}:\"\$*\":\${(U):-end}; }"
+shift
+for line in "$@"; do
+	zpty -n -w z "$line"$'\t\r'
+	zpty -r z out '*RES:*:END*'
+	print -r -- "${${out##*RES:}%%:END*}"
+done
+zpty -d z
+`
 
 func TestCompletionRefusesUnknownShell(t *testing.T) {
 	for _, args := range [][]string{{"completion"}, {"completion", "fish"}, {"completion", "bash", "zsh"}} {
