@@ -95,6 +95,8 @@ install-completion: build
 # version, so a build from the unpacked sources reports it too.
 dist: build
 	@set -e; v=$$($(BIN) --version | awk '{print $$2}'); \
+	case $$v in devel*) echo "make dist: warning: Go recorded no version from git" \
+		"(go env GOFLAGS has -buildvcs=false, or a git worktree, which Go does not stamp)" >&2;; esac; \
 	name=ferry-$$v; tgz=dist/$$name-$$($(GO) env GOOS)-$$($(GO) env GOARCH).tar.gz; \
 	stage=$$(mktemp -d); trap 'rm -rf "$$stage"' EXIT; \
 	mkdir -p "$$stage/$$name/bin" dist; \
