@@ -145,10 +145,7 @@ func (s *session) onFile(m sp.Msg) error {
 		s.log.Error("FILE without INFO ignored", "who", "sp-file", "pkt", m.Hash.String())
 		return nil
 	}
-	if unasked {
-		if m.Offset == 0 || rf == nil {
-			s.log.Debug("FILE for a packet not requested (no room) ignored", "who", "sp-file", "pkt", m.Hash.String())
-		}
+	if unasked { // its "not requested" line was logged: no line per chunk
 		return nil
 	}
 	if committing {
