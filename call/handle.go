@@ -87,6 +87,9 @@ func (s *session) onInfo(m sp.Msg, r *reply) {
 			}
 		}
 	}
+	if !s.claimRoom(m.Hash, int64(m.Size), int64(m.Size)-offset) {
+		return // stays queued at the peer; the smaller ones still come
+	}
 	r.add(sp.Msg{Type: sp.TypeFreq, Hash: m.Hash, Offset: uint64(offset)})
 }
 
@@ -136,9 +139,13 @@ func (s *session) onFile(m sp.Msg) error {
 	size, ok := s.peerInfo[m.Hash]
 	rf := s.rx[m.Hash]
 	committing := s.waiting[m.Hash]
+	unasked := s.unrequested(m.Hash)
 	s.mu.Unlock()
 	if !ok {
 		s.log.Error("FILE without INFO ignored", "who", "sp-file", "pkt", m.Hash.String())
+		return nil
+	}
+	if unasked { // its "not requested" line was logged: no line per chunk
 		return nil
 	}
 	if committing {
@@ -196,12 +203,14 @@ func (s *session) onFile(m sp.Msg) error {
 	s.mu.Lock() // next is read for progress under the lock
 	rf.next = off + int64(len(m.Data))
 	s.stats.RxBytes += int64(len(m.Data))
+	s.usedRoom(m.Hash, int64(len(m.Data)))
 	s.mu.Unlock()
 	if off+int64(len(m.Data)) != size {
 		return nil
 	}
 	s.mu.Lock()
 	delete(s.rx, m.Hash)
+	s.releaseRoom(m.Hash)
 	s.mu.Unlock()
 	return s.complete(m.Hash, rf, part)
 }

@@ -91,6 +91,9 @@ func build(raw *rawConfig) (*Config, error) {
 	if c.Log, err = absPath("log", raw.Log); err != nil {
 		return nil, err
 	}
+	if c.Reserve, err = buildReserve(raw.Reserve); err != nil {
+		return nil, err
+	}
 	if raw.Umask != "" {
 		u, err := strconv.ParseUint(raw.Umask, 8, 32)
 		if err != nil || u > 0o777 {

@@ -33,6 +33,9 @@ type Options struct {
 	NoSync bool   // skip fsync (NNCPNOSYNC)
 	NoHdr  bool   // do not keep hdr/ copies
 	Umask  uint32 // applied to directory and file modes
+	// Space tells a filesystem's free space (nil: DiskSpace, statfs);
+	// tests inject a small or full disk here.
+	Space SpaceFunc
 }
 
 // Spool is an opened spool directory.
@@ -41,6 +44,8 @@ type Spool struct {
 	Self packet.ID
 	opt  Options
 	ix   *index
+	// claims is the space promised to downloads under way (claim.go).
+	claims claims
 }
 
 // ErrLocked is returned when another process holds a lock.

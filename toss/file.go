@@ -35,6 +35,9 @@ func (t *Tosser) file(o *origin, ph packet.PlainHeader, r io.Reader) error {
 		t.log.Info("file was delivered before an interruption", "who", "rx-file", "node", o.name, "pkt", o.pktID.String(), "dst", final)
 		return drain(r)
 	}
+	if err := t.roomIn(dir, o.size); err != nil {
+		return fmt.Errorf("file %s: %w", dst, err)
+	}
 	w, err := spool.NewKeyedFileWriter(dir, base, key, t.opt.Umask, t.sp.NoSync())
 	if err != nil {
 		return fmt.Errorf("file %s: %w", dst, err)

@@ -52,6 +52,11 @@ func (t *Tosser) freq(o *origin, ph packet.PlainHeader, r io.Reader) error {
 	if t.opt.DryRun {
 		return nil
 	}
+	if !info.IsDir() {
+		if err := t.roomInSpool(o.node.ID, info.Size()); err != nil {
+			return fmt.Errorf("freq %q from %s: %w", ph.Path, o.name, err)
+		}
+	}
 	opt := queue.FileOptions{Chunked: o.node.Freq.Chunked, Options: queue.Options{
 		Nice: ph.Nice, MinSize: o.node.Freq.MinSize, MaxSize: o.node.Freq.MaxSize}}
 	if _, err := t.q.File(queue.Dest{Node: o.node}, realSrc, dst, opt); err != nil {

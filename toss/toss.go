@@ -46,6 +46,9 @@ type Options struct {
 	Reass  bool         // reassemble chunked files once all chunks are in
 	Log    *slog.Logger // nil: discard
 	Umask  uint32
+	// Space tells the free space of incoming directories (nil:
+	// spool.DiskSpace); the spool's own comes from its Options.
+	Space spool.SpaceFunc
 }
 
 // Result counts what a toss did.
@@ -54,6 +57,7 @@ type Result struct {
 	Failed      int
 	SetAside    int
 	Reassembled int
+	NoRoom      int // left in rx (or chunks left) until space is freed; counted in Failed too
 }
 
 // Tosser holds what one toss run needs.
