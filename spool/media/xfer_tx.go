@@ -1,13 +1,9 @@
-// Package media moves packets between the spool and removable media:
-// directory trees (xfer) and tar streams (bundle), in NNCP's layouts.
-// Nothing is removed from its source until its copy is verified.
 package media
 
 import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -18,133 +14,6 @@ import (
 	"ferry/packet"
 	"ferry/spool"
 )
-
-// Options shape an xfer or bundle run.
-type Options struct {
-	Nice  uint8                     // only packets with nice <= this (0: 255)
-	Keep  bool                      // do not remove what was copied
-	Mkdir bool                      // xfer tx: create DIR/<node> when missing
-	Known func(packet.ID) bool      // is this a configured neighbour
-	Only  map[packet.ID]bool        // nil: every node
-	Log   *slog.Logger              // nil: discard
-	Name  func(packet.ID) string    // names nodes in the log; nil: ids
-	Write func(io.Writer) io.Writer // test hook: wraps medium writes
-}
-
-func (o *Options) init() {
-	if o.Nice == 0 {
-		o.Nice = packet.NiceMax
-	}
-	if o.Log == nil {
-		o.Log = slog.New(slog.DiscardHandler)
-	}
-	if o.Known == nil {
-		o.Known = func(packet.ID) bool { return true }
-	}
-	if o.Name == nil {
-		o.Name = packet.ID.String
-	}
-}
-
-func (o *Options) wanted(id packet.ID) bool { return o.Only == nil || o.Only[id] }
-
-// Stats counts what moved.
-type Stats struct {
-	Packets int
-	Bytes   int64
-	Skipped int
-	Failed  int
-}
-
-// ErrSomeFailed is returned when at least one packet did not move.
-var ErrSomeFailed = errors.New("some packets were not transferred")
-
-// XferRx takes packets addressed to us from DIR/<self>/<sender>/ into the
-// spool: each is checked against its name while it is copied, skipped if
-// already received, and removed from the medium only once in the spool.
-func XferRx(sp *spool.Spool, dir string, opt Options) (Stats, error) {
-	opt.init()
-	var st Stats
-	base := filepath.Join(dir, sp.Self.String())
-	senders, err := os.ReadDir(base)
-	if err != nil {
-		if os.IsNotExist(err) {
-			return st, nil
-		}
-		return st, err
-	}
-	for _, sd := range senders {
-		sender, err := packet.ParseID(sd.Name())
-		if err != nil || !sd.IsDir() || !opt.Known(sender) || !opt.wanted(sender) {
-			continue
-		}
-		ents, err := os.ReadDir(filepath.Join(base, sd.Name()))
-		if err != nil {
-			return st, err
-		}
-		for _, e := range ents {
-			id, err := packet.ParseID(e.Name())
-			if err != nil || !e.Type().IsRegular() {
-				continue
-			}
-			src := filepath.Join(base, sd.Name(), e.Name())
-			if sp.Has(sender, spool.RX, id) || sp.Seen(sender, id) {
-				st.Skipped++
-				if !opt.Keep {
-					os.Remove(src)
-				}
-				continue
-			}
-			n, err := rxOne(sp, src, sender, id, &opt)
-			switch {
-			case errors.Is(err, errSkip):
-				st.Skipped++
-			case err != nil:
-				st.Failed++
-				opt.Log.Error("xfer: packet not taken", "who", "xfer-rx", "node", opt.Name(sender), "pkt", id.String(), "path", src, "err", err)
-			default:
-				st.Packets++
-				st.Bytes += n
-				opt.Log.Info("xfer: packet received", "who", "xfer-rx", "node", opt.Name(sender), "pkt", id.String(), "size", n)
-				if !opt.Keep {
-					os.Remove(src)
-				}
-			}
-		}
-	}
-	if st.Failed > 0 {
-		return st, ErrSomeFailed
-	}
-	return st, nil
-}
-
-var errSkip = errors.New("skipped")
-
-func rxOne(sp *spool.Spool, src string, sender, id packet.ID, opt *Options) (int64, error) {
-	f, err := os.Open(src)
-	if err != nil {
-		return 0, err
-	}
-	defer f.Close()
-	head := make([]byte, packet.EncHeaderSize)
-	if _, err := io.ReadFull(f, head); err != nil {
-		return 0, fmt.Errorf("header: %w", packet.ErrShortHeader)
-	}
-	h, err := packet.ParseEncHeader(head)
-	if err != nil {
-		return 0, err
-	}
-	if h.Nice > opt.Nice {
-		return 0, errSkip
-	}
-	if _, err := f.Seek(0, io.SeekStart); err != nil {
-		return 0, err
-	}
-	in := spool.StreamFile(f) // a medium's packets are seldom cached
-	defer in.Close()
-	_, n, err := sp.CopyIn(in, sender, spool.RX, &id)
-	return n, err
-}
 
 // XferTx copies our outbound packets to DIR/<node>/<self>/ for every node
 // whose directory exists (or, with Mkdir, every node). Each copy is
@@ -207,10 +76,7 @@ func XferTx(sp *spool.Spool, dir string, nodes []packet.ID, opt Options) (Stats,
 		}
 		unlock()
 	}
-	if st.Failed > 0 {
-		return st, ErrSomeFailed
-	}
-	return st, nil
+	return st, st.Err()
 }
 
 var errNoSpace = errors.New("no space left on the medium")
