@@ -4,6 +4,7 @@ import (
 	"archive/tar"
 	"bytes"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -141,5 +142,37 @@ func TestTossSetsAsideDamagedRxFile(t *testing.T) {
 	}
 	if r := l.run(t, "bob", nil, "toss"); r.code != 0 || len(r.stderr) != 0 {
 		t.Fatalf("second toss: exit %d\n%s", r.code, r.stderr)
+	}
+}
+
+// TestXferTxFullMedium: on a 4 MiB medium a 6 MiB packet is left queued
+// with a line, the small packet behind it still goes, exit 1.
+func TestXferTxFullMedium(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to mount a small tmpfs (spool/media tests inject ENOSPC instead)")
+	}
+	l := newNetLab(t)
+	medium := l.path("usb")
+	os.MkdirAll(medium, 0o755)
+	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", medium).CombinedOutput(); err != nil {
+		t.Skipf("cannot mount a tmpfs: %v %s", err, out)
+	}
+	t.Cleanup(func() { exec.Command("umount", medium).Run() })
+	randomFile(t, l.path("big"), 6<<20)
+	small := randomFile(t, l.path("small"), 1000)
+	l.ferry(t, "alice", nil, "file", "--nice", "F", l.path("big"), "bob:big")
+	l.ferry(t, "alice", nil, "file", l.path("small"), "bob:small")
+	r := l.run(t, "alice", nil, "xfer", "--mkdir", "--tx", medium)
+	if r.code != 1 || errorLines(r.stderr, "does not fit") != 1 ||
+		!bytes.Contains(r.stderr, []byte("ferry: error: xfer --tx: 1 packet failed\n")) {
+		t.Fatalf("exit %d\n%s", r.code, r.stderr)
+	}
+	if l.count(l.queue("alice", "bob", "tx")) != 1 {
+		t.Error("want the big packet still queued, and only it")
+	}
+	l.ferry(t, "bob", nil, "xfer", "--rx", medium)
+	l.ferry(t, "bob", nil, "toss")
+	if got, _ := os.ReadFile(l.path("bob", "incoming", "small")); !bytes.Equal(got, small) {
+		t.Error("the small packet did not make the trip")
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -19,18 +20,27 @@ import (
 // whose directory exists (or, with Mkdir, every node). Each copy is
 // written under a temporary name, synced, read back and checked against
 // its name, and only then renamed into place and removed from the spool
-// (unless Keep). A full medium leaves each packet either complete there
-// or still in the spool.
+// (unless Keep).
+//
+// A full medium leaves each packet either complete there or still in the
+// spool, and does not end the run: a packet larger than the room left (as
+// the filesystem reports it, or as learnt from a write that hit ENOSPC)
+// is logged and left queued, and the smaller ones after it still go.
 func XferTx(sp *spool.Spool, dir string, nodes []packet.ID, opt Options) (Stats, error) {
 	opt.init()
 	var st Stats
+	room := &mediumRoom{tooBig: math.MaxInt64}
 	for _, node := range nodes {
 		if !opt.wanted(node) {
 			continue
 		}
-		jobs, _, err := sp.Jobs(node, spool.TX)
+		jobs, bad, err := sp.Jobs(node, spool.TX)
 		if err != nil {
 			return st, err
+		}
+		for _, b := range bad {
+			st.Failed++
+			opt.Log.Error("xfer: not a packet, left in the spool", "who", "xfer-tx", "node", opt.Name(node), "path", b.Path, "err", b.Err)
 		}
 		nodeDir := filepath.Join(dir, node.String())
 		if _, err := os.Stat(nodeDir); err != nil {
@@ -53,23 +63,32 @@ func XferTx(sp *spool.Spool, dir string, nodes []packet.ID, opt Options) (Stats,
 			if j.Nice > opt.Nice {
 				continue
 			}
+			logAttrs := []any{"who", "xfer-tx", "node", opt.Name(node), "pkt", j.ID.String(), "size", j.Size}
 			final := filepath.Join(dst, j.ID.String())
 			if _, err := os.Stat(final); err == nil {
-				st.Skipped++ // already on this medium (kept from an earlier run)
+				st.Skipped++
+				opt.Log.Info("xfer: skipped: already on this medium", logAttrs...)
+				continue
+			}
+			if err := room.fits(dst, j.Size); err != nil {
+				st.Failed++
+				opt.Log.Error("xfer: packet does not fit, left queued", append(logAttrs, "err", err)...)
 				continue
 			}
 			n, err := txOne(sp, j, dst, &opt)
 			if err != nil {
 				st.Failed++
-				opt.Log.Error("xfer: packet not written", "who", "xfer-tx", "node", opt.Name(node), "pkt", j.ID.String(), "err", err)
 				if errors.Is(err, errNoSpace) {
-					break // the medium is full: the rest stays queued
+					// The partial copy is gone; smaller packets may fit.
+					room.tooBig = min(room.tooBig, j.Size)
+					err = fmt.Errorf("%w; the partial copy was removed and the packet stays queued", err)
 				}
+				opt.Log.Error("xfer: packet not written", append(logAttrs, "err", err)...)
 				continue
 			}
 			st.Packets++
 			st.Bytes += n
-			opt.Log.Info("xfer: packet written", "who", "xfer-tx", "node", opt.Name(node), "pkt", j.ID.String(), "size", n)
+			opt.Log.Info("xfer: packet written", logAttrs...)
 			if !opt.Keep {
 				sp.Remove(node, spool.TX, j.ID)
 			}
@@ -77,6 +96,27 @@ func XferTx(sp *spool.Spool, dir string, nodes []packet.ID, opt Options) (Stats,
 		unlock()
 	}
 	return st, st.Err()
+}
+
+// mediumRoom says whether a packet can fit on the medium.
+type mediumRoom struct {
+	tooBig int64 // smallest packet that already hit ENOSPC in this run
+}
+
+// fits reports an error for a packet that cannot fit: at least as large
+// as one that already did not, or larger than the free space the
+// filesystem reports (when it reports any).
+func (r *mediumRoom) fits(dir string, size int64) error {
+	if size >= r.tooBig {
+		return fmt.Errorf("%w: a packet of %d bytes already did not fit", errNoSpace, r.tooBig)
+	}
+	var fs unix.Statfs_t
+	if unix.Statfs(dir, &fs) == nil && fs.Bsize > 0 {
+		if free := int64(fs.Bavail) * int64(fs.Bsize); size > free {
+			return fmt.Errorf("%w: %d bytes free", errNoSpace, free)
+		}
+	}
+	return nil
 }
 
 var errNoSpace = errors.New("no space left on the medium")
