@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 
 	"ferry/packet"
@@ -51,8 +52,28 @@ func BundleRx(r io.Reader, sp *spool.Spool, opt RxOptions) (Stats, error) {
 			rx.long = cstr(name)
 			continue
 		}
+		if (e.typ == 'x' || e.typ == 'g') && e.size <= maxPAX {
+			if err := rx.pax(e); err != nil {
+				return rx.st, fmt.Errorf("read at byte %d: %w", rx.s.off, err)
+			}
+			continue
+		}
 		if rx.long != "" {
 			e.name, rx.long = rx.long, ""
+		}
+		if rx.next != nil {
+			if p, ok := rx.next["path"]; ok {
+				e.name = p
+			}
+			if p, ok := rx.next["linkpath"]; ok {
+				e.link = p
+			}
+			if v, ok := rx.next["size"]; ok {
+				if n, err := strconv.ParseInt(v, 10, 64); err == nil && n >= 0 {
+					e.size = n
+				}
+			}
+			rx.next = nil
 		}
 		if err := rx.entry(e); err != nil {
 			return rx.st, fmt.Errorf("read at byte %d: %w", rx.s.off, err)
@@ -64,6 +85,35 @@ func BundleRx(r io.Reader, sp *spool.Spool, opt RxOptions) (Stats, error) {
 	return rx.st, rx.st.Err()
 }
 
+// pax reads a pax extended header: an 'x' one applies to the next entry
+// (its path, link and size, as tar tools that write pax mean them); a
+// global 'g' one (git archive writes one with a commit id) is read and
+// has no effect, as no global record matters to a bundle.
+func (rx *bundleReader) pax(e tarEntry) error {
+	data := make([]byte, e.size)
+	n, err := io.ReadFull(rx.s, data)
+	if err == io.EOF || err == io.ErrUnexpectedEOF {
+		rx.report(e, refuse("stream ends %d bytes into a pax header of %d", n, e.size))
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	rx.s.skipPadding(e.size)
+	recs, err := parsePAX(data)
+	if err != nil {
+		rx.report(e, refuse("%v", err))
+		return nil
+	}
+	if e.typ == 'x' {
+		rx.next = recs
+	}
+	return nil
+}
+
+// maxPAX bounds the pax headers read; larger ones are refused as junk.
+const maxPAX = 64 << 10
+
 // maxLongName bounds the GNU long names taken: a packet's path is 163 bytes.
 const maxLongName = 4096
 
@@ -72,7 +122,8 @@ type bundleReader struct {
 	sp   *spool.Spool
 	opt  *RxOptions
 	st   Stats
-	long string // a GNU long name for the next entry
+	long string            // a GNU long name for the next entry
+	next map[string]string // pax records for the next entry
 }
 
 // verdict is what became of one entry.

@@ -63,6 +63,7 @@ func TestBundleRxRefusesJunkEntries(t *testing.T) {
 		{"hardlink", &tar.Header{Name: pkt, Typeflag: tar.TypeLink, Linkname: "/etc/shadow", Format: tar.FormatUSTAR}, "", false, "hard link to /etc/shadow", pkt},
 		{"fifo", &tar.Header{Name: pkt, Typeflag: tar.TypeFifo, Format: tar.FormatUSTAR}, "", false, "FIFO", pkt},
 		{"device", &tar.Header{Name: pkt, Typeflag: tar.TypeChar, Devmajor: 1, Devminor: 3, Format: tar.FormatUSTAR}, "", false, "character device", pkt},
+		{"pax path", &tar.Header{Name: "../" + strings.Repeat("e", 150), Typeflag: tar.TypeReg, Size: 4, Format: tar.FormatPAX}, "evil", false, "path with .. components", "../eee"},
 		{"stray dir", &tar.Header{Name: "etc/cron.d/", Typeflag: tar.TypeDir, Format: tar.FormatUSTAR}, "", false, "directory entry outside", "etc/cron.d"},
 		{"dir in NNCP", &tar.Header{Name: "NNCP/" + bob.String() + "/x/", Typeflag: tar.TypeDir, Format: tar.FormatUSTAR}, "", false, "directory entry outside", "NNCP/" + bob.String() + "/x"},
 		{"10 GiB, cut, junk name", gnu("big.bin", 10<<30), "only this", true, "stream ends 9 bytes into an entry that declares 10737418240", "big.bin"},
@@ -114,6 +115,41 @@ func TestBundleRxRefusesJunkEntries(t *testing.T) {
 				t.Errorf("want one error line naming %q with %q:\n%s", c.path, c.log, logs.String())
 			}
 		})
+	}
+}
+
+// TestBundleRxReadsPaxAndGNU: packets in entries written by tar tools in
+// pax format (with extended headers) or GNU format (long names) are
+// taken without a word of complaint.
+func TestBundleRxReadsPaxAndGNU(t *testing.T) {
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	var ids []packet.ID
+	for _, f := range []tar.Format{tar.FormatPAX, tar.FormatGNU} {
+		data := fakePacket(1000 + len(ids))
+		id, _, _ := packet.MTHOf(bytes.NewReader(data))
+		h := &tar.Header{Name: "NNCP/" + bob.String() + "/" + alice.String() + "/" + id.String(), Typeflag: tar.TypeReg,
+			Mode: 0o400, Size: int64(len(data)), Format: f}
+		if f == tar.FormatPAX {
+			h.PAXRecords = map[string]string{"comment": "written by a pax tool"}
+		}
+		if err := tw.WriteHeader(h); err != nil {
+			t.Fatal(err)
+		}
+		tw.Write(data)
+		ids = append(ids, id)
+	}
+	tw.Close()
+	var logs bytes.Buffer
+	sp := openSpool(t, bob)
+	st, err := media.BundleRx(bytes.NewReader(buf.Bytes()), sp, media.RxOptions{Options: media.Options{Log: logTo(&logs)}})
+	if err != nil || st.Packets != 2 || st.Refused+st.Skipped+st.Failed != 0 {
+		t.Fatalf("%+v %v\n%s", st, err, logs.String())
+	}
+	for _, id := range ids {
+		if !sp.Has(alice, spool.RX, id) {
+			t.Errorf("%s not taken", id)
+		}
 	}
 }
 

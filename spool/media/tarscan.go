@@ -237,3 +237,26 @@ func entryKind(typ byte) string {
 	}
 	return fmt.Sprintf("entry of type %q", typ)
 }
+
+// parsePAX decodes pax extended header records, "<len> <key>=<value>\n".
+func parsePAX(b []byte) (map[string]string, error) {
+	recs := map[string]string{}
+	for len(b) > 0 {
+		sp := bytes.IndexByte(b, ' ')
+		if sp <= 0 || sp > 20 {
+			return nil, fmt.Errorf("pax record without a length")
+		}
+		n, err := strconv.Atoi(string(b[:sp]))
+		if err != nil || n <= sp+1 || n > len(b) || b[n-1] != '\n' {
+			return nil, fmt.Errorf("pax record of bad length")
+		}
+		kv := b[sp+1 : n-1]
+		eq := bytes.IndexByte(kv, '=')
+		if eq <= 0 {
+			return nil, fmt.Errorf("pax record without a key")
+		}
+		recs[string(kv[:eq])] = string(kv[eq+1:])
+		b = b[n:]
+	}
+	return recs, nil
+}
