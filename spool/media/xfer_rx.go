@@ -55,7 +55,9 @@ func XferRx(sp *spool.Spool, dir string, opt Options) (Stats, error) {
 			x.refuse(path, nil, errors.New("sender is not a configured neighbour; its packets stay on the medium"))
 		default:
 			if err := x.senderDir(path, sender); err != nil {
-				return x.st, err
+				// One unreadable directory does not stop the others.
+				x.st.Failed++
+				opt.Log.Error("xfer: sender's directory not read", "who", "xfer-rx", "node", opt.Name(sender), "path", path, "err", bare(err, path))
 			}
 		}
 	}
@@ -183,7 +185,17 @@ func (x *xferRx) refuse(path string, node *packet.ID, err error) {
 
 func (x *xferRx) fail(path string, sender, id packet.ID, err error) {
 	x.st.Failed++
-	x.opt.Log.Error("xfer: packet not taken", "who", "xfer-rx", "node", x.opt.Name(sender), "pkt", id.String(), "path", path, "err", err)
+	x.opt.Log.Error("xfer: packet not taken", "who", "xfer-rx", "node", x.opt.Name(sender), "pkt", id.String(), "path", path, "err", bare(err, path))
+}
+
+// bare drops the path from an error about path, which the log line names
+// already.
+func bare(err error, path string) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) && pe.Path == path {
+		return fmt.Errorf("%s: %w", pe.Op, pe.Err)
+	}
+	return err
 }
 
 // irregular names a file type for log lines.
