@@ -1,0 +1,34 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"strings"
+	"testing"
+)
+
+// A config that can never work stops every command with one line naming
+// the file and the field, before anything is queued.
+func TestConfigThatCanNeverWorkIsRefused(t *testing.T) {
+	p := labCfg(t, "alice")
+	b, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	route := "via:\n      [\n        bob\n"
+	if !bytes.Contains(b, []byte(route)) {
+		t.Fatal("alice's lab config no longer routes carol via bob")
+	}
+	b = bytes.Replace(b, []byte(route), []byte(route+"        self\n"), 1)
+	if err := os.WriteFile(p, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r := ferry(t, []byte("hello"), "file", "--cfg", p, "-", "carol:x")
+	want := "ferry: error: load config: " + p + ": neigh.carol.via[1]: self is this node itself: a route cannot pass through us\n"
+	if r.code != 1 || string(r.stderr) != want {
+		t.Fatalf("exit %d, stderr %q, want %q", r.code, r.stderr, want)
+	}
+	if n := strings.Count(string(r.stderr), p); n != 1 {
+		t.Errorf("the config path appears %d times", n)
+	}
+}
