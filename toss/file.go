@@ -18,7 +18,7 @@ func (t *Tosser) file(o *origin, ph packet.PlainHeader, r io.Reader) error {
 		drain(r)
 		return fmt.Errorf("file from %s: incoming %w", o.name, ErrNotAllowed)
 	}
-	dst, err := confine(o.inc, string(ph.Path))
+	dst, err := confineNew(o.inc, string(ph.Path))
 	if err != nil {
 		return err
 	}
