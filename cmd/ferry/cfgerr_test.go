@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -30,5 +31,26 @@ func TestConfigThatCanNeverWorkIsRefused(t *testing.T) {
 	}
 	if n := strings.Count(string(r.stderr), p); n != 1 {
 		t.Errorf("the config path appears %d times", n)
+	}
+}
+
+// Errors that pass through several layers name each path once: the
+// source of `ferry file` (queue and command both wrap it) and a meta file
+// `ferry reass` cannot read.
+func TestErrorsSayAPathOnce(t *testing.T) {
+	cfgPath := labCfg(t, "alice")
+	missing := filepath.Join(t.TempDir(), "no-such-file")
+	for _, args := range [][]string{
+		{"file", "--cfg", cfgPath, missing, "bob:x"},
+		{"reass", "--cfg", cfgPath, "--dump", missing + ".nncp.meta"},
+		{"reass", "--cfg", cfgPath, missing + ".nncp.meta"},
+	} {
+		r := ferry(t, nil, args...)
+		if r.code != 1 || !bytes.HasPrefix(r.stderr, []byte("ferry: error: ")) {
+			t.Errorf("%v: exit %d, %s", args, r.code, r.stderr)
+		}
+		if n := strings.Count(string(r.stderr), missing); n != 1 {
+			t.Errorf("%v: the path appears %d times: %s", args, n, r.stderr)
+		}
 	}
 }
