@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"ferry/cfg"
 )
 
 // A config that can never work stops every command with one line naming
@@ -52,5 +54,15 @@ func TestErrorsSayAPathOnce(t *testing.T) {
 		if n := strings.Count(string(r.stderr), missing); n != 1 {
 			t.Errorf("%v: the path appears %d times: %s", args, n, r.stderr)
 		}
+	}
+}
+
+// --via is held to the config's limit on relays.
+func TestViaFlagLimit(t *testing.T) {
+	p := labCfg(t, "alice")
+	via := strings.TrimSuffix(strings.Repeat("bob,", cfg.MaxVia+1), ",")
+	r := ferry(t, []byte("x"), "file", "--cfg", p, "--via", via, "-", "carol:x")
+	if r.code != 2 || !bytes.Contains(r.stderr, []byte("--via: 129 relays, more than the 128")) {
+		t.Errorf("exit %d, %s", r.code, r.stderr)
 	}
 }
