@@ -187,17 +187,17 @@ func (s *session) onFile(m sp.Msg) error {
 	}
 	if rf.bw != nil && off == rf.next {
 		if _, err := rf.bw.Write(m.Data); err != nil {
-			return fmt.Errorf("write %s: %w", part, err)
+			return spool.WrapPath("write", part, err)
 		}
 	} else {
 		if rf.bw != nil { // out of order: plain writes, rehash at the end
 			if err := rf.bw.Finish(); err != nil {
-				return fmt.Errorf("write %s: %w", part, err)
+				return spool.WrapPath("write", part, err)
 			}
 			rf.bw, rf.mth = nil, nil
 		}
 		if _, err := rf.f.WriteAt(m.Data, off); err != nil {
-			return fmt.Errorf("write %s: %w", part, err)
+			return spool.WrapPath("write", part, err)
 		}
 	}
 	s.mu.Lock() // next is read for progress under the lock
@@ -221,7 +221,7 @@ func (s *session) complete(id packet.ID, rf *rxFile, part string) error {
 		rf.bw = nil
 		if err != nil {
 			rf.f.Close()
-			return fmt.Errorf("write %s: %w", part, err)
+			return spool.WrapPath("write", part, err)
 		}
 	}
 	if s.opt.NoCK {

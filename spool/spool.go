@@ -110,7 +110,7 @@ func (s *Spool) Has(node packet.ID, xx XX, id packet.ID) bool {
 func (s *Spool) Remove(node packet.ID, xx XX, id packet.ID) error {
 	err := unlink(s.PacketPath(node, xx, id))
 	if err != nil && !os.IsNotExist(err) {
-		return fmt.Errorf("remove %s/%s/%s: %w", node, xx, id, err)
+		return WrapPath("remove", fmt.Sprintf("%s/%s/%s", node, xx, id), err)
 	}
 	unlink(s.hdrPath(node, xx, id))
 	return nil

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"ferry/packet"
+	"ferry/spool"
 	"ferry/toss/queue"
 )
 
@@ -32,7 +33,7 @@ func (t *Tosser) freq(o *origin, ph packet.PlainHeader, r io.Reader) error {
 	// The final target, links resolved, must still be inside freq.path.
 	realRoot, err := filepath.EvalSymlinks(root)
 	if err != nil {
-		return fmt.Errorf("freq.path %s: %w", root, err)
+		return spool.WrapPath("freq.path", root, err)
 	}
 	realSrc, err := filepath.EvalSymlinks(src)
 	if err != nil {

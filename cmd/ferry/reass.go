@@ -56,7 +56,7 @@ func runReass(g *globals, args []string) error {
 		if *dump {
 			meta, err := reass.ReadMeta(m)
 			if err != nil {
-				errs = append(errs, fmt.Errorf("%s: %w", m, err))
+				errs = append(errs, spool.WrapPath("", m, err))
 				continue
 			}
 			fmt.Print(reass.Describe(meta))

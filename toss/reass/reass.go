@@ -95,7 +95,7 @@ func Reass(metaPath string, opt Options) (string, error) {
 	base := strings.TrimSuffix(metaPath, MetaSuffix)
 	m, err := ReadMeta(metaPath)
 	if err != nil {
-		return "", fmt.Errorf("%s: %w", metaPath, err)
+		return "", spool.WrapPath("", metaPath, err)
 	}
 	if err := checkSizes(base, m); err != nil {
 		return "", err
