@@ -97,7 +97,7 @@ func (s *session) onFreq(m sp.Msg) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	j, ok := s.advertised[m.Hash]
-	if !ok || int64(m.Offset) > j.Size {
+	if !ok || m.Offset > uint64(j.Size) { // unsigned: an offset past 2^63 is not negative
 		return
 	}
 	s.enqueue(fileReq{hash: m.Hash, offset: int64(m.Offset), size: j.Size, nice: j.Nice})
@@ -107,6 +107,9 @@ func (s *session) onFreq(m sp.Msg) {
 func (s *session) onDone(m sp.Msg) {
 	s.mu.Lock()
 	_, ours := s.advertised[m.Hash]
+	if ours {
+		s.dropRequests(m.Hash) // the peer has it: reading it again would fail
+	}
 	s.mu.Unlock()
 	if !ours {
 		return
