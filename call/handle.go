@@ -155,7 +155,7 @@ func (s *session) onFile(m sp.Msg) error {
 		return nil // complete already: more of it changes nothing
 	}
 	off := int64(m.Offset)
-	if off+int64(len(m.Data)) > size {
+	if size < 0 || off < 0 || int64(len(m.Data)) > size-off { // past 2^63 too
 		return fmt.Errorf("FILE for %s runs past its announced size", m.Hash)
 	}
 	part := s.sp.PartPath(s.node.ID, m.Hash)
@@ -168,6 +168,10 @@ func (s *session) onFile(m sp.Msg) error {
 			f, err = spool.OpenFile(part, os.O_CREATE|os.O_WRONLY, 0o666)
 		}
 		if err != nil {
+			return err
+		}
+		if err := noHole(f, off, m.Hash); err != nil {
+			f.Close()
 			return err
 		}
 		rf = &rxFile{f: f, size: size, next: off, start: off}
@@ -198,6 +202,9 @@ func (s *session) onFile(m sp.Msg) error {
 				return fmt.Errorf("write %s: %w", part, err)
 			}
 			rf.bw, rf.mth = nil, nil
+		}
+		if err := noHole(rf.f, off, m.Hash); err != nil {
+			return err
 		}
 		if _, err := rf.f.WriteAt(m.Data, off); err != nil {
 			return fmt.Errorf("write %s: %w", part, err)

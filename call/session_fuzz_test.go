@@ -6,10 +6,12 @@ import (
 	"errors"
 	"io/fs"
 	"net"
+	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -27,8 +29,13 @@ import (
 // outcome depends on it.
 const hangLimit = 60 * time.Second
 
-// quietWait is how long bob may stay silent before the peer hangs up.
-const quietWait = 20 * time.Millisecond
+// quietWait is how long bob may stay silent before the peer hangs up;
+// maxHeard is how much the peer listens to at most (a payload of FREQs
+// can ask for hundreds of MiB).
+const (
+	quietWait = 20 * time.Millisecond
+	maxHeard  = 2 << 20
+)
 
 // sessionLab is what every FuzzSession input starts from: bob's config,
 // alice's keys, a listener on 127.0.0.1 and the packets bob offers.
@@ -90,6 +97,7 @@ func FuzzSession(f *testing.F) {
 		{nil, enc(freq(big, 1<<63)), nil, nil}, {nil, enc(freq(small, 1<<64-1)), nil, nil},            // offsets past int64
 		{enc(info(mine, 1<<64-1)), enc(file(mine, 1<<64-1, nil)), enc(file(mine, 1<<62, data)), nil},
 		{enc(info(mine, n), info(mine, n)), enc(ping, halt, done(mine)), enc(sp.Msg{Type: 9}), nil},
+		{enc(info(mine, 1<<40)), enc(file(mine, 1<<40-n, data)), nil, nil}, // a sparse terabyte to hash
 	} {
 		f.Add(s[0], s[1], s[2], s[3])
 	}
@@ -158,10 +166,11 @@ func (lab *sessionLab) run(t *testing.T, first []byte, payloads [][]byte) {
 	// block on us.
 	var drained sync.WaitGroup
 	heard := make(chan struct{}, 1)
+	var total atomic.Int64
 	drained.Add(1)
 	go func() {
 		defer drained.Done()
-		drain(conn, in, heard)
+		drain(conn, in, heard, &total)
 	}()
 	for _, p := range payloads {
 		c, err := out.Encrypt(nil, nil, clip(p))
@@ -175,7 +184,7 @@ func (lab *sessionLab) run(t *testing.T, first []byte, payloads [][]byte) {
 	// Let bob answer before hanging up, so what the payloads asked of
 	// his sending side happens too. This wait only decides how far an
 	// input gets; every check below holds whenever the hang-up comes.
-	for quiet := time.NewTimer(quietWait); ; {
+	for quiet := time.NewTimer(quietWait); total.Load() < maxHeard; {
 		select {
 		case <-heard:
 			quiet.Reset(quietWait)
@@ -210,6 +219,27 @@ func (lab *sessionLab) run(t *testing.T, first []byte, payloads [][]byte) {
 	if files := filesOutside(t, root, spoolDir); len(files) > 0 {
 		t.Fatalf("files written outside the spool: %q", files)
 	}
+	// Bob keeps no more of a packet than alice sent of it: a FILE far
+	// past what arrived would leave a sparse file to hash whole.
+	sent := map[packet.ID]int64{}
+	for _, p := range append([][]byte{first}, payloads...) {
+		sp.Decode(clip(p), func(m sp.Msg) error {
+			switch m.Type {
+			case sp.TypeInfo:
+				sent[m.Hash] += 0
+			case sp.TypeFile:
+				sent[m.Hash] += int64(len(m.Data))
+			}
+			return nil
+		})
+	}
+	for id, n := range sent {
+		for _, p := range []string{bsp.PartPath(lab.alice.Self.ID, id), bsp.PacketPath(lab.alice.Self.ID, spool.RX, id)} {
+			if fi, err := os.Stat(p); err == nil && fi.Size() > n {
+				t.Fatalf("%s holds %d bytes of %s, of which alice sent %d", filepath.Base(p), fi.Size(), id, n)
+			}
+		}
+	}
 	jobs, _, err := bsp.Jobs(lab.alice.Self.ID, spool.RX)
 	if err != nil {
 		t.Fatal(err)
@@ -222,8 +252,8 @@ func (lab *sessionLab) run(t *testing.T, first []byte, payloads [][]byte) {
 }
 
 // drain decrypts bob's envelopes until the connection ends, telling
-// heard of each.
-func drain(conn net.Conn, in *noise.CipherState, heard chan<- struct{}) {
+// heard of each and adding its size to total.
+func drain(conn net.Conn, in *noise.CipherState, heard chan<- struct{}, total *atomic.Int64) {
 	var buf []byte
 	for {
 		data, err := sp.ReadEnvelope(conn, buf)
@@ -234,6 +264,7 @@ func drain(conn net.Conn, in *noise.CipherState, heard chan<- struct{}) {
 			return
 		}
 		buf = data[:cap(data)]
+		total.Add(int64(len(data)))
 		select {
 		case heard <- struct{}{}:
 		default:

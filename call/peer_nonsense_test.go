@@ -1,6 +1,7 @@
 package call
 
 import (
+	"os"
 	"testing"
 
 	"ferry/call/sp"
@@ -44,5 +45,42 @@ func TestFreqOffsetsAndDone(t *testing.T) {
 	s.onDone(sp.Msg{Type: sp.TypeDone, Hash: id})
 	if len(s.queue) != 0 || store.Has(peer, spool.TX, id) {
 		t.Fatalf("after DONE: %d requests queued, packet still queued: %v", len(s.queue), store.Has(peer, spool.TX, id))
+	}
+}
+
+// FILE data is written only where the download has reached: an offset
+// past the .part's end (which would leave a sparse file to hash whole),
+// past the announced size or past 2^63 ends the session with an error.
+func TestFileOffsets(t *testing.T) {
+	store, err := spool.Open(t.TempDir(), packet.ID{1}, spool.Options{NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := newSession(store, &cfg.Config{}, &cfg.Node{Name: "peer", ID: packet.ID{2}}, Options{})
+	id := packet.ID{3}
+	s.peerInfo[id] = 100
+	data := []byte("12345")
+	for _, c := range []struct {
+		offset uint64
+		ok     bool
+	}{
+		{50, false},        // a hole before any data
+		{1 << 63, false},   // negative as int64
+		{1<<63 - 2, false}, // offset+len overflows
+		{96, false},        // past the announced size
+		{0, true},          // the start
+		{10, false},        // a hole after the first bytes
+		{3, true},          // rewriting what is there
+		{5, true},          // and on from the end
+		{1<<64 - 1, false}, // and never past 2^63
+	} {
+		err := s.onFile(sp.Msg{Type: sp.TypeFile, Hash: id, Offset: c.offset, Data: data})
+		if (err == nil) != c.ok {
+			t.Fatalf("FILE at %d: %v, want ok=%v", c.offset, err, c.ok)
+		}
+	}
+	s.finish(nil)
+	if fi, err := os.Stat(store.PartPath(packet.ID{2}, id)); err != nil || fi.Size() != 10 {
+		t.Fatalf(".part: %v, %v; want 10 bytes", fi, err)
 	}
 }
