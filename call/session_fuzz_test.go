@@ -181,10 +181,10 @@ func (lab *sessionLab) run(t *testing.T, first []byte, payloads [][]byte) {
 			break // bob ended the session already
 		}
 	}
-	// Let bob answer before hanging up, so what the payloads asked of
-	// his sending side happens too. This wait only decides how far an
+	// Let bob answer a FREQ before hanging up, so what the payloads asked
+	// of his sending side happens too. This wait only decides how far an
 	// input gets; every check below holds whenever the hang-up comes.
-	for quiet := time.NewTimer(quietWait); total.Load() < maxHeard; {
+	for quiet := time.NewTimer(quietWait); asksFiles(first, payloads) && total.Load() < maxHeard; {
 		select {
 		case <-heard:
 			quiet.Reset(quietWait)
@@ -270,4 +270,19 @@ func drain(conn net.Conn, in *noise.CipherState, heard chan<- struct{}, total *a
 		default:
 		}
 	}
+}
+
+// asksFiles reports whether the payloads hold a FREQ.
+func asksFiles(first []byte, payloads [][]byte) bool {
+	for _, p := range append([][]byte{first}, payloads...) {
+		found := false
+		sp.Decode(clip(p), func(m sp.Msg) error {
+			found = found || m.Type == sp.TypeFreq
+			return nil
+		})
+		if found {
+			return true
+		}
+	}
+	return false
 }
