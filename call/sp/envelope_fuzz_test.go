@@ -2,6 +2,7 @@ package sp
 
 import (
 	"bytes"
+	"encoding/hex"
 	"errors"
 	"io"
 	"testing"
@@ -31,7 +32,8 @@ func envelope(data []byte) []byte {
 // it was read from (pad bytes aside, which NNCP does not check either),
 // and the reader never takes more than one maximal frame from the stream.
 func FuzzReadEnvelope(f *testing.F) {
-	f.Add(envelope([]byte{1, 2, 3, 4, 5}))
+	spec, _ := hex.DecodeString("4e4e435053000001" + "00000005" + "0102030405" + "000000") // sync-protocol.md §2
+	f.Add(spec)
 	f.Add(envelope(nil))
 	f.Add(envelope(bytes.Repeat([]byte{7}, 96))) // a handshake-sized frame
 	f.Add(append(envelope([]byte("ab")), envelope([]byte("cde"))...))
