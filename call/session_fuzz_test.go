@@ -40,6 +40,7 @@ const (
 // sessionLab is what every FuzzSession input starts from: bob's config,
 // alice's keys, a listener on 127.0.0.1 and the packets bob offers.
 type sessionLab struct {
+	dir        string // the configs' paths (incoming, log, spool) lie here
 	bob, alice *cfg.Config
 	l          net.Listener
 	tx         map[packet.ID][]byte // bob's queue for alice
@@ -52,7 +53,7 @@ type sessionLab struct {
 // spool, and stores in rx only packets whose content matches their name.
 func FuzzSession(f *testing.F) {
 	dir := f.TempDir()
-	lab := &sessionLab{bob: fuzzConfig(f, "bob", dir), alice: fuzzConfig(f, "alice", dir), tx: map[packet.ID][]byte{}}
+	lab := &sessionLab{dir: dir, bob: fuzzConfig(f, "bob", dir), alice: fuzzConfig(f, "alice", dir), tx: map[packet.ID][]byte{}}
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		f.Fatal(err)
@@ -216,7 +217,7 @@ func (lab *sessionLab) run(t *testing.T, first []byte, payloads [][]byte) {
 	if errors.As(r.err, &pe) && strings.HasPrefix(pe.Path, spoolDir) && filepath.Base(filepath.Dir(pe.Path)) == "tx" {
 		t.Fatalf("the peer made reading a queued packet fail: %v", r.err)
 	}
-	if files := filesOutside(t, root, spoolDir); len(files) > 0 {
+	if files := append(filesOutside(t, root, spoolDir), filesOutside(t, lab.dir, "")...); len(files) > 0 {
 		t.Fatalf("files written outside the spool: %q", files)
 	}
 	// Bob keeps no more of a packet than alice sent of it: a FILE far
