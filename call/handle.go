@@ -97,7 +97,7 @@ func (s *session) onFreq(m sp.Msg) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	j, ok := s.advertised[m.Hash]
-	if !ok || int64(m.Offset) > j.Size {
+	if !ok || m.Offset > uint64(j.Size) { // unsigned: an offset past 2^63 is not negative
 		return
 	}
 	s.enqueue(fileReq{hash: m.Hash, offset: int64(m.Offset), size: j.Size, nice: j.Nice})
@@ -107,6 +107,9 @@ func (s *session) onFreq(m sp.Msg) {
 func (s *session) onDone(m sp.Msg) {
 	s.mu.Lock()
 	_, ours := s.advertised[m.Hash]
+	if ours {
+		s.dropRequests(m.Hash) // the peer has it: reading it again would fail
+	}
 	s.mu.Unlock()
 	if !ours {
 		return
@@ -152,7 +155,7 @@ func (s *session) onFile(m sp.Msg) error {
 		return nil // complete already: more of it changes nothing
 	}
 	off := int64(m.Offset)
-	if off+int64(len(m.Data)) > size {
+	if size < 0 || off < 0 || int64(len(m.Data)) > size-off { // past 2^63 too
 		return fmt.Errorf("FILE for %s runs past its announced size", m.Hash)
 	}
 	part := s.sp.PartPath(s.node.ID, m.Hash)
@@ -165,6 +168,10 @@ func (s *session) onFile(m sp.Msg) error {
 			f, err = spool.OpenFile(part, os.O_CREATE|os.O_WRONLY, 0o666)
 		}
 		if err != nil {
+			return err
+		}
+		if err := noHole(f, off, m.Hash); err != nil {
+			f.Close()
 			return err
 		}
 		rf = &rxFile{f: f, size: size, next: off, start: off}
@@ -195,6 +202,9 @@ func (s *session) onFile(m sp.Msg) error {
 				return spool.WrapPath("write", part, err)
 			}
 			rf.bw, rf.mth = nil, nil
+		}
+		if err := noHole(rf.f, off, m.Hash); err != nil {
+			return err
 		}
 		if _, err := rf.f.WriteAt(m.Data, off); err != nil {
 			return spool.WrapPath("write", part, err)
