@@ -109,6 +109,7 @@ var topFields = []dirField{
 	{name: "noprogress", kind: dirFlag},
 	{name: "nohdr", kind: dirFlag},
 	{name: "autoreass", kind: dirFlag}, // ferry only; nncp-cfgdir ignores the file
+	{name: "ferry-reserve"},            // ferry only: bytes ("64M", a number) or "N%"
 	{name: "mcd-listen", kind: dirLines},
 	{name: "mcd-send", kind: dirInts},
 	{name: "notify", kind: dirObject, fields: []dirField{

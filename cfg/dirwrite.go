@@ -207,6 +207,12 @@ func formatValue(v any, kind dirKind, key string) (*string, error) {
 		s := strings.Join(items, "\n")
 		return &s, nil
 	}
+	if n, ok := v.(json.Number); ok {
+		// A number where text is kept (ferry-reserve: 67108864): its
+		// digits read back as the same value.
+		s := string(n)
+		return &s, nil
+	}
 	s, ok := v.(string)
 	if !ok {
 		return nil, fieldErr(key, "got %v, want a string", v)

@@ -53,6 +53,9 @@ func Parse(data []byte) (*Config, error) {
 	if _, ok := generic.(map[string]any); !ok {
 		return nil, errors.New("hjson: the config must be an object")
 	}
+	if err := checkDuplicateKeys(data); err != nil {
+		return nil, err
+	}
 	js, err := json.Marshal(generic)
 	if err != nil {
 		return nil, err

@@ -12,7 +12,8 @@ type rawConfig struct {
 	Umask      string                     `json:"umask"`
 	NoProgress bool                       `json:"noprogress"`
 	NoHdr      bool                       `json:"nohdr"`
-	AutoReass  bool                       `json:"autoreass"` // ferry only; NNCP ignores it
+	AutoReass  bool                       `json:"autoreass"`     // ferry only; NNCP ignores it
+	Reserve    json.RawMessage            `json:"ferry-reserve"` // ferry only: bytes or "N%"
 	MCDListen  []string                   `json:"mcd-listen"`
 	MCDSend    map[string]int             `json:"mcd-send"`
 	Notify     *rawNotify                 `json:"notify"`

@@ -46,7 +46,10 @@ func runBundle(g *globals, args []string) error {
 		if !g.quiet {
 			fmt.Fprintln(os.Stderr, statsLine("bundled", st))
 		}
-		return err
+		if err != nil {
+			return fmt.Errorf("bundle --tx: %w", err)
+		}
+		return nil
 	}
 	if fs.NArg() > 0 {
 		if opt, err = mediaOptions(e, nice, joinComma(fs.Args())); err != nil {
@@ -58,7 +61,7 @@ func runBundle(g *globals, args []string) error {
 		fmt.Fprintln(os.Stderr, statsLine("received", st))
 	}
 	if err != nil {
-		return fmt.Errorf("bundle: %w", err)
+		return fmt.Errorf("bundle --rx: %w", err)
 	}
 	return nil
 }

@@ -1,10 +1,10 @@
 package main
 
 import (
-	"fmt"
 	"strings"
 
 	"ferry/packet"
+	"ferry/spool"
 	"ferry/toss/queue"
 )
 
@@ -46,7 +46,7 @@ func runFile(g *globals, args []string) error {
 	qs, err := e.queuer().File(d, src, dst, queue.FileOptions{Options: opt, Chunked: defChunk * 1024})
 	p.add(e, qs...)
 	if err != nil {
-		return fmt.Errorf("file %s: %w", src, err)
+		return spool.WrapPath("file", src, err)
 	}
 	p.flush()
 	return nil

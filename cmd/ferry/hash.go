@@ -7,6 +7,7 @@ import (
 	"os"
 
 	"ferry/packet"
+	"ferry/spool"
 )
 
 func runHash(g *globals, args []string) error {
@@ -37,7 +38,7 @@ func runHash(g *globals, args []string) error {
 	m := packet.NewMTHAt(*seek)
 	if *seek > 0 {
 		if _, err := f.Seek(*seek, io.SeekStart); err != nil {
-			return fmt.Errorf("hash: seek %s: %w", *file, err)
+			return fmt.Errorf("hash: %w", spool.WrapPath("seek", *file, err))
 		}
 	}
 	if _, err := io.Copy(m, in); err != nil {
@@ -48,7 +49,7 @@ func runHash(g *globals, args []string) error {
 			return fmt.Errorf("hash: %w", err)
 		}
 		if err := m.Prepend(f); err != nil {
-			return fmt.Errorf("hash: %s: %w", *file, err)
+			return fmt.Errorf("hash: %w", spool.WrapPath("", *file, err))
 		}
 	}
 	sum := m.Sum()
