@@ -1,7 +1,10 @@
 package main
 
-// command is one subcommand. The table drives dispatch, `ferry help`, and
-// the test that every command has a man page and --help.
+// command is one subcommand. The table drives dispatch, `ferry help`,
+// `ferry completion`, and the test that every command has a man page and
+// --help. run must build its flags with g.flags and call g.parse before it
+// does anything else: completion runs it with g.describe set to read the
+// flag set, and fails for a command that does not stop there.
 type command struct {
 	name    string
 	summary string

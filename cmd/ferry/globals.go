@@ -26,6 +26,10 @@ type globals struct {
 	help       bool
 	noSync     bool
 
+	// describe makes parse stop before parsing, so completion can read
+	// a command's real flag set without running the command.
+	describe bool
+
 	fs *pflag.FlagSet
 }
 
@@ -58,6 +62,9 @@ func (g *globals) flags(usageLine string) *pflag.FlagSet {
 
 // parse parses args; it returns errHelp after printing help or the version.
 func (g *globals) parse(args []string) error {
+	if g.describe {
+		return errDescribed
+	}
 	if err := g.fs.Parse(args); err != nil {
 		if err == pflag.ErrHelp {
 			return errHelp
@@ -69,7 +76,7 @@ func (g *globals) parse(args []string) error {
 		return errHelp
 	}
 	if g.version {
-		fmt.Println("ferry", Version, "(speaks NNCP 8.x)")
+		fmt.Println(versionLine())
 		return errHelp
 	}
 	return nil

@@ -10,9 +10,6 @@ import (
 	"strings"
 )
 
-// Version is set at build time with -ldflags "-X main.Version=...".
-var Version = "0.1.0-dev"
-
 func main() {
 	if os.Getenv("GOMAXPROCS") == "" {
 		// Bulk transfers keep a goroutine in blocking disk writes (O_DIRECT)
@@ -41,7 +38,7 @@ func run(args []string) int {
 		usage(os.Stdout)
 		return exitOK
 	case "-V", "--version":
-		fmt.Println("ferry", Version, "(speaks NNCP 8.x)")
+		fmt.Println(versionLine())
 		return exitOK
 	}
 	c := findCommand(name)
