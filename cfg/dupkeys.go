@@ -55,16 +55,8 @@ func shapeOf(t reflect.Type) *shape {
 	return nil
 }
 
-// checkDuplicateKeys refuses a key that appears twice in one object of
-// data, which hjson-go has already decoded.
-func checkDuplicateKeys(data []byte) error {
-	t, err := scanHjson(data)
-	if err != nil {
-		return err
-	}
-	return t.checkDuplicates("", configShape)
-}
-
+// checkDuplicates refuses a key that appears twice in one object of t,
+// at path with shape sh.
 func (t *hjsonTree) checkDuplicates(path string, sh *shape) error {
 	if !t.obj {
 		for i, kid := range t.kids {
