@@ -19,6 +19,7 @@ import (
 type shape struct {
 	fields map[string]field // struct: by folded key; nil for a map
 	elem   *shape           // map value or array element
+	list   bool             // elem is an array's element
 }
 
 type field struct {
@@ -50,7 +51,7 @@ func shapeOf(t reflect.Type) *shape {
 		}
 		return s
 	case t.Kind() == reflect.Map || t.Kind() == reflect.Slice:
-		return &shape{elem: shapeOf(t.Elem())}
+		return &shape{elem: shapeOf(t.Elem()), list: t.Kind() == reflect.Slice}
 	}
 	return nil
 }

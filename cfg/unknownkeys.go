@@ -62,11 +62,55 @@ func unknownKeyMsg(key string, sh *shape) string {
 	for _, f := range sh.fields {
 		names = append(names, f.name)
 	}
-	if near := nearestKey(key, names); near != "" {
+	// A key valid elsewhere is a surer sign than a near one here, unless
+	// that is a single slip away.
+	near := nearestKey(key, names)
+	places := keyPlaces[foldKey(jsonKey(key))]
+	switch {
+	case near != "" && (len(places) == 0 || editDistance(strings.ToLower(key), near) == 1):
 		return "unknown key; did you mean " + near + "?"
+	case len(places) > 0:
+		return "unknown key here; it goes in " + strings.Join(places, " or ")
 	}
 	return "unknown key"
 }
+
+// keyPlaces lists, for each key, the objects it is valid in, such as
+// neigh.NAME.calls[]: a key put one level off (a call's autotoss on the
+// node) is then pointed to its place.
+var keyPlaces = func() map[string][]string {
+	m := map[string][]string{}
+	var walk func(sh *shape, place string)
+	walk = func(sh *shape, place string) {
+		switch {
+		case sh == nil:
+		case sh.fields == nil && sh.list:
+			walk(sh.elem, place+"[]")
+		case sh.fields == nil:
+			walk(sh.elem, place+".NAME")
+		case sh.fields != nil:
+			keys := make([]string, 0, len(sh.fields))
+			for k := range sh.fields {
+				keys = append(keys, k)
+			}
+			sort.Strings(keys)
+			at := place
+			if at == "" {
+				at = "the top level"
+			}
+			for _, k := range keys {
+				f := sh.fields[k]
+				m[k] = append(m[k], at)
+				walk(f.shape, joinPath(place, f.name))
+			}
+		}
+	}
+	walk(configShape, "")
+	for _, places := range m {
+		sort.Strings(places)
+	}
+	return m
+}()
 
 // nearestKey returns the candidate closest to key, if it is close enough
 // to be a slip rather than another word: one edit for every three

@@ -26,6 +26,11 @@ func TestUnknownKeysWarned(t *testing.T) {
 			[]string{"line 17: notify.exec.bob.sendmail.too: unknown key; did you mean to?"}},
 		{`areas: {news: {id: "` + bobID + `", subz: ["bob"]}}`, "",
 			[]string{"line 17: areas.news.subz: unknown key; did you mean subs?"}},
+		// A key one level off is sent to where it goes.
+		{"", "autotoss: true", []string{"line 14: neigh.bob.autotoss: unknown key here; it goes in neigh.NAME.calls[]"}},
+		{"incoming: /in", "", []string{"line 17: incoming: unknown key here; it goes in areas.NAME or neigh.NAME"}},
+		{"", "exchprv: x", []string{"line 14: neigh.bob.exchprv: unknown key here; it goes in self"}},
+		{"", "addr: lan", []string{"line 14: neigh.bob.addr: unknown key; did you mean addrs?"}},
 		// Nothing is said about what is inside an unknown key.
 		{"", "bogus: {incomming: 1, via: [{x: 1}]}", []string{"line 14: neigh.bob.bogus: unknown key"}},
 		// Two in one object, in file order, each on its own line.
