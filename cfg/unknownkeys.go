@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode"
 )
 
 // NNCP ignores keys it does not know, so a misspelt "incomming" silently
@@ -45,7 +46,7 @@ func (t *hjsonTree) unknownKeys(path string, sh *shape, ws []Warning) []Warning 
 		if sh.fields != nil {
 			f, known := sh.field(jsonKey(key))
 			if !known {
-				ws = append(ws, Warning{Path: joinPath(path, key), Line: t.lines[i], Msg: unknownKeyMsg(key, sh)})
+				ws = append(ws, Warning{Path: printable(joinPath(path, key)), Line: t.lines[i], Msg: unknownKeyMsg(key, sh)})
 				continue
 			}
 			name, kidShape = f.name, f.shape
@@ -55,6 +56,15 @@ func (t *hjsonTree) unknownKeys(path string, sh *shape, ws []Warning) []Warning 
 		}
 	}
 	return ws
+}
+
+// printable quotes a path holding a control character (a quoted key may
+// hold a newline), so that a warning stays one line on a terminal.
+func printable(p string) string {
+	if strings.ContainsFunc(p, func(r rune) bool { return !unicode.IsPrint(r) }) {
+		return strconv.Quote(p)
+	}
+	return p
 }
 
 func unknownKeyMsg(key string, sh *shape) string {

@@ -31,6 +31,8 @@ func TestUnknownKeysWarned(t *testing.T) {
 		{"incoming: /in", "", []string{"line 17: incoming: unknown key here; it goes in areas.NAME or neigh.NAME"}},
 		{"", "exchprv: x", []string{"line 14: neigh.bob.exchprv: unknown key here; it goes in self"}},
 		{"", "addr: lan", []string{"line 14: neigh.bob.addr: unknown key; did you mean addrs?"}},
+		// A warning is one line, whatever the key holds.
+		{"", `"in\ncoming": 1`, []string{`line 14: "neigh.bob.in\ncoming": unknown key; did you mean incoming?`}},
 		// Nothing is said about what is inside an unknown key.
 		{"", "bogus: {incomming: 1, via: [{x: 1}]}", []string{"line 14: neigh.bob.bogus: unknown key"}},
 		// Two in one object, in file order, each on its own line.
