@@ -246,6 +246,11 @@ func buildNode(name string, r *rawNode) (*Node, error) {
 			return nil, err
 		}
 	}
+	for _, a := range sortedKeys(r.Addrs) {
+		if isYggdrasil(r.Addrs[a]) {
+			return nil, fieldErr(p+"addrs."+a, "%s", errYggdrasil)
+		}
+	}
 	for h, argv := range r.Exec {
 		if len(argv) == 0 || argv[0] == "" {
 			return nil, fieldErr(p+"exec."+h, "empty command")
@@ -347,6 +352,9 @@ func buildCall(p string, r *rawCall, n *Node) (Call, error) {
 	}
 	if r.Addr != nil {
 		c.Addr = *r.Addr
+		if _, named := n.Addrs[c.Addr]; !named && isYggdrasil(c.Addr) {
+			return c, fieldErr(p+"addr", "%s", errYggdrasil)
+		}
 	}
 	if r.OnlineDeadline != nil {
 		if *r.OnlineDeadline == 0 {

@@ -19,6 +19,7 @@ import (
 type shape struct {
 	fields map[string]field // struct: by folded key; nil for a map
 	elem   *shape           // map value or array element
+	list   bool             // elem is an array's element
 }
 
 type field struct {
@@ -50,21 +51,13 @@ func shapeOf(t reflect.Type) *shape {
 		}
 		return s
 	case t.Kind() == reflect.Map || t.Kind() == reflect.Slice:
-		return &shape{elem: shapeOf(t.Elem())}
+		return &shape{elem: shapeOf(t.Elem()), list: t.Kind() == reflect.Slice}
 	}
 	return nil
 }
 
-// checkDuplicateKeys refuses a key that appears twice in one object of
-// data, which hjson-go has already decoded.
-func checkDuplicateKeys(data []byte) error {
-	t, err := scanHjson(data)
-	if err != nil {
-		return err
-	}
-	return t.checkDuplicates("", configShape)
-}
-
+// checkDuplicates refuses a key that appears twice in one object of t,
+// at path with shape sh.
 func (t *hjsonTree) checkDuplicates(path string, sh *shape) error {
 	if !t.obj {
 		for i, kid := range t.kids {

@@ -121,7 +121,7 @@ func FuzzHjsonScan(f *testing.F) {
 			t.Fatalf("%q: hjson-go says %v, the scan found a duplicate: %v", b, dupErr, hasExactDuplicate(tree))
 		}
 		var fe *FieldError
-		if err := checkDuplicateKeys(b); dupErr != nil && !errors.As(err, &fe) {
+		if err := tree.checkDuplicates("", configShape); dupErr != nil && !errors.As(err, &fe) {
 			t.Fatalf("%q: duplicate not refused: %v", b, err)
 		}
 	})

@@ -41,21 +41,27 @@ func Load(path string, o ...LoadOptions) (*Config, error) {
 	return c, nil
 }
 
-// Parse decodes and validates a config.
+// Parse decodes and validates a config. Hjson syntax errors are
+// *SyntaxError; what loads but looks wrong is in the Config's Warnings.
 func Parse(data []byte) (*Config, error) {
 	if bytes.HasPrefix(data, []byte("NNCPB\x00\x00")) {
 		return nil, ErrEncrypted
 	}
 	var generic any
 	if err := hjson.Unmarshal(data, &generic); err != nil {
-		return nil, fmt.Errorf("hjson: %w", err)
+		return nil, syntaxError(data, err)
 	}
 	if _, ok := generic.(map[string]any); !ok {
 		return nil, errors.New("hjson: the config must be an object")
 	}
-	if err := checkDuplicateKeys(data); err != nil {
+	tree, err := scanHjson(data)
+	if err != nil {
 		return nil, err
 	}
+	if err := tree.checkDuplicates("", configShape); err != nil {
+		return nil, err
+	}
+	warnings := tree.unknownKeys("", configShape, nil)
 	js, err := json.Marshal(generic)
 	if err != nil {
 		return nil, err
@@ -64,7 +70,12 @@ func Parse(data []byte) (*Config, error) {
 	if err := json.Unmarshal(js, &raw); err != nil {
 		return nil, jsonFieldErr(err, "")
 	}
-	return build(&raw)
+	c, err := build(&raw)
+	if err != nil {
+		return nil, err
+	}
+	c.Warnings = warnings
+	return c, nil
 }
 
 // jsonFieldErr turns encoding/json's type errors into field errors.

@@ -27,6 +27,7 @@ type Config struct {
 	MCDListen  []*regexp.Regexp
 	MCDSend    []MCDSend
 	Notify     Notify
+	Warnings   []Warning // keys NNCP would silently ignore, in file order
 }
 
 // Self is our own identity with its private keys.

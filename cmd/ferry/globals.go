@@ -98,6 +98,13 @@ func (g *globals) config() (*cfg.Config, error) {
 		}
 		return nil, fmt.Errorf("load config: %w", err)
 	}
+	// On stderr, so that commands whose stdout is a config (cfgmin)
+	// keep it clean; --quiet asks for errors only.
+	for _, w := range c.Warnings {
+		if !g.quiet {
+			fmt.Fprintf(os.Stderr, "ferry: warning: %s: %s\n", g.cfgPath, w)
+		}
+	}
 	if g.spool != "" {
 		c.Spool = g.spool
 	}
