@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"os"
 	"strings"
 
 	"ferry/packet"
@@ -40,6 +41,7 @@ func runAck(g *globals, args []string) error {
 	}
 	p := sf.printer()
 	q := e.queuer()
+	created := ackList(g)
 	for _, name := range targets {
 		n, err := e.c.FindNode(name)
 		if err != nil {
@@ -67,8 +69,28 @@ func runAck(g *globals, args []string) error {
 				return fmt.Errorf("ack %s for %s: %w", id, n.Name, err)
 			}
 			p.add(e, r)
+			if created != nil {
+				fmt.Fprintf(created, "%s/%s\n", r.Node, r.ID)
+			}
 		}
 	}
 	p.flush()
 	return nil
+}
+
+// ackList is where nncp-ack lists the ACKs it creates, NODE/PKT a line,
+// for "nncp-rm -pkt" to remove once they are carried: file descriptor
+// 4, when the caller opened it (nil otherwise, and as ferry ack).
+func ackList(g *globals) *os.File {
+	if !g.nncp {
+		return nil
+	}
+	f := os.NewFile(4, "fd4")
+	if f == nil {
+		return nil
+	}
+	if _, err := f.Stat(); err != nil {
+		return nil
+	}
+	return f
 }

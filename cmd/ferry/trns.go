@@ -1,22 +1,32 @@
 package main
 
 import (
+	"errors"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 
+	"ferry/cfg"
 	"ferry/packet"
+	"ferry/spool"
 )
 
+// runTrns wraps an existing encrypted packet for relays. The packet is
+// a file path (as NNCP decides: anything that exists) or NODE:PKT, a
+// packet queued for NODE; either way the recipient is the one in the
+// packet's header, as with nncp-trns.
 func runTrns(g *globals, args []string) error {
-	fs := g.flags("[options] --via NODE,... NODE:PKT | --via NODE,... --node NODE FILE")
+	fs := g.flags("[options] --via NODE,... NODE:PKT | --via NODE,... PKTFILE")
+	g.takesArgs(1, 1)
 	sf := addSendFlags(fs, packet.NiceBulk, false)
-	node := fs.String("node", "", "with a packet FILE: the node it is addressed to")
+	node := fs.String("node", "", "with a packet FILE: refuse it unless it is addressed to `NODE`")
+	keep := fs.Bool("keep", false, "with NODE:PKT: leave the original packet queued (nncp-trns does)")
 	if err := g.parse(args); err != nil {
 		return err
 	}
-	if fs.NArg() != 1 || sf.via == "" || sf.via == "-" {
-		return usageErrorf("want --via and NODE:PKT (or --node NODE FILE)")
+	if sf.via == "" || sf.via == "-" {
+		return usageErrorf("want --via NODE,... (the relays)")
 	}
 	e, err := g.open()
 	if err != nil {
@@ -32,12 +42,48 @@ func runTrns(g *globals, args []string) error {
 	}
 	opt.Via = nil
 	p := sf.printer()
-	if *node != "" {
-		n, err := e.c.FindNode(*node)
+	arg := fs.Arg(0)
+	if _, statErr := os.Stat(arg); statErr == nil {
+		f, err := os.Open(arg)
 		if err != nil {
-			return err
+			return fmt.Errorf("trns: %w", err)
 		}
-		f, err := os.Open(fs.Arg(0))
+		defer f.Close()
+		to, err := recipientOf(e, f)
+		if err != nil {
+			return fmt.Errorf("trns %s: %w", arg, err)
+		}
+		if *node != "" {
+			n, err := e.c.FindNode(*node)
+			if err != nil {
+				return err
+			}
+			if n.ID != to.ID {
+				return fmt.Errorf("trns %s: addressed to %s, not %s", arg, to.Name, n.Name)
+			}
+		}
+		r, err := e.queuer().Trns(to, *via, f, opt)
+		if err != nil {
+			return fmt.Errorf("trns: %w", err)
+		}
+		p.add(e, r)
+		p.flush()
+		return nil
+	}
+	name, pkt, ok := strings.Cut(arg, ":")
+	if !ok || *node != "" {
+		return usageErrorf("%q: no such file, and not NODE:PKT", arg)
+	}
+	n, err := e.c.FindNode(name)
+	if err != nil {
+		return err
+	}
+	id, err := packet.ParseID(pkt)
+	if err != nil {
+		return usageErrorf("%q: %v", pkt, err)
+	}
+	if *keep {
+		f, err := e.sp.OpenStream(n.ID, spool.TX, id)
 		if err != nil {
 			return fmt.Errorf("trns: %w", err)
 		}
@@ -50,18 +96,6 @@ func runTrns(g *globals, args []string) error {
 		p.flush()
 		return nil
 	}
-	name, pkt, ok := strings.Cut(fs.Arg(0), ":")
-	if !ok {
-		return usageErrorf("%q: want NODE:PKT", fs.Arg(0))
-	}
-	n, err := e.c.FindNode(name)
-	if err != nil {
-		return err
-	}
-	id, err := packet.ParseID(pkt)
-	if err != nil {
-		return usageErrorf("%q: %v", pkt, err)
-	}
 	r, err := e.queuer().TrnsFromSpool(n, id, *via, opt)
 	if err != nil {
 		return fmt.Errorf("trns: %w", err)
@@ -69,4 +103,24 @@ func runTrns(g *globals, args []string) error {
 	p.add(e, r)
 	p.flush()
 	return nil
+}
+
+// recipientOf reads the packet's header for its recipient and rewinds.
+func recipientOf(e *env, f *os.File) (*cfg.Node, error) {
+	b := make([]byte, packet.EncHeaderSize)
+	if _, err := io.ReadFull(f, b); err != nil {
+		return nil, fmt.Errorf("read header: %w", errors.Join(err, packet.ErrBadMagic))
+	}
+	h, err := packet.ParseEncHeader(b)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return nil, err
+	}
+	n, ok := e.c.ByID[h.Recipient]
+	if !ok {
+		return nil, fmt.Errorf("addressed to unknown node %s", h.Recipient)
+	}
+	return n, nil
 }
