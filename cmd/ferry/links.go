@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 )
 
 // runLinks makes DIR/nncp-CMD links to ferry for every NNCP command
@@ -44,6 +45,7 @@ func runLinks(g *globals, args []string) error {
 		to = filepath.Join(dir, to)
 	}
 	var errs []error
+	var existing []string
 	made := 0
 	for _, n := range names {
 		p := filepath.Join(dir, n)
@@ -59,25 +61,27 @@ func runLinks(g *globals, args []string) error {
 		} else {
 			err = os.Symlink(to, p)
 		}
-		if err != nil {
-			if errors.Is(err, os.ErrExist) {
-				err = withHint(fmt.Errorf("links: %s exists", p), "--force replaces it (an installed NNCP, perhaps)")
-			} else {
-				err = fmt.Errorf("links: %w", err)
-			}
-			errs = append(errs, err)
-			continue
+		switch {
+		case errors.Is(err, os.ErrExist):
+			existing = append(existing, n)
+		case err != nil:
+			errs = append(errs, fmt.Errorf("links: %w", err))
+		default:
+			made++
 		}
-		made++
 	}
 	if !g.quiet {
 		fmt.Fprintf(os.Stderr, "%d links to %s in %s\n", made, to, dir)
 	}
-	if len(errs) > 0 {
-		for _, e := range errs[:len(errs)-1] {
-			printErr(e)
+	if len(existing) > 0 {
+		errs = append(errs, withHint(fmt.Errorf("links: %d names already exist in %s, left alone: %s", len(existing), dir, strings.Join(existing, " ")),
+			"--force replaces them (an installed NNCP, perhaps)"))
+	}
+	for i, e := range errs {
+		if i == len(errs)-1 {
+			return e
 		}
-		return errs[len(errs)-1]
+		printErr(e)
 	}
 	return nil
 }

@@ -480,3 +480,31 @@ func TestNNCPUnsupported(t *testing.T) {
 		}
 	}
 }
+
+// TestNNCPLogLayout: nncp-log prints one line per event as NNCP does,
+// the time (RFC 3339), ERROR for failures, then the message, so a script
+// grepping for a node or ERROR finds the same events.
+func TestNNCPLogLayout(t *testing.T) {
+	type outcome struct{ Lines, AllInLayout, MentionsBob, Errors int }
+	got := map[string]outcome{}
+	layout := regexp.MustCompile(`^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(Z|[+-]\d\d:\d\d) (ERROR )?\S`)
+	for _, tw := range newTwins(t) {
+		tw.queueFor(t, "l.txt")
+		out := tw.must(t, "alice", nil, "nncp-log")
+		var o outcome
+		for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+			o.Lines++
+			if layout.MatchString(line) {
+				o.AllInLayout++
+			}
+			if strings.Contains(line, "bob") {
+				o.MentionsBob++
+			}
+			if strings.Contains(line, " ERROR ") {
+				o.Errors++
+			}
+		}
+		got[tw.kind] = o
+	}
+	same(t, "nncp-log", got, outcome{Lines: 1, AllInLayout: 1, MentionsBob: 1})
+}

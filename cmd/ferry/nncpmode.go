@@ -49,8 +49,12 @@ func runNNCP(name string, args []string) int {
 		printErr(fmt.Errorf("nncp-%s: not supported by this ferry", name))
 		return exitFailure
 	}
-	ferryArgs, code, done := nncpToFerry(tool, args, os.Stderr)
-	if done {
+	ferryArgs, code, err := nncpToFerry(tool, args, os.Stderr)
+	if err != nil {
+		printErr(fmt.Errorf("nncp-%s: %w", name, err))
+		return exitFailure
+	}
+	if ferryArgs == nil {
 		return code
 	}
 	g := newGlobals(c)
@@ -63,9 +67,10 @@ func runNNCP(name string, args []string) int {
 }
 
 // nncpToFerry parses args as the NNCP tool does and returns ferry's
-// arguments. done is set when nothing is left to run (help, version,
-// warranty, or an error already printed), with the exit code.
-func nncpToFerry(tool *nncpTool, args []string, stderr io.Writer) (out []string, code int, done bool) {
+// arguments; none when nothing is left to run (help, version, warranty,
+// a flag error already printed), with the exit code. An error is an
+// NNCP option ferry does not support.
+func nncpToFerry(tool *nncpTool, args []string, stderr io.Writer) (out []string, code int, err error) {
 	fs := flag.NewFlagSet("nncp-"+tool.name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	specs := tool.specs()
@@ -96,17 +101,17 @@ func nncpToFerry(tool *nncpTool, args []string, stderr io.Writer) (out []string,
 	}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			return nil, exitOK, true
+			return nil, exitOK, nil
 		}
-		return nil, exitUsage, true // flag printed the error and usage
+		return nil, exitUsage, nil // flag printed the error and usage
 	}
 	if *warranty {
 		fmt.Println(warrantyText)
-		return nil, exitOK, true
+		return nil, exitOK, nil
 	}
 	if *version {
 		fmt.Printf("ferry %s (as nncp-%s, compatible with NNCP %s)\n", Version, tool.name, nncpVersion)
-		return nil, exitOK, true
+		return nil, exitOK, nil
 	}
 	set := map[string]string{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = f.Value.String() })
@@ -133,14 +138,12 @@ func nncpToFerry(tool *nncpTool, args []string, stderr io.Writer) (out []string,
 		out = append(out, ferryFlag(n, set[n], isBool))
 	}
 	if tool.translate != nil {
-		var err error
 		if out, err = tool.translate(set, out); err != nil {
-			printErr(fmt.Errorf("nncp-%s: %w", tool.name, err))
-			return nil, exitFailure, true
+			return nil, exitFailure, err
 		}
 	}
 	out = append(out, "--")
-	return append(out, fs.Args()...), 0, false
+	return append(out, fs.Args()...), exitOK, nil
 }
 
 // ferryFlagHelp maps the ferry command's flags to their help text, so
