@@ -349,6 +349,7 @@ func (tw *twin) queueFor(t *testing.T, name string) {
 // TestNNCPCallDaemon: "nncp-call -onlinedeadline 2 bob" against
 // nncp-daemon on 127.0.0.1 (the config's address for bob).
 func TestNNCPCallDaemon(t *testing.T) {
+	t.Parallel() // most of a call is the idle deadline: the three wait together
 	type outcome struct{ Exit, AliceTx, BobRx int }
 	got := map[string]outcome{}
 	for _, tw := range newTwins(t) {
@@ -364,6 +365,7 @@ func TestNNCPCallDaemon(t *testing.T) {
 // bob (every second, to the daemon's address); stopped once the packet
 // has arrived.
 func TestNNCPCallerConfig(t *testing.T) {
+	t.Parallel() // most of a call is the idle deadline: the three wait together
 	type outcome struct{ AliceTx, BobRx int }
 	got := map[string]outcome{}
 	for _, tw := range newTwins(t) {
@@ -387,6 +389,7 @@ func TestNNCPCallerConfig(t *testing.T) {
 // nncp-call starts bob's daemon on a pipe, the link named nncp-daemon
 // for the ferry twin.
 func TestNNCPPipeAddrInetd(t *testing.T) {
+	t.Parallel() // most of a call is the idle deadline: the three wait together
 	type outcome struct{ Exit, AliceTx, BobRx int }
 	got := map[string]outcome{}
 	for _, tw := range newTwins(t) {
