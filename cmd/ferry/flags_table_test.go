@@ -23,7 +23,7 @@ func sampleValue(f *pflag.Flag) string {
 	switch f.Value.Type() {
 	case "NICE":
 		return "normal"
-	case "int", "int64", "uint", "uint64":
+	case "int", "int64", "int32", "uint", "uint64", "uint32", "uint16", "uint8", "float64":
 		return "1"
 	case "duration":
 		return "1s"
@@ -160,6 +160,13 @@ func TestNNCPTranslation(t *testing.T) {
 	args, _, _ := nncpToFerry(findNNCPTool("toss"), []string{"-cfg", "/flag/cfg"}, os.Stderr)
 	if got := strings.Join(args, " "); got != "--cfg=/env/cfg --" {
 		t.Errorf("NNCPCFG and -cfg: %q", got)
+	}
+	// nncp-cfgdir alone reads -cfg only.
+	for in, want := range map[string]string{"-cfg=/flag/cfg -load d": "--cfg=/flag/cfg --load -- d", "-load d": "--cfg= --load -- d"} {
+		args, _, _ = nncpToFerry(findNNCPTool("cfgdir"), strings.Fields(in), os.Stderr)
+		if got := strings.Join(args, " "); got != want {
+			t.Errorf("nncp-cfgdir %s with NNCPCFG: %q, want %q", in, got, want)
+		}
 	}
 }
 

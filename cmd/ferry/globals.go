@@ -131,14 +131,24 @@ func (g *globals) usageArgs() string {
 	return fmt.Sprintf("at least %d arguments", g.minArgs)
 }
 
+// resolveCfg fills in the config path when neither --cfg nor NNCPCFG
+// gave one: the first that exists on the search path.
+func (g *globals) resolveCfg() error {
+	if g.cfgPath != "" {
+		return nil
+	}
+	p, err := findCfg()
+	if err != nil {
+		return err
+	}
+	g.cfgPath = p
+	return nil
+}
+
 // config loads the configuration and applies the spool/log overrides.
 func (g *globals) config() (*cfg.Config, error) {
-	if g.cfgPath == "" {
-		p, err := findCfg()
-		if err != nil {
-			return nil, err
-		}
-		g.cfgPath = p
+	if err := g.resolveCfg(); err != nil {
+		return nil, err
 	}
 	c, err := cfg.Load(g.cfgPath, cfg.LoadOptions{Passphrase: configPassphrase})
 	if err != nil {

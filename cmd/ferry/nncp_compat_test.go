@@ -511,3 +511,62 @@ func TestNNCPLogLayout(t *testing.T) {
 	}
 	same(t, "nncp-log", got, outcome{Lines: 1, AllInLayout: 1, MentionsBob: 1})
 }
+
+// TestNNCPCfgdir: "nncp-cfgdir -cfg FILE -dump DIR" (the one command
+// that does not let NNCPCFG override -cfg) writes the same
+// directory as NNCP's, and "nncp-cfgdir -load DIR" reads it back into a
+// config the real nncp-cfgmin accepts.
+func TestNNCPCfgdir(t *testing.T) {
+	type outcome struct {
+		Files  []string
+		Loaded bool
+	}
+	got := map[string]outcome{}
+	src := labCfg(t, "alice") // one source for both twins: theirs differ in ports
+	for _, tw := range newTwins(t) {
+		dir := filepath.Join(tw.lab.dir, "cfgdir")
+		// NNCPCFG names the twin's alice: nncp-cfgdir reads -cfg only.
+		tw.must(t, "alice", nil, "nncp-cfgdir", "-cfg", src, "-dump", dir)
+		var o outcome
+		filepath.Walk(dir, func(p string, info os.FileInfo, err error) error {
+			if err == nil && !info.IsDir() {
+				b, _ := os.ReadFile(p)
+				rel, _ := filepath.Rel(dir, p)
+				o.Files = append(o.Files, rel+"="+string(b))
+			}
+			return nil
+		})
+		out := tw.must(t, "alice", nil, "nncp-cfgdir", "-load", dir)
+		p := filepath.Join(tw.lab.dir, "loaded.hjson")
+		os.WriteFile(p, []byte(out), 0o600)
+		o.Loaded = exec.Command("/usr/bin/nncp-cfgmin", "-cfg", p).Run() == nil
+		got[tw.kind] = o
+	}
+	if !reflect.DeepEqual(got["ferry"], got["nncp"]) {
+		t.Errorf("cfgdir differs:\nferry: %#v\nnncp:  %#v", got["ferry"], got["nncp"])
+	}
+	if len(got["nncp"].Files) < 10 || !got["nncp"].Loaded {
+		t.Errorf("cfgdir: %d files, loaded %v", len(got["nncp"].Files), got["nncp"].Loaded)
+	}
+}
+
+// TestNNCPCfgencDump: "nncp-cfgenc -dump FILE.eblob" prints what NNCP
+// prints, for the eblobs the real nncp-cfgenc made.
+func TestNNCPCfgencDump(t *testing.T) {
+	needNNCP(t, "nncp-cfgenc")
+	blobs, _ := filepath.Glob("../../cfg/testdata/eblob/*.eblob")
+	if len(blobs) == 0 {
+		t.Fatal("no eblob vectors in cfg/testdata/eblob")
+	}
+	link := filepath.Join(nncpLinks(t), "nncp-cfgenc")
+	for _, b := range blobs {
+		want, err := exec.Command("/usr/bin/nncp-cfgenc", "-dump", b).Output()
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := exec.Command(link, "-dump", b).Output()
+		if err != nil || !bytes.Equal(got, want) {
+			t.Errorf("%s: %v\nferry:\n%s\nnncp:\n%s", b, err, got, want)
+		}
+	}
+}

@@ -115,10 +115,14 @@ func nncpToFerry(tool *nncpTool, args []string, stderr io.Writer) (out []string,
 	}
 	set := map[string]string{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = f.Value.String() })
-	// NNCPCFG wins over -cfg in NNCP; ferry's own --cfg wins over it.
-	if v := os.Getenv("NNCPCFG"); v != "" {
-		if fs.Lookup("cfg") != nil {
+	// NNCPCFG wins over -cfg in NNCP (ferry's own --cfg wins over it),
+	// except in nncp-cfgdir, which reads only -cfg: there an empty --cfg
+	// keeps ferry's default from NNCPCFG out, and the search path applies.
+	if v := os.Getenv("NNCPCFG"); v != "" && fs.Lookup("cfg") != nil {
+		if _, given := set["cfg"]; tool.name != "cfgdir" {
 			set["cfg"] = v
+		} else if !given {
+			set["cfg"] = ""
 		}
 	}
 	names := make([]string, 0, len(set))
