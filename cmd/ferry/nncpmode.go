@@ -94,7 +94,7 @@ func nncpToFerry(tool *nncpTool, args []string, stderr io.Writer) (out []string,
 	version := fs.Bool("version", false, "Print version information")
 	warranty := fs.Bool("warranty", false, "Print warranty information")
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: nncp-%s [options] %s\n", tool.name, tool.usage)
+		fmt.Fprintln(stderr, strings.TrimSpace(fmt.Sprintf("Usage: nncp-%s [options] %s", tool.name, tool.usage)))
 		fmt.Fprintf(stderr, "ferry %s standing in for NNCP %s's nncp-%s: see ferry(1) and ferry-%s(1).\nOptions:\n",
 			Version, nncpVersion, tool.name, tool.ferry)
 		fs.PrintDefaults()
