@@ -214,25 +214,13 @@ func TestNNCPAckRitual(t *testing.T) {
 		os.MkdirAll(stick, 0o755)
 		os.WriteFile(filepath.Join(l.dir, "report.txt"), []byte("quarterly numbers\n"), 0o644)
 		tw.must(t, "alice", nil, "nncp-file", "-quiet", filepath.Join(l.dir, "report.txt"), "bob:")
+		// An ACK of alice's rides along: bob must not acknowledge it.
+		aliceAcks := tw.ack(t, "alice", "-node", "bob", "-pkt", strings.Repeat("A", 52))
 		tw.must(t, "alice", nil, "nncp-xfer", "-quiet", "-mkdir", "-keep", "-tx", "-node", "bob", stick)
 		o.AliceKept = tw.count("alice", "bob", "tx")
 		tw.must(t, "bob", nil, "nncp-xfer", "-quiet", "-rx", stick)
 
-		acks, err := os.Create(filepath.Join(l.dir, "acks"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		devnull, _ := os.Open(os.DevNull)
-		c := tw.cmd("bob", "nncp-ack", "-quiet", "-node", "alice")
-		c.ExtraFiles = []*os.File{devnull, acks} // fd 3, fd 4
-		var errb bytes.Buffer
-		c.Stderr = &errb
-		if code := exitOf(t, c.Run(), tw.kind, "nncp-ack", &errb); code != 0 {
-			t.Fatalf("%s nncp-ack: exit %d", tw.kind, code)
-		}
-		acks.Close()
-		devnull.Close()
-		list, _ := os.ReadFile(acks.Name())
+		list := tw.ack(t, "bob", "-node", "alice")
 		lines := strings.Fields(string(list))
 		o.AckLines = len(lines)
 		o.AckLineForm = len(lines) > 0 && ackLine.MatchString(lines[0])
@@ -244,10 +232,32 @@ func TestNNCPAckRitual(t *testing.T) {
 		o.BobAcksAfterRm = tw.count("bob", "alice", "tx")
 		tw.must(t, "alice", nil, "nncp-xfer", "-quiet", "-rx", stick)
 		tw.must(t, "alice", nil, "nncp-toss", "-quiet")
+		tw.must(t, "alice", aliceAcks, "nncp-rm", "-quiet", "-node", "bob", "-pkt")
 		o.AliceLeft = tw.count("alice", "bob", "tx")
 		got[tw.kind] = o
 	}
-	same(t, "ack ritual", got, outcome{AliceKept: 1, AckLines: 1, BobAcksQueued: 1, Delivered: "quarterly numbers\n", AckLineForm: true})
+	same(t, "ack ritual", got, outcome{AliceKept: 2, AckLines: 1, BobAcksQueued: 1, Delivered: "quarterly numbers\n", AckLineForm: true})
+}
+
+// ack runs "nncp-ack ARGS 4>FILE" as node and returns what fd 4 got.
+func (tw *twin) ack(t *testing.T, node string, args ...string) []byte {
+	t.Helper()
+	acks, err := os.CreateTemp(tw.lab.dir, "acks")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer acks.Close()
+	devnull, _ := os.Open(os.DevNull)
+	defer devnull.Close()
+	c := tw.cmd(node, "nncp-ack", append([]string{"-quiet"}, args...)...)
+	c.ExtraFiles = []*os.File{devnull, acks} // fd 3, fd 4
+	var errb bytes.Buffer
+	c.Stderr = &errb
+	if code := exitOf(t, c.Run(), tw.kind, "nncp-ack", &errb); code != 0 {
+		t.Fatalf("%s nncp-ack %v: exit %d", tw.kind, args, code)
+	}
+	list, _ := os.ReadFile(acks.Name())
+	return list
 }
 
 // TestNNCPTossCycle: "nncp-toss -node alice -seen -cycle 1" delivers
