@@ -17,7 +17,7 @@ import (
 // packet queued for NODE; either way the recipient is the one in the
 // packet's header, as with nncp-trns.
 func runTrns(g *globals, args []string) error {
-	fs := g.flags("[options] --via NODE,... NODE:PKT | --via NODE,... PKTFILE")
+	fs := g.flags("[options] [--via NODE,...] NODE:PKT | [--via NODE,...] PKTFILE")
 	g.takesArgs(1, 1)
 	sf := addSendFlags(fs, packet.NiceBulk, false)
 	node := fs.String("node", "", "with a packet FILE: refuse it unless it is addressed to `NODE`")
@@ -25,16 +25,26 @@ func runTrns(g *globals, args []string) error {
 	if err := g.parse(args); err != nil {
 		return err
 	}
-	if sf.via == "" || sf.via == "-" {
-		return usageErrorf("want --via NODE,... (the relays)")
+	if sf.via == "-" {
+		return usageErrorf("--via -: a transit packet needs relays")
 	}
 	e, err := g.open()
 	if err != nil {
 		return err
 	}
-	via, err := e.parseVia(sf.via, true)
-	if err != nil {
-		return err
+	// The relays: --via, else the recipient's configured via (as NNCP).
+	relays := func(to *cfg.Node) ([]packet.ID, error) {
+		if sf.via != "" {
+			v, err := e.parseVia(sf.via, true)
+			if err != nil {
+				return nil, err
+			}
+			return *v, nil
+		}
+		if len(to.Via) == 0 {
+			return nil, withHint(usageErrorf("%s has no via in the config", to.Name), "give --via NODE,...")
+		}
+		return to.Via, nil
 	}
 	opt, err := sf.options(e, 0)
 	if err != nil {
@@ -62,7 +72,11 @@ func runTrns(g *globals, args []string) error {
 				return fmt.Errorf("trns %s: addressed to %s, not %s", arg, to.Name, n.Name)
 			}
 		}
-		r, err := e.queuer().Trns(to, *via, f, opt)
+		via, err := relays(to)
+		if err != nil {
+			return err
+		}
+		r, err := e.queuer().Trns(to, via, f, opt)
 		if err != nil {
 			return fmt.Errorf("trns: %w", err)
 		}
@@ -82,13 +96,17 @@ func runTrns(g *globals, args []string) error {
 	if err != nil {
 		return usageErrorf("%q: %v", pkt, err)
 	}
+	via, err := relays(n)
+	if err != nil {
+		return err
+	}
 	if *keep {
 		f, err := e.sp.OpenStream(n.ID, spool.TX, id)
 		if err != nil {
 			return fmt.Errorf("trns: %w", err)
 		}
 		defer f.Close()
-		r, err := e.queuer().Trns(n, *via, f, opt)
+		r, err := e.queuer().Trns(n, via, f, opt)
 		if err != nil {
 			return fmt.Errorf("trns: %w", err)
 		}
@@ -96,7 +114,7 @@ func runTrns(g *globals, args []string) error {
 		p.flush()
 		return nil
 	}
-	r, err := e.queuer().TrnsFromSpool(n, id, *via, opt)
+	r, err := e.queuer().TrnsFromSpool(n, id, via, opt)
 	if err != nil {
 		return fmt.Errorf("trns: %w", err)
 	}
