@@ -11,7 +11,12 @@ FUZZMINTIME ?= 2s
 # information Go records (git tag or revision), so `make` and `go build`
 # report the same string (cmd/ferry/version.go). -trimpath keeps the
 # build directory out of the binary, so builds are reproducible.
-GOBUILD  := $(GO) build -trimpath
+# NNCP_CFG: the config path packagers build in (looked at before
+# /etc/nncp.hjson and /usr/local/etc/nncp.hjson); NNCP_LINKS=1: install
+# nncp-* links so NNCP's command lines run ferry.
+NNCP_CFG   ?=
+NNCP_LINKS ?=
+GOBUILD  := $(GO) build -trimpath $(if $(NNCP_CFG),-ldflags "-X main.DefaultCfg=$(NNCP_CFG)")
 
 # Packages with concurrency run under the race detector in `make test`.
 RACE_PKGS := ferry/(packet|spool|toss|call)
@@ -54,6 +59,7 @@ install: build
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
 	install -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin/ferry
 	install -m 0644 man/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+	@if [ -n "$(NNCP_LINKS)" ]; then $(BIN) links --force --target ferry $(DESTDIR)$(PREFIX)/bin; fi
 
 clean:
 	rm -rf bin

@@ -9,6 +9,7 @@ import (
 
 func runBundle(g *globals, args []string) error {
 	fs := g.flags("--tx [--delete] [--nice NICE] NODE... > STREAM | --rx [--check] [--delete] [--dryrun] [--nice NICE] [NODE...] < STREAM")
+	g.takesArgs(0, -1)
 	tx := fs.Bool("tx", false, "write the packets queued for NODE... to stdout")
 	rx := fs.Bool("rx", false, "read packets from stdin")
 	var nice uint8

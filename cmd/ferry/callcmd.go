@@ -19,6 +19,7 @@ import (
 
 func runCall(g *globals, args []string) error {
 	fs := g.flags("[options] NODE[:ADDRNAME] [ADDR]")
+	g.takesArgs(1, 2)
 	var nice uint8
 	fs.Var(newNice(&nice, packet.NiceMax), "nice", "exchange only packets up to `NICE`")
 	rx := fs.Bool("rx", false, "only receive")

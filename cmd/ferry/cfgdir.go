@@ -12,6 +12,7 @@ import (
 // it as Hjson (--load DIR). --cfg DIR loads a directory directly.
 func runCfgdir(g *globals, args []string) error {
 	fs := g.flags("--dump DIR | --load DIR > FILE")
+	g.takesArgs(0, 1)
 	dump := fs.Bool("dump", false, "write the configuration (--cfg) into DIR, one file per key")
 	load := fs.Bool("load", false, "read the configuration directory DIR and print it as Hjson")
 	if err := g.parse(args); err != nil {
@@ -25,6 +26,9 @@ func runCfgdir(g *globals, args []string) error {
 	}
 	dir := fs.Arg(0)
 	if *dump {
+		if err := g.resolveCfg(); err != nil {
+			return err
+		}
 		data, err := cfg.ReadSource(g.cfgPath, cfg.LoadOptions{Passphrase: configPassphrase})
 		if err != nil {
 			return fmt.Errorf("cfgdir: load config: %w", err)

@@ -16,6 +16,7 @@ import (
 // eblob, decrypt one (-d), or describe one (--dump).
 func runCfgenc(g *globals, args []string) error {
 	fs := g.flags("[-s BLOCKS] [-t ROUNDS] [-p JOBS] FILE > FILE.eblob | -d FILE.eblob > FILE | --dump FILE.eblob")
+	g.takesArgs(0, 1)
 	decrypt := fs.BoolP("decrypt", "d", false, "decrypt the eblob FILE to stdout")
 	dump := fs.Bool("dump", false, "describe the eblob FILE: its balloon costs and size")
 	space := fs.Uint32P("space-cost", "s", cfg.DefaultEBlobSpace, "balloon space cost, in `BLOCKS` of 32 bytes per job")

@@ -31,6 +31,7 @@ var completionShells = map[string]func(io.Writer, []cmdSpec){"bash": writeBash, 
 
 func runCompletion(g *globals, args []string) error {
 	fs := g.flags("bash|zsh")
+	g.takesArgs(1, 1)
 	if err := g.parse(args); err != nil {
 		return err
 	}

@@ -11,6 +11,7 @@ import (
 func runFile(g *globals, args []string) error {
 	fs := g.flags("[options] SRC NODE:[DST] | SRC area:AREA:[DST]")
 	sf := addSendFlags(fs, packet.NiceBulk, false)
+	g.takesArgs(2, 2)
 	chunked := fs.Int64("chunked", -1, "split into chunks of `KiB` (0: never; default the node's freq.chunked)")
 	if err := g.parse(args); err != nil {
 		return err

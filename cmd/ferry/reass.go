@@ -12,6 +12,7 @@ import (
 
 func runReass(g *globals, args []string) error {
 	fs := g.flags("[--dryrun] [--keep] [--stdout] [--dump] FILE.nncp.meta | --node NODE | --all")
+	g.takesArgs(0, 1)
 	all := fs.Bool("all", false, "every node's incoming directory")
 	node := fs.StringP("node", "n", "", "`NODE`'s incoming directory")
 	dry := fs.Bool("dryrun", false, "check only")
@@ -36,6 +37,11 @@ func runReass(g *globals, args []string) error {
 		}
 		opt.Umask = e.umask
 		opt.Room = roomWith(e.c.Reserve)
+		if *node != "" {
+			if _, err := e.c.FindNode(*node); err != nil {
+				return fmt.Errorf("reass: %w", err)
+			}
+		}
 		dirs := map[string]bool{} // neighbours may share an incoming directory
 		for name, n := range e.c.Neigh {
 			if n.Incoming == "" || dirs[n.Incoming] || (*node != "" && name != *node && n.ID.String() != *node) {

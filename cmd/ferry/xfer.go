@@ -10,6 +10,7 @@ import (
 
 func runXfer(g *globals, args []string) error {
 	fs := g.flags("[--node NODE] [--nice NICE] [--mkdir] [--keep] [--rx|--tx] DIR")
+	g.takesArgs(1, 1)
 	node := fs.StringP("node", "n", "", "only packets of `NODE,...`")
 	var nice uint8
 	addNiceFlag(fs, &nice)
