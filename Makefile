@@ -4,8 +4,19 @@ PREFIX   ?= /usr/local
 DESTDIR  ?=
 BIN      := bin/ferry
 FUZZTIME ?= 30s
-VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
-LDFLAGS  := -X main.Version=$(VERSION)
+# Cap on minimizing each new input: the default minute per input leaves the
+# slower targets (a session per run) no time to fuzz.
+FUZZMINTIME ?= 2s
+# The version is not set here: the binary reads it from the build
+# information Go records (git tag or revision), so `make` and `go build`
+# report the same string (cmd/ferry/version.go). -trimpath keeps the
+# build directory out of the binary, so builds are reproducible.
+# NNCP_CFG: the config path packagers build in (looked at before
+# /etc/nncp.hjson and /usr/local/etc/nncp.hjson); NNCP_LINKS=1: install
+# nncp-* links so NNCP's command lines run ferry.
+NNCP_CFG   ?=
+NNCP_LINKS ?=
+GOBUILD  := $(GO) build -trimpath $(if $(NNCP_CFG),-ldflags "-X main.DefaultCfg=$(NNCP_CFG)")
 
 # Packages with concurrency run under the race detector in `make test`.
 RACE_PKGS := ferry/(packet|spool|toss|call)
@@ -15,7 +26,7 @@ RACE_PKGS := ferry/(packet|spool|toss|call)
 all: build
 
 build:
-	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/ferry
+	$(GOBUILD) -o $(BIN) ./cmd/ferry
 
 test: build
 	$(GO) vet ./...
@@ -28,13 +39,14 @@ demo: build
 bench: build
 	@bash testdata/bench.sh
 
-# Runs every fuzz target in the tree for FUZZTIME each.
+# Runs every fuzz target in the tree (found by name in each package's
+# _test.go files) for FUZZTIME each.
 fuzz:
 	@set -e; for pkg in $$($(GO) list ./...); do \
 		dir=$$($(GO) list -f '{{.Dir}}' $$pkg); \
 		for t in $$(grep -ho '^func Fuzz[A-Za-z0-9_]*' $$dir/*_test.go 2>/dev/null | sed 's/^func //'); do \
 			echo "== $$pkg $$t ($(FUZZTIME))"; \
-			$(GO) test -run='^$$' -fuzz="^$$t$$" -fuzztime=$(FUZZTIME) $$pkg; \
+			$(GO) test -run='^$$' -fuzz="^$$t$$" -fuzztime=$(FUZZTIME) -fuzzminimizetime=$(FUZZMINTIME) $$pkg; \
 		done; \
 	done
 
@@ -47,6 +59,61 @@ install: build
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
 	install -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin/ferry
 	install -m 0644 man/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+	@if [ -n "$(NNCP_LINKS)" ]; then $(BIN) links --force --target ferry $(DESTDIR)$(PREFIX)/bin; fi
 
 clean:
 	rm -rf bin
+
+# --- Packaging: service units, completion, release tarball -------------
+.PHONY: install-units install-completion dist
+
+BINDIR       ?= $(PREFIX)/bin
+SYSCONFDIR   ?= /etc
+SPOOLDIR     ?= /var/spool/nncp
+LOGFILE      ?= $(SPOOLDIR)/log
+UNITDIR      ?= $(PREFIX)/lib/systemd/system
+SYSUSERSDIR  ?= $(PREFIX)/lib/sysusers.d
+TMPFILESDIR  ?= $(PREFIX)/lib/tmpfiles.d
+LOGROTATEDIR ?= $(SYSCONFDIR)/logrotate.d
+UNITS        := ferry-daemon ferry-caller ferry-toss
+SUBST        := sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
+	-e 's|@SPOOLDIR@|$(SPOOLDIR)|g' -e 's|@LOGFILE@|$(LOGFILE)|g' -e 's|@LOGDIR@|$(patsubst %/,%,$(dir $(LOGFILE)))|g'
+
+# The systemd units (user nncp, config $(SYSCONFDIR)/nncp.hjson), the
+# sysusers.d and tmpfiles.d entries that make the user and the spool, and
+# the logrotate snippet. Nothing is enabled: see FILES in ferry(1).
+install-units:
+	install -d $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSUSERSDIR) $(DESTDIR)$(TMPFILESDIR) $(DESTDIR)$(LOGROTATEDIR)
+	@set -e; for u in $(UNITS); do \
+		echo "install $(DESTDIR)$(UNITDIR)/$$u.service"; \
+		$(SUBST) contrib/systemd/$$u.service.in > $(DESTDIR)$(UNITDIR)/$$u.service; \
+		chmod 0644 $(DESTDIR)$(UNITDIR)/$$u.service; \
+	done
+	$(SUBST) contrib/systemd/ferry.sysusers.in > $(DESTDIR)$(SYSUSERSDIR)/ferry.conf
+	$(SUBST) contrib/systemd/ferry.tmpfiles.in > $(DESTDIR)$(TMPFILESDIR)/ferry.conf
+	$(SUBST) contrib/logrotate/ferry.in > $(DESTDIR)$(LOGROTATEDIR)/ferry
+	chmod 0644 $(DESTDIR)$(SYSUSERSDIR)/ferry.conf $(DESTDIR)$(TMPFILESDIR)/ferry.conf $(DESTDIR)$(LOGROTATEDIR)/ferry
+
+install-completion: build
+	install -d $(DESTDIR)$(PREFIX)/share/bash-completion/completions $(DESTDIR)$(PREFIX)/share/zsh/site-functions
+	$(BIN) completion bash > $(DESTDIR)$(PREFIX)/share/bash-completion/completions/ferry
+	$(BIN) completion zsh > $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_ferry
+
+# dist/ferry-VERSION-OS-ARCH.tar.gz: the tracked sources and bin/ferry,
+# reproducibly (sorted, owner 0, the last commit's time as every mtime,
+# no gzip timestamp). The tarball's cmd/ferry/release.txt holds the
+# version, so a build from the unpacked sources reports it too.
+dist: build
+	@set -e; v=$$($(BIN) --version | awk '{print $$2}'); \
+	case $$v in devel*) echo "make dist: warning: Go recorded no version from git" \
+		"(go env GOFLAGS has -buildvcs=false, or a git worktree, which Go does not stamp)" >&2;; esac; \
+	name=ferry-$$v; tgz=dist/$$name-$$($(GO) env GOOS)-$$($(GO) env GOARCH).tar.gz; \
+	stage=$$(mktemp -d); trap 'rm -rf "$$stage"' EXIT; \
+	mkdir -p "$$stage/$$name/bin" dist; \
+	git ls-files -z | xargs -0 cp -P --parents -t "$$stage/$$name"; \
+	cp $(BIN) "$$stage/$$name/bin/ferry"; \
+	echo "$$v" > "$$stage/$$name/cmd/ferry/release.txt"; \
+	tar -C "$$stage" --sort=name --format=gnu --owner=0 --group=0 --numeric-owner \
+		--mode='a+rX,u+w,go-w' --mtime="@$$(git log -1 --format=%ct)" -cf - "$$name" \
+		| gzip -n -9 > "$$tgz.tmp"; \
+	mv "$$tgz.tmp" "$$tgz"; echo "$$tgz"

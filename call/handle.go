@@ -87,6 +87,9 @@ func (s *session) onInfo(m sp.Msg, r *reply) {
 			}
 		}
 	}
+	if !s.claimRoom(m.Hash, int64(m.Size), int64(m.Size)-offset) {
+		return // stays queued at the peer; the smaller ones still come
+	}
 	r.add(sp.Msg{Type: sp.TypeFreq, Hash: m.Hash, Offset: uint64(offset)})
 }
 
@@ -94,7 +97,7 @@ func (s *session) onFreq(m sp.Msg) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	j, ok := s.advertised[m.Hash]
-	if !ok || int64(m.Offset) > j.Size {
+	if !ok || m.Offset > uint64(j.Size) { // unsigned: an offset past 2^63 is not negative
 		return
 	}
 	s.enqueue(fileReq{hash: m.Hash, offset: int64(m.Offset), size: j.Size, nice: j.Nice})
@@ -104,6 +107,9 @@ func (s *session) onFreq(m sp.Msg) {
 func (s *session) onDone(m sp.Msg) {
 	s.mu.Lock()
 	_, ours := s.advertised[m.Hash]
+	if ours {
+		s.dropRequests(m.Hash) // the peer has it: reading it again would fail
+	}
 	s.mu.Unlock()
 	if !ours {
 		return
@@ -136,16 +142,20 @@ func (s *session) onFile(m sp.Msg) error {
 	size, ok := s.peerInfo[m.Hash]
 	rf := s.rx[m.Hash]
 	committing := s.waiting[m.Hash]
+	unasked := s.unrequested(m.Hash)
 	s.mu.Unlock()
 	if !ok {
 		s.log.Error("FILE without INFO ignored", "who", "sp-file", "pkt", m.Hash.String())
+		return nil
+	}
+	if unasked { // its "not requested" line was logged: no line per chunk
 		return nil
 	}
 	if committing {
 		return nil // complete already: more of it changes nothing
 	}
 	off := int64(m.Offset)
-	if off+int64(len(m.Data)) > size {
+	if size < 0 || off < 0 || int64(len(m.Data)) > size-off { // past 2^63 too
 		return fmt.Errorf("FILE for %s runs past its announced size", m.Hash)
 	}
 	part := s.sp.PartPath(s.node.ID, m.Hash)
@@ -158,6 +168,10 @@ func (s *session) onFile(m sp.Msg) error {
 			f, err = spool.OpenFile(part, os.O_CREATE|os.O_WRONLY, 0o666)
 		}
 		if err != nil {
+			return err
+		}
+		if err := noHole(f, off, m.Hash); err != nil {
+			f.Close()
 			return err
 		}
 		rf = &rxFile{f: f, size: size, next: off, start: off}
@@ -180,28 +194,33 @@ func (s *session) onFile(m sp.Msg) error {
 	}
 	if rf.bw != nil && off == rf.next {
 		if _, err := rf.bw.Write(m.Data); err != nil {
-			return fmt.Errorf("write %s: %w", part, err)
+			return spool.WrapPath("write", part, err)
 		}
 	} else {
 		if rf.bw != nil { // out of order: plain writes, rehash at the end
 			if err := rf.bw.Finish(); err != nil {
-				return fmt.Errorf("write %s: %w", part, err)
+				return spool.WrapPath("write", part, err)
 			}
 			rf.bw, rf.mth = nil, nil
 		}
+		if err := noHole(rf.f, off, m.Hash); err != nil {
+			return err
+		}
 		if _, err := rf.f.WriteAt(m.Data, off); err != nil {
-			return fmt.Errorf("write %s: %w", part, err)
+			return spool.WrapPath("write", part, err)
 		}
 	}
 	s.mu.Lock() // next is read for progress under the lock
 	rf.next = off + int64(len(m.Data))
 	s.stats.RxBytes += int64(len(m.Data))
+	s.usedRoom(m.Hash, int64(len(m.Data)))
 	s.mu.Unlock()
 	if off+int64(len(m.Data)) != size {
 		return nil
 	}
 	s.mu.Lock()
 	delete(s.rx, m.Hash)
+	s.releaseRoom(m.Hash)
 	s.mu.Unlock()
 	return s.complete(m.Hash, rf, part)
 }
@@ -212,7 +231,7 @@ func (s *session) complete(id packet.ID, rf *rxFile, part string) error {
 		rf.bw = nil
 		if err != nil {
 			rf.f.Close()
-			return fmt.Errorf("write %s: %w", part, err)
+			return spool.WrapPath("write", part, err)
 		}
 	}
 	if s.opt.NoCK {

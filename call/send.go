@@ -76,6 +76,18 @@ func (s *session) sendLoop(ctx context.Context) error {
 	}
 }
 
+// dropRequests forgets the queued FILE requests for id, whose packet is
+// about to be removed. The caller holds s.mu.
+func (s *session) dropRequests(id packet.ID) {
+	q := s.queue[:0]
+	for _, r := range s.queue {
+		if r.hash != id {
+			q = append(q, r)
+		}
+	}
+	s.queue = q
+}
+
 // sendBatch is how many bytes of envelopes may wait for one write.
 const sendBatch = 128 << 10
 

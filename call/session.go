@@ -39,6 +39,7 @@ type Stats struct {
 	RxPkts, TxPkts   int
 	Duration         time.Duration
 	Unfinished       int // downloads left as .part
+	NoRoom           int // offered packets not requested: they did not fit above the reserve (room.go)
 
 	// The packets being received and sent right now (for progress bars);
 	// zero Size when there is none.
@@ -97,6 +98,11 @@ type session struct {
 	started    time.Time
 
 	wake chan struct{}
+
+	// Space promised to requested downloads, and the offers not
+	// requested because they did not fit (room.go; guarded by mu).
+	claims map[packet.ID]*spool.Claim
+	noRoom map[packet.ID]bool
 }
 
 func newSession(sp *spool.Spool, c *cfg.Config, node *cfg.Node, opt Options) *session {
@@ -112,6 +118,7 @@ func newSession(sp *spool.Spool, c *cfg.Config, node *cfg.Node, opt Options) *se
 	now := time.Now()
 	return &session{sp: sp, c: c, node: node, opt: opt, log: opt.Log.With("node", node.Name),
 		advertised: map[packet.ID]spool.Job{}, peerInfo: map[packet.ID]int64{}, rx: map[packet.ID]*rxFile{},
+		claims: map[packet.ID]*spool.Claim{}, noRoom: map[packet.ID]bool{},
 		arrivals: make(chan arrival, maxWaiting), waiting: map[packet.ID]bool{},
 		lastActive: now, lastRead: now, lastWrite: now, started: now, wake: make(chan struct{}, 1),
 		stats: Stats{Node: node.Name}}
@@ -203,6 +210,7 @@ func (s *session) finish(err error) (Stats, error) {
 	if cerr := s.commitRest(); err == nil {
 		err = cerr
 	}
+	s.releaseAllRoom()
 	s.mu.Lock()
 	for _, r := range s.rx {
 		r.close()

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -91,6 +92,9 @@ func build(raw *rawConfig) (*Config, error) {
 	if c.Log, err = absPath("log", raw.Log); err != nil {
 		return nil, err
 	}
+	if c.Reserve, err = buildReserve(raw.Reserve); err != nil {
+		return nil, err
+	}
 	if raw.Umask != "" {
 		u, err := strconv.ParseUint(raw.Umask, 8, 32)
 		if err != nil || u > 0o777 {
@@ -136,23 +140,36 @@ func build(raw *rawConfig) (*Config, error) {
 		if err != nil {
 			return nil, err
 		}
-		if other, dup := c.ByID[n.ID]; dup && name != "self" && other.Name != "self" {
+		c.Neigh[name] = n
+	}
+	// Self's id first, so that a neighbour sharing it is the one named.
+	others := slices.DeleteFunc(slices.Clone(names), func(s string) bool { return s == "self" })
+	for _, name := range append([]string{"self"}, others...) {
+		n := c.Neigh[name]
+		if other, dup := c.ByID[n.ID]; dup {
 			return nil, fieldErr("neigh."+name+".id", "same id as neigh.%s", other.Name)
 		}
-		c.Neigh[name] = n
-		if _, dup := c.ByID[n.ID]; !dup || name == "self" {
-			c.ByID[n.ID] = n
+		if c.Self != nil && name != "self" && n.ID == c.Self.ID {
+			return nil, fieldErr("neigh."+name+".id", "same id as self.id")
 		}
+		c.ByID[n.ID] = n
 	}
 	// via needs every node known first.
 	for _, name := range names {
+		p := "neigh." + name + ".via"
+		if len(rawNodes[name].Via) > MaxVia {
+			return nil, fieldErr(p, "%d relays, more than the %d a route may have", len(rawNodes[name].Via), MaxVia)
+		}
 		for i, v := range rawNodes[name].Via {
 			n, err := c.FindNode(v)
 			if err != nil {
-				return nil, fieldErr("neigh."+name+".via["+strconv.Itoa(i)+"]", "unknown node %q", v)
+				return nil, fieldErr(viaPath(name, i), "unknown node %q", v)
 			}
 			c.Neigh[name].Via = append(c.Neigh[name].Via, n.ID)
 		}
+	}
+	if err := c.checkRoutes(names); err != nil {
+		return nil, err
 	}
 	for _, name := range sortedKeys(raw.Areas) {
 		var ra rawArea
@@ -227,6 +244,11 @@ func buildNode(name string, r *rawNode) (*Node, error) {
 	if r.Incoming != nil {
 		if n.Incoming, err = absPath(p+"incoming", *r.Incoming); err != nil {
 			return nil, err
+		}
+	}
+	for _, a := range sortedKeys(r.Addrs) {
+		if isYggdrasil(r.Addrs[a]) {
+			return nil, fieldErr(p+"addrs."+a, "%s", errYggdrasil)
 		}
 	}
 	for h, argv := range r.Exec {
@@ -330,6 +352,9 @@ func buildCall(p string, r *rawCall, n *Node) (Call, error) {
 	}
 	if r.Addr != nil {
 		c.Addr = *r.Addr
+		if _, named := n.Addrs[c.Addr]; !named && isYggdrasil(c.Addr) {
+			return c, fieldErr(p+"addr", "%s", errYggdrasil)
+		}
 	}
 	if r.OnlineDeadline != nil {
 		if *r.OnlineDeadline == 0 {

@@ -95,12 +95,15 @@ func broken(top, bob string) string {
 }
 
 func TestMinimalGood(t *testing.T) {
-	c, err := cfg.Parse([]byte(broken("yggdrasil-aliases: {x: \"y\"}\nUNKNOWNKEY: 1", "ExchPub: JABMJD5VPIGI374VUIMVLIEVUKJ6VS4LP2GXK5PWAQXC7INUXRXQ")))
+	c, err := cfg.Parse([]byte(broken("yggdrasil-aliases: {x: \"y\"}\nUNKNOWNKEY: 1", "NoisePub: DDVI4TAIK7NXH25TDQOL6QYW2OHD6ZBI6PJ3UEV2K53CHSNCQUUA")))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if c.Self != nil {
 		t.Error("no self section, yet Self set")
+	}
+	if c.Neigh["bob"].NoisePub == nil {
+		t.Error("NoisePub (keys match case-insensitively) not loaded")
 	}
 }
 

@@ -5,15 +5,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
 	"strings"
 
 	"github.com/hjson/hjson-go/v4"
 )
 
-// ErrEncrypted is returned for configs encrypted with nncp-cfgenc: their
-// key derivation (balloon hashing) is not among ferry's dependencies.
-var ErrEncrypted = errors.New("encrypted (nncp-cfgenc) configs are not supported; decrypt it with nncp-cfgenc -d")
+// ErrEncrypted is returned for configs encrypted with nncp-cfgenc when
+// no passphrase can be asked for (Parse, or Load without a callback).
+var ErrEncrypted = errors.New("encrypted config (nncp-cfgenc) and no passphrase to open it")
 
 // FieldError names the config field that is wrong.
 type FieldError struct {
@@ -27,10 +26,11 @@ func fieldErr(path, format string, a ...any) error {
 	return &FieldError{Path: path, Msg: fmt.Sprintf(format, a...)}
 }
 
-// Load reads and validates the config at path. A directory (nncp-cfgdir
-// layout) is not supported.
-func Load(path string) (*Config, error) {
-	data, err := os.ReadFile(path)
+// Load reads and validates the config at path: an Hjson file, a
+// directory in nncp-cfgdir's layout, or, with a passphrase callback in
+// o, a file encrypted by nncp-cfgenc (see source.go).
+func Load(path string, o ...LoadOptions) (*Config, error) {
+	data, err := ReadSource(path, o...)
 	if err != nil {
 		return nil, err
 	}
@@ -41,18 +41,27 @@ func Load(path string) (*Config, error) {
 	return c, nil
 }
 
-// Parse decodes and validates a config.
+// Parse decodes and validates a config. Hjson syntax errors are
+// *SyntaxError; what loads but looks wrong is in the Config's Warnings.
 func Parse(data []byte) (*Config, error) {
 	if bytes.HasPrefix(data, []byte("NNCPB\x00\x00")) {
 		return nil, ErrEncrypted
 	}
 	var generic any
 	if err := hjson.Unmarshal(data, &generic); err != nil {
-		return nil, fmt.Errorf("hjson: %w", err)
+		return nil, syntaxError(data, err)
 	}
 	if _, ok := generic.(map[string]any); !ok {
 		return nil, errors.New("hjson: the config must be an object")
 	}
+	tree, err := scanHjson(data)
+	if err != nil {
+		return nil, err
+	}
+	if err := tree.checkDuplicates("", configShape); err != nil {
+		return nil, err
+	}
+	warnings := tree.unknownKeys("", configShape, nil)
 	js, err := json.Marshal(generic)
 	if err != nil {
 		return nil, err
@@ -61,7 +70,12 @@ func Parse(data []byte) (*Config, error) {
 	if err := json.Unmarshal(js, &raw); err != nil {
 		return nil, jsonFieldErr(err, "")
 	}
-	return build(&raw)
+	c, err := build(&raw)
+	if err != nil {
+		return nil, err
+	}
+	c.Warnings = warnings
+	return c, nil
 }
 
 // jsonFieldErr turns encoding/json's type errors into field errors.

@@ -4,7 +4,9 @@ import "encoding/json"
 
 // The raw structs mirror the file. Like NNCP, the Hjson is turned into
 // JSON and decoded with encoding/json, so keys match case-insensitively
-// and unknown keys (yggdrasil ones among them) are ignored.
+// and unknown keys are ignored (with a warning, unknownkeys.go). They hold
+// every key NNCP 8.8.2 reads, used by ferry or not (yggdrasil-aliases),
+// so that none of them is taken for unknown.
 
 type rawConfig struct {
 	Spool      string                     `json:"spool"`
@@ -12,7 +14,8 @@ type rawConfig struct {
 	Umask      string                     `json:"umask"`
 	NoProgress bool                       `json:"noprogress"`
 	NoHdr      bool                       `json:"nohdr"`
-	AutoReass  bool                       `json:"autoreass"` // ferry only; NNCP ignores it
+	AutoReass  bool                       `json:"autoreass"`     // ferry only; NNCP ignores it
+	Reserve    json.RawMessage            `json:"ferry-reserve"` // ferry only: bytes or "N%"
 	MCDListen  []string                   `json:"mcd-listen"`
 	MCDSend    map[string]int             `json:"mcd-send"`
 	Notify     *rawNotify                 `json:"notify"`

@@ -17,8 +17,9 @@ type Config struct {
 	Umask      *uint32 // nil: leave the process umask alone
 	NoProgress bool
 	NoHdr      bool
-	AutoReass  bool  // toss reassembles chunked files as soon as complete (ferry only)
-	Self       *Self // nil when the config holds no private keys
+	AutoReass  bool    // toss reassembles chunked files as soon as complete (ferry only)
+	Reserve    Reserve // free space kept on the spool and incoming filesystems (ferry only)
+	Self       *Self   // nil when the config holds no private keys
 	Neigh      map[string]*Node
 	ByID       map[packet.ID]*Node
 	Areas      map[string]*Area
@@ -26,6 +27,7 @@ type Config struct {
 	MCDListen  []*regexp.Regexp
 	MCDSend    []MCDSend
 	Notify     Notify
+	Warnings   []Warning // keys NNCP would silently ignore, in file order
 }
 
 // Self is our own identity with its private keys.

@@ -61,8 +61,9 @@ func ParseNice(s string) (uint8, error) {
 		if rest[0] != '+' && rest[0] != '-' {
 			break
 		}
+		// Digits only: Atoi alone would take "flash++1" and "f+-0".
 		d, err := strconv.Atoi(rest[1:])
-		if err != nil || d < 0 {
+		if err != nil || strings.TrimLeft(rest[1:], "0123456789") != "" {
 			return 0, fmt.Errorf("niceness %q: bad delta", s)
 		}
 		if rest[0] == '-' {

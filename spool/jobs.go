@@ -25,6 +25,7 @@ type Job struct {
 // content. Listings report them instead of failing or hiding them.
 type BadFile struct {
 	Path string
+	ID   packet.ID // its name
 	Err  error
 }
 
@@ -77,7 +78,7 @@ func (s *Spool) Jobs(node packet.ID, xx XX) ([]Job, []BadFile, error) {
 	for k, i := range missing {
 		if err := errs[k]; err != nil {
 			if !os.IsNotExist(err) { // removed while we listed: fine
-				bad = append(bad, BadFile{filepath.Join(dir, names[i]), err})
+				bad = append(bad, BadFile{filepath.Join(dir, names[i]), ids[i], err})
 			}
 			found[i].Size = -1 // not listed
 			continue
@@ -167,19 +168,20 @@ func (s *Spool) readJob(node packet.ID, xx XX, name string) (Job, error) {
 	// One byte more than a header: a longer hdr/ file is not a copy.
 	head := make([]byte, packet.EncHeaderSize+1)
 	n, err := ReadAt(s.hdrPath(node, xx, id), head, 0)
-	if err != nil || n != packet.EncHeaderSize {
+	h, herr := packet.ParseEncHeader(head[:n])
+	if err != nil || n != packet.EncHeaderSize || herr != nil {
+		// No usable copy: the packet itself decides (a damaged copy must
+		// not make a good packet look damaged).
 		n, err = ReadAt(p, head[:packet.EncHeaderSize], 0)
 		if err != nil {
 			return Job{}, err
 		}
 		if n < packet.EncHeaderSize {
-			return Job{}, fmt.Errorf("header: %w", packet.ErrShortHeader)
+			return Job{}, fmt.Errorf("%d bytes: %w", n, packet.ErrShortHeader)
 		}
-	}
-	head = head[:packet.EncHeaderSize]
-	h, err := packet.ParseEncHeader(head)
-	if err != nil {
-		return Job{}, err
+		if h, err = packet.ParseEncHeader(head[:packet.EncHeaderSize]); err != nil {
+			return Job{}, err
+		}
 	}
 	// No hdr/ copy is made here: the index caches the header, and every
 	// new inode costs (NNCP's tools make the copy themselves if they want).

@@ -29,14 +29,14 @@ func (s *Spool) Lock(node packet.ID, kind LockKind) (unlock func(), err error) {
 	p := filepath.Join(dir, string(kind)+".lock")
 	f, err := os.OpenFile(p, os.O_CREATE|os.O_WRONLY, s.fileMode())
 	if err != nil {
-		return nil, fmt.Errorf("lock %s: %w", p, err)
+		return nil, WrapPath("lock", p, err)
 	}
 	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
 		f.Close()
 		if err == syscall.EWOULDBLOCK {
 			return nil, fmt.Errorf("%s: %w", p, ErrLocked)
 		}
-		return nil, fmt.Errorf("lock %s: %w", p, err)
+		return nil, WrapPath("lock", p, err)
 	}
 	return func() {
 		syscall.Flock(int(f.Fd()), syscall.LOCK_UN)

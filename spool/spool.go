@@ -33,6 +33,9 @@ type Options struct {
 	NoSync bool   // skip fsync (NNCPNOSYNC)
 	NoHdr  bool   // do not keep hdr/ copies
 	Umask  uint32 // applied to directory and file modes
+	// Space tells a filesystem's free space (nil: DiskSpace, statfs);
+	// tests inject a small or full disk here.
+	Space SpaceFunc
 }
 
 // Spool is an opened spool directory.
@@ -41,6 +44,8 @@ type Spool struct {
 	Self packet.ID
 	opt  Options
 	ix   *index
+	// claims is the space promised to downloads under way (claim.go).
+	claims claims
 }
 
 // ErrLocked is returned when another process holds a lock.
@@ -105,7 +110,7 @@ func (s *Spool) Has(node packet.ID, xx XX, id packet.ID) bool {
 func (s *Spool) Remove(node packet.ID, xx XX, id packet.ID) error {
 	err := unlink(s.PacketPath(node, xx, id))
 	if err != nil && !os.IsNotExist(err) {
-		return fmt.Errorf("remove %s/%s/%s: %w", node, xx, id, err)
+		return WrapPath("remove", fmt.Sprintf("%s/%s/%s", node, xx, id), err)
 	}
 	unlink(s.hdrPath(node, xx, id))
 	return nil

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"syscall"
 	"time"
 )
 
@@ -30,9 +31,11 @@ func NewFileWriter(dir, base string, umask uint32, noSync bool) (*FileWriter, er
 
 // NewKeyedFileWriter is NewFileWriter with a temporary name derived from
 // key (a packet id), so that a run interrupted after the file was linked
-// into place can tell, with Delivered, that it already was.
+// into place can tell, with Delivered, that it already was. The name is
+// predictable, so a symbolic link planted there is refused, not written
+// through.
 func NewKeyedFileWriter(dir, base, key string, umask uint32, noSync bool) (*FileWriter, error) {
-	return newFileWriter(dir, base, ".ferry."+key+".tmp", umask, noSync, os.O_TRUNC)
+	return newFileWriter(dir, base, ".ferry."+key+".tmp", umask, noSync, os.O_TRUNC|syscall.O_NOFOLLOW)
 }
 
 func newFileWriter(dir, base, tmpName string, umask uint32, noSync bool, flag int) (*FileWriter, error) {
@@ -50,9 +53,11 @@ func newFileWriter(dir, base, tmpName string, umask uint32, noSync bool, flag in
 // the keyed temporary file into place, and under which name. It cleans
 // the temporary file up when so.
 func Delivered(dir, base, key string) (string, bool) {
+	// Lstat throughout: a symbolic link holds its name (the file went to
+	// a later one) and is never the file itself, wherever it points.
 	tmp := filepath.Join(dir, ".ferry."+key+".tmp")
-	ti, err := os.Stat(tmp)
-	if err != nil {
+	ti, err := os.Lstat(tmp)
+	if err != nil || !ti.Mode().IsRegular() {
 		return "", false
 	}
 	for i := -1; i < 1<<20; i++ {
@@ -60,7 +65,7 @@ func Delivered(dir, base, key string) (string, bool) {
 		if i >= 0 {
 			name += "." + strconv.Itoa(i)
 		}
-		fi, err := os.Stat(filepath.Join(dir, name))
+		fi, err := os.Lstat(filepath.Join(dir, name))
 		if err != nil {
 			return "", false // names are taken in order: no gap, no later one
 		}

@@ -23,6 +23,12 @@ func (t *Tosser) areaMsg(o *origin, ph packet.PlainHeader, r io.Reader) error {
 		drain(r)
 		return fmt.Errorf("area %s: unknown area", aid)
 	}
+	// The message is copied to tmp/, then once per subscriber.
+	if !t.opt.DryRun {
+		if err := t.roomInSpool(o.dir, o.size*int64(1+len(area.Subs))); err != nil {
+			return fmt.Errorf("area %s: %w", area.Name, err)
+		}
+	}
 	mf, err := os.CreateTemp(t.sp.TmpDir(), "ferryarea")
 	if err != nil {
 		return err
@@ -80,7 +86,7 @@ func (t *Tosser) areaMsg(o *origin, ph packet.PlainHeader, r io.Reader) error {
 		}
 		ip := rr.Plain()
 		inner := &origin{area: area, id: aid, name: "area:" + area.Name, inc: area.Incoming, exec: area.Exec,
-			pktID: o.pktID, nice: rr.Header().Nice, dir: o.dir}
+			pktID: o.pktID, nice: rr.Header().Nice, size: n, dir: o.dir}
 		if err := t.process(inner, ip, rr); err != nil {
 			return err
 		}

@@ -1,6 +1,9 @@
 package toss
 
 import (
+	"errors"
+
+	"ferry/spool"
 	"ferry/toss/reass"
 )
 
@@ -27,7 +30,13 @@ func (t *Tosser) reassemble() {
 			if !reass.Complete(m) {
 				continue
 			}
-			final, err := reass.Reass(m, reass.Options{NoSync: t.sp.NoSync(), Umask: t.opt.Umask})
+			final, err := reass.Reass(m, reass.Options{NoSync: t.sp.NoSync(), Umask: t.opt.Umask, Room: t.roomIn})
+			if errors.Is(err, spool.ErrNoRoom) {
+				t.res.NoRoom++
+				t.res.Failed++
+				t.log.Warn("reassembly waits: not enough free space", "who", "reass", "path", m, "err", err)
+				continue
+			}
 			if err != nil {
 				t.res.Failed++
 				t.log.Error("reassembly failed", "who", "reass", "path", m, "err", err)

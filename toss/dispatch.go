@@ -22,6 +22,7 @@ type origin struct {
 	exec   map[string][]string
 	pktID  packet.ID
 	nice   uint8 // outer niceness
+	size   int64 // the packet's size: a bound on what its payload writes
 	selfTx bool
 	dir    packet.ID // queue the packet sits in
 	// cleanup lists markers to remove once the packet itself is gone.
@@ -61,9 +62,12 @@ func (t *Tosser) tossOne(node packet.ID, xx spool.XX, j spool.Job, selfTx bool) 
 	}
 	sender := t.c.ByID[r.Header().Sender]
 	o := &origin{node: sender, id: sender.ID, name: sender.Name, inc: sender.Incoming, exec: sender.Exec,
-		pktID: j.ID, nice: r.Header().Nice, selfTx: selfTx, dir: node}
+		pktID: j.ID, nice: r.Header().Nice, size: j.Size, selfTx: selfTx, dir: node}
 	err = t.process(o, ph, r)
 	if err != nil {
+		if t.noRoom(node, j.ID, err) {
+			return
+		}
 		if permanent(err) {
 			t.setAside(node, xx, j.ID, err)
 		} else {

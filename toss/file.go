@@ -18,7 +18,7 @@ func (t *Tosser) file(o *origin, ph packet.PlainHeader, r io.Reader) error {
 		drain(r)
 		return fmt.Errorf("file from %s: incoming %w", o.name, ErrNotAllowed)
 	}
-	dst, err := confine(o.inc, string(ph.Path))
+	dst, err := confineNew(o.inc, string(ph.Path))
 	if err != nil {
 		return err
 	}
@@ -35,9 +35,12 @@ func (t *Tosser) file(o *origin, ph packet.PlainHeader, r io.Reader) error {
 		t.log.Info("file was delivered before an interruption", "who", "rx-file", "node", o.name, "pkt", o.pktID.String(), "dst", final)
 		return drain(r)
 	}
+	if err := t.roomIn(dir, o.size); err != nil {
+		return fmt.Errorf("file %s: %w", dst, err)
+	}
 	w, err := spool.NewKeyedFileWriter(dir, base, key, t.opt.Umask, t.sp.NoSync())
 	if err != nil {
-		return fmt.Errorf("file %s: %w", dst, err)
+		return spool.WrapPath("file", dst, err)
 	}
 	if _, err := packet.Copy(w, r); err != nil {
 		w.Abort()
@@ -45,7 +48,7 @@ func (t *Tosser) file(o *origin, ph packet.PlainHeader, r io.Reader) error {
 	}
 	final, err := w.CommitKeeping()
 	if err != nil {
-		return fmt.Errorf("file %s: %w", dst, err)
+		return spool.WrapPath("file", dst, err)
 	}
 	// The keyed temporary name stays until the packet is gone: it is
 	// what proves the delivery if we are interrupted before that.

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"ferry/packet"
+	"ferry/spool"
 	"ferry/toss/queue"
 )
 
@@ -32,7 +33,7 @@ func (t *Tosser) freq(o *origin, ph packet.PlainHeader, r io.Reader) error {
 	// The final target, links resolved, must still be inside freq.path.
 	realRoot, err := filepath.EvalSymlinks(root)
 	if err != nil {
-		return fmt.Errorf("freq.path %s: %w", root, err)
+		return spool.WrapPath("freq.path", root, err)
 	}
 	realSrc, err := filepath.EvalSymlinks(src)
 	if err != nil {
@@ -51,6 +52,11 @@ func (t *Tosser) freq(o *origin, ph packet.PlainHeader, r io.Reader) error {
 	dst := strings.TrimSpace(string(dstb))
 	if t.opt.DryRun {
 		return nil
+	}
+	if !info.IsDir() {
+		if err := t.roomInSpool(o.node.ID, info.Size()); err != nil {
+			return fmt.Errorf("freq %q from %s: %w", ph.Path, o.name, err)
+		}
 	}
 	opt := queue.FileOptions{Chunked: o.node.Freq.Chunked, Options: queue.Options{
 		Nice: ph.Nice, MinSize: o.node.Freq.MinSize, MaxSize: o.node.Freq.MaxSize}}

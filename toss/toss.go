@@ -17,8 +17,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"os"
-	"path/filepath"
 
 	"ferry/cfg"
 	"ferry/packet"
@@ -46,6 +44,9 @@ type Options struct {
 	Reass  bool         // reassemble chunked files once all chunks are in
 	Log    *slog.Logger // nil: discard
 	Umask  uint32
+	// Space tells the free space of incoming directories (nil:
+	// spool.DiskSpace); the spool's own comes from its Options.
+	Space spool.SpaceFunc
 }
 
 // Result counts what a toss did.
@@ -54,6 +55,7 @@ type Result struct {
 	Failed      int
 	SetAside    int
 	Reassembled int
+	NoRoom      int // left in rx (or chunks left) until space is freed; counted in Failed too
 }
 
 // Tosser holds what one toss run needs.
@@ -136,6 +138,14 @@ func (t *Tosser) tossQueue(ctx context.Context, node packet.ID, xx spool.XX, sel
 		return
 	}
 	for _, b := range bad {
+		// A file with a packet's name and a damaged header would fail
+		// the same way on every toss: set it aside like any refused
+		// packet. Other errors (permissions, I/O) may pass; it stays.
+		if permanent(b.Err) {
+			t.setAside(node, xx, b.ID, fmt.Errorf("not a packet: %w", b.Err))
+			continue
+		}
+		t.res.Failed++
 		t.log.Error("not a packet", "who", "rx", "node", t.c.NodeName(node), "path", b.Path, "err", b.Err)
 	}
 	for _, j := range jobs {
@@ -162,19 +172,17 @@ func (t *Tosser) fail(node, pkt packet.ID, err error) {
 func (t *Tosser) setAside(node packet.ID, xx spool.XX, id packet.ID, err error) {
 	t.res.SetAside++
 	t.res.Failed++
-	dir := filepath.Join(t.sp.QueueDir(node, xx), "bad")
-	moved := ""
-	if !t.opt.DryRun && os.MkdirAll(dir, 0o700) == nil {
-		if os.Rename(t.sp.PacketPath(node, xx, id), filepath.Join(dir, id.String())) == nil {
-			t.sp.Remove(node, xx, id) // drops the hdr copy
-			moved = filepath.Join(dir, id.String())
-		}
+	attrs := []any{"who", "rx", "node", t.c.NodeName(node), "pkt", id.String()}
+	if t.opt.DryRun {
+		t.log.Error("packet refused (dry run: left in place)", append(attrs, "err", err)...)
+		return
 	}
-	attrs := []any{"who", "rx", "node", t.c.NodeName(node), "pkt", id.String(), "err", err}
-	if moved != "" {
-		attrs = append(attrs, "path", moved)
+	moved, merr := t.sp.SetAside(node, xx, id)
+	if merr != nil {
+		t.log.Error("packet refused, and could not be set aside", append(attrs, "err", errors.Join(err, merr))...)
+		return
 	}
-	t.log.Error("packet refused, set aside", attrs...)
+	t.log.Error("packet refused, set aside", append(attrs, "path", moved, "err", err)...)
 }
 
 // permanent reports errors that retrying cannot fix: the packet itself is

@@ -23,6 +23,9 @@ func (t *Tosser) trns(o *origin, ph packet.PlainHeader, r io.Reader) error {
 	if t.opt.DryRun {
 		return drain(r)
 	}
+	if err := t.roomInSpool(next.ID, o.size); err != nil {
+		return fmt.Errorf("relay to %s: %w", next.Name, err)
+	}
 	if len(next.Via) > 0 {
 		res, err := t.q.Trns(next, next.Via, r, queue.Options{Nice: o.nice})
 		if err != nil {

@@ -126,6 +126,9 @@ func set(out []bool, field string, lo, hi int, names map[string]int) error {
 		}
 		for v := a; v <= b; v += step {
 			out[v] = true
+			if step > b-v { // v+step would pass b, or overflow for a huge step
+				break
+			}
 		}
 	}
 	return nil

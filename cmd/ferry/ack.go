@@ -1,11 +1,14 @@
 package main
 
 import (
+	"bufio"
 	"fmt"
+	"os"
 	"strings"
 
 	"ferry/packet"
 	"ferry/spool"
+	"ferry/toss/queue"
 )
 
 func runAck(g *globals, args []string) error {
@@ -40,6 +43,8 @@ func runAck(g *globals, args []string) error {
 	}
 	p := sf.printer()
 	q := e.queuer()
+	created := ackList(g)
+	failed := 0
 	for _, name := range targets {
 		n, err := e.c.FindNode(name)
 		if err != nil {
@@ -53,12 +58,25 @@ func runAck(g *globals, args []string) error {
 			}
 			ids = append(ids, id)
 		} else {
-			jobs, _, err := e.sp.Jobs(n.ID, spool.RX)
+			jobs, bad, err := e.sp.Jobs(n.ID, spool.RX)
 			if err != nil {
 				return err
 			}
+			for _, b := range bad {
+				failed++
+				e.log.Error("not acknowledged: not a packet", "who", "ack", "node", n.Name, "path", b.Path, "err", b.Err)
+			}
 			for _, j := range jobs {
-				ids = append(ids, j.ID)
+				isACK, err := rxIsACK(e, n.ID, j.ID)
+				switch {
+				case err != nil:
+					failed++
+					e.log.Error("not acknowledged: unreadable", "who", "ack", "node", n.Name, "pkt", j.ID.String(), "err", err)
+				case isACK:
+					e.log.Info("not acknowledged: it is an ACK", "who", "ack", "node", n.Name, "pkt", j.ID.String())
+				default:
+					ids = append(ids, j.ID)
+				}
 			}
 		}
 		for _, id := range ids {
@@ -67,8 +85,63 @@ func runAck(g *globals, args []string) error {
 				return fmt.Errorf("ack %s for %s: %w", id, n.Name, err)
 			}
 			p.add(e, r)
+			if created != nil {
+				fmt.Fprintf(created, "%s/%s\n", r.Node, r.ID)
+			}
 		}
 	}
 	p.flush()
+	if failed > 0 {
+		return fmt.Errorf("ack: %d received packets could not be read", failed)
+	}
 	return nil
+}
+
+// rxIsACK opens a received packet far enough to read its type: ACKs are
+// not acknowledged (nncp-ack skips them too), or the two sides would
+// acknowledge each other's ACKs for ever.
+func rxIsACK(e *env, node, id packet.ID) (bool, error) {
+	if e.c.Self == nil {
+		return false, queue.ErrNoPrivateKeys
+	}
+	f, err := e.sp.OpenStream(node, spool.RX, id)
+	if err != nil {
+		return false, err
+	}
+	defer f.Close()
+	br := bufio.NewReaderSize(f, packet.EncHeaderSize)
+	hb, err := br.Peek(packet.EncHeaderSize)
+	if err != nil {
+		return false, err
+	}
+	hdr, err := packet.ParseEncHeader(hb)
+	if err != nil {
+		return false, err
+	}
+	me, opt := e.c.Self.Identity(), packet.ReadOptions{}
+	if a, ok := e.c.AreaByID[hdr.Recipient]; ok && a.Identity() != nil {
+		me, opt.AllowUnknown = a.Identity(), a.AllowUnknown
+	}
+	r, err := packet.NewReader(br, me, e.c.Lookup, opt)
+	if err != nil {
+		return false, err
+	}
+	return r.Plain().Type == packet.TypeACK, nil
+}
+
+// ackList is where nncp-ack lists the ACKs it creates, NODE/PKT a line,
+// for "nncp-rm -pkt" to remove once they are carried: file descriptor
+// 4, when the caller opened it (nil otherwise, and as ferry ack).
+func ackList(g *globals) *os.File {
+	if !g.nncp {
+		return nil
+	}
+	f := os.NewFile(4, "fd4")
+	if f == nil {
+		return nil
+	}
+	if _, err := f.Stat(); err != nil {
+		return nil
+	}
+	return f
 }

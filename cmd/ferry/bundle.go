@@ -8,13 +8,17 @@ import (
 )
 
 func runBundle(g *globals, args []string) error {
-	fs := g.flags("--tx [--keep] [--nice NICE] NODE... > STREAM | --rx [--check] [--delete] [--dryrun] [--nice NICE] [NODE...] < STREAM")
+	fs := g.flags("--tx [--delete] [--nice NICE] NODE... > STREAM | --rx [--check] [--delete] [--dryrun] [--nice NICE] [NODE...] < STREAM")
+	g.takesArgs(0, -1)
 	tx := fs.Bool("tx", false, "write the packets queued for NODE... to stdout")
 	rx := fs.Bool("rx", false, "read packets from stdin")
 	var nice uint8
 	addNiceFlag(fs, &nice)
-	keep := fs.Bool("keep", false, "with --tx: keep the written packets queued (until their ACKs come back)")
-	del := fs.Bool("delete", false, "with --rx: drop our queued copies of our own packets found in the stream")
+	// As with nncp-bundle, --tx keeps what it wrote: a stream can be lost
+	// with its tape. --keep was needed for that before; old scripts still
+	// pass it.
+	keep := fs.Bool("keep", false, "accepted and ignored, for old scripts: --tx keeps the packets unless given --delete")
+	del := fs.Bool("delete", false, "with --tx: remove the packets from the queue once the whole stream is written;\nwith --rx: drop our queued copies of our own packets found in the stream")
 	dry := fs.Bool("dryrun", false, "with --rx: check, store nothing")
 	fs.Bool("check", true, "with --rx: verify every packet against its name (always on)")
 	if err := g.parse(args); err != nil {
@@ -22,6 +26,9 @@ func runBundle(g *globals, args []string) error {
 	}
 	if *tx == *rx {
 		return usageErrorf("give --tx or --rx")
+	}
+	if *keep && *del {
+		return usageErrorf("--keep and --delete contradict each other")
 	}
 	e, err := g.open()
 	if err != nil {
@@ -41,12 +48,15 @@ func runBundle(g *globals, args []string) error {
 		if err != nil {
 			return err
 		}
-		opt.Keep = *keep
+		opt.Keep = !*del
 		st, err := media.BundleTx(os.Stdout, e.sp, ids, opt)
 		if !g.quiet {
 			fmt.Fprintln(os.Stderr, statsLine("bundled", st))
 		}
-		return err
+		if err != nil {
+			return fmt.Errorf("bundle --tx: %w", err)
+		}
+		return nil
 	}
 	if fs.NArg() > 0 {
 		if opt, err = mediaOptions(e, nice, joinComma(fs.Args())); err != nil {
@@ -58,7 +68,7 @@ func runBundle(g *globals, args []string) error {
 		fmt.Fprintln(os.Stderr, statsLine("received", st))
 	}
 	if err != nil {
-		return fmt.Errorf("bundle: %w", err)
+		return fmt.Errorf("bundle --rx: %w", err)
 	}
 	return nil
 }

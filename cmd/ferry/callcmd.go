@@ -19,6 +19,7 @@ import (
 
 func runCall(g *globals, args []string) error {
 	fs := g.flags("[options] NODE[:ADDRNAME] [ADDR]")
+	g.takesArgs(1, 2)
 	var nice uint8
 	fs.Var(newNice(&nice, packet.NiceMax), "nice", "exchange only packets up to `NICE`")
 	rx := fs.Bool("rx", false, "only receive")
@@ -128,6 +129,10 @@ func runCall(g *globals, args []string) error {
 		}
 		if st.Unfinished > 0 {
 			return fmt.Errorf("call %s: %d transfers unfinished (they resume on the next call)", node.Name, st.Unfinished)
+		}
+		if st.NoRoom > 0 {
+			return withHint(fmt.Errorf("call %s: %d offered packets not requested: they do not fit in the spool's free space above the reserve", node.Name, st.NoRoom),
+				"free space in the spool (or lower ferry-reserve); they stay queued at %s and come on a later call", node.Name)
 		}
 		return nil
 	}

@@ -14,6 +14,7 @@ import (
 
 func runCaller(g *globals, args []string) error {
 	fs := g.flags("[NODE...]")
+	g.takesArgs(0, -1)
 	if err := g.parse(args); err != nil {
 		return err
 	}

@@ -1,18 +1,23 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
+	"os/signal"
+	"syscall"
+	"time"
 
 	"ferry/packet"
 	"ferry/spool"
 )
 
 func runCheck(g *globals, args []string) error {
-	fs := g.flags("[--node NODE] [--nock]")
+	fs := g.flags("[--node NODE] [--nock] [--cycle SEC]")
 	node := fs.StringP("node", "n", "", "only `NODE`")
 	nock := fs.Bool("nock", false, "verify downloads left unchecked (.nock) and complete them")
+	cycle := fs.Int("cycle", 0, "check again every `SEC` seconds until interrupted")
 	if err := g.parse(args); err != nil {
 		return err
 	}
@@ -20,16 +25,44 @@ func runCheck(g *globals, args []string) error {
 	if err != nil {
 		return err
 	}
+	var only *packet.ID
+	if *node != "" {
+		n, err := e.c.FindNode(*node)
+		if err != nil {
+			return withHint(fmt.Errorf("check: %w", err), "neighbours are the keys of 'neigh' in the config")
+		}
+		only = &n.ID
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	for {
+		err := checkOnce(e, only, *nock)
+		if *cycle <= 0 {
+			return err
+		}
+		if err != nil {
+			e.log.Error("check round failed", "who", "check", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(time.Duration(*cycle) * time.Second):
+		}
+	}
+}
+
+// checkOnce verifies every queued packet (of one node when only is set).
+func checkOnce(e *env, only *packet.ID, nock bool) error {
 	nodes, err := e.sp.Nodes()
 	if err != nil {
 		return err
 	}
 	bad := 0
 	for _, id := range nodes {
-		if *node != "" && e.c.NodeName(id) != *node && id.String() != *node {
+		if only != nil && id != *only {
 			continue
 		}
-		if *nock {
+		if nock {
 			bad += checkNock(e, id)
 			continue
 		}

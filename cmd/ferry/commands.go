@@ -1,7 +1,10 @@
 package main
 
-// command is one subcommand. The table drives dispatch, `ferry help`, and
-// the test that every command has a man page and --help.
+// command is one subcommand. The table drives dispatch, `ferry help`,
+// `ferry completion`, and the test that every command has a man page and
+// --help. run must build its flags with g.flags and call g.parse before it
+// does anything else: completion runs it with g.describe set to read the
+// flag set, and fails for a command that does not stop there.
 type command struct {
 	name    string
 	summary string
@@ -11,6 +14,8 @@ type command struct {
 var commands = []command{
 	{"cfgnew", "print a new configuration with fresh keys", runCfgnew},
 	{"cfgmin", "print the configuration without private keys", runCfgmin},
+	{"cfgenc", "encrypt or decrypt a configuration under a passphrase", runCfgenc},
+	{"cfgdir", "convert the configuration to and from a directory, one file per key", runCfgdir},
 	{"pkt", "describe, decrypt or dump a packet read on stdin", runPkt},
 	{"hash", "print the MTH (packet id hash) of a file", runHash},
 	{"file", "queue a file or directory for a node or an area", runFile},

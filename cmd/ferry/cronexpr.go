@@ -10,6 +10,7 @@ import (
 
 func runCronexpr(g *globals, args []string) error {
 	fs := g.flags("[--num N] EXPR")
+	g.takesArgs(1, -1)
 	num := fs.IntP("num", "n", 5, "print the next `N` times")
 	if err := g.parse(args); err != nil {
 		return err
@@ -22,9 +23,16 @@ func runCronexpr(g *globals, args []string) error {
 		return err
 	}
 	t := time.Now()
+	if g.nncp { // nncp-cronexpr's layout: the time now, then "N:" before each
+		fmt.Printf("Now:\t%s\n", t.UTC().Format(time.RFC3339Nano))
+	}
 	for i := 0; i < *num; i++ {
 		if t, err = e.Next(t); err != nil {
 			return err
+		}
+		if g.nncp {
+			fmt.Printf("%d:\t%s\n", i, t.UTC().Format(time.RFC3339Nano))
+			continue
 		}
 		fmt.Println(t.Format(time.RFC3339))
 	}

@@ -88,7 +88,11 @@ func (e *env) parseVia(s string, set bool) (*[]packet.ID, error) {
 	if s == "-" || s == "" {
 		return &ids, nil
 	}
-	for _, v := range strings.Split(s, ",") {
+	hops := strings.Split(s, ",")
+	if len(hops) > cfg.MaxVia {
+		return nil, usageErrorf("--via: %d relays, more than the %d a route may have", len(hops), cfg.MaxVia)
+	}
+	for _, v := range hops {
 		n, err := e.c.FindNode(strings.TrimSpace(v))
 		if err != nil {
 			return nil, usageErrorf("--via: %v", err)

@@ -11,7 +11,8 @@ func runExec(g *globals, args []string) error {
 	fs := g.flags("[options] NODE|area:AREA HANDLE [ARG...] < BODY")
 	sf := addSendFlags(fs, packet.NicePriority, true)
 	noCompress := fs.Bool("nocompress", false, "send the body uncompressed (exec-fat)")
-	fs.SetInterspersed(false)
+	g.interspersedOff()
+	g.takesArgs(2, -1)
 	if err := g.parse(args); err != nil {
 		return err
 	}

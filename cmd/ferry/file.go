@@ -1,16 +1,17 @@
 package main
 
 import (
-	"fmt"
 	"strings"
 
 	"ferry/packet"
+	"ferry/spool"
 	"ferry/toss/queue"
 )
 
 func runFile(g *globals, args []string) error {
 	fs := g.flags("[options] SRC NODE:[DST] | SRC area:AREA:[DST]")
 	sf := addSendFlags(fs, packet.NiceBulk, false)
+	g.takesArgs(2, 2)
 	chunked := fs.Int64("chunked", -1, "split into chunks of `KiB` (0: never; default the node's freq.chunked)")
 	if err := g.parse(args); err != nil {
 		return err
@@ -46,7 +47,7 @@ func runFile(g *globals, args []string) error {
 	qs, err := e.queuer().File(d, src, dst, queue.FileOptions{Options: opt, Chunked: defChunk * 1024})
 	p.add(e, qs...)
 	if err != nil {
-		return fmt.Errorf("file %s: %w", src, err)
+		return spool.WrapPath("file", src, err)
 	}
 	p.flush()
 	return nil

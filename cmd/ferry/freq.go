@@ -10,6 +10,7 @@ import (
 func runFreq(g *globals, args []string) error {
 	fs := g.flags("[options] NODE:SRC [DST]")
 	sf := addSendFlags(fs, packet.NiceNormal, true)
+	g.takesArgs(1, 2)
 	if err := g.parse(args); err != nil {
 		return err
 	}

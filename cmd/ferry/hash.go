@@ -7,17 +7,16 @@ import (
 	"os"
 
 	"ferry/packet"
+	"ferry/spool"
 )
 
 func runHash(g *globals, args []string) error {
-	fs := g.flags("[--file FILE] [--seek N]")
+	fs := g.flags("[--file FILE] [--seek N] [--force-fat] [--debug]")
 	file := fs.StringP("file", "f", "", "hash `FILE` instead of stdin")
 	seek := fs.Int64("seek", 0, "start reading at `N` and hash the skipped prefix afterwards, as a resumed download does (needs --file)")
+	fat := fs.Bool("force-fat", false, "build the tree level by level, all leaves in memory (NNCP's reference order; same result)")
 	if err := g.parse(args); err != nil {
 		return err
-	}
-	if fs.NArg() > 0 {
-		return usageErrorf("unexpected argument %q", fs.Arg(0))
 	}
 	var (
 		in  io.Reader = os.Stdin
@@ -34,10 +33,15 @@ func runHash(g *globals, args []string) error {
 	if *seek < 0 || (*seek > 0 && f == nil) {
 		return usageErrorf("--seek needs --file and a non-negative offset")
 	}
+	if g.debug || *fat {
+		// The traced hashers read from the start: with --seek the
+		// result is the same, the steps those of a fresh read.
+		return hashTraced(in, *fat, g.debug)
+	}
 	m := packet.NewMTHAt(*seek)
 	if *seek > 0 {
 		if _, err := f.Seek(*seek, io.SeekStart); err != nil {
-			return fmt.Errorf("hash: seek %s: %w", *file, err)
+			return fmt.Errorf("hash: %w", spool.WrapPath("seek", *file, err))
 		}
 	}
 	if _, err := io.Copy(m, in); err != nil {
@@ -48,10 +52,30 @@ func runHash(g *globals, args []string) error {
 			return fmt.Errorf("hash: %w", err)
 		}
 		if err := m.Prepend(f); err != nil {
-			return fmt.Errorf("hash: %s: %w", *file, err)
+			return fmt.Errorf("hash: %w", spool.WrapPath("", *file, err))
 		}
 	}
 	sum := m.Sum()
+	fmt.Println(hex.EncodeToString(sum[:]))
+	return nil
+}
+
+// hashTraced prints the keys and every step (debug), then the root.
+func hashTraced(in io.Reader, fat, debug bool) error {
+	step := func(mthStep) {}
+	if debug {
+		fmt.Println("Leaf BLAKE3 key:", hex.EncodeToString(mthLeafKey[:]))
+		fmt.Println("Node BLAKE3 key:", hex.EncodeToString(mthNodeKey[:]))
+		step = func(s mthStep) { fmt.Println(s) }
+	}
+	hasher := mthSequential
+	if fat {
+		hasher = mthFat
+	}
+	sum, err := hasher(in, step)
+	if err != nil {
+		return fmt.Errorf("hash: read: %w", err)
+	}
 	fmt.Println(hex.EncodeToString(sum[:]))
 	return nil
 }

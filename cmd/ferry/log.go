@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"time"
 
 	"ferry/spool/journal"
 )
@@ -29,6 +30,10 @@ func runLog(g *globals, args []string) error {
 				fmt.Printf("%s: %s\n", fl.Name, strings.ReplaceAll(fl.Value, "\n", "\n+ "))
 			}
 			fmt.Println()
+			return nil
+		}
+		if g.nncp {
+			fmt.Println(nncpLogLine(r))
 			return nil
 		}
 		fmt.Println(logLine(r))
@@ -61,4 +66,30 @@ func pad(s string, n int) string {
 		return s
 	}
 	return s + strings.Repeat(" ", n-len(s))
+}
+
+// nncpLogLine is nncp-log's layout: the time (RFC 3339, seconds), ERROR
+// for failures, the message and its error; ferry's messages are short,
+// so the fields that name the node, packet and size follow the message.
+func nncpLogLine(r journal.Record) string {
+	when := r.Get("When")
+	if t, err := time.Parse(time.RFC3339Nano, when); err == nil {
+		when = t.Format(time.RFC3339)
+	}
+	var b strings.Builder
+	b.WriteString(when + " ")
+	e := r.Get("Err")
+	if e != "" {
+		b.WriteString("ERROR ")
+	}
+	b.WriteString(r.Get("Msg"))
+	for _, k := range []string{"Node", "Pkt", "Type", "Size", "Dst", "Area", "Handle"} {
+		if v := r.Get(k); v != "" {
+			b.WriteString(" " + strings.ToLower(k) + "=" + v)
+		}
+	}
+	if e != "" {
+		b.WriteString(": " + strings.ReplaceAll(e, "\n", " "))
+	}
+	return b.String()
 }

@@ -10,9 +10,6 @@ import (
 	"strings"
 )
 
-// Version is set at build time with -ldflags "-X main.Version=...".
-var Version = "0.1.0-dev"
-
 func main() {
 	if os.Getenv("GOMAXPROCS") == "" {
 		// Bulk transfers keep a goroutine in blocking disk writes (O_DIRECT)
@@ -21,6 +18,9 @@ func main() {
 		// core the sealing and hashing need: measured on 2 cores, queueing
 		// a 1 GiB file takes 0.72 s with 2 Ps and 0.63 s with 4.
 		runtime.GOMAXPROCS(2 * runtime.GOMAXPROCS(0))
+	}
+	if name, ok := nncpName(os.Args[0]); ok {
+		os.Exit(runNNCP(name, os.Args[1:]))
 	}
 	os.Exit(run(os.Args[1:]))
 }
@@ -41,7 +41,7 @@ func run(args []string) int {
 		usage(os.Stdout)
 		return exitOK
 	case "-V", "--version":
-		fmt.Println("ferry", Version, "(speaks NNCP 8.x)")
+		fmt.Println(versionLine())
 		return exitOK
 	}
 	c := findCommand(name)

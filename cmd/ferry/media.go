@@ -13,6 +13,9 @@ import (
 func mediaOptions(e *env, nice uint8, nodes string) (media.Options, error) {
 	opt := media.Options{Nice: nice, Log: e.log, Name: e.c.NodeName,
 		Known: func(id packet.ID) bool { _, ok := e.c.ByID[id]; return ok }}
+	if e.c.Self != nil {
+		opt.Me = e.c.Self.Identity()
+	}
 	if nodes != "" {
 		ids, err := e.nodeList(nodes)
 		if err != nil {
@@ -57,5 +60,5 @@ func addNiceFlag(fs *pflag.FlagSet, p *uint8) {
 }
 
 func statsLine(what string, st media.Stats) string {
-	return fmt.Sprintf("%s: %d packets, %s; %d skipped, %d failed", what, st.Packets, humanSize(st.Bytes), st.Skipped, st.Failed)
+	return fmt.Sprintf("%s: %d packets, %s; %d skipped, %d refused, %d failed", what, st.Packets, humanSize(st.Bytes), st.Skipped, st.Refused, st.Failed)
 }

@@ -5,11 +5,14 @@ import (
 	"fmt"
 	"os"
 
+	"ferry/cfg"
+	"ferry/spool"
 	"ferry/toss/reass"
 )
 
 func runReass(g *globals, args []string) error {
 	fs := g.flags("[--dryrun] [--keep] [--stdout] [--dump] FILE.nncp.meta | --node NODE | --all")
+	g.takesArgs(0, 1)
 	all := fs.Bool("all", false, "every node's incoming directory")
 	node := fs.StringP("node", "n", "", "`NODE`'s incoming directory")
 	dry := fs.Bool("dryrun", false, "check only")
@@ -19,7 +22,7 @@ func runReass(g *globals, args []string) error {
 	if err := g.parse(args); err != nil {
 		return err
 	}
-	opt := reass.Options{DryRun: *dry, Keep: *keep, NoSync: g.noSync}
+	opt := reass.Options{DryRun: *dry, Keep: *keep, NoSync: g.noSync, Room: roomWith(cfg.Reserve{})}
 	if *stdout {
 		opt.Stdout = os.Stdout
 	}
@@ -33,6 +36,12 @@ func runReass(g *globals, args []string) error {
 			return err
 		}
 		opt.Umask = e.umask
+		opt.Room = roomWith(e.c.Reserve)
+		if *node != "" {
+			if _, err := e.c.FindNode(*node); err != nil {
+				return fmt.Errorf("reass: %w", err)
+			}
+		}
 		dirs := map[string]bool{} // neighbours may share an incoming directory
 		for name, n := range e.c.Neigh {
 			if n.Incoming == "" || dirs[n.Incoming] || (*node != "" && name != *node && n.ID.String() != *node) {
@@ -53,7 +62,7 @@ func runReass(g *globals, args []string) error {
 		if *dump {
 			meta, err := reass.ReadMeta(m)
 			if err != nil {
-				errs = append(errs, fmt.Errorf("%s: %w", m, err))
+				errs = append(errs, spool.WrapPath("", m, err))
 				continue
 			}
 			fmt.Print(reass.Describe(meta))
@@ -72,4 +81,13 @@ func runReass(g *globals, args []string) error {
 		return fmt.Errorf("reass: %w", err)
 	}
 	return nil
+}
+
+// roomWith says whether a reassembled file fits in its directory's free
+// space above the reserve, so reass stops before the disk is full.
+func roomWith(r cfg.Reserve) func(dir string, need int64) error {
+	return func(dir string, need int64) error {
+		_, err := spool.FitsIn(nil, dir, need, r.Of)
+		return err
+	}
 }

@@ -3,8 +3,10 @@ package main
 import (
 	"bufio"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -168,13 +170,20 @@ func rmListed(e *env, nodes []packet.ID, remove func(string)) error {
 	return sc.Err()
 }
 
+// parseAge reads --older: a whole number of days (7d) or a Go duration.
+// A negative or overflowing age is refused, since rm takes an age <= 0
+// to mean "whatever the age".
 func parseAge(s string) (time.Duration, error) {
 	if d, ok := strings.CutSuffix(s, "d"); ok {
-		var n int
-		if _, err := fmt.Sscanf(d, "%d", &n); err != nil || n < 0 {
-			return 0, fmt.Errorf("bad age %q", s)
+		n, err := strconv.ParseInt(d, 10, 64)
+		if err != nil || strings.TrimLeft(d, "0123456789") != "" || n > int64(math.MaxInt64/(24*time.Hour)) {
+			return 0, fmt.Errorf("bad age %q: want whole days such as 7d, or a duration such as 90m", s)
 		}
 		return time.Duration(n) * 24 * time.Hour, nil
 	}
-	return time.ParseDuration(s)
+	age, err := time.ParseDuration(s)
+	if err == nil && age < 0 {
+		return 0, fmt.Errorf("bad age %q: negative", s)
+	}
+	return age, err
 }

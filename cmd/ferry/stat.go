@@ -118,6 +118,10 @@ func runStat(g *globals, args []string) error {
 		stats = append(stats, s)
 	}
 	sort.Slice(stats, func(i, k int) bool { return stats[i].Node < stats[k].Node })
+	if g.nncp {
+		printStatNNCP(e, stats)
+		return nil
+	}
 	if *asJSON {
 		enc := json.NewEncoder(os.Stdout)
 		enc.SetIndent("", "  ")

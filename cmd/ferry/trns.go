@@ -1,30 +1,50 @@
 package main
 
 import (
+	"errors"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 
+	"ferry/cfg"
 	"ferry/packet"
+	"ferry/spool"
 )
 
+// runTrns wraps an existing encrypted packet for relays. The packet is
+// a file path (as NNCP decides: anything that exists) or NODE:PKT, a
+// packet queued for NODE; either way the recipient is the one in the
+// packet's header, as with nncp-trns.
 func runTrns(g *globals, args []string) error {
-	fs := g.flags("[options] --via NODE,... NODE:PKT | --via NODE,... --node NODE FILE")
+	fs := g.flags("[options] [--via NODE,...] NODE:PKT | [--via NODE,...] PKTFILE")
+	g.takesArgs(1, 1)
 	sf := addSendFlags(fs, packet.NiceBulk, false)
-	node := fs.String("node", "", "with a packet FILE: the node it is addressed to")
+	node := fs.String("node", "", "with a packet FILE: refuse it unless it is addressed to `NODE`")
+	keep := fs.Bool("keep", false, "with NODE:PKT: leave the original packet queued (nncp-trns does)")
 	if err := g.parse(args); err != nil {
 		return err
 	}
-	if fs.NArg() != 1 || sf.via == "" || sf.via == "-" {
-		return usageErrorf("want --via and NODE:PKT (or --node NODE FILE)")
+	if sf.via == "-" {
+		return usageErrorf("--via -: a transit packet needs relays")
 	}
 	e, err := g.open()
 	if err != nil {
 		return err
 	}
-	via, err := e.parseVia(sf.via, true)
-	if err != nil {
-		return err
+	// The relays: --via, else the recipient's configured via (as NNCP).
+	relays := func(to *cfg.Node) ([]packet.ID, error) {
+		if sf.via != "" {
+			v, err := e.parseVia(sf.via, true)
+			if err != nil {
+				return nil, err
+			}
+			return *v, nil
+		}
+		if len(to.Via) == 0 {
+			return nil, withHint(usageErrorf("%s has no via in the config", to.Name), "give --via NODE,...")
+		}
+		return to.Via, nil
 	}
 	opt, err := sf.options(e, 0)
 	if err != nil {
@@ -32,17 +52,31 @@ func runTrns(g *globals, args []string) error {
 	}
 	opt.Via = nil
 	p := sf.printer()
-	if *node != "" {
-		n, err := e.c.FindNode(*node)
-		if err != nil {
-			return err
-		}
-		f, err := os.Open(fs.Arg(0))
+	arg := fs.Arg(0)
+	if _, statErr := os.Stat(arg); statErr == nil {
+		f, err := os.Open(arg)
 		if err != nil {
 			return fmt.Errorf("trns: %w", err)
 		}
 		defer f.Close()
-		r, err := e.queuer().Trns(n, *via, f, opt)
+		to, err := recipientOf(e, f)
+		if err != nil {
+			return fmt.Errorf("trns %s: %w", arg, err)
+		}
+		if *node != "" {
+			n, err := e.c.FindNode(*node)
+			if err != nil {
+				return err
+			}
+			if n.ID != to.ID {
+				return fmt.Errorf("trns %s: addressed to %s, not %s", arg, to.Name, n.Name)
+			}
+		}
+		via, err := relays(to)
+		if err != nil {
+			return err
+		}
+		r, err := e.queuer().Trns(to, via, f, opt)
 		if err != nil {
 			return fmt.Errorf("trns: %w", err)
 		}
@@ -50,9 +84,9 @@ func runTrns(g *globals, args []string) error {
 		p.flush()
 		return nil
 	}
-	name, pkt, ok := strings.Cut(fs.Arg(0), ":")
-	if !ok {
-		return usageErrorf("%q: want NODE:PKT", fs.Arg(0))
+	name, pkt, ok := strings.Cut(arg, ":")
+	if !ok || *node != "" {
+		return usageErrorf("%q: no such file, and not NODE:PKT", arg)
 	}
 	n, err := e.c.FindNode(name)
 	if err != nil {
@@ -62,11 +96,49 @@ func runTrns(g *globals, args []string) error {
 	if err != nil {
 		return usageErrorf("%q: %v", pkt, err)
 	}
-	r, err := e.queuer().TrnsFromSpool(n, id, *via, opt)
+	via, err := relays(n)
+	if err != nil {
+		return err
+	}
+	if *keep {
+		f, err := e.sp.OpenStream(n.ID, spool.TX, id)
+		if err != nil {
+			return fmt.Errorf("trns: %w", err)
+		}
+		defer f.Close()
+		r, err := e.queuer().Trns(n, via, f, opt)
+		if err != nil {
+			return fmt.Errorf("trns: %w", err)
+		}
+		p.add(e, r)
+		p.flush()
+		return nil
+	}
+	r, err := e.queuer().TrnsFromSpool(n, id, via, opt)
 	if err != nil {
 		return fmt.Errorf("trns: %w", err)
 	}
 	p.add(e, r)
 	p.flush()
 	return nil
+}
+
+// recipientOf reads the packet's header for its recipient and rewinds.
+func recipientOf(e *env, f *os.File) (*cfg.Node, error) {
+	b := make([]byte, packet.EncHeaderSize)
+	if _, err := io.ReadFull(f, b); err != nil {
+		return nil, fmt.Errorf("read header: %w", errors.Join(err, packet.ErrBadMagic))
+	}
+	h, err := packet.ParseEncHeader(b)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return nil, err
+	}
+	n, ok := e.c.ByID[h.Recipient]
+	if !ok {
+		return nil, fmt.Errorf("addressed to unknown node %s", h.Recipient)
+	}
+	return n, nil
 }

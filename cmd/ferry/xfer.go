@@ -1,15 +1,16 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"os"
+	"strings"
 
 	"ferry/spool/media"
 )
 
 func runXfer(g *globals, args []string) error {
 	fs := g.flags("[--node NODE] [--nice NICE] [--mkdir] [--keep] [--rx|--tx] DIR")
+	g.takesArgs(1, 1)
 	node := fs.StringP("node", "n", "", "only packets of `NODE,...`")
 	var nice uint8
 	addNiceFlag(fs, &nice)
@@ -36,23 +37,29 @@ func runXfer(g *globals, args []string) error {
 		return err
 	}
 	opt.Keep, opt.Mkdir = *keep, *mkdir
-	var errs []error
+	// Both directions run even when the first refused something; the
+	// error names each direction that did.
+	var errs []string
 	if !*txOnly {
 		st, err := media.XferRx(e.sp, dir, opt)
-		errs = append(errs, err)
+		if err != nil {
+			errs = append(errs, "--rx: "+err.Error())
+		}
 		if !g.quiet {
 			fmt.Fprintln(os.Stderr, statsLine("received", st))
 		}
 	}
 	if !*rxOnly {
 		st, err := media.XferTx(e.sp, dir, e.neighbourIDs(), opt)
-		errs = append(errs, err)
+		if err != nil {
+			errs = append(errs, "--tx: "+err.Error())
+		}
 		if !g.quiet {
 			fmt.Fprintln(os.Stderr, statsLine("written", st))
 		}
 	}
-	if err := errors.Join(errs...); err != nil {
-		return fmt.Errorf("xfer: %w", err)
+	if len(errs) > 0 {
+		return fmt.Errorf("xfer %s", strings.Join(errs, "; "))
 	}
 	return nil
 }

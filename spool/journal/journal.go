@@ -72,9 +72,12 @@ func fieldName(k string) string {
 	return strings.ToUpper(k[:1]) + k[1:]
 }
 
-// Format renders one record.
+// Format renders one record. The blank line that separates records
+// comes first, as NNCP writes it: a log NNCP wrote ends its last record
+// with no blank line, and one that follows it must not run into it.
 func Format(r slog.Record, attrs []slog.Attr) string {
 	var b strings.Builder
+	b.WriteByte('\n')
 	field := func(k, v string) {
 		b.WriteString(k)
 		b.WriteString(": ")
@@ -109,7 +112,6 @@ func Format(r slog.Record, attrs []slog.Attr) string {
 		}
 	}
 	field("Msg", r.Message)
-	b.WriteByte('\n')
 	return b.String()
 }
 

@@ -41,6 +41,30 @@ func TestRoundTrip(t *testing.T) {
 	}
 }
 
+// TestAfterNNCPRecord: a log NNCP wrote to last (its records begin with
+// the blank line, none follows the last) gets ferry's next record as a
+// record of its own, and NNCP's next one after ferry's stays apart too.
+func TestAfterNNCPRecord(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "log")
+	nncpRec := "\nWhen: 2026-12-01T20:36:15.82824404Z\nWho: tx\nMsg: File f (279 B) is sent to bob:f\n"
+	os.WriteFile(p, []byte(nncpRec), 0o644)
+	h, err := journal.Open(p, nil, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	slog.New(h).Info("packet queued", "who", "tx", "node", "bob")
+	f, _ := os.OpenFile(p, os.O_APPEND|os.O_WRONLY, 0)
+	f.WriteString(nncpRec)
+	f.Close()
+	var msgs []string
+	r, _ := os.Open(p)
+	defer r.Close()
+	journal.Read(r, func(rec journal.Record) error { msgs = append(msgs, rec.Get("Msg")); return nil })
+	if want := []string{"File f (279 B) is sent to bob:f", "packet queued", "File f (279 B) is sent to bob:f"}; strings.Join(msgs, "|") != strings.Join(want, "|") {
+		t.Errorf("records %q, want %q", msgs, want)
+	}
+}
+
 func TestConcurrentAppenders(t *testing.T) {
 	p := filepath.Join(t.TempDir(), "log")
 	var wg sync.WaitGroup

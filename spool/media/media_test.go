@@ -150,10 +150,11 @@ func TestBundleRoundTripIsValidTar(t *testing.T) {
 		}
 	}
 	b := openSpool(t, bob)
-	// Garbage before and between, no end blocks: still read.
+	// Garbage before, no end blocks: the packets are still read, and the
+	// garbage is reported.
 	stream := append([]byte("some garbage NNC before"), buf.Bytes()[:buf.Len()-1024]...)
 	st, err = media.BundleRx(bytes.NewReader(stream), b, media.RxOptions{})
-	if err != nil || st.Packets != 3 {
+	if !errors.Is(err, media.ErrSomeFailed) || st.Packets != 3 || st.Refused != 1 {
 		t.Fatalf("%+v %v", st, err)
 	}
 	for _, id := range ids {

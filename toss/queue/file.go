@@ -36,7 +36,7 @@ func (q *Queuer) File(d Dest, src, dst string, opt FileOptions) ([]Queued, error
 	default:
 		f, info, err := openSource(src)
 		if err != nil {
-			return nil, fmt.Errorf("file %s: %w", src, err)
+			return nil, spool.WrapPath("file", src, err)
 		}
 		defer f.Close()
 		if info.IsDir() {

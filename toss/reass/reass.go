@@ -27,6 +27,9 @@ type Options struct {
 	Stdout io.Writer // non-nil: write the file here instead of beside the meta
 	NoSync bool
 	Umask  uint32
+	// Room, when set, is asked whether the file's bytes fit beside the
+	// chunks before any is written (it may say no with an error).
+	Room func(dir string, need int64) error
 }
 
 // ErrIncomplete is returned when chunks are missing.
@@ -92,7 +95,7 @@ func Reass(metaPath string, opt Options) (string, error) {
 	base := strings.TrimSuffix(metaPath, MetaSuffix)
 	m, err := ReadMeta(metaPath)
 	if err != nil {
-		return "", fmt.Errorf("%s: %w", metaPath, err)
+		return "", spool.WrapPath("", metaPath, err)
 	}
 	if err := checkSizes(base, m); err != nil {
 		return "", err
@@ -103,6 +106,11 @@ func Reass(metaPath string, opt Options) (string, error) {
 	case opt.Stdout != nil:
 		out = opt.Stdout
 	case !opt.DryRun:
+		if opt.Room != nil {
+			if err := opt.Room(filepath.Dir(base), int64(m.FileSize)); err != nil {
+				return "", fmt.Errorf("%s: %w", base, err)
+			}
+		}
 		fw, err = spool.NewFileWriter(filepath.Dir(base), filepath.Base(base), opt.Umask, opt.NoSync)
 		if err != nil {
 			return "", err

@@ -1,0 +1,178 @@
+package main
+
+import (
+	"archive/tar"
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+)
+
+// run runs ferry as lab node n without --quiet, so the summary shows.
+func (l *netLab) run(t *testing.T, n string, stdin []byte, args ...string) result {
+	t.Helper()
+	return ferry(t, stdin, append([]string{args[0], "--cfg", l.cfg(n)}, args[1:]...)...)
+}
+
+// errorLines are the stderr lines starting "ferry: error:" that mention s.
+func errorLines(stderr []byte, s string) int {
+	n := 0
+	for _, line := range strings.Split(string(stderr), "\n") {
+		if strings.HasPrefix(line, "ferry: error:") && strings.Contains(line, s) {
+			n++
+		}
+	}
+	return n
+}
+
+// TestBundleRxRefusesJunkAndFails: a real bundle with hostile entries
+// appended is taken in for its packet, each junk entry gets one error
+// line, the summary counts them and ferry exits 1 saying how many.
+func TestBundleRxRefusesJunkAndFails(t *testing.T) {
+	l := newNetLab(t)
+	data := randomFile(t, l.path("src"), 5000)
+	l.ferry(t, "alice", nil, "file", l.path("src"), "bob:b.bin")
+	stream := l.ferry(t, "alice", nil, "bundle", "--tx", "bob").stdout
+	var junk bytes.Buffer
+	tw := tar.NewWriter(&junk)
+	tw.WriteHeader(&tar.Header{Name: "../evil", Typeflag: tar.TypeReg, Size: 4, Mode: 0o644})
+	tw.Write([]byte("evil"))
+	tw.WriteHeader(&tar.Header{Name: "NNCP/x/y/link", Typeflag: tar.TypeSymlink, Linkname: "/etc/passwd"})
+	tw.WriteHeader(&tar.Header{Name: "NNCP/fifo", Typeflag: tar.TypeFifo})
+	tw.WriteHeader(&tar.Header{Name: "big.bin", Typeflag: tar.TypeReg, Size: 10 << 30, Mode: 0o644, Format: tar.FormatGNU})
+	tw.Write([]byte("cut short"))
+	tw.Flush()
+	r := l.run(t, "bob", append(bytes.Clone(stream), junk.Bytes()...), "bundle", "--rx")
+	if r.code != 1 {
+		t.Fatalf("exit %d, want 1\n%s", r.code, r.stderr)
+	}
+	for _, want := range []string{"ferry: error: bundle --rx: 4 entries refused\n", "received: 1 packets", "0 skipped, 4 refused, 0 failed"} {
+		if !bytes.Contains(r.stderr, []byte(want)) {
+			t.Errorf("stderr lacks %q:\n%s", want, r.stderr)
+		}
+	}
+	for _, p := range []string{"path=../evil", "path=NNCP/x/y/link", "path=NNCP/fifo", "path=big.bin"} {
+		if n := errorLines(r.stderr, p); n != 1 {
+			t.Errorf("%d error lines for %s, want 1:\n%s", n, p, r.stderr)
+		}
+	}
+	l.ferry(t, "bob", nil, "toss")
+	if got, _ := os.ReadFile(l.path("bob", "incoming", "b.bin")); !bytes.Equal(got, data) {
+		t.Error("the good packet beside the junk was not delivered")
+	}
+}
+
+// TestXferRxRefusesJunkAndFails: links, directories and FIFOs on the
+// medium are refused one line each, the real packet is taken, exit 1.
+func TestXferRxRefusesJunkAndFails(t *testing.T) {
+	l := newNetLab(t)
+	data := randomFile(t, l.path("src"), 5000)
+	l.ferry(t, "alice", nil, "file", l.path("src"), "bob:x.bin")
+	medium := l.path("usb")
+	os.MkdirAll(medium, 0o755)
+	l.ferry(t, "alice", nil, "xfer", "--mkdir", "--tx", medium)
+	mine := filepath.Join(medium, l.ids["bob"])
+	from := filepath.Join(mine, l.ids["alice"])
+	os.Symlink("/etc", filepath.Join(mine, l.ids["carol"]))
+	os.Symlink("/etc/passwd", filepath.Join(from, strings.Repeat("A", 52)))
+	os.Mkdir(filepath.Join(from, strings.Repeat("B", 51)+"Q"), 0o755)
+	syscall.Mkfifo(filepath.Join(from, strings.Repeat("C", 51)+"Q"), 0o644)
+	r := l.run(t, "bob", nil, "xfer", "--rx", medium)
+	if r.code != 1 || !bytes.Contains(r.stderr, []byte("ferry: error: xfer --rx: 4 entries refused\n")) ||
+		!bytes.Contains(r.stderr, []byte("received: 1 packets")) {
+		t.Fatalf("exit %d\n%s", r.code, r.stderr)
+	}
+	for _, p := range []string{l.ids["carol"], strings.Repeat("A", 52), strings.Repeat("B", 51) + "Q", strings.Repeat("C", 51) + "Q"} {
+		if n := errorLines(r.stderr, p); n != 1 {
+			t.Errorf("%d error lines for %s, want 1:\n%s", n, p, r.stderr)
+		}
+	}
+	l.ferry(t, "bob", nil, "toss")
+	if got, _ := os.ReadFile(l.path("bob", "incoming", "x.bin")); !bytes.Equal(got, data) {
+		t.Error("the packet beside the junk was not delivered")
+	}
+}
+
+// TestXferRxOversizedPacketFile: megabytes after a real packet on the
+// medium are not copied: the packet is taken and tossed, the tail
+// refused, exit 1.
+func TestXferRxOversizedPacketFile(t *testing.T) {
+	l := newNetLab(t)
+	data := randomFile(t, l.path("src"), 200000)
+	l.ferry(t, "alice", nil, "file", l.path("src"), "bob:x.bin")
+	medium := l.path("usb")
+	os.MkdirAll(medium, 0o755)
+	l.ferry(t, "alice", nil, "xfer", "--mkdir", "--tx", medium)
+	pkts, _ := filepath.Glob(filepath.Join(medium, l.ids["bob"], l.ids["alice"], "*"))
+	if len(pkts) != 1 {
+		t.Fatalf("%d packets on the medium", len(pkts))
+	}
+	f, _ := os.OpenFile(pkts[0], os.O_APPEND|os.O_WRONLY, 0)
+	f.Write(make([]byte, 16<<20))
+	f.Close()
+	r := l.run(t, "bob", nil, "xfer", "--rx", medium)
+	if r.code != 1 || errorLines(r.stderr, "16777216 bytes after the end of the packet") != 1 ||
+		!bytes.Contains(r.stderr, []byte("received: 1 packets")) {
+		t.Fatalf("exit %d\n%s", r.code, r.stderr)
+	}
+	l.ferry(t, "bob", nil, "toss")
+	if got, _ := os.ReadFile(l.path("bob", "incoming", "x.bin")); !bytes.Equal(got, data) {
+		t.Error("the packet was not delivered")
+	}
+}
+
+// TestTossSetsAsideDamagedRxFile: garbage under a packet's name in rx/
+// fails one toss with one line and moves to rx/bad/; the next toss is
+// clean.
+func TestTossSetsAsideDamagedRxFile(t *testing.T) {
+	l := newNetLab(t)
+	rx := l.queue("bob", "alice", "rx")
+	os.MkdirAll(rx, 0o755)
+	name := strings.Repeat("D", 51) + "Q"
+	os.WriteFile(filepath.Join(rx, name), bytes.Repeat([]byte("garbage "), 64), 0o644)
+	r := l.run(t, "bob", nil, "toss")
+	if r.code != 1 || errorLines(r.stderr, "unknown magic number") != 1 {
+		t.Fatalf("first toss: exit %d\n%s", r.code, r.stderr)
+	}
+	if _, err := os.Stat(filepath.Join(rx, "bad", name)); err != nil {
+		t.Fatalf("not in rx/bad/: %v", err)
+	}
+	if r := l.run(t, "bob", nil, "toss"); r.code != 0 || len(r.stderr) != 0 {
+		t.Fatalf("second toss: exit %d\n%s", r.code, r.stderr)
+	}
+}
+
+// TestXferTxFullMedium: on a 4 MiB medium a 6 MiB packet is left queued
+// with a line, the small packet behind it still goes, exit 1.
+func TestXferTxFullMedium(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to mount a small tmpfs (spool/media tests inject ENOSPC instead)")
+	}
+	l := newNetLab(t)
+	medium := l.path("usb")
+	os.MkdirAll(medium, 0o755)
+	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", medium).CombinedOutput(); err != nil {
+		t.Skipf("cannot mount a tmpfs: %v %s", err, out)
+	}
+	t.Cleanup(func() { exec.Command("umount", medium).Run() })
+	randomFile(t, l.path("big"), 6<<20)
+	small := randomFile(t, l.path("small"), 1000)
+	l.ferry(t, "alice", nil, "file", "--nice", "F", l.path("big"), "bob:big")
+	l.ferry(t, "alice", nil, "file", l.path("small"), "bob:small")
+	r := l.run(t, "alice", nil, "xfer", "--mkdir", "--tx", medium)
+	if r.code != 1 || errorLines(r.stderr, "does not fit") != 1 ||
+		!bytes.Contains(r.stderr, []byte("ferry: error: xfer --tx: 1 packet failed\n")) {
+		t.Fatalf("exit %d\n%s", r.code, r.stderr)
+	}
+	if l.count(l.queue("alice", "bob", "tx")) != 1 {
+		t.Error("want the big packet still queued, and only it")
+	}
+	l.ferry(t, "bob", nil, "xfer", "--rx", medium)
+	l.ferry(t, "bob", nil, "toss")
+	if got, _ := os.ReadFile(l.path("bob", "incoming", "small")); !bytes.Equal(got, small) {
+		t.Error("the small packet did not make the trip")
+	}
+}

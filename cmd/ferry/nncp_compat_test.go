@@ -1,0 +1,583 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"reflect"
+	"regexp"
+	"sort"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// The drop-in suite: NNCP's documented command lines run against ferry's
+// nncp-* links and against the real /usr/bin/nncp-* on twin labs (the
+// same keys and config, separate spools), and the outcomes compared:
+// files delivered, packets queued or removed, exit status, the output
+// scripts read.
+
+var (
+	linksOnce sync.Once
+	linksDir  string
+	linksErr  error
+)
+
+// nncpLinks makes the nncp-* links to the test's ferry binary once.
+func nncpLinks(t *testing.T) string {
+	t.Helper()
+	linksOnce.Do(func() {
+		linksDir = filepath.Join(filepath.Dir(ferryBin), "links")
+		if linksErr = os.MkdirAll(linksDir, 0o755); linksErr != nil {
+			return
+		}
+		out, err := exec.Command(ferryBin, "links", "--quiet", linksDir).CombinedOutput()
+		if err != nil {
+			linksErr = fmt.Errorf("ferry links: %v\n%s", err, out)
+		}
+	})
+	if linksErr != nil {
+		t.Fatal(linksErr)
+	}
+	return linksDir
+}
+
+// twin is one side of a comparison: a lab and where its nncp-* live.
+type twin struct {
+	kind string // "ferry" or "nncp"
+	lab  *netLab
+	bin  string // directory of the nncp-* commands
+	port string // bob's daemon address
+}
+
+func newTwins(t *testing.T) []*twin {
+	t.Helper()
+	if _, err := os.Stat("/usr/bin/nncp-toss"); err != nil {
+		t.Skip("nncp not installed (apt-get install nncp): the drop-in suite compares ferry's nncp-* links with it")
+	}
+	links := nncpLinks(t)
+	var out []*twin
+	for _, k := range []struct{ kind, bin string }{{"ferry", links}, {"nncp", "/usr/bin"}} {
+		tw := &twin{kind: k.kind, lab: newNetLab(t), bin: k.bin, port: freePort(t)}
+		tw.patchConfigs(t)
+		out = append(out, tw)
+	}
+	return out
+}
+
+// patchConfigs gives bob a sendmail handle for alice (the lab handler,
+// which records its arguments and input), and alice a call schedule and
+// two addresses for bob: the daemon's TCP port and a pipe running the
+// twin's own nncp-daemon in inetd mode.
+func (tw *twin) patchConfigs(t *testing.T) {
+	t.Helper()
+	l := tw.lab
+	edit := func(node string, pairs ...string) {
+		b, err := os.ReadFile(l.cfg(node))
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := string(b)
+		for i := 0; i < len(pairs); i += 2 {
+			if !strings.Contains(s, pairs[i]) {
+				t.Fatalf("%s config: no %q to patch", node, pairs[i])
+			}
+			s = strings.Replace(s, pairs[i], pairs[i+1], 1)
+		}
+		if err := os.WriteFile(l.cfg(node), []byte(s), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	edit("bob", "        cat:\n", fmt.Sprintf("        sendmail: [%q, %q]\n        cat:\n", l.path("handler.sh"), l.path("bob", "mail")))
+	// NNCPCFG, alice's here, would win over -cfg in the piped daemon:
+	// env gives it bob's, as a login on bob's machine would.
+	edit("alice", "        lo: 127.0.0.1:5402\n", fmt.Sprintf("        lo: %s\n        pipe: \"|/usr/bin/env NNCPCFG=%s %s -quiet -inetd\"\n",
+		tw.port, l.cfg("bob"), filepath.Join(tw.bin, "nncp-daemon")),
+		"      onlinedeadline: 2\n", fmt.Sprintf("      onlinedeadline: 2\n      calls: [{cron: \"* * * * * * *\", addr: %q, onlinedeadline: 1}]\n", tw.port))
+}
+
+// cmd builds an nncp-* command line run as node, the config given as
+// NNCP users give it: NNCPCFG.
+func (tw *twin) cmd(node, tool string, args ...string) *exec.Cmd {
+	c := exec.Command(filepath.Join(tw.bin, tool), args...)
+	c.Env = append(os.Environ(), "NNCPCFG="+tw.lab.cfg(node), "NNCPSPOOL=", "NNCPLOG=")
+	return c
+}
+
+// run runs the command and returns its exit status and stdout.
+func (tw *twin) run(t *testing.T, node string, stdin []byte, tool string, args ...string) (int, string) {
+	t.Helper()
+	c := tw.cmd(node, tool, args...)
+	if stdin != nil {
+		c.Stdin = bytes.NewReader(stdin)
+	}
+	var out, errb bytes.Buffer
+	c.Stdout, c.Stderr = &out, &errb
+	return exitOf(t, c.Run(), tw.kind, tool, &errb), out.String()
+}
+
+func exitOf(t *testing.T, err error, kind, tool string, stderr *bytes.Buffer) int {
+	t.Helper()
+	if ee, ok := err.(*exec.ExitError); ok {
+		t.Logf("%s %s: exit %d: %s", kind, tool, ee.ExitCode(), stderr)
+		return ee.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return 0
+}
+
+// must runs the command and fails the test unless it exits 0.
+func (tw *twin) must(t *testing.T, node string, stdin []byte, tool string, args ...string) string {
+	t.Helper()
+	code, out := tw.run(t, node, stdin, tool, args...)
+	if code != 0 {
+		t.Fatalf("%s: %s %v as %s: exit %d", tw.kind, tool, args, node, code)
+	}
+	return out
+}
+
+func (tw *twin) count(node, peer, xx string) int { return tw.lab.count(tw.lab.queue(node, peer, xx)) }
+
+func (tw *twin) readFile(node string, p ...string) string {
+	b, _ := os.ReadFile(tw.lab.path(append([]string{node}, p...)...))
+	return string(b)
+}
+
+// waitFor polls cond until it holds or the deadline passes; the deadline
+// only bounds a hung run, the outcome is what cond checks.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for end := time.Now().Add(15 * time.Second); time.Now().Before(end); time.Sleep(50 * time.Millisecond) {
+		if cond() {
+			return
+		}
+	}
+	t.Fatalf("%s: not within 15 s", what)
+}
+
+// same fails unless both twins got the outcome, and the ferry one is want.
+func same[T any](t *testing.T, what string, got map[string]T, want T) {
+	t.Helper()
+	if !reflect.DeepEqual(got["ferry"], got["nncp"]) {
+		t.Errorf("%s differs:\nferry: %#v\nnncp:  %#v", what, got["ferry"], got["nncp"])
+	}
+	if !reflect.DeepEqual(got["nncp"], want) {
+		t.Errorf("%s: got %#v, want %#v", what, got["nncp"], want)
+	}
+}
+
+// TestNNCPPostfixPipe: Postfix's pipe(8) line from NNCP's manual,
+// "nncp-exec -quiet $nexthop sendmail $recipient", mail on stdin; the
+// packet carried to bob and tossed runs bob's sendmail handle.
+func TestNNCPPostfixPipe(t *testing.T) {
+	type outcome struct {
+		Exit, Queued  int
+		Stdout        string
+		Args, Message string
+	}
+	got := map[string]outcome{}
+	mail := []byte("From: alice\nTo: user@example.org\n\nhello over nncp\n")
+	for _, tw := range newTwins(t) {
+		var o outcome
+		o.Exit, o.Stdout = tw.run(t, "alice", mail, "nncp-exec", "-quiet", "bob", "sendmail", "user@example.org")
+		o.Queued = tw.count("alice", "bob", "tx")
+		tw.lab.carry(t, "alice", "bob")
+		tw.must(t, "bob", nil, "nncp-toss", "-quiet")
+		o.Args, o.Message = tw.readFile("bob", "mail", "args"), tw.readFile("bob", "mail", "stdin")
+		got[tw.kind] = o
+	}
+	same(t, "postfix pipe", got, outcome{Queued: 1, Args: "user@example.org\n", Message: string(mail)})
+}
+
+// TestNNCPAckRitual is the sneakernet workflow of nncp-ack's manual:
+// alice's packets stay queued until bob's ACKs come back; bob removes
+// his ACKs once written, from the list nncp-ack left on fd 4.
+func TestNNCPAckRitual(t *testing.T) {
+	type outcome struct {
+		AliceKept, AckLines, BobAcksQueued, BobAcksAfterRm, AliceLeft int
+		Delivered                                                     string
+		AckLineForm                                                   bool
+	}
+	got := map[string]outcome{}
+	ackLine := regexp.MustCompile(`^[A-Z2-7]{52}/[A-Z2-7]{52}$`)
+	for _, tw := range newTwins(t) {
+		var o outcome
+		l := tw.lab
+		stick := filepath.Join(l.dir, "stick")
+		os.MkdirAll(stick, 0o755)
+		os.WriteFile(filepath.Join(l.dir, "report.txt"), []byte("quarterly numbers\n"), 0o644)
+		tw.must(t, "alice", nil, "nncp-file", "-quiet", filepath.Join(l.dir, "report.txt"), "bob:")
+		// An ACK of alice's rides along: bob must not acknowledge it.
+		aliceAcks := tw.ack(t, "alice", "-node", "bob", "-pkt", strings.Repeat("A", 52))
+		tw.must(t, "alice", nil, "nncp-xfer", "-quiet", "-mkdir", "-keep", "-tx", "-node", "bob", stick)
+		o.AliceKept = tw.count("alice", "bob", "tx")
+		tw.must(t, "bob", nil, "nncp-xfer", "-quiet", "-rx", stick)
+
+		list := tw.ack(t, "bob", "-node", "alice")
+		lines := strings.Fields(string(list))
+		o.AckLines = len(lines)
+		o.AckLineForm = len(lines) > 0 && ackLine.MatchString(lines[0])
+		o.BobAcksQueued = tw.count("bob", "alice", "tx")
+		tw.must(t, "bob", nil, "nncp-toss", "-quiet")
+		o.Delivered = tw.readFile("bob", "incoming", "report.txt")
+		tw.must(t, "bob", nil, "nncp-xfer", "-quiet", "-keep", "-mkdir", "-tx", stick)
+		tw.must(t, "bob", list, "nncp-rm", "-quiet", "-node", "alice", "-pkt")
+		o.BobAcksAfterRm = tw.count("bob", "alice", "tx")
+		tw.must(t, "alice", nil, "nncp-xfer", "-quiet", "-rx", stick)
+		tw.must(t, "alice", nil, "nncp-toss", "-quiet")
+		tw.must(t, "alice", aliceAcks, "nncp-rm", "-quiet", "-node", "bob", "-pkt")
+		o.AliceLeft = tw.count("alice", "bob", "tx")
+		got[tw.kind] = o
+	}
+	same(t, "ack ritual", got, outcome{AliceKept: 2, AckLines: 1, BobAcksQueued: 1, Delivered: "quarterly numbers\n", AckLineForm: true})
+}
+
+// ack runs "nncp-ack ARGS 4>FILE" as node and returns what fd 4 got.
+func (tw *twin) ack(t *testing.T, node string, args ...string) []byte {
+	t.Helper()
+	acks, err := os.CreateTemp(tw.lab.dir, "acks")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer acks.Close()
+	devnull, _ := os.Open(os.DevNull)
+	defer devnull.Close()
+	c := tw.cmd(node, "nncp-ack", append([]string{"-quiet"}, args...)...)
+	c.ExtraFiles = []*os.File{devnull, acks} // fd 3, fd 4
+	var errb bytes.Buffer
+	c.Stderr = &errb
+	if code := exitOf(t, c.Run(), tw.kind, "nncp-ack", &errb); code != 0 {
+		t.Fatalf("%s nncp-ack %v: exit %d", tw.kind, args, code)
+	}
+	list, _ := os.ReadFile(acks.Name())
+	return list
+}
+
+// TestNNCPTossCycle: "nncp-toss -node alice -seen -cycle 1" delivers
+// and marks the packet seen; it runs until stopped, so it is stopped
+// once the file is there.
+func TestNNCPTossCycle(t *testing.T) {
+	type outcome struct {
+		Delivered string
+		Seen      int
+		RxLeft    int
+	}
+	got := map[string]outcome{}
+	for _, tw := range newTwins(t) {
+		l := tw.lab
+		os.WriteFile(filepath.Join(l.dir, "f.txt"), []byte("cycled\n"), 0o644)
+		tw.must(t, "alice", nil, "nncp-file", "-quiet", filepath.Join(l.dir, "f.txt"), "bob:")
+		l.carry(t, "alice", "bob")
+		c := tw.cmd("bob", "nncp-toss", "-quiet", "-node", "alice", "-seen", "-cycle", "1")
+		if err := c.Start(); err != nil {
+			t.Fatal(err)
+		}
+		seenDir := filepath.Join(l.queue("bob", "alice", "rx"), "seen")
+		waitFor(t, tw.kind+" toss -cycle", func() bool {
+			ents, _ := os.ReadDir(seenDir)
+			return tw.readFile("bob", "incoming", "f.txt") != "" && len(ents) > 0
+		})
+		c.Process.Signal(syscall.SIGTERM)
+		c.Wait()
+		ents, _ := os.ReadDir(seenDir)
+		got[tw.kind] = outcome{tw.readFile("bob", "incoming", "f.txt"), len(ents), tw.count("bob", "alice", "rx")}
+	}
+	same(t, "toss -cycle", got, outcome{Delivered: "cycled\n", Seen: 1})
+}
+
+// TestNNCPStatPkt: nncp-stat -pkt lists the queued packet and the
+// per-niceness totals in NNCP's layout (packet ids differ between the
+// twins, so they are masked).
+func TestNNCPStatPkt(t *testing.T) {
+	got := map[string][]string{}
+	id := regexp.MustCompile(`[A-Z2-7]{52}`)
+	for _, tw := range newTwins(t) {
+		os.WriteFile(filepath.Join(tw.lab.dir, "s.txt"), bytes.Repeat([]byte("x"), 5000), 0o644)
+		tw.must(t, "alice", nil, "nncp-file", "-quiet", filepath.Join(tw.lab.dir, "s.txt"), "bob:")
+		tw.must(t, "alice", nil, "nncp-file", "-quiet", "-nice", "P", filepath.Join(tw.lab.dir, "s.txt"), "bob:urgent")
+		out := tw.must(t, "alice", nil, "nncp-stat", "-pkt")
+		got[tw.kind] = sortPktLines(strings.Split(id.ReplaceAllString(out, "PKT"), "\n"))
+	}
+	if !reflect.DeepEqual(got["ferry"], got["nncp"]) {
+		t.Errorf("nncp-stat -pkt differs:\nferry:\n%s\nnncp:\n%s", strings.Join(got["ferry"], "\n"), strings.Join(got["nncp"], "\n"))
+	}
+	if len(got["nncp"]) < 4 {
+		t.Errorf("nncp-stat -pkt: too little output: %q", got["nncp"])
+	}
+}
+
+// sortPktLines orders each node's packet lines: both tools list them in
+// directory order.
+func sortPktLines(lines []string) []string {
+	for i := 0; i < len(lines); {
+		j := i
+		for j < len(lines) && (strings.HasPrefix(lines[j], "\ttx ") || strings.HasPrefix(lines[j], "\trx ")) {
+			j++
+		}
+		if j > i {
+			sort.Strings(lines[i:j])
+			i = j
+			continue
+		}
+		i++
+	}
+	return lines
+}
+
+// daemon starts the twin's nncp-daemon for bob on its port.
+func (tw *twin) daemon(t *testing.T) {
+	t.Helper()
+	c := tw.cmd("bob", "nncp-daemon", "-quiet", "-bind", tw.port)
+	if err := c.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Process.Signal(syscall.SIGTERM); c.Wait() })
+	waitFor(t, tw.kind+" daemon listening", func() bool {
+		conn, err := net.Dial("tcp", tw.port)
+		if err == nil {
+			conn.Close()
+		}
+		return err == nil
+	})
+}
+
+// queueFor queues a small file at alice for bob.
+func (tw *twin) queueFor(t *testing.T, name string) {
+	t.Helper()
+	p := filepath.Join(tw.lab.dir, name)
+	os.WriteFile(p, []byte("online "+name+"\n"), 0o644)
+	tw.must(t, "alice", nil, "nncp-file", "-quiet", p, "bob:")
+}
+
+// TestNNCPCallDaemon: "nncp-call -onlinedeadline 2 bob" against
+// nncp-daemon on 127.0.0.1 (the config lists it for bob, beside a pipe
+// address that reaches bob too, whichever is tried first).
+func TestNNCPCallDaemon(t *testing.T) {
+	t.Parallel() // most of a call is the idle deadline: the three wait together
+	type outcome struct{ Exit, AliceTx, BobRx int }
+	got := map[string]outcome{}
+	for _, tw := range newTwins(t) {
+		tw.daemon(t)
+		tw.queueFor(t, "c.txt")
+		code, _ := tw.run(t, "alice", nil, "nncp-call", "-quiet", "-onlinedeadline", "2", "bob")
+		got[tw.kind] = outcome{code, tw.count("alice", "bob", "tx"), tw.count("bob", "alice", "rx")}
+	}
+	same(t, "call", got, outcome{BobRx: 1})
+}
+
+// TestNNCPCallerConfig: nncp-caller runs the config's calls entry for
+// bob (every second, to the daemon's address); stopped once the packet
+// has arrived.
+func TestNNCPCallerConfig(t *testing.T) {
+	t.Parallel() // most of a call is the idle deadline: the three wait together
+	type outcome struct{ AliceTx, BobRx int }
+	got := map[string]outcome{}
+	for _, tw := range newTwins(t) {
+		tw.daemon(t)
+		tw.queueFor(t, "cron.txt")
+		c := tw.cmd("alice", "nncp-caller", "-quiet")
+		if err := c.Start(); err != nil {
+			t.Fatal(err)
+		}
+		waitFor(t, tw.kind+" caller", func() bool {
+			return tw.count("bob", "alice", "rx") == 1 && tw.count("alice", "bob", "tx") == 0
+		})
+		c.Process.Signal(syscall.SIGTERM)
+		c.Wait()
+		got[tw.kind] = outcome{tw.count("alice", "bob", "tx"), tw.count("bob", "alice", "rx")}
+	}
+	same(t, "caller", got, outcome{BobRx: 1})
+}
+
+// TestNNCPPipeAddrInetd: an addrs entry "|nncp-daemon -inetd": alice's
+// nncp-call starts bob's daemon on a pipe, the link named nncp-daemon
+// for the ferry twin.
+func TestNNCPPipeAddrInetd(t *testing.T) {
+	t.Parallel() // most of a call is the idle deadline: the three wait together
+	type outcome struct{ Exit, AliceTx, BobRx int }
+	got := map[string]outcome{}
+	for _, tw := range newTwins(t) {
+		tw.queueFor(t, "p.txt")
+		code, _ := tw.run(t, "alice", nil, "nncp-call", "-quiet", "-onlinedeadline", "2", "bob:pipe")
+		got[tw.kind] = outcome{code, tw.count("alice", "bob", "tx"), tw.count("bob", "alice", "rx")}
+	}
+	same(t, "pipe address", got, outcome{BobRx: 1})
+}
+
+// TestNNCPBundle: "nncp-bundle -tx bob > FILE" keeps the packets queued
+// (no -delete), "nncp-bundle -rx < FILE" takes them in, toss delivers.
+func TestNNCPBundle(t *testing.T) {
+	type outcome struct {
+		AliceKept, BobRx int
+		Delivered        string
+		AliceAfterDelete int
+	}
+	got := map[string]outcome{}
+	for _, tw := range newTwins(t) {
+		var o outcome
+		tw.queueFor(t, "b.txt")
+		stream := tw.must(t, "alice", nil, "nncp-bundle", "-quiet", "-tx", "bob")
+		o.AliceKept = tw.count("alice", "bob", "tx")
+		tw.must(t, "bob", []byte(stream), "nncp-bundle", "-quiet", "-rx")
+		o.BobRx = tw.count("bob", "alice", "rx")
+		tw.must(t, "bob", nil, "nncp-toss", "-quiet")
+		o.Delivered = tw.readFile("bob", "incoming", "b.txt")
+		tw.must(t, "alice", nil, "nncp-bundle", "-quiet", "-tx", "-delete", "bob")
+		o.AliceAfterDelete = tw.count("alice", "bob", "tx")
+		got[tw.kind] = o
+	}
+	same(t, "bundle", got, outcome{AliceKept: 1, BobRx: 1, Delivered: "online b.txt\n"})
+}
+
+// TestNNCPFlagSyntax: Go flag syntax through a link: -flag=value,
+// --flag value, flags ending at the first argument, exit 2 for an
+// unknown flag, 0 for -h, 1 for a failure, and -num's default of 10.
+func TestNNCPFlagSyntax(t *testing.T) {
+	links := nncpLinks(t)
+	run := func(stdin string, tool string, args ...string) (int, string) {
+		c := exec.Command(filepath.Join(links, tool), args...)
+		c.Env = append(os.Environ(), "NNCPCFG=/nonexistent/nncp.hjson")
+		c.Stdin = strings.NewReader(stdin)
+		out, err := c.Output()
+		return exitOf(t, err, "ferry", tool, &bytes.Buffer{}), string(out)
+	}
+	if code, out := run("", "nncp-cronexpr", "*/5 * * * *"); code != 0 || strings.Count(out, "\n") != 11 || !strings.HasPrefix(out, "Now:\t") || !strings.Contains(out, "\n9:\t") {
+		t.Errorf("nncp-cronexpr: exit %d\n%s", code, out)
+	}
+	if code, out := run("", "nncp-cronexpr", "--num", "2", "*/5 * * * *"); code != 0 || strings.Count(out, "\n") != 3 {
+		t.Errorf("nncp-cronexpr --num 2: exit %d\n%s", code, out)
+	}
+	if code, out := run("abc", "nncp-hash", "-force-fat=true"); code != 0 || len(strings.TrimSpace(out)) != 64 {
+		t.Errorf("nncp-hash -force-fat=true: exit %d %q", code, out)
+	}
+	for _, c := range []struct {
+		args []string
+		code int
+	}{
+		{[]string{"-no-such-flag"}, 2},
+		{[]string{"-h"}, 0},
+		{[]string{"-version"}, 0},
+		{[]string{"-warranty"}, 0},
+		{[]string{"-node", "bob"}, 1}, // the config does not exist: a failure, not a usage error
+		{[]string{"-cycle", "-1"}, 2}, // uint, as NNCP
+	} {
+		if code, _ := run("", "nncp-toss", c.args...); code != c.code {
+			t.Errorf("nncp-toss %v: exit %d, want %d", c.args, code, c.code)
+		}
+	}
+}
+
+// TestNNCPUnsupported: a name ferry has no command for says so, exit 1.
+func TestNNCPUnsupported(t *testing.T) {
+	dir := t.TempDir()
+	for _, name := range []string{"nncp-nosuch", "nncp-cfgenc"} {
+		if findCommand(strings.TrimPrefix(name, "nncp-")) != nil {
+			continue // registered meanwhile: it is supported
+		}
+		p := filepath.Join(dir, name)
+		if err := os.Symlink(ferryBin, p); err != nil {
+			t.Fatal(err)
+		}
+		var errb bytes.Buffer
+		c := exec.Command(p, "-d", "x")
+		c.Stderr = &errb
+		err := c.Run()
+		if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 1 || !strings.Contains(errb.String(), "not") {
+			t.Errorf("%s: %v, %s", name, err, errb.String())
+		}
+	}
+}
+
+// TestNNCPLogLayout: nncp-log prints one line per event as NNCP does,
+// the time (RFC 3339), ERROR for failures, then the message, so a script
+// grepping for a node or ERROR finds the same events.
+func TestNNCPLogLayout(t *testing.T) {
+	type outcome struct{ Lines, AllInLayout, MentionsBob, Errors int }
+	got := map[string]outcome{}
+	layout := regexp.MustCompile(`^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(Z|[+-]\d\d:\d\d) (ERROR )?\S`)
+	for _, tw := range newTwins(t) {
+		tw.queueFor(t, "l.txt")
+		out := tw.must(t, "alice", nil, "nncp-log")
+		var o outcome
+		for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+			o.Lines++
+			if layout.MatchString(line) {
+				o.AllInLayout++
+			}
+			if strings.Contains(line, "bob") {
+				o.MentionsBob++
+			}
+			if strings.Contains(line, " ERROR ") {
+				o.Errors++
+			}
+		}
+		got[tw.kind] = o
+	}
+	same(t, "nncp-log", got, outcome{Lines: 1, AllInLayout: 1, MentionsBob: 1})
+}
+
+// TestNNCPCfgdir: "nncp-cfgdir -cfg FILE -dump DIR" (the one command
+// that does not let NNCPCFG override -cfg) writes the same
+// directory as NNCP's, and "nncp-cfgdir -load DIR" reads it back into a
+// config the real nncp-cfgmin accepts.
+func TestNNCPCfgdir(t *testing.T) {
+	type outcome struct {
+		Files  []string
+		Loaded bool
+	}
+	got := map[string]outcome{}
+	src := labCfg(t, "alice") // one source for both twins: theirs differ in ports
+	for _, tw := range newTwins(t) {
+		dir := filepath.Join(tw.lab.dir, "cfgdir")
+		// NNCPCFG names the twin's alice: nncp-cfgdir reads -cfg only.
+		tw.must(t, "alice", nil, "nncp-cfgdir", "-cfg", src, "-dump", dir)
+		var o outcome
+		filepath.Walk(dir, func(p string, info os.FileInfo, err error) error {
+			if err == nil && !info.IsDir() {
+				b, _ := os.ReadFile(p)
+				rel, _ := filepath.Rel(dir, p)
+				o.Files = append(o.Files, rel+"="+string(b))
+			}
+			return nil
+		})
+		out := tw.must(t, "alice", nil, "nncp-cfgdir", "-load", dir)
+		p := filepath.Join(tw.lab.dir, "loaded.hjson")
+		os.WriteFile(p, []byte(out), 0o600)
+		o.Loaded = exec.Command("/usr/bin/nncp-cfgmin", "-cfg", p).Run() == nil
+		got[tw.kind] = o
+	}
+	if !reflect.DeepEqual(got["ferry"], got["nncp"]) {
+		t.Errorf("cfgdir differs:\nferry: %#v\nnncp:  %#v", got["ferry"], got["nncp"])
+	}
+	if len(got["nncp"].Files) < 10 || !got["nncp"].Loaded {
+		t.Errorf("cfgdir: %d files, loaded %v", len(got["nncp"].Files), got["nncp"].Loaded)
+	}
+}
+
+// TestNNCPCfgencDump: "nncp-cfgenc -dump FILE.eblob" prints what NNCP
+// prints, for the eblobs the real nncp-cfgenc made.
+func TestNNCPCfgencDump(t *testing.T) {
+	needNNCP(t, "nncp-cfgenc")
+	blobs, _ := filepath.Glob("../../cfg/testdata/eblob/*.eblob")
+	if len(blobs) == 0 {
+		t.Fatal("no eblob vectors in cfg/testdata/eblob")
+	}
+	link := filepath.Join(nncpLinks(t), "nncp-cfgenc")
+	for _, b := range blobs {
+		want, err := exec.Command("/usr/bin/nncp-cfgenc", "-dump", b).Output()
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := exec.Command(link, "-dump", b).Output()
+		if err != nil || !bytes.Equal(got, want) {
+			t.Errorf("%s: %v\nferry:\n%s\nnncp:\n%s", b, err, got, want)
+		}
+	}
+}

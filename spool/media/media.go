@@ -1,0 +1,44 @@
+// Package media moves packets between the spool and removable media:
+// directory trees (xfer) and tar streams (bundle), in NNCP's layouts.
+// Nothing is removed from its source until its copy is verified.
+package media
+
+import (
+	"io"
+	"log/slog"
+
+	"ferry/packet"
+)
+
+// Options shape an xfer or bundle run.
+type Options struct {
+	Nice  uint8                     // only packets with nice <= this (0: 255)
+	Keep  bool                      // do not remove what was copied
+	Mkdir bool                      // xfer tx: create DIR/<node> when missing
+	Known func(packet.ID) bool      // is this a configured neighbour
+	Only  map[packet.ID]bool        // nil: every node
+	Log   *slog.Logger              // nil: discard
+	Name  func(packet.ID) string    // names nodes in the log; nil: ids
+	Write func(io.Writer) io.Writer // test hook: wraps medium writes
+	// Me are our keys: with them, each packet taken in is read only up
+	// to the end its SIZE block declares (see packet.Bound). nil: up to
+	// the end of the file or entry.
+	Me *packet.Identity
+}
+
+func (o *Options) init() {
+	if o.Nice == 0 {
+		o.Nice = packet.NiceMax
+	}
+	if o.Log == nil {
+		o.Log = slog.New(slog.DiscardHandler)
+	}
+	if o.Known == nil {
+		o.Known = func(packet.ID) bool { return true }
+	}
+	if o.Name == nil {
+		o.Name = packet.ID.String
+	}
+}
+
+func (o *Options) wanted(id packet.ID) bool { return o.Only == nil || o.Only[id] }

@@ -1,0 +1,194 @@
+package media
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"ferry/packet"
+	"ferry/spool"
+)
+
+// XferTx copies our outbound packets to DIR/<node>/<self>/ for every node
+// whose directory exists (or, with Mkdir, every node). Each copy is
+// written under a temporary name, synced, read back and checked against
+// its name, and only then renamed into place and removed from the spool
+// (unless Keep).
+//
+// A full medium leaves each packet either complete there or still in the
+// spool, and does not end the run: a packet larger than the room left (as
+// the filesystem reports it, or as learnt from a write that hit ENOSPC)
+// is logged and left queued, and the smaller ones after it still go.
+func XferTx(sp *spool.Spool, dir string, nodes []packet.ID, opt Options) (Stats, error) {
+	opt.init()
+	var st Stats
+	room := &mediumRoom{tooBig: math.MaxInt64}
+	for _, node := range nodes {
+		if !opt.wanted(node) {
+			continue
+		}
+		jobs, bad, err := sp.Jobs(node, spool.TX)
+		if err != nil {
+			return st, err
+		}
+		for _, b := range bad {
+			st.Failed++
+			opt.Log.Error("xfer: not a packet, left in the spool", "who", "xfer-tx", "node", opt.Name(node), "path", b.Path, "err", b.Err)
+		}
+		nodeDir := filepath.Join(dir, node.String())
+		if _, err := os.Stat(nodeDir); err != nil {
+			if !opt.Mkdir || len(jobs) == 0 {
+				continue
+			}
+		}
+		if len(jobs) == 0 {
+			continue
+		}
+		dst := filepath.Join(nodeDir, sp.Self.String())
+		if err := os.MkdirAll(dst, 0o777); err != nil {
+			return st, err
+		}
+		unlock, err := sp.Lock(node, spool.LockTx)
+		if err != nil {
+			return st, err
+		}
+		for _, j := range jobs {
+			if j.Nice > opt.Nice {
+				continue
+			}
+			logAttrs := []any{"who", "xfer-tx", "node", opt.Name(node), "pkt", j.ID.String(), "size", j.Size}
+			final := filepath.Join(dst, j.ID.String())
+			if _, err := os.Stat(final); err == nil {
+				st.Skipped++
+				opt.Log.Info("xfer: skipped: already on this medium", logAttrs...)
+				continue
+			}
+			if err := room.fits(dst, j.Size); err != nil {
+				st.Failed++
+				opt.Log.Error("xfer: packet does not fit, left queued", append(logAttrs, "err", err)...)
+				continue
+			}
+			n, err := txOne(sp, j, dst, &opt)
+			if err != nil {
+				st.Failed++
+				if errors.Is(err, errNoSpace) {
+					// The partial copy is gone; smaller packets may fit.
+					room.tooBig = min(room.tooBig, j.Size)
+					err = fmt.Errorf("%w; the partial copy was removed and the packet stays queued", err)
+				}
+				opt.Log.Error("xfer: packet not written", append(logAttrs, "err", err)...)
+				continue
+			}
+			st.Packets++
+			st.Bytes += n
+			opt.Log.Info("xfer: packet written", logAttrs...)
+			if !opt.Keep {
+				sp.Remove(node, spool.TX, j.ID)
+			}
+		}
+		unlock()
+	}
+	return st, st.Err()
+}
+
+// mediumRoom says whether a packet can fit on the medium.
+type mediumRoom struct {
+	tooBig int64 // smallest packet that already hit ENOSPC in this run
+}
+
+// fits reports an error for a packet that cannot fit: at least as large
+// as one that already did not, or larger than the free space the
+// filesystem reports (when it reports any).
+func (r *mediumRoom) fits(dir string, size int64) error {
+	if size >= r.tooBig {
+		return fmt.Errorf("%w: a packet of %d bytes already did not fit", errNoSpace, r.tooBig)
+	}
+	var fs unix.Statfs_t
+	if unix.Statfs(dir, &fs) == nil && fs.Bsize > 0 {
+		if free := int64(fs.Bavail) * int64(fs.Bsize); size > free {
+			return fmt.Errorf("%w: %d bytes free", errNoSpace, free)
+		}
+	}
+	return nil
+}
+
+var errNoSpace = errors.New("no space left on the medium")
+
+func txOne(sp *spool.Spool, j spool.Job, dst string, opt *Options) (int64, error) {
+	src, err := sp.OpenStream(j.Node, spool.TX, j.ID)
+	if err != nil {
+		return 0, err
+	}
+	defer src.Close()
+	tmp := filepath.Join(dst, ".ferryxfer."+strconv.FormatInt(time.Now().UnixNano(), 16))
+	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o666)
+	if err != nil {
+		return 0, mediumErr(err)
+	}
+	fail := func(err error) (int64, error) {
+		f.Close()
+		os.Remove(tmp)
+		return 0, mediumErr(err)
+	}
+	bw := spool.NewBulkWriter(f, 0, true, nil) // around the cache past 4 MiB
+	var w io.Writer = bw
+	if opt.Write != nil {
+		w = opt.Write(bw)
+	}
+	n, err := packet.Copy(w, src)
+	if err == nil {
+		err = bw.Finish()
+	} else {
+		bw.Abort()
+	}
+	if err != nil {
+		return fail(err)
+	}
+	if err := f.Sync(); err != nil {
+		return fail(err)
+	}
+	// Read the copy back from the medium itself, not from our own writes
+	// still in the page cache: media lie, and this is our only chance to
+	// know.
+	unix.Fadvise(int(f.Fd()), 0, 0, unix.FADV_DONTNEED)
+	if err := f.Close(); err != nil {
+		os.Remove(tmp)
+		return 0, mediumErr(err)
+	}
+	rf, err := spool.OpenStream(tmp)
+	if err != nil {
+		os.Remove(tmp)
+		return 0, err
+	}
+	got, _, err := packet.MTHOf(rf)
+	rf.Close()
+	if err != nil || got != j.ID {
+		os.Remove(tmp)
+		return 0, fmt.Errorf("read-back of %s does not match: %w", j.ID, errors.Join(err, spool.ErrHashMismatch))
+	}
+	final := filepath.Join(dst, j.ID.String())
+	if err := os.Rename(tmp, final); err != nil {
+		os.Remove(tmp)
+		return 0, err
+	}
+	os.Remove(final + ".part")
+	if d, err := os.Open(dst); err == nil {
+		d.Sync()
+		d.Close()
+	}
+	return n, nil
+}
+
+func mediumErr(err error) error {
+	if isENOSPC(err) {
+		return fmt.Errorf("%w: %v", errNoSpace, err)
+	}
+	return err
+}

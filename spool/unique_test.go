@@ -1,0 +1,49 @@
+package spool_test
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"ferry/spool"
+)
+
+// A run interrupted after a file was linked in beside a dangling link
+// (the link holds "y.txt", the file went to "y.txt.0") must still find
+// the delivery when rerun, or the file would arrive twice.
+func TestDeliveredLooksPastLinks(t *testing.T) {
+	dir := t.TempDir()
+	os.Symlink("nowhere", filepath.Join(dir, "y.txt"))
+	w, err := spool.NewKeyedFileWriter(dir, "y.txt", "KEY", 0o22, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Write([]byte("data"))
+	final, err := w.CommitKeeping()
+	if err != nil || final != filepath.Join(dir, "y.txt.0") {
+		t.Fatalf("committed as %q: %v", final, err)
+	}
+	if got, ok := spool.Delivered(dir, "y.txt", "KEY"); !ok || got != final {
+		t.Fatalf("Delivered = %q %v, want %q", got, ok, final)
+	}
+}
+
+// The keyed temporary name is predictable: a link planted there must not
+// be written through.
+func TestKeyedTmpNameRefusesALink(t *testing.T) {
+	dir := t.TempDir()
+	victim := filepath.Join(t.TempDir(), "victim")
+	os.WriteFile(victim, []byte("precious"), 0o600)
+	os.Symlink(victim, filepath.Join(dir, ".ferry.KEY.tmp"))
+	if w, err := spool.NewKeyedFileWriter(dir, "z.txt", "KEY", 0o22, true); err == nil {
+		w.Write([]byte("overwrite"))
+		w.CommitKeeping()
+		t.Error("opened the keyed temporary name through a link")
+	}
+	if got, _ := os.ReadFile(victim); string(got) != "precious" {
+		t.Errorf("written through the link: %q", got)
+	}
+	if _, ok := spool.Delivered(dir, "z.txt", "KEY"); ok {
+		t.Error("a link at the temporary name counted as a delivery")
+	}
+}
