@@ -312,13 +312,15 @@ if want flood; then
 	cp -a "$alice_tx" "$work/flood-tx"
 	stash
 	# floodtime TOOL MODE: seconds from dialling until bob holds every
-	# packet (at most 300); "daemon-CPU-s daemon-peak-RSS-KiB" go to
-	# $work/dres and the flood client's figures to $work/fres.
+	# packet, given up after 60 s; "daemon-CPU-s daemon-peak-RSS-KiB"
+	# go to $work/dres, the packets bob got to $work/got and the flood
+	# client's figures to $work/fres.
 	floodtime() {
-		local addr port t0 t1 t2 dpid cpid fpid=""
+		local addr port t0 t1 t2 dpid cpid fpid="" got=0 end
 		port=$(port)
 		addr="127.0.0.1:$port"
 		mkdir -p "$(dirname "$alice_tx")" && cp -a "$work/flood-tx" "$alice_tx"
+		: >"$lab/bob/log"
 		if [ "$1" = ferry ]; then
 			/usr/bin/time -f "%U %S %M" -o "$work/dtime" ./bin/ferry daemon --cfg "$lab/bob.hjson" --quiet --bind "$addr" >/dev/null 2>&1 &
 		else
@@ -328,12 +330,11 @@ if want flood; then
 		sleep 0.5
 		: >"$work/fres"
 		case "$2" in
-		handshake) "$work/flood" -mode handshake -port "$port" -pub "$pub" -conns 32 -sources 4 -duration 120s >"$work/fres" & fpid=$! ;;
-		idle) "$work/flood" -mode idle -port "$port" -conns 1000 -sources 100 -duration 120s >"$work/fres" & fpid=$! ;;
+		handshake) "$work/flood" -mode handshake -port "$port" -pub "$pub" -conns 32 -sources 4 -duration 90s >"$work/fres" & fpid=$! ;;
+		idle) "$work/flood" -mode idle -port "$port" -conns 1000 -sources 100 -duration 90s >"$work/fres" & fpid=$! ;;
 		esac
 		[ -z "$fpid" ] || sleep 2 # let the load build up
 		warm "$alice_tx"
-		: >"$lab/bob/log"
 		t0=$(date +%s.%N)
 		if [ "$1" = ferry ]; then
 			./bin/ferry call --cfg "$lab/alice.hjson" --quiet --onlinedeadline 1 bob "$addr" >/dev/null 2>&1 &
@@ -341,12 +342,14 @@ if want flood; then
 			nncp-call -cfg "$lab/alice.hjson" -quiet -onlinedeadline 1 bob "$addr" >/dev/null 2>&1 &
 		fi
 		cpid=$!
-		# bounded: a call still short after 300 s is reported as such
-		for _ in $(seq 3000); do
-			[ "$(find "$bob_rx" -maxdepth 1 -type f -name '[A-Z2-7]*' 2>/dev/null | grep -c '/[A-Z2-7]\{52\}$')" -lt "$npkts" ] || break
+		end=$(($(date +%s) + 60))
+		while [ "$(date +%s)" -lt "$end" ]; do
+			got=$(find "$bob_rx" -maxdepth 1 -type f -name '[A-Z2-7]*' 2>/dev/null | grep -c '/[A-Z2-7]\{52\}$' || true)
+			[ "$got" -lt "$npkts" ] || break
 			sleep 0.1
 		done
 		t1=$(date +%s.%N)
+		echo "$got" >"$work/got"
 		wait "$cpid" || true
 		[ -z "$fpid" ] || { kill -TERM "$fpid" 2>/dev/null || true; wait "$fpid" 2>/dev/null || true; }
 		# the daemon, not /usr/bin/time, which then writes its figures
@@ -369,9 +372,19 @@ if want flood; then
 			[ -n "$q" ] || q=$t
 			case "$mode" in
 			quiet) load="no load" ;;
-			handshake) load="$(fresult rate) message 1s/s from 4 addresses" ;;
+			handshake) load="$(fresult rate) message 1s/s sent from 4 addresses" ;;
 			idle) load="$(fresult meanheld) idle held on average (peak $(fresult peakheld)), $(fresult dialrate) dials/s" ;;
 			esac
+			if [ "$tool" = ferry ] && [ "$mode" != quiet ]; then # ferry's refusal counts (see ferry-daemon(1))
+				load="$load; daemon: $(awk -F': ' '$1 == "Reason" { n[$2]++ } $1 ~ /^[A-Z][a-z-]+$/ && $2 ~ /^[0-9]+$/ && $1 != "Seconds" && $1 != "Count" && $1 != "Size" { n[tolower($1)] += $2 }
+					END { for (k in n) if (k ~ /^(unknown-key|failing|per-addr|evicted|timeout|bad-handshake|full)$/) printf "%s%s %d", (s++ ? ", " : ""), k, n[k] }' "$lab/bob/log")"
+			fi
+			got=$(cat "$work/got")
+			if [ "$got" -lt "$npkts" ]; then
+				awk -v tool="$tool" -v m="$mode" -v g="$got" -v n="$npkts" -v c="$cpu" -v r="$rss" -v l="$load" 'BEGIN {
+					printf "%-5s %-9s gave up after 60 s with %d of %d packets; daemon %6.2f CPU s, peak RSS %6.0f MiB; %s\n", tool, m, g, n, c, r / 1024, l }'
+				continue
+			fi
 			awk -v tool="$tool" -v m="$mode" -v t="$t" -v q="$q" -v c="$cpu" -v r="$rss" -v l="$load" 'BEGIN {
 				printf "%-5s %-9s %7.2f s, %.2fx quiet; daemon %6.2f CPU s, peak RSS %6.0f MiB; %s\n", tool, m, t, t / q, c, r / 1024, l }'
 		done
