@@ -57,10 +57,11 @@ type daemonConn struct {
 	adm     *admission
 	src     string // the source address as limits count it
 	elem    *list.Element
-	state   connState // under adm.mu
-	evicted bool      // under adm.mu
-	spoke   bool      // under adm.mu: its first byte has come
-	gone    chan struct{}
+	state   connState     // under adm.mu
+	evicted bool          // under adm.mu
+	spoke   bool          // under adm.mu: its first byte has come
+	gone    chan struct{} // closed (once) when the daemon closes it
+	shutter sync.Once
 }
 
 func (a *admission) newConn(conn net.Conn) *daemonConn {
@@ -141,9 +142,10 @@ func (a *admission) dropPending(c *daemonConn) {
 	}
 }
 
-// evict closes a connection enter pushed out of the pending pool.
-func (c *daemonConn) evict() {
-	close(c.gone)
+// shut closes a pending connection from the daemon's side (evicted, or
+// the daemon stopping); a wait for a turn to compute ends with it.
+func (c *daemonConn) shut() {
+	c.shutter.Do(func() { close(c.gone) })
 	c.Conn.Close()
 }
 
@@ -183,7 +185,7 @@ func (a *admission) closeAll() {
 	}
 	a.mu.Unlock()
 	for _, c := range cs {
-		c.Conn.Close()
+		c.shut()
 	}
 }
 

@@ -44,7 +44,7 @@ func TestAdmission(t *testing.T) {
 	if c5.src != "10.0.0.3" {
 		t.Errorf("source of a mapped address: %q", c5.src)
 	}
-	c1.evict()
+	c1.shut()
 	if !c1.wasEvicted() || !errors.Is(c1.admit(), errEvicted) {
 		t.Error("an evicted connection can still be admitted")
 	}
@@ -116,5 +116,26 @@ func TestAdmissionEvictsSilentAndBlocksFailing(t *testing.T) {
 	}
 	if _, reason := b.enter(from(b, "10.0.0.9"), t0.Add(2*time.Second/failRate)); reason != "" {
 		t.Fatalf("still refused once drained: %q", reason)
+	}
+}
+
+// A daemon that stops closes its pending connections, and one waiting
+// for its turn to compute gives up at once rather than at its deadline.
+func TestAdmissionCloseAllEndsWaits(t *testing.T) {
+	a := newAdmission(1, 10, 10, 1)
+	c := from(a, "10.0.0.1")
+	a.enter(c, time.Now())
+	a.compute.acquire("busy", nil, nil) // every turn taken
+	res := make(chan error, 1)
+	go func() { res <- c.computeMessage1(time.Now().Add(time.Hour), func() { t.Error("computed without a turn") }) }()
+	waitFor(t, "the wait", func() bool { return a.compute.waiting("10.0.0.1") == 1 })
+	a.closeAll()
+	select {
+	case err := <-res:
+		if !errors.Is(err, errEvicted) {
+			t.Fatalf("wait ended with %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("closeAll left a wait for a turn running")
 	}
 }

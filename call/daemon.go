@@ -118,7 +118,7 @@ func (d *Daemon) Run(ctx context.Context, l net.Listener) error {
 		evicted, reason := adm.enter(c, time.Now())
 		if evicted != nil {
 			refused.add(reasonEvicted, evicted.src, nil)
-			evicted.evict()
+			evicted.shut()
 		}
 		if reason != "" {
 			refused.add(reason, c.src, nil)
