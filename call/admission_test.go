@@ -127,7 +127,9 @@ func TestAdmissionCloseAllEndsWaits(t *testing.T) {
 	a.enter(c, time.Now())
 	a.compute.acquire("busy", nil, nil) // every turn taken
 	res := make(chan error, 1)
-	go func() { res <- c.computeMessage1(time.Now().Add(time.Hour), func() { t.Error("computed without a turn") }) }()
+	go func() {
+		res <- c.computeMessage1(time.Now().Add(time.Hour), func() { t.Error("computed without a turn") })
+	}()
 	waitFor(t, "the wait", func() bool { return a.compute.waiting("10.0.0.1") == 1 })
 	a.closeAll()
 	select {
