@@ -21,8 +21,9 @@ func TestCallerEveryTwoSeconds(t *testing.T) {
 	defer l.Close()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	go (&call.Daemon{Serve: func(ctx context.Context, conn net.Conn) {
-		call.Serve(ctx, bob.sp, bob.c, conn, quick())
+	go (&call.Daemon{Serve: func(ctx context.Context, conn net.Conn) error {
+		_, err := call.Serve(ctx, bob.sp, bob.c, conn, quick())
+		return err
 	}}).Run(ctx, l)
 
 	node := alice.c.Neigh["bob"]

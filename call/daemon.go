@@ -2,53 +2,161 @@ package call
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"net"
+	"runtime"
 	"sync"
+	"syscall"
+	"time"
 )
 
-// Daemon accepts calls on a listener, at most MaxConn at once, until its
-// context ends; then it stops accepting and waits for sessions to end.
+// Daemon accepts calls on a listener until its context ends; then it stops
+// accepting and waits for its connections to end.
+//
+// A connection is first pending (its caller is not known yet) and becomes
+// a session once the handshake has identified a neighbour. The two are
+// counted apart, so that connections which never finish a handshake can
+// never take the slots of neighbours that do:
+//
+//	accept ──> pending (MaxPending, MaxPendingPerAddr; the oldest
+//	           │        silent one is closed when a new one needs its
+//	           │        place; an address whose handshakes keep failing
+//	           │        is refused for a while)
+//	           │  message 1 computed at most Handshakers at once, fairly
+//	           │  between source addresses
+//	           └─> session (MaxConn)
+//
+// See admission.go for the counting and handshake.go for the deadlines.
 type Daemon struct {
-	Serve   func(ctx context.Context, conn net.Conn) // runs one session
-	MaxConn int
-	Log     *slog.Logger
+	// Serve runs one session over conn, which it must hand to call.Serve
+	// as it is: the daemon's admission rides on it.
+	Serve             func(ctx context.Context, conn net.Conn) error
+	MaxConn           int           // sessions at once; default 128
+	MaxPending        int           // connections still in their handshake; default 256
+	MaxPendingPerAddr int           // of those, from one source address; default 8
+	Handshakers       int           // message 1s computed at once; default half the CPUs, at least 1
+	LogEvery          time.Duration // refusals are summed up once per this; default 10 s
+	Log               *slog.Logger  // nil: discard
+}
+
+// Defaults of the Daemon's limits.
+const (
+	DefaultMaxConn           = 128
+	DefaultMaxPending        = 256
+	DefaultMaxPendingPerAddr = 8
+)
+
+// Accept errors are retried after a pause that starts at acceptMinDelay
+// and doubles up to acceptMaxDelay, as net/http's Server does: a daemon
+// out of file descriptors keeps its listener and serves again once
+// sessions end.
+const (
+	acceptMinDelay = 5 * time.Millisecond
+	acceptMaxDelay = time.Second
+)
+
+func (d *Daemon) defaults() {
+	if d.MaxConn <= 0 {
+		d.MaxConn = DefaultMaxConn
+	}
+	if d.MaxPending <= 0 {
+		d.MaxPending = DefaultMaxPending
+	}
+	if d.MaxPendingPerAddr <= 0 {
+		d.MaxPendingPerAddr = DefaultMaxPendingPerAddr
+	}
+	if d.Handshakers <= 0 {
+		d.Handshakers = max(1, runtime.GOMAXPROCS(0)/2)
+	}
+	if d.LogEvery <= 0 {
+		d.LogEvery = 10 * time.Second
+	}
+	if d.Log == nil {
+		d.Log = slog.New(slog.DiscardHandler)
+	}
 }
 
 // Run serves l until ctx is done.
 func (d *Daemon) Run(ctx context.Context, l net.Listener) error {
-	if d.MaxConn <= 0 {
-		d.MaxConn = 128
-	}
-	slots := make(chan struct{}, d.MaxConn)
+	d.defaults()
+	adm := newAdmission(d.MaxConn, d.MaxPending, d.MaxPendingPerAddr, d.Handshakers)
+	refused := newRefusals(d.Log)
 	var wg sync.WaitGroup
+	// The summary of refusals: owned by Run, which waits for it.
+	tickCtx, stopTick := context.WithCancel(ctx)
+	wg.Go(func() { refused.every(tickCtx, d.LogEvery) })
+	defer func() {
+		stopTick()
+		adm.closeAll() // pending handshakes end now; sessions end with ctx
+		wg.Wait()
+		refused.flush()
+	}()
 	stop := context.AfterFunc(ctx, func() { l.Close() })
 	defer stop()
+	delay := time.Duration(0)
 	for {
 		conn, err := l.Accept()
 		if err != nil {
 			if ctx.Err() != nil {
-				wg.Wait()
 				return nil
 			}
-			if ne, ok := err.(net.Error); ok && ne.Timeout() {
-				continue
+			if !retryable(err) {
+				return err
 			}
-			wg.Wait()
-			return err
-		}
-		select {
-		case slots <- struct{}{}:
-		default:
-			conn.Close() // over maxconn
+			delay = min(max(2*delay, acceptMinDelay), acceptMaxDelay)
+			refused.add(reasonAccept, "", err, "delay", delay.String())
+			select {
+			case <-time.After(delay):
+			case <-ctx.Done():
+				return nil
+			}
 			continue
 		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			defer func() { <-slots }()
+		delay = 0
+		c := adm.newConn(conn)
+		evicted, reason := adm.enter(c, time.Now())
+		if evicted != nil {
+			refused.add(reasonEvicted, evicted.src, nil)
+			evicted.shut()
+		}
+		if reason != "" {
+			refused.add(reason, c.src, nil)
+			conn.Close()
+			continue
+		}
+		wg.Go(func() {
 			defer conn.Close()
-			d.Serve(ctx, conn)
-		}()
+			defer adm.leave(c) // first: the peer may call again as soon as it sees the close
+			err := d.Serve(ctx, c)
+			switch {
+			case err == nil:
+			case adm.admitted(c):
+				d.Log.Error("session failed", "who", "daemon", "addr", conn.RemoteAddr().String(), "err", err)
+			case !c.wasEvicted():
+				reason := handshakeReason(err)
+				refused.add(reason, c.src, err)
+				if reason != reasonFull {
+					adm.failed(c, time.Now())
+				}
+			}
+		})
 	}
+}
+
+// retryable says whether an accept error is one the listener recovers
+// from: out of descriptors or memory, or a connection that went away
+// before it was accepted. Anything else (a closed listener) ends Run.
+func retryable(err error) bool {
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		return true
+	}
+	for _, e := range []syscall.Errno{syscall.EMFILE, syscall.ENFILE, syscall.ENOBUFS, syscall.ENOMEM,
+		syscall.ECONNABORTED, syscall.ECONNRESET, syscall.EINTR, syscall.EAGAIN, syscall.EPROTO, syscall.EPERM} {
+		if errors.Is(err, e) {
+			return true
+		}
+	}
+	return false
 }

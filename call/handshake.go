@@ -10,6 +10,7 @@ package call
 
 import (
 	"bufio"
+	"bytes"
 	"crypto/subtle"
 	"encoding/binary"
 	"errors"
@@ -132,12 +133,12 @@ func handshakeInitiator(rw io.ReadWriter, c *cfg.Config, node *cfg.Node, infos [
 	}
 	setDeadline(rw, false, deadline)
 	if err := sp.WriteEnvelope(rw, msg1); err != nil {
-		return nil, nil, fmt.Errorf("handshake: %w", err)
+		return nil, nil, fmt.Errorf("handshake: %w", &NoAnswerError{err})
 	}
 	setDeadline(rw, true, deadline)
 	data, err := sp.ReadEnvelope(rw, nil)
 	if err != nil {
-		return nil, nil, fmt.Errorf("handshake: no answer: %w", err)
+		return nil, nil, fmt.Errorf("handshake: %w", &NoAnswerError{err})
 	}
 	payload, cs1, cs2, err := hs.ReadMessage(nil, data)
 	if err != nil {
@@ -160,12 +161,21 @@ func handshakeResponder(rw io.ReadWriter, c *cfg.Config, infos func(*cfg.Node) (
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	setDeadline(rw, true, deadline)
-	data, err := sp.ReadEnvelope(rw, nil)
+	until := time.Now().Add(deadline)
+	data, err := readMessage1(rw, deadline)
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("handshake: %w", err)
 	}
-	payload, _, _, err := hs.ReadMessage(nil, data)
+	var payload []byte
+	compute := func() { payload, _, _, err = hs.ReadMessage(nil, data) }
+	gate, gated := rw.(admitter)
+	if gated {
+		if werr := gate.computeMessage1(until, compute); werr != nil {
+			return nil, nil, nil, fmt.Errorf("handshake: %w", werr)
+		}
+	} else {
+		compute()
+	}
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("handshake: %w", err)
 	}
@@ -179,6 +189,11 @@ func handshakeResponder(rw io.ReadWriter, c *cfg.Config, infos func(*cfg.Node) (
 	}
 	if node == nil || node.Name == "self" {
 		return nil, nil, nil, fmt.Errorf("%w: %s", ErrUnknownPeer, b32(peer))
+	}
+	if gated {
+		if err := gate.admit(); err != nil {
+			return nil, node, nil, fmt.Errorf("handshake with %s: %w", node.Name, err)
+		}
 	}
 	ours, err := infos(node)
 	if err != nil {
@@ -194,4 +209,57 @@ func handshakeResponder(rw io.ReadWriter, c *cfg.Config, infos func(*cfg.Node) (
 	}
 	setDeadline(rw, true, 0)
 	return newTransport(rw, cs2, cs1), node, payload, nil
+}
+
+// firstByteDeadline is how long a new connection may stay silent: a
+// caller sends message 1 as soon as it is connected, so a few seconds
+// are plenty, and a connection that says nothing is let go long before
+// the whole handshake's deadline.
+const firstByteDeadline = 5 * time.Second
+
+// readMessage1 reads the responder's first message: its first byte
+// within firstByteDeadline (or deadline, when shorter), all of it within
+// deadline of the start.
+func readMessage1(rw io.ReadWriter, deadline time.Duration) ([]byte, error) {
+	start := time.Now()
+	dl, timed := rw.(deadliner)
+	if timed {
+		dl.SetReadDeadline(start.Add(min(firstByteDeadline, deadline)))
+	}
+	var first [1]byte
+	if _, err := io.ReadFull(rw, first[:]); err != nil {
+		return nil, fmt.Errorf("nothing received: %w", err)
+	}
+	if a, ok := rw.(admitter); ok {
+		a.heard()
+	}
+	if timed {
+		dl.SetReadDeadline(start.Add(deadline))
+	}
+	return sp.ReadEnvelope(io.MultiReader(bytes.NewReader(first[:]), rw), nil)
+}
+
+// admitter is implemented by the daemon's connections (admission.go):
+// the responder says when a connection has spoken, computes message 1
+// when it gives a turn, and asks it for a session slot once the caller
+// is known.
+type admitter interface {
+	heard() // the first byte has come: the connection is no longer silent
+	computeMessage1(until time.Time, fn func()) error
+	admit() error
+}
+
+// NoAnswerError is the initiator's error when the responder cut the
+// connection or stayed silent instead of answering message 1. A daemon
+// gives no reason (the protocol has no refusal message), so Hint lists
+// the usual ones.
+type NoAnswerError struct{ Err error }
+
+func (e *NoAnswerError) Error() string { return "no answer: " + e.Err.Error() }
+func (e *NoAnswerError) Unwrap() error { return e.Err }
+
+// Hint is printed after the error by the command line.
+func (e *NoAnswerError) Hint() string {
+	return "the daemon may be full (see its log), may not know our key (its neigh entry for us needs our noisepub), " +
+		"or the noisepub we have for it may be wrong (compare with its ferry cfgmin)"
 }

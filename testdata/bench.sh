@@ -5,7 +5,7 @@
 # read the ratios, which are taken in one run.
 #
 # BENCH="smallcall call" runs only the sections named (crypto memory hash
-# file small stat call smallcall xfer); all of them by default.
+# file small stat call smallcall flood xfer); all of them by default.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=$(mktemp)
@@ -288,6 +288,107 @@ if want smallcall; then
 	fs=$(median ${c[ferry]}) ns=$(median ${c[nncp]})
 	awk -v f="$fs" -v n="$ns" -v fr="${c[ferry]}" -v nr="${c[nncp]}" 'BEGIN {
 		printf "ferry %.0f pkt/s, nncp %.0f pkt/s: %.2fx NNCP (seconds per round: ferry %s, nncp %s)\n", 1000/f, 1000/n, n/f, fr, nr }'
+fi
+
+# ---- the daemon under load (issue 11) ----
+# A neighbour's call (1000 small packets and one of 64 MiB) to bob's
+# daemon, quiet, then while a local client floods the daemon with
+# well-formed message 1s from unknown keys as fast as it takes them, then
+# while the client holds 1000 idle connections. The flood client
+# (internal/flood) dials 127.0.0.1 only, from 127.0.0.2 onwards, and
+# stops after its -duration at the latest. The same packets (queued once
+# by ferry; NNCP reads them as its own) go through ferry daemon and
+# ferry call, then through nncp-daemon and nncp-call.
+if want flood; then
+	echo
+	echo "== a neighbour's call (1000 small packets + 64 MiB) to a daemon under load: quiet, handshake flood, 1000 idle connections (target under 2x quiet, memory bounded)"
+	go build -o "$work/flood" ./internal/flood/cmd/flood
+	pub=$(awk '/^  self:/ { s = 1 } s && /noisepub:/ { print $2; exit }' "$lab/bob.hjson")
+	for i in $(seq 1000); do echo "m $i" | ./bin/ferry exec --cfg "$lab/alice.hjson" --quiet bob handler x; done
+	head -c $((64 << 20)) /dev/urandom >"$work/f64"
+	./bin/ferry file --cfg "$lab/alice.hjson" --quiet "$work/f64" bob:f64
+	rm -f "$work/f64"
+	npkts=$(find "$alice_tx" -maxdepth 1 -type f -name '[A-Z2-7]*' | grep -c '/[A-Z2-7]\{52\}$')
+	cp -a "$alice_tx" "$work/flood-tx"
+	stash
+	# floodtime TOOL MODE: seconds from dialling until bob holds every
+	# packet, given up after 60 s; "daemon-CPU-s daemon-peak-RSS-KiB"
+	# go to $work/dres, the packets bob got to $work/got and the flood
+	# client's figures to $work/fres.
+	floodtime() {
+		local addr port t0 t1 t2 dpid cpid fpid="" got=0 end
+		port=$(port)
+		addr="127.0.0.1:$port"
+		mkdir -p "$(dirname "$alice_tx")" && cp -a "$work/flood-tx" "$alice_tx"
+		: >"$lab/bob/log"
+		if [ "$1" = ferry ]; then
+			/usr/bin/time -f "%U %S %M" -o "$work/dtime" ./bin/ferry daemon --cfg "$lab/bob.hjson" --quiet --bind "$addr" >/dev/null 2>&1 &
+		else
+			/usr/bin/time -f "%U %S %M" -o "$work/dtime" nncp-daemon -cfg "$lab/bob.hjson" -quiet -bind "$addr" >/dev/null 2>&1 &
+		fi
+		dpid=$!
+		sleep 0.5
+		: >"$work/fres"
+		case "$2" in
+		handshake) "$work/flood" -mode handshake -port "$port" -pub "$pub" -conns 32 -sources 4 -duration 90s >"$work/fres" & fpid=$! ;;
+		idle) "$work/flood" -mode idle -port "$port" -conns 1000 -sources 100 -duration 90s >"$work/fres" & fpid=$! ;;
+		esac
+		[ -z "$fpid" ] || sleep 2 # let the load build up
+		warm "$alice_tx"
+		t0=$(date +%s.%N)
+		if [ "$1" = ferry ]; then
+			./bin/ferry call --cfg "$lab/alice.hjson" --quiet --onlinedeadline 1 bob "$addr" >/dev/null 2>&1 &
+		else
+			nncp-call -cfg "$lab/alice.hjson" -quiet -onlinedeadline 1 bob "$addr" >/dev/null 2>&1 &
+		fi
+		cpid=$!
+		end=$(($(date +%s) + 60))
+		while [ "$(date +%s)" -lt "$end" ]; do
+			got=$(find "$bob_rx" -maxdepth 1 -type f -name '[A-Z2-7]*' 2>/dev/null | grep -c '/[A-Z2-7]\{52\}$' || true)
+			[ "$got" -lt "$npkts" ] || break
+			sleep 0.1
+		done
+		t1=$(date +%s.%N)
+		echo "$got" >"$work/got"
+		wait "$cpid" || true
+		[ -z "$fpid" ] || { kill -TERM "$fpid" 2>/dev/null || true; wait "$fpid" 2>/dev/null || true; }
+		# the daemon, not /usr/bin/time, which then writes its figures
+		pkill -TERM -P "$dpid" 2>/dev/null || true
+		wait "$dpid" 2>/dev/null || true
+		t2=$(received_at "$lab/bob/log" "$npkts")
+		[ -z "$t2" ] || t1=$t2
+		awk '/^[0-9.]+ [0-9.]+ [0-9]+$/ { printf "%.2f %d\n", $1 + $2, $3 }' "$work/dtime" >"$work/dres"
+		awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }'
+	}
+	fresult() { # key: a figure from the flood client's line
+		tr ' ' '\n' <"$work/fres" | awk -F= -v k="$1" '$1 == k { print $2 }'
+	}
+	for tool in ferry nncp; do
+		q=""
+		for mode in quiet handshake idle; do
+			t=$(floodtime "$tool" "$mode")
+			stash # here, not in floodtime's subshell, which would lose its count
+			read -r cpu rss <"$work/dres" || true
+			[ -n "$q" ] || q=$t
+			case "$mode" in
+			quiet) load="no load" ;;
+			handshake) load="$(fresult rate) message 1s/s sent from 4 addresses" ;;
+			idle) load="$(fresult meanheld) idle held on average (peak $(fresult peakheld)), $(fresult dialrate) dials/s" ;;
+			esac
+			if [ "$tool" = ferry ] && [ "$mode" != quiet ]; then # ferry's refusal counts (see ferry-daemon(1))
+				load="$load; daemon: $(awk -F': ' '$1 == "Reason" { n[$2]++ } $1 ~ /^[A-Z][a-z-]+$/ && $2 ~ /^[0-9]+$/ && $1 != "Seconds" && $1 != "Count" && $1 != "Size" { n[tolower($1)] += $2 }
+					END { for (k in n) if (k ~ /^(unknown-key|failing|per-addr|evicted|timeout|bad-handshake|full)$/) printf "%s%s %d", (s++ ? ", " : ""), k, n[k] }' "$lab/bob/log")"
+			fi
+			got=$(cat "$work/got")
+			if [ "$got" -lt "$npkts" ]; then
+				awk -v tool="$tool" -v m="$mode" -v g="$got" -v n="$npkts" -v c="$cpu" -v r="$rss" -v l="$load" 'BEGIN {
+					printf "%-5s %-9s gave up after 60 s with %d of %d packets; daemon %6.2f CPU s, peak RSS %6.0f MiB; %s\n", tool, m, g, n, c, r / 1024, l }'
+				continue
+			fi
+			awk -v tool="$tool" -v m="$mode" -v t="$t" -v q="$q" -v c="$cpu" -v r="$rss" -v l="$load" 'BEGIN {
+				printf "%-5s %-9s %7.2f s, %.2fx quiet; daemon %6.2f CPU s, peak RSS %6.0f MiB; %s\n", tool, m, t, t / q, c, r / 1024, l }'
+		done
+	done
 fi
 
 # ---- removable media (issue 4) ----

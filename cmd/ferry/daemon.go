@@ -16,9 +16,11 @@ import (
 )
 
 func runDaemon(g *globals, args []string) error {
-	fs := g.flags("[--bind ADDR] [--maxconn N] [--nice NICE] [--inetd] [--nock] [--autotoss [--autotoss-...]]")
+	fs := g.flags("[--bind ADDR] [--maxconn N] [--maxpending N] [--maxpending-per-addr N] [--nice NICE] [--inetd] [--nock] [--autotoss [--autotoss-...]]")
 	bind := fs.String("bind", "[::]:5400", "listen on `ADDR`")
-	maxConn := fs.Int("maxconn", 128, "at most `N` sessions at once")
+	maxConn := fs.Int("maxconn", call.DefaultMaxConn, "at most `N` sessions at once")
+	maxPending := fs.Int("maxpending", call.DefaultMaxPending, "at most `N` connections still in their handshake (the oldest silent one makes room)")
+	perAddr := fs.Int("maxpending-per-addr", call.DefaultMaxPendingPerAddr, "at most `N` of those from one address (an IPv6 /64)")
 	var nice uint8
 	fs.Var(newNice(&nice, packet.NiceMax), "nice", "exchange only packets up to `NICE`")
 	inetd := fs.Bool("inetd", false, "serve one session on stdin/stdout (inetd, ucspi-tcp, ssh)")
@@ -30,6 +32,9 @@ func runDaemon(g *globals, args []string) error {
 	}
 	if u, _ := fs.GetBool("ucspi"); u {
 		*inetd = true
+	}
+	if *maxConn < 1 || *maxPending < 1 || *perAddr < 1 {
+		return usageErrorf("--maxconn, --maxpending and --maxpending-per-addr must be at least 1")
 	}
 	e, err := g.open()
 	if err != nil {
@@ -48,14 +53,15 @@ func runDaemon(g *globals, args []string) error {
 		return withHint(fmt.Errorf("daemon: %w", err), "another daemon may be running; try --bind 127.0.0.1:5401")
 	}
 	fmt.Printf("listening on %s\n", l.Addr())
+	checkOpenFiles(e.log, *maxConn, *maxPending)
 	announce(ctx, e, l.Addr().(*net.TCPAddr).Port)
-	d := &call.Daemon{MaxConn: *maxConn, Log: e.log, Serve: func(ctx context.Context, conn net.Conn) {
-		o := opt
-		o.AutoToss = at.hook(e)
-		if _, err := call.Serve(ctx, e.sp, e.c, conn, o); err != nil {
-			e.log.Error("session failed", "who", "daemon", "addr", conn.RemoteAddr().String(), "err", err)
-		}
-	}}
+	d := &call.Daemon{MaxConn: *maxConn, MaxPending: *maxPending, MaxPendingPerAddr: *perAddr, Log: e.log,
+		Serve: func(ctx context.Context, conn net.Conn) error {
+			o := opt
+			o.AutoToss = at.hook(e)
+			_, err := call.Serve(ctx, e.sp, e.c, conn, o)
+			return err
+		}}
 	return d.Run(ctx, l)
 }
 

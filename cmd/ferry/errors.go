@@ -53,6 +53,10 @@ func printErr(err error, hints ...hint) {
 	if errors.As(err, &h) {
 		fmt.Fprintf(os.Stderr, "ferry: hint: %s\n", h.hint)
 	}
+	var hinter interface{ Hint() string } // errors that carry their own, such as call.NoAnswerError
+	if errors.As(err, &hinter) {
+		fmt.Fprintf(os.Stderr, "ferry: hint: %s\n", hinter.Hint())
+	}
 	for _, s := range hints {
 		fmt.Fprintf(os.Stderr, "ferry: hint: %s\n", s)
 	}
