@@ -9,6 +9,7 @@ import (
 	"ferry/call/sp"
 	"ferry/packet"
 	"ferry/spool"
+	"ferry/spool/fsio"
 )
 
 // handle processes one received payload and queues the replies.
@@ -160,12 +161,12 @@ func (s *session) onFile(m sp.Msg) error {
 	}
 	part := s.sp.PartPath(s.node.ID, m.Hash)
 	if rf == nil {
-		f, err := spool.OpenFile(part, os.O_CREATE|os.O_WRONLY, 0o666)
+		f, err := fsio.OpenFile(part, os.O_CREATE|os.O_WRONLY, 0o666)
 		if os.IsNotExist(err) { // first download of this node, or rx was removed
 			if err := os.MkdirAll(s.sp.QueueDir(s.node.ID, spool.RX), 0o777); err != nil {
 				return err
 			}
-			f, err = spool.OpenFile(part, os.O_CREATE|os.O_WRONLY, 0o666)
+			f, err = fsio.OpenFile(part, os.O_CREATE|os.O_WRONLY, 0o666)
 		}
 		if err != nil {
 			return err
@@ -182,7 +183,7 @@ func (s *session) onFile(m sp.Msg) error {
 			rf.mth = packet.NewMTH()
 			hash = rf.mth
 		}
-		rf.bw = spool.NewBulkWriter(f, off, !s.sp.NoSync(), hash)
+		rf.bw = fsio.NewBulkWriter(f, off, !s.sp.NoSync(), hash)
 		s.mu.Lock()
 		if len(s.rx) >= maxPipedRx {
 			// A peer interleaving many downloads gets plain writes for

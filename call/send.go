@@ -9,6 +9,7 @@ import (
 	"ferry/call/sp"
 	"ferry/packet"
 	"ferry/spool"
+	"ferry/spool/fsio"
 )
 
 // sendLoop sends control payloads first, then FILE payloads for the
@@ -112,7 +113,7 @@ func (s *session) nextFile(tx *txFiles) ([]byte, error) {
 	if rest <= int64(len(tx.buf)) && tx.open[req.hash] == nil {
 		// The rest fits one message (every small packet): one open,
 		// read and close, without a stream's setup.
-		n, err := spool.ReadAt(path, tx.buf[:rest], req.offset)
+		n, err := fsio.ReadAt(path, tx.buf[:rest], req.offset)
 		if err == nil && int64(n) < rest {
 			err = io.ErrUnexpectedEOF
 		}
@@ -157,7 +158,7 @@ type txFiles struct {
 }
 
 type txStream struct {
-	r   *spool.StreamReader
+	r   *fsio.StreamReader
 	pos int64
 }
 
@@ -176,7 +177,7 @@ func (x *txFiles) stream(id packet.ID, path string, off int64) (*txStream, error
 	if t := x.open[id]; t != nil {
 		return t, nil
 	}
-	r, err := spool.OpenStreamAt(path, off)
+	r, err := fsio.OpenStreamAt(path, off)
 	if err != nil {
 		return nil, err
 	}

@@ -15,6 +15,7 @@ import (
 	"ferry/cfg"
 	"ferry/packet"
 	"ferry/spool"
+	"ferry/spool/fsio"
 )
 
 // Options shape a session.
@@ -64,8 +65,8 @@ type fileReq struct {
 
 type rxFile struct {
 	f     *os.File
-	bw    *spool.BulkWriter // in-order writes (and hashing); nil once data came out of order
-	mth   *packet.MTH       // fed by bw; nil unless hashed from byte 0 in order: rehash at the end
+	bw    *fsio.BulkWriter // in-order writes (and hashing); nil once data came out of order
+	mth   *packet.MTH      // fed by bw; nil unless hashed from byte 0 in order: rehash at the end
 	next  int64
 	size  int64
 	start int64

@@ -8,6 +8,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"ferry/packet"
+	"ferry/spool/fsio"
 )
 
 // Arrival is a finished, verified download waiting to become a packet:
@@ -49,7 +50,7 @@ func (s *Spool) AdoptAll(node packet.ID, xx XX, batch []Arrival) (int, error) {
 			closeFrom(i + 1)
 			return i, err
 		}
-		if err := rename(a.Path, filepath.Join(dir, a.ID.String())); err != nil {
+		if err := fsio.Rename(a.Path, filepath.Join(dir, a.ID.String())); err != nil {
 			closeFrom(i + 1)
 			if i > 0 {
 				s.syncDir(dir)

@@ -9,6 +9,7 @@ import (
 	"sync"
 
 	"ferry/packet"
+	"ferry/spool/fsio"
 )
 
 // Job is one packet in a queue.
@@ -167,12 +168,12 @@ func (s *Spool) readJob(node packet.ID, xx XX, name string) (Job, error) {
 	}
 	// One byte more than a header: a longer hdr/ file is not a copy.
 	head := make([]byte, packet.EncHeaderSize+1)
-	n, err := ReadAt(s.hdrPath(node, xx, id), head, 0)
+	n, err := fsio.ReadAt(s.hdrPath(node, xx, id), head, 0)
 	h, herr := packet.ParseEncHeader(head[:n])
 	if err != nil || n != packet.EncHeaderSize || herr != nil {
 		// No usable copy: the packet itself decides (a damaged copy must
 		// not make a good packet look damaged).
-		n, err = ReadAt(p, head[:packet.EncHeaderSize], 0)
+		n, err = fsio.ReadAt(p, head[:packet.EncHeaderSize], 0)
 		if err != nil {
 			return Job{}, err
 		}
@@ -229,13 +230,13 @@ func (s *Spool) Partials(node packet.ID) ([]Partial, error) {
 
 // Open opens a packet for reading.
 func (s *Spool) Open(node packet.ID, xx XX, id packet.ID) (*os.File, error) {
-	return OpenFile(s.PacketPath(node, xx, id), os.O_RDONLY, 0)
+	return fsio.OpenFile(s.PacketPath(node, xx, id), os.O_RDONLY, 0)
 }
 
 // OpenStream opens a packet for one sequential read from start to end,
 // bypassing the page cache where that is cheaper (see StreamReader).
-func (s *Spool) OpenStream(node packet.ID, xx XX, id packet.ID) (*StreamReader, error) {
-	return OpenStream(s.PacketPath(node, xx, id))
+func (s *Spool) OpenStream(node packet.ID, xx XX, id packet.ID) (*fsio.StreamReader, error) {
+	return fsio.OpenStream(s.PacketPath(node, xx, id))
 }
 
 // Verify rehashes a packet and reports whether its content matches its name.

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 
 	"ferry/packet"
+	"ferry/spool/fsio"
 )
 
 // BadDir is where SetAside keeps what a queue can never process:
@@ -24,10 +25,10 @@ func (s *Spool) SetAside(node packet.ID, xx XX, id packet.ID) (string, error) {
 		return "", fmt.Errorf("set aside %s/%s/%s: %w", node, xx, id, err)
 	}
 	to := filepath.Join(dir, id.String())
-	if err := rename(s.PacketPath(node, xx, id), to); err != nil {
+	if err := fsio.Rename(s.PacketPath(node, xx, id), to); err != nil {
 		return "", fmt.Errorf("set aside %s/%s/%s: %w", node, xx, id, err)
 	}
-	unlink(s.hdrPath(node, xx, id))
+	fsio.Unlink(s.hdrPath(node, xx, id))
 	s.syncDir(s.QueueDir(node, xx))
 	return to, nil
 }

@@ -18,6 +18,7 @@ import (
 	"path/filepath"
 
 	"ferry/packet"
+	"ferry/spool/fsio"
 )
 
 // XX is a queue direction.
@@ -108,11 +109,11 @@ func (s *Spool) Has(node packet.ID, xx XX, id packet.ID) bool {
 
 // Remove deletes a packet and its header copy. A missing packet is fine.
 func (s *Spool) Remove(node packet.ID, xx XX, id packet.ID) error {
-	err := unlink(s.PacketPath(node, xx, id))
+	err := fsio.Unlink(s.PacketPath(node, xx, id))
 	if err != nil && !os.IsNotExist(err) {
 		return WrapPath("remove", fmt.Sprintf("%s/%s/%s", node, xx, id), err)
 	}
-	unlink(s.hdrPath(node, xx, id))
+	fsio.Unlink(s.hdrPath(node, xx, id))
 	return nil
 }
 
@@ -191,7 +192,7 @@ func (s *Spool) Adopt(path string, node packet.ID, xx XX, id packet.ID) error {
 	if err := os.MkdirAll(dir, s.dirMode()); err != nil {
 		return err
 	}
-	if err := rename(path, filepath.Join(dir, id.String())); err != nil {
+	if err := fsio.Rename(path, filepath.Join(dir, id.String())); err != nil {
 		return err
 	}
 	if err := s.syncDir(dir); err != nil {

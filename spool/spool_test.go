@@ -14,6 +14,7 @@ import (
 
 	"ferry/packet"
 	"ferry/spool"
+	"ferry/spool/fsio"
 )
 
 var (
@@ -179,7 +180,7 @@ func TestFileWriterNeverClobbers(t *testing.T) {
 		wg.Add(1)
 		go func(i int) {
 			defer wg.Done()
-			w, err := spool.NewFileWriter(dir, "same.txt", 0o022, true)
+			w, err := fsio.NewFileWriter(dir, "same.txt", 0o022, true)
 			if err != nil {
 				t.Error(err)
 				return

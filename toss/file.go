@@ -8,6 +8,7 @@ import (
 
 	"ferry/packet"
 	"ferry/spool"
+	"ferry/spool/fsio"
 )
 
 // ErrNotAllowed is returned when the config does not permit an action.
@@ -31,14 +32,14 @@ func (t *Tosser) file(o *origin, ph packet.PlainHeader, r io.Reader) error {
 	if o.area != nil {
 		key += "." + o.area.ID.String()
 	}
-	if final, ok := spool.Delivered(dir, base, key); ok {
+	if final, ok := fsio.Delivered(dir, base, key); ok {
 		t.log.Info("file was delivered before an interruption", "who", "rx-file", "node", o.name, "pkt", o.pktID.String(), "dst", final)
 		return drain(r)
 	}
 	if err := t.roomIn(dir, o.size); err != nil {
 		return fmt.Errorf("file %s: %w", dst, err)
 	}
-	w, err := spool.NewKeyedFileWriter(dir, base, key, t.opt.Umask, t.sp.NoSync())
+	w, err := fsio.NewKeyedFileWriter(dir, base, key, t.opt.Umask, t.sp.NoSync())
 	if err != nil {
 		return spool.WrapPath("file", dst, err)
 	}
