@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
 	"sort"
 	"sync"
 	"time"
@@ -64,7 +63,7 @@ type fileReq struct {
 }
 
 type rxFile struct {
-	f     *os.File
+	part  *spool.Part
 	bw    *fsio.BulkWriter // in-order writes (and hashing); nil once data came out of order
 	mth   *packet.MTH      // fed by bw; nil unless hashed from byte 0 in order: rehash at the end
 	next  int64
@@ -332,5 +331,5 @@ func (r *rxFile) close() {
 	if r.bw != nil {
 		r.bw.Finish() // what arrived stays in .part for the next call to resume from
 	}
-	r.f.Close()
+	r.part.Close()
 }

@@ -33,7 +33,7 @@ type BadFile struct {
 // Jobs lists the complete packets of a queue, most urgent first, then by
 // name. Headers come from the index, else from hdr/, else the packet.
 func (s *Spool) Jobs(node packet.ID, xx XX) ([]Job, []BadFile, error) {
-	dir := s.QueueDir(node, xx)
+	dir := s.queueDir(node, xx)
 	d, err := os.Open(dir)
 	if err != nil {
 		if os.IsNotExist(err) {
@@ -161,7 +161,7 @@ const readJobsWorkers = 4
 // readJob reads one packet's header from hdr/ or from the packet itself.
 func (s *Spool) readJob(node packet.ID, xx XX, name string) (Job, error) {
 	id, _ := packet.ParseID(name)
-	p := filepath.Join(s.QueueDir(node, xx), name)
+	p := filepath.Join(s.queueDir(node, xx), name)
 	info, err := os.Stat(p)
 	if err != nil {
 		return Job{}, err
@@ -199,7 +199,7 @@ type Partial struct {
 
 // Partials lists rx/*.part and rx/*.nock of a node.
 func (s *Spool) Partials(node packet.ID) ([]Partial, error) {
-	ents, err := os.ReadDir(s.QueueDir(node, RX))
+	ents, err := os.ReadDir(s.queueDir(node, RX))
 	if err != nil {
 		if os.IsNotExist(err) {
 			return nil, nil
@@ -230,13 +230,24 @@ func (s *Spool) Partials(node packet.ID) ([]Partial, error) {
 
 // Open opens a packet for reading.
 func (s *Spool) Open(node packet.ID, xx XX, id packet.ID) (*os.File, error) {
-	return fsio.OpenFile(s.PacketPath(node, xx, id), os.O_RDONLY, 0)
+	return fsio.OpenFile(s.packetPath(node, xx, id), os.O_RDONLY, 0)
 }
 
 // OpenStream opens a packet for one sequential read from start to end,
 // bypassing the page cache where that is cheaper (see StreamReader).
 func (s *Spool) OpenStream(node packet.ID, xx XX, id packet.ID) (*fsio.StreamReader, error) {
-	return fsio.OpenStream(s.PacketPath(node, xx, id))
+	return fsio.OpenStream(s.packetPath(node, xx, id))
+}
+
+// OpenStreamAt is OpenStream from offset off: a download resumed.
+func (s *Spool) OpenStreamAt(node packet.ID, xx XX, id packet.ID, off int64) (*fsio.StreamReader, error) {
+	return fsio.OpenStreamAt(s.packetPath(node, xx, id), off)
+}
+
+// ReadAt reads len(buf) bytes of a packet from off, or up to its end, in
+// one open and read: for a packet, or its rest, that fits one message.
+func (s *Spool) ReadAt(node packet.ID, xx XX, id packet.ID, buf []byte, off int64) (int, error) {
+	return fsio.ReadAt(s.packetPath(node, xx, id), buf, off)
 }
 
 // Verify rehashes a packet and reports whether its content matches its name.

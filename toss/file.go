@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 
 	"ferry/packet"
@@ -53,7 +54,8 @@ func (t *Tosser) file(o *origin, ph packet.PlainHeader, r io.Reader) error {
 	}
 	// The keyed temporary name stays until the packet is gone: it is
 	// what proves the delivery if we are interrupted before that.
-	o.cleanup = append(o.cleanup, w.TmpPath())
+	tmp := w.TmpPath()
+	o.cleanup = append(o.cleanup, func() error { return os.Remove(tmp) })
 	t.log.Info("file received", "who", "rx-file", "node", o.name, "pkt", o.pktID.String(), "dst", final, "size", w.Size())
 	t.notifyFile(o, string(ph.Path), w.Size())
 	return nil

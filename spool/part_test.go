@@ -3,7 +3,6 @@ package spool_test
 import (
 	"bytes"
 	"os"
-	"path/filepath"
 	"testing"
 
 	"ferry/packet"
@@ -11,21 +10,18 @@ import (
 )
 
 // arrivals writes n .part files in peer's rx as a session would, left open.
-func arrivals(t *testing.T, sp *spool.Spool, n int) []spool.Arrival {
+func arrivals(t *testing.T, sp *spool.Spool, n int) []*spool.Part {
 	t.Helper()
-	dir := sp.QueueDir(peer, spool.RX)
-	os.MkdirAll(dir, 0o777)
-	var out []spool.Arrival
+	var out []*spool.Part
 	for i := 0; i < n; i++ {
 		body := fakePacket(64, 100+i)
 		id, _, _ := packet.MTHOf(bytes.NewReader(body))
-		part := sp.PartPath(peer, id)
-		f, err := os.OpenFile(part, os.O_CREATE|os.O_WRONLY, 0o666)
+		p, err := sp.OpenPart(peer, id)
 		if err != nil {
 			t.Fatal(err)
 		}
-		f.Write(body)
-		out = append(out, spool.Arrival{ID: id, Path: part, F: f})
+		p.File().Write(body)
+		out = append(out, p)
 	}
 	return out
 }
@@ -38,7 +34,7 @@ func TestAdoptAll(t *testing.T) {
 				t.Fatal(err)
 			}
 			batch := arrivals(t, sp, n)
-			got, err := sp.AdoptAll(peer, spool.RX, batch)
+			got, err := sp.AdoptAll(batch)
 			if err != nil || got != n {
 				t.Fatalf("n=%d nosync=%v: adopted %d: %v", n, nosync, got, err)
 			}
@@ -46,10 +42,10 @@ func TestAdoptAll(t *testing.T) {
 				if ok, err := sp.Verify(peer, spool.RX, a.ID); !ok || err != nil {
 					t.Errorf("%s not adopted intact: %v", a.ID, err)
 				}
-				if _, err := os.Stat(a.Path); !os.IsNotExist(err) {
+				if _, err := os.Stat(a.Path()); !os.IsNotExist(err) {
 					t.Errorf("%s: .part left behind", a.ID)
 				}
-				if a.F.Close() == nil {
+				if a.File().Close() == nil {
 					t.Errorf("%s: file left open", a.ID)
 				}
 			}
@@ -62,20 +58,20 @@ func TestAdoptAll(t *testing.T) {
 func TestAdoptAllStopsAtFailure(t *testing.T) {
 	sp := openSpool(t)
 	batch := arrivals(t, sp, 4)
-	os.Remove(batch[2].Path) // vanished under us
-	got, err := sp.AdoptAll(peer, spool.RX, batch)
+	os.Remove(batch[2].Path()) // vanished under us
+	got, err := sp.AdoptAll(batch)
 	if err == nil || got != 2 {
 		t.Fatalf("adopted %d, err %v", got, err)
 	}
 	for i, a := range batch {
-		if a.F.Close() == nil {
+		if a.File().Close() == nil {
 			t.Errorf("%d left open", i)
 		}
 	}
 	if !sp.Has(peer, spool.RX, batch[1].ID) || sp.Has(peer, spool.RX, batch[3].ID) {
 		t.Error("wrong packets adopted")
 	}
-	if _, err := os.Stat(filepath.Join(sp.QueueDir(peer, spool.RX), batch[3].ID.String()+".part")); err != nil {
-		t.Error("the rest should stay as .part:", err)
+	if _, ok := sp.PartSize(peer, batch[3].ID); !ok {
+		t.Error("the rest should stay as .part")
 	}
 }
