@@ -2,6 +2,7 @@ package spool_test
 
 import (
 	"bytes"
+	"errors"
 	"os"
 	"testing"
 
@@ -73,5 +74,97 @@ func TestAdoptAllStopsAtFailure(t *testing.T) {
 	}
 	if _, ok := sp.PartSize(peer, batch[3].ID); !ok {
 		t.Error("the rest should stay as .part")
+	}
+}
+
+// TestPartEnds: a download kept unchecked becomes a packet only once
+// PromoteNock found it intact; a damaged one stays a .nock; a discarded
+// one is gone.
+func TestPartEnds(t *testing.T) {
+	sp := openSpool(t)
+	body := fakePacket(1, 1000)
+	id, _, _ := packet.MTHOf(bytes.NewReader(body))
+	write := func(id packet.ID, data []byte) *spool.Part {
+		p, err := sp.OpenPart(peer, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := p.File().Write(data); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	p := write(id, body)
+	if got, err := p.Hash(); err != nil || got != id {
+		t.Fatalf("hash %s, %v; want %s", got, err, id)
+	}
+	if err := p.KeepUnchecked(); err != nil {
+		t.Fatal(err)
+	}
+	if sp.Has(peer, spool.RX, id) {
+		t.Fatal("an unchecked download is listed as a packet")
+	}
+	if parts, _ := sp.Partials(peer); len(parts) != 1 || !parts[0].Nock || parts[0].Size != int64(len(body)) {
+		t.Fatalf("partials %+v, want one .nock", parts)
+	}
+	if err := sp.PromoteNock(peer, id); err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := sp.Verify(peer, spool.RX, id); !ok || err != nil {
+		t.Fatalf("promoted packet: %v, %v", ok, err)
+	}
+	if err := sp.PromoteNock(peer, id); !os.IsNotExist(err) {
+		t.Errorf("second promotion: %v, want not-exist", err)
+	}
+
+	damaged := packet.ID{9}
+	if err := write(damaged, body).KeepUnchecked(); err != nil {
+		t.Fatal(err)
+	}
+	if err := sp.PromoteNock(peer, damaged); !errors.Is(err, spool.ErrHashMismatch) {
+		t.Errorf("damaged .nock: %v, want ErrHashMismatch", err)
+	}
+	if sp.Has(peer, spool.RX, damaged) {
+		t.Error("a damaged .nock became a packet")
+	}
+	if parts, _ := sp.Partials(peer); len(parts) != 1 || parts[0].ID != damaged {
+		t.Errorf("partials %+v, want the damaged .nock kept", parts)
+	}
+
+	discarded := packet.ID{10}
+	write(discarded, body[:10]).Discard()
+	if _, ok := sp.PartSize(peer, discarded); ok {
+		t.Error("a discarded download is still there")
+	}
+	write(discarded, body[:10]).Close()
+	if n, ok := sp.PartSize(peer, discarded); !ok || n != 10 {
+		t.Errorf("a closed download holds %d (there: %v), want 10", n, ok)
+	}
+	if err := sp.DropPart(peer, discarded); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := sp.PartSize(peer, discarded); ok {
+		t.Error("a dropped download is still there")
+	}
+}
+
+// TestExecMarker: a claim exists once touched and until removed.
+func TestExecMarker(t *testing.T) {
+	sp := openSpool(t)
+	m := sp.ExecMarker(peer, packet.ID{4})
+	if m.Exists() {
+		t.Fatal("a claim exists before it was made")
+	}
+	if err := m.Prepare(); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Touch(); err != nil {
+		t.Fatal(err)
+	}
+	if !m.Exists() || !sp.ExecMarker(peer, packet.ID{4}).Exists() || sp.ExecMarker(peer, packet.ID{5}).Exists() {
+		t.Fatal("the claim is not seen, or seen for another packet")
+	}
+	if err := m.Remove(); err != nil || m.Exists() {
+		t.Fatalf("remove: %v", err)
 	}
 }
