@@ -3,12 +3,19 @@
 // markers and lock files. The files are the truth; a bbolt index beside
 // them only caches headers so listings do not open every packet.
 //
-//	SPOOL/tmp/                      temporary files, renamed into place
-//	SPOOL/<NODE>/{rx,tx}/<PKT>      packets; <PKT>.part, <PKT>.nock in rx
-//	SPOOL/<NODE>/{rx,tx}/hdr/<PKT>  172-byte header copies
-//	SPOOL/<NODE>/rx/seen/<PKT>      processed markers
-//	SPOOL/<NODE>/area/<AREA>/<MSG>  area message markers
-//	SPOOL/<NODE>/{rx,tx,toss}.lock  flock files
+//	SPOOL/tmp/                        temporary files, renamed into place
+//	SPOOL/<NODE>/{rx,tx}/<PKT>        packets; <PKT>.part, <PKT>.nock in rx
+//	SPOOL/<NODE>/{rx,tx}/hdr/<PKT>    172-byte header copies
+//	SPOOL/<NODE>/rx/seen/<PKT>        processed markers
+//	SPOOL/<NODE>/rx/ferry-exec/<PKT>  claims on exec handlers (ExecMarker)
+//	SPOOL/<NODE>/{rx,tx}/bad/<PKT>    what a queue can never process (SetAside)
+//	SPOOL/<NODE>/area/<AREA>/<MSG>    area message markers
+//	SPOOL/<NODE>/{rx,tx,toss}.lock    flock files
+//
+// Only this package names files in the spool: callers use its named
+// operations (Open, NewTmp, OpenPart, AdoptAll, PromoteNock, SetAside,
+// Clean, ...), and a path leaves it only for a log line, an error or
+// another process. TestSpoolPathsStayInSpool in cmd/ferry checks it.
 package spool
 
 import (
