@@ -166,7 +166,7 @@ func TestSessionManySmallPackets(t *testing.T) {
 				t.Errorf("%s: still in the sender's tx", id)
 			}
 		}
-		parts, _ := filepath.Glob(filepath.Join(to.sp.QueueDir(from.c.Self.ID, spool.RX), "*.part"))
+		parts, _ := to.sp.Partials(from.c.Self.ID)
 		if len(parts) != 0 {
 			t.Errorf(".part files left: %v", parts)
 		}
@@ -181,10 +181,15 @@ func TestSessionManySmallPackets(t *testing.T) {
 func TestSessionResumesPart(t *testing.T) {
 	_, alice, bob := lab(t)
 	id := queue(t, alice, bob, 1<<20, 224)
-	data, _ := os.ReadFile(alice.sp.PacketPath(bob.c.Self.ID, spool.TX, id))
-	part := bob.sp.PartPath(alice.c.Self.ID, id)
-	os.MkdirAll(filepath.Dir(part), 0o755)
-	os.WriteFile(part, data[:300000], 0o644)
+	data := make([]byte, 1<<21)
+	n, _ := alice.sp.ReadAt(bob.c.Self.ID, spool.TX, id, data, 0)
+	data = data[:n]
+	part, err := bob.sp.OpenPart(alice.c.Self.ID, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	part.File().Write(data[:300000])
+	part.Close()
 	st, cerr, serr := session(t, alice, bob, quick(), quick())
 	if cerr != nil || serr != nil {
 		t.Fatal(cerr, serr)

@@ -24,8 +24,8 @@ const (
 )
 
 type arrival struct {
-	spool.Arrival
-	size int64
+	*spool.Part // verified, still open
+	size        int64
 }
 
 // queueArrival hands a verified download to the committer. Once the
@@ -86,11 +86,11 @@ func (s *session) commitRest() error {
 
 // commit adopts a batch of arrivals into rx and queues their DONEs.
 func (s *session) commit(batch []arrival) error {
-	plain := make([]spool.Arrival, len(batch))
+	parts := make([]*spool.Part, len(batch))
 	for i, a := range batch {
-		plain[i] = a.Arrival
+		parts[i] = a.Part
 	}
-	n, err := s.sp.AdoptAll(s.node.ID, spool.RX, plain)
+	n, err := s.sp.AdoptAll(parts)
 	var r reply
 	for _, a := range batch[:n] {
 		s.log.Info("packet received", "who", "sp-file", "pkt", a.ID.String(), "size", a.size)

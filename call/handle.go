@@ -3,12 +3,12 @@ package call
 import (
 	"fmt"
 	"io"
-	"os"
 	"time"
 
 	"ferry/call/sp"
 	"ferry/packet"
 	"ferry/spool"
+	"ferry/spool/fsio"
 )
 
 // handle processes one received payload and queues the replies.
@@ -79,10 +79,10 @@ func (s *session) onInfo(m sp.Msg, r *reply) {
 	}
 	var offset int64
 	if partial {
-		if fi, err := os.Stat(s.sp.PartPath(s.node.ID, m.Hash)); err == nil {
-			offset = fi.Size()
+		if size, ok := s.sp.PartSize(s.node.ID, m.Hash); ok {
+			offset = size
 			if offset > int64(m.Size) {
-				os.Remove(s.sp.PartPath(s.node.ID, m.Hash))
+				s.sp.DropPart(s.node.ID, m.Hash)
 				offset = 0
 			}
 		}
@@ -158,23 +158,16 @@ func (s *session) onFile(m sp.Msg) error {
 	if size < 0 || off < 0 || int64(len(m.Data)) > size-off { // past 2^63 too
 		return fmt.Errorf("FILE for %s runs past its announced size", m.Hash)
 	}
-	part := s.sp.PartPath(s.node.ID, m.Hash)
 	if rf == nil {
-		f, err := spool.OpenFile(part, os.O_CREATE|os.O_WRONLY, 0o666)
-		if os.IsNotExist(err) { // first download of this node, or rx was removed
-			if err := os.MkdirAll(s.sp.QueueDir(s.node.ID, spool.RX), 0o777); err != nil {
-				return err
-			}
-			f, err = spool.OpenFile(part, os.O_CREATE|os.O_WRONLY, 0o666)
-		}
+		part, err := s.sp.OpenPart(s.node.ID, m.Hash)
 		if err != nil {
 			return err
 		}
-		if err := noHole(f, off, m.Hash); err != nil {
-			f.Close()
+		if err := noHole(part.File(), off, m.Hash); err != nil {
+			part.Close()
 			return err
 		}
-		rf = &rxFile{f: f, size: size, next: off, start: off}
+		rf = &rxFile{part: part, size: size, next: off, start: off}
 		var hash io.Writer
 		if off == 0 && !s.opt.NoCK {
 			// Hashed as it is written, on the bulk writer's goroutine once
@@ -182,7 +175,7 @@ func (s *session) onFile(m sp.Msg) error {
 			rf.mth = packet.NewMTH()
 			hash = rf.mth
 		}
-		rf.bw = spool.NewBulkWriter(f, off, !s.sp.NoSync(), hash)
+		rf.bw = fsio.NewBulkWriter(part.File(), off, !s.sp.NoSync(), hash)
 		s.mu.Lock()
 		if len(s.rx) >= maxPipedRx {
 			// A peer interleaving many downloads gets plain writes for
@@ -194,20 +187,20 @@ func (s *session) onFile(m sp.Msg) error {
 	}
 	if rf.bw != nil && off == rf.next {
 		if _, err := rf.bw.Write(m.Data); err != nil {
-			return spool.WrapPath("write", part, err)
+			return spool.WrapPath("write", rf.part.Path(), err)
 		}
 	} else {
 		if rf.bw != nil { // out of order: plain writes, rehash at the end
 			if err := rf.bw.Finish(); err != nil {
-				return spool.WrapPath("write", part, err)
+				return spool.WrapPath("write", rf.part.Path(), err)
 			}
 			rf.bw, rf.mth = nil, nil
 		}
-		if err := noHole(rf.f, off, m.Hash); err != nil {
+		if err := noHole(rf.part.File(), off, m.Hash); err != nil {
 			return err
 		}
-		if _, err := rf.f.WriteAt(m.Data, off); err != nil {
-			return spool.WrapPath("write", part, err)
+		if _, err := rf.part.File().WriteAt(m.Data, off); err != nil {
+			return spool.WrapPath("write", rf.part.Path(), err)
 		}
 	}
 	s.mu.Lock() // next is read for progress under the lock
@@ -222,26 +215,20 @@ func (s *session) onFile(m sp.Msg) error {
 	delete(s.rx, m.Hash)
 	s.releaseRoom(m.Hash)
 	s.mu.Unlock()
-	return s.complete(m.Hash, rf, part)
+	return s.complete(m.Hash, rf)
 }
 
-func (s *session) complete(id packet.ID, rf *rxFile, part string) error {
+func (s *session) complete(id packet.ID, rf *rxFile) error {
 	if rf.bw != nil {
 		err := rf.bw.Finish()
 		rf.bw = nil
 		if err != nil {
-			rf.f.Close()
-			return spool.WrapPath("write", part, err)
+			rf.part.Close()
+			return spool.WrapPath("write", rf.part.Path(), err)
 		}
 	}
 	if s.opt.NoCK {
-		defer rf.f.Close()
-		if !s.sp.NoSync() {
-			if err := rf.f.Sync(); err != nil {
-				return err
-			}
-		}
-		if err := os.Rename(part, s.sp.NockPath(s.node.ID, id)); err != nil {
+		if err := rf.part.KeepUnchecked(); err != nil {
 			return err
 		}
 		s.log.Info("packet received, unchecked", "who", "sp-file", "pkt", id.String(), "size", rf.size)
@@ -252,24 +239,17 @@ func (s *session) complete(id packet.ID, rf *rxFile, part string) error {
 		got = rf.mth.Sum()
 	} else {
 		// Resumed or out of order: hash the file as it now stands.
-		f, err := os.Open(part)
-		if err != nil {
-			rf.f.Close()
-			return err
-		}
-		got, _, err = packet.MTHOf(f)
-		f.Close()
-		if err != nil {
-			rf.f.Close()
+		var err error
+		if got, err = rf.part.Hash(); err != nil {
+			rf.part.Close()
 			return err
 		}
 	}
 	if got != id {
-		rf.f.Close()
-		os.Remove(part)
+		rf.part.Discard()
 		s.log.Error("packet damaged in transit, discarded", "who", "sp-file", "pkt", id.String(), "err", spool.ErrHashMismatch)
 		return nil
 	}
-	s.queueArrival(arrival{Arrival: spool.Arrival{ID: id, Path: part, F: rf.f}, size: rf.size})
+	s.queueArrival(arrival{Part: rf.part, size: rf.size})
 	return nil
 }

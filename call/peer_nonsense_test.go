@@ -1,7 +1,6 @@
 package call
 
 import (
-	"os"
 	"testing"
 
 	"ferry/call/sp"
@@ -80,7 +79,7 @@ func TestFileOffsets(t *testing.T) {
 		}
 	}
 	s.finish(nil)
-	if fi, err := os.Stat(store.PartPath(packet.ID{2}, id)); err != nil || fi.Size() != 10 {
-		t.Fatalf(".part: %v, %v; want 10 bytes", fi, err)
+	if size, ok := store.PartSize(packet.ID{2}, id); !ok || size != 10 {
+		t.Fatalf(".part: %d bytes (there: %v); want 10 bytes", size, ok)
 	}
 }

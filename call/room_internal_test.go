@@ -1,7 +1,6 @@
 package call
 
 import (
-	"os"
 	"testing"
 
 	"ferry/call/sp"
@@ -40,7 +39,7 @@ func TestFileForAPacketNotRequestedIsDropped(t *testing.T) {
 	if err := s.onFile(sp.Msg{Type: sp.TypeFile, Hash: big, Data: make([]byte, 1000)}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := os.Stat(store.PartPath(peer, big)); err == nil {
+	if _, ok := store.PartSize(peer, big); ok {
 		t.Error("unrequested FILE data was written")
 	}
 	if s.stats.NoRoom != 1 || s.stats.RxBytes != 0 {

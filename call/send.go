@@ -9,6 +9,7 @@ import (
 	"ferry/call/sp"
 	"ferry/packet"
 	"ferry/spool"
+	"ferry/spool/fsio"
 )
 
 // sendLoop sends control payloads first, then FILE payloads for the
@@ -107,12 +108,11 @@ func (s *session) flush() error {
 // caller holds s.mu.
 func (s *session) nextFile(tx *txFiles) ([]byte, error) {
 	req := &s.queue[0]
-	path := s.sp.PacketPath(s.node.ID, spool.TX, req.hash)
 	rest := req.size - req.offset
 	if rest <= int64(len(tx.buf)) && tx.open[req.hash] == nil {
 		// The rest fits one message (every small packet): one open,
 		// read and close, without a stream's setup.
-		n, err := spool.ReadAt(path, tx.buf[:rest], req.offset)
+		n, err := s.sp.ReadAt(s.node.ID, spool.TX, req.hash, tx.buf[:rest], req.offset)
 		if err == nil && int64(n) < rest {
 			err = io.ErrUnexpectedEOF
 		}
@@ -124,7 +124,9 @@ func (s *session) nextFile(tx *txFiles) ([]byte, error) {
 		s.queue = s.queue[1:]
 		return payload, nil
 	}
-	t, err := tx.stream(req.hash, path, req.offset)
+	t, err := tx.stream(req.hash, req.offset, func() (*fsio.StreamReader, error) {
+		return s.sp.OpenStreamAt(s.node.ID, spool.TX, req.hash, req.offset)
+	})
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", req.hash, err)
 	}
@@ -157,7 +159,7 @@ type txFiles struct {
 }
 
 type txStream struct {
-	r   *spool.StreamReader
+	r   *fsio.StreamReader
 	pos int64
 }
 
@@ -166,8 +168,8 @@ func newTxFiles() *txFiles {
 }
 
 // stream returns the open stream of id positioned at off, closing any
-// other.
-func (x *txFiles) stream(id packet.ID, path string, off int64) (*txStream, error) {
+// other; open opens it there when it is not open.
+func (x *txFiles) stream(id packet.ID, off int64, open func() (*fsio.StreamReader, error)) (*txStream, error) {
 	for h := range x.open {
 		if h != id || x.open[h].pos != off {
 			x.drop(h)
@@ -176,7 +178,7 @@ func (x *txFiles) stream(id packet.ID, path string, off int64) (*txStream, error
 	if t := x.open[id]; t != nil {
 		return t, nil
 	}
-	r, err := spool.OpenStreamAt(path, off)
+	r, err := open()
 	if err != nil {
 		return nil, err
 	}

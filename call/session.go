@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
 	"sort"
 	"sync"
 	"time"
@@ -15,6 +14,7 @@ import (
 	"ferry/cfg"
 	"ferry/packet"
 	"ferry/spool"
+	"ferry/spool/fsio"
 )
 
 // Options shape a session.
@@ -63,9 +63,9 @@ type fileReq struct {
 }
 
 type rxFile struct {
-	f     *os.File
-	bw    *spool.BulkWriter // in-order writes (and hashing); nil once data came out of order
-	mth   *packet.MTH       // fed by bw; nil unless hashed from byte 0 in order: rehash at the end
+	part  *spool.Part
+	bw    *fsio.BulkWriter // in-order writes (and hashing); nil once data came out of order
+	mth   *packet.MTH      // fed by bw; nil unless hashed from byte 0 in order: rehash at the end
 	next  int64
 	size  int64
 	start int64
@@ -331,5 +331,5 @@ func (r *rxFile) close() {
 	if r.bw != nil {
 		r.bw.Finish() // what arrived stays in .part for the next call to resume from
 	}
-	r.f.Close()
+	r.part.Close()
 }

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"io/fs"
 	"net"
-	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -235,9 +234,14 @@ func (lab *sessionLab) run(t *testing.T, first []byte, payloads [][]byte) {
 		})
 	}
 	for id, n := range sent {
-		for _, p := range []string{bsp.PartPath(lab.alice.Self.ID, id), bsp.PacketPath(lab.alice.Self.ID, spool.RX, id)} {
-			if fi, err := os.Stat(p); err == nil && fi.Size() > n {
-				t.Fatalf("%s holds %d bytes of %s, of which alice sent %d", filepath.Base(p), fi.Size(), id, n)
+		if size, ok := bsp.PartSize(lab.alice.Self.ID, id); ok && size > n {
+			t.Fatalf(".part holds %d bytes of %s, of which alice sent %d", size, id, n)
+		}
+		if f, err := bsp.Open(lab.alice.Self.ID, spool.RX, id); err == nil {
+			fi, err := f.Stat()
+			f.Close()
+			if err == nil && fi.Size() > n {
+				t.Fatalf("rx holds %d bytes of %s, of which alice sent %d", fi.Size(), id, n)
 			}
 		}
 	}

@@ -9,6 +9,7 @@ import (
 	"sync"
 
 	"ferry/packet"
+	"ferry/spool/fsio"
 )
 
 // Job is one packet in a queue.
@@ -32,7 +33,7 @@ type BadFile struct {
 // Jobs lists the complete packets of a queue, most urgent first, then by
 // name. Headers come from the index, else from hdr/, else the packet.
 func (s *Spool) Jobs(node packet.ID, xx XX) ([]Job, []BadFile, error) {
-	dir := s.QueueDir(node, xx)
+	dir := s.queueDir(node, xx)
 	d, err := os.Open(dir)
 	if err != nil {
 		if os.IsNotExist(err) {
@@ -160,19 +161,19 @@ const readJobsWorkers = 4
 // readJob reads one packet's header from hdr/ or from the packet itself.
 func (s *Spool) readJob(node packet.ID, xx XX, name string) (Job, error) {
 	id, _ := packet.ParseID(name)
-	p := filepath.Join(s.QueueDir(node, xx), name)
+	p := filepath.Join(s.queueDir(node, xx), name)
 	info, err := os.Stat(p)
 	if err != nil {
 		return Job{}, err
 	}
 	// One byte more than a header: a longer hdr/ file is not a copy.
 	head := make([]byte, packet.EncHeaderSize+1)
-	n, err := ReadAt(s.hdrPath(node, xx, id), head, 0)
+	n, err := fsio.ReadAt(s.hdrPath(node, xx, id), head, 0)
 	h, herr := packet.ParseEncHeader(head[:n])
 	if err != nil || n != packet.EncHeaderSize || herr != nil {
 		// No usable copy: the packet itself decides (a damaged copy must
 		// not make a good packet look damaged).
-		n, err = ReadAt(p, head[:packet.EncHeaderSize], 0)
+		n, err = fsio.ReadAt(p, head[:packet.EncHeaderSize], 0)
 		if err != nil {
 			return Job{}, err
 		}
@@ -198,7 +199,7 @@ type Partial struct {
 
 // Partials lists rx/*.part and rx/*.nock of a node.
 func (s *Spool) Partials(node packet.ID) ([]Partial, error) {
-	ents, err := os.ReadDir(s.QueueDir(node, RX))
+	ents, err := os.ReadDir(s.queueDir(node, RX))
 	if err != nil {
 		if os.IsNotExist(err) {
 			return nil, nil
@@ -229,13 +230,24 @@ func (s *Spool) Partials(node packet.ID) ([]Partial, error) {
 
 // Open opens a packet for reading.
 func (s *Spool) Open(node packet.ID, xx XX, id packet.ID) (*os.File, error) {
-	return OpenFile(s.PacketPath(node, xx, id), os.O_RDONLY, 0)
+	return fsio.OpenFile(s.packetPath(node, xx, id), os.O_RDONLY, 0)
 }
 
 // OpenStream opens a packet for one sequential read from start to end,
 // bypassing the page cache where that is cheaper (see StreamReader).
-func (s *Spool) OpenStream(node packet.ID, xx XX, id packet.ID) (*StreamReader, error) {
-	return OpenStream(s.PacketPath(node, xx, id))
+func (s *Spool) OpenStream(node packet.ID, xx XX, id packet.ID) (*fsio.StreamReader, error) {
+	return fsio.OpenStream(s.packetPath(node, xx, id))
+}
+
+// OpenStreamAt is OpenStream from offset off: a download resumed.
+func (s *Spool) OpenStreamAt(node packet.ID, xx XX, id packet.ID, off int64) (*fsio.StreamReader, error) {
+	return fsio.OpenStreamAt(s.packetPath(node, xx, id), off)
+}
+
+// ReadAt reads len(buf) bytes of a packet from off, or up to its end, in
+// one open and read: for a packet, or its rest, that fits one message.
+func (s *Spool) ReadAt(node packet.ID, xx XX, id packet.ID, buf []byte, off int64) (int, error) {
+	return fsio.ReadAt(s.packetPath(node, xx, id), buf, off)
 }
 
 // Verify rehashes a packet and reports whether its content matches its name.

@@ -22,7 +22,7 @@ const (
 // does, so ferry and NNCP tools exclude each other. It returns ErrLocked
 // when another process holds it.
 func (s *Spool) Lock(node packet.ID, kind LockKind) (unlock func(), err error) {
-	dir := s.NodeDir(node)
+	dir := s.nodeDir(node)
 	if err := os.MkdirAll(dir, s.dirMode()); err != nil {
 		return nil, err
 	}

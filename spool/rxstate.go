@@ -20,7 +20,7 @@ type RxState struct {
 
 // RxState lists node's rx queue. A queue that does not exist yet is empty.
 func (s *Spool) RxState(node packet.ID) *RxState {
-	dir := s.QueueDir(node, RX)
+	dir := s.queueDir(node, RX)
 	return &RxState{At: time.Now(), names: dirNames(dir), seen: dirNames(filepath.Join(dir, "seen"))}
 }
 

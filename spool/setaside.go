@@ -6,12 +6,13 @@ import (
 	"path/filepath"
 
 	"ferry/packet"
+	"ferry/spool/fsio"
 )
 
-// BadDir is where SetAside keeps what a queue can never process:
+// badDir is where SetAside keeps what a queue can never process:
 // SPOOL/<node>/<xx>/bad/.
-func (s *Spool) BadDir(node packet.ID, xx XX) string {
-	return filepath.Join(s.QueueDir(node, xx), "bad")
+func (s *Spool) badDir(node packet.ID, xx XX) string {
+	return filepath.Join(s.queueDir(node, xx), "bad")
 }
 
 // SetAside moves a file of a queue that can never be processed (a forged
@@ -19,15 +20,15 @@ func (s *Spool) BadDir(node packet.ID, xx XX) string {
 // queue's bad/ directory, where listings no longer see it and an operator
 // can inspect it, and drops its header copy. It returns the new path.
 func (s *Spool) SetAside(node packet.ID, xx XX, id packet.ID) (string, error) {
-	dir := s.BadDir(node, xx)
+	dir := s.badDir(node, xx)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return "", fmt.Errorf("set aside %s/%s/%s: %w", node, xx, id, err)
 	}
 	to := filepath.Join(dir, id.String())
-	if err := rename(s.PacketPath(node, xx, id), to); err != nil {
+	if err := fsio.Rename(s.packetPath(node, xx, id), to); err != nil {
 		return "", fmt.Errorf("set aside %s/%s/%s: %w", node, xx, id, err)
 	}
-	unlink(s.hdrPath(node, xx, id))
-	s.syncDir(s.QueueDir(node, xx))
+	fsio.Unlink(s.hdrPath(node, xx, id))
+	s.syncDir(s.queueDir(node, xx))
 	return to, nil
 }

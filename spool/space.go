@@ -56,7 +56,7 @@ func SpaceAt(f SpaceFunc, dir string) (Space, error) {
 
 // Free is the space of the filesystem that holds node's queues.
 func (s *Spool) Free(node packet.ID) (Space, error) {
-	return SpaceAt(s.opt.Space, s.NodeDir(node))
+	return SpaceAt(s.opt.Space, s.nodeDir(node))
 }
 
 // Room is what a write into a node's queues may use: the free space less

@@ -3,12 +3,19 @@
 // markers and lock files. The files are the truth; a bbolt index beside
 // them only caches headers so listings do not open every packet.
 //
-//	SPOOL/tmp/                      temporary files, renamed into place
-//	SPOOL/<NODE>/{rx,tx}/<PKT>      packets; <PKT>.part, <PKT>.nock in rx
-//	SPOOL/<NODE>/{rx,tx}/hdr/<PKT>  172-byte header copies
-//	SPOOL/<NODE>/rx/seen/<PKT>      processed markers
-//	SPOOL/<NODE>/area/<AREA>/<MSG>  area message markers
-//	SPOOL/<NODE>/{rx,tx,toss}.lock  flock files
+//	SPOOL/tmp/                        temporary files, renamed into place
+//	SPOOL/<NODE>/{rx,tx}/<PKT>        packets; <PKT>.part, <PKT>.nock in rx
+//	SPOOL/<NODE>/{rx,tx}/hdr/<PKT>    172-byte header copies
+//	SPOOL/<NODE>/rx/seen/<PKT>        processed markers
+//	SPOOL/<NODE>/rx/ferry-exec/<PKT>  claims on exec handlers (ExecMarker)
+//	SPOOL/<NODE>/{rx,tx}/bad/<PKT>    what a queue can never process (SetAside)
+//	SPOOL/<NODE>/area/<AREA>/<MSG>    area message markers
+//	SPOOL/<NODE>/{rx,tx,toss}.lock    flock files
+//
+// Only this package names files in the spool: callers use its named
+// operations (Open, NewTmp, OpenPart, AdoptAll, PromoteNock, SetAside,
+// Clean, ...), and a path leaves it only for a log line, an error or
+// another process. TestSpoolPathsStayInSpool in cmd/ferry checks it.
 package spool
 
 import (
@@ -18,6 +25,7 @@ import (
 	"path/filepath"
 
 	"ferry/packet"
+	"ferry/spool/fsio"
 )
 
 // XX is a queue direction.
@@ -40,7 +48,7 @@ type Options struct {
 
 // Spool is an opened spool directory.
 type Spool struct {
-	Dir  string
+	dir  string // SPOOL: only this package names what is inside
 	Self packet.ID
 	opt  Options
 	ix   *index
@@ -56,11 +64,11 @@ func Open(dir string, self packet.ID, opt Options) (*Spool, error) {
 	if !filepath.IsAbs(dir) {
 		return nil, fmt.Errorf("spool %s: must be an absolute path", dir)
 	}
-	s := &Spool{Dir: filepath.Clean(dir), Self: self, opt: opt}
-	if err := os.MkdirAll(s.TmpDir(), s.dirMode()); err != nil {
+	s := &Spool{dir: filepath.Clean(dir), Self: self, opt: opt}
+	if err := os.MkdirAll(s.tmpDir(), s.dirMode()); err != nil {
 		return nil, fmt.Errorf("spool: %w", err)
 	}
-	s.ix = &index{path: filepath.Join(s.Dir, "ferry.idx")}
+	s.ix = &index{path: filepath.Join(s.dir, "ferry.idx")}
 	return s, nil
 }
 
@@ -70,72 +78,84 @@ func (s *Spool) fileMode() os.FileMode { return os.FileMode(0o666 &^ s.opt.Umask
 // NoSync reports whether fsync is skipped.
 func (s *Spool) NoSync() bool { return s.opt.NoSync }
 
-// TmpDir is where new files are written before they are renamed.
-func (s *Spool) TmpDir() string { return filepath.Join(s.Dir, "tmp") }
+// The paths of the layout above. They stay inside this package: callers
+// ask for a named operation instead (Open, OpenPart, SetAside, Clean...),
+// and TestSpoolPathsStayInSpool keeps it so.
 
-// NodeDir is SPOOL/<node>.
-func (s *Spool) NodeDir(node packet.ID) string { return filepath.Join(s.Dir, node.String()) }
+// tmpDir is where new files are written before they are renamed.
+func (s *Spool) tmpDir() string { return filepath.Join(s.dir, "tmp") }
 
-// QueueDir is SPOOL/<node>/<xx>.
-func (s *Spool) QueueDir(node packet.ID, xx XX) string {
-	return filepath.Join(s.NodeDir(node), string(xx))
+// nodeDir is SPOOL/<node>.
+func (s *Spool) nodeDir(node packet.ID) string { return filepath.Join(s.dir, node.String()) }
+
+// queueDir is SPOOL/<node>/<xx>.
+func (s *Spool) queueDir(node packet.ID, xx XX) string {
+	return filepath.Join(s.nodeDir(node), string(xx))
 }
 
-// PacketPath is SPOOL/<node>/<xx>/<id>.
-func (s *Spool) PacketPath(node packet.ID, xx XX, id packet.ID) string {
-	return filepath.Join(s.QueueDir(node, xx), id.String())
+// packetPath is SPOOL/<node>/<xx>/<id>.
+func (s *Spool) packetPath(node packet.ID, xx XX, id packet.ID) string {
+	return filepath.Join(s.queueDir(node, xx), id.String())
 }
 
 func (s *Spool) hdrPath(node packet.ID, xx XX, id packet.ID) string {
-	return filepath.Join(s.QueueDir(node, xx), "hdr", id.String())
+	return filepath.Join(s.queueDir(node, xx), "hdr", id.String())
 }
 
-// PartPath and NockPath name an online download in progress and one
+// partPath and nockPath name an online download in progress and one
 // awaiting its checksum.
-func (s *Spool) PartPath(node packet.ID, id packet.ID) string {
-	return s.PacketPath(node, RX, id) + ".part"
+func (s *Spool) partPath(node packet.ID, id packet.ID) string {
+	return s.packetPath(node, RX, id) + ".part"
 }
 
-func (s *Spool) NockPath(node packet.ID, id packet.ID) string {
-	return s.PacketPath(node, RX, id) + ".nock"
+func (s *Spool) nockPath(node packet.ID, id packet.ID) string {
+	return s.packetPath(node, RX, id) + ".nock"
+}
+
+func (s *Spool) seenPath(node, id packet.ID) string {
+	return filepath.Join(s.queueDir(node, RX), "seen", id.String())
+}
+
+func (s *Spool) areaDir(node, area packet.ID) string {
+	return filepath.Join(s.nodeDir(node), "area", area.String())
 }
 
 // Has reports whether a complete packet is in the queue.
 func (s *Spool) Has(node packet.ID, xx XX, id packet.ID) bool {
-	_, err := os.Stat(s.PacketPath(node, xx, id))
+	_, err := os.Stat(s.packetPath(node, xx, id))
 	return err == nil
 }
 
 // Remove deletes a packet and its header copy. A missing packet is fine.
 func (s *Spool) Remove(node packet.ID, xx XX, id packet.ID) error {
-	err := unlink(s.PacketPath(node, xx, id))
+	err := fsio.Unlink(s.packetPath(node, xx, id))
 	if err != nil && !os.IsNotExist(err) {
 		return WrapPath("remove", fmt.Sprintf("%s/%s/%s", node, xx, id), err)
 	}
-	unlink(s.hdrPath(node, xx, id))
+	fsio.Unlink(s.hdrPath(node, xx, id))
 	return nil
 }
 
 // Seen reports whether rx/seen/<id> marks the packet as processed.
 func (s *Spool) Seen(node, id packet.ID) bool {
-	_, err := os.Stat(filepath.Join(s.QueueDir(node, RX), "seen", id.String()))
+	_, err := os.Stat(s.seenPath(node, id))
 	return err == nil
 }
 
 // MarkSeen creates rx/seen/<id>.
 func (s *Spool) MarkSeen(node, id packet.ID) error {
-	return s.touch(filepath.Join(s.QueueDir(node, RX), "seen"), id.String())
+	return s.touch(filepath.Dir(s.seenPath(node, id)), id.String())
 }
 
 // AreaSeen reports whether the area message marker exists for node.
 func (s *Spool) AreaSeen(node, area, msg packet.ID) bool {
-	_, err := os.Stat(filepath.Join(s.NodeDir(node), "area", area.String(), msg.String()))
+	_, err := os.Stat(filepath.Join(s.areaDir(node, area), msg.String()))
 	return err == nil
 }
 
 // MarkArea creates SPOOL/<node>/area/<area>/<msg>.
 func (s *Spool) MarkArea(node, area, msg packet.ID) error {
-	return s.touch(filepath.Join(s.NodeDir(node), "area", area.String()), msg.String())
+	return s.touch(s.areaDir(node, area), msg.String())
 }
 
 // touch durably creates an empty marker file.
@@ -165,12 +185,9 @@ func (s *Spool) syncDir(dir string) error {
 	return d.Sync()
 }
 
-// SyncDir fsyncs a directory unless NoSync.
-func (s *Spool) SyncDir(dir string) error { return s.syncDir(dir) }
-
 // Nodes lists the node directories present in the spool.
 func (s *Spool) Nodes() ([]packet.ID, error) {
-	ents, err := os.ReadDir(s.Dir)
+	ents, err := os.ReadDir(s.dir)
 	if err != nil {
 		return nil, err
 	}
@@ -183,21 +200,30 @@ func (s *Spool) Nodes() ([]packet.ID, error) {
 	return ids, nil
 }
 
-// Adopt moves a complete, verified packet file (such as a finished online
-// download) into node's queue under its id: rename, fsync the directory,
-// header copy and index entry.
-func (s *Spool) Adopt(path string, node packet.ID, xx XX, id packet.ID) error {
-	dir := s.QueueDir(node, xx)
+// admitted is a finished file to rename into a queue under its id.
+type admitted struct {
+	from string
+	id   packet.ID
+}
+
+// admit renames finished, durable files into node's xx queue under their
+// ids and makes the renames durable with one flush of the directory. It
+// is the only way a packet enters a queue: a written packet (Tmp), a
+// batch of downloads (AdoptAll) and a checked .nock (PromoteNock) all
+// come through here. It returns how many were renamed, in order; it
+// stops at the first failure, flushing the directory for those before.
+func (s *Spool) admit(node packet.ID, xx XX, files []admitted) (int, error) {
+	dir := s.queueDir(node, xx)
 	if err := os.MkdirAll(dir, s.dirMode()); err != nil {
-		return err
+		return 0, err
 	}
-	if err := rename(path, filepath.Join(dir, id.String())); err != nil {
-		return err
+	for i, a := range files {
+		if err := fsio.Rename(a.from, filepath.Join(dir, a.id.String())); err != nil {
+			if i > 0 {
+				s.syncDir(dir)
+			}
+			return i, err
+		}
 	}
-	if err := s.syncDir(dir); err != nil {
-		return err
-	}
-	// The index learns of it at the next listing: one batched commit
-	// instead of one per packet of a busy session.
-	return nil
+	return len(files), s.syncDir(dir)
 }

@@ -14,6 +14,7 @@ import (
 
 	"ferry/packet"
 	"ferry/spool"
+	"ferry/spool/fsio"
 )
 
 var (
@@ -94,8 +95,8 @@ func TestAbandonedPutLeavesNothingFinal(t *testing.T) {
 		t.Fatal("a half-written packet is listed")
 	}
 	time.Sleep(10 * time.Millisecond)
-	if n, _ := sp.CleanTmp(time.Millisecond); n != 1 {
-		t.Fatalf("CleanTmp removed %d", n)
+	if n, err := sp.Clean(nil, spool.TmpFiles, spool.CleanOptions{Older: time.Millisecond}); n != 1 || err != nil {
+		t.Fatalf("Clean of tmp removed %d: %v", n, err)
 	}
 }
 
@@ -116,7 +117,7 @@ func TestIndexFollowsFiles(t *testing.T) {
 		t.Fatalf("%+v", jobs)
 	}
 	// Corrupt index: rebuilt.
-	os.WriteFile(filepath.Join(sp.Dir, "ferry.idx"), []byte("garbage garbage"), 0o600)
+	os.WriteFile(filepath.Join(sp.Dir(), "ferry.idx"), []byte("garbage garbage"), 0o600)
 	jobs, _, _ = sp.Jobs(peer, spool.RX)
 	if len(jobs) != 1 || jobs[0].Nice != 20 {
 		t.Fatalf("with corrupt index: %+v", jobs)
@@ -179,7 +180,7 @@ func TestFileWriterNeverClobbers(t *testing.T) {
 		wg.Add(1)
 		go func(i int) {
 			defer wg.Done()
-			w, err := spool.NewFileWriter(dir, "same.txt", 0o022, true)
+			w, err := fsio.NewFileWriter(dir, "same.txt", 0o022, true)
 			if err != nil {
 				t.Error(err)
 				return

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"ferry/packet"
+	"ferry/spool/fsio"
 )
 
 // Tmp is a packet being written into SPOOL/tmp. It hashes as it writes,
@@ -23,7 +24,7 @@ type Tmp struct {
 	mth  *packet.MTH // fed by bw, on its hashing goroutine once the packet is long
 	n    int64
 	head []byte // first 172 bytes, for the hdr/ copy and the index
-	bw   *BulkWriter
+	bw   *fsio.BulkWriter
 	done bool
 }
 
@@ -33,12 +34,12 @@ var tmpSeq atomic.Uint64
 func (s *Spool) NewTmp() (*Tmp, error) {
 	name := "ferry" + strconv.FormatInt(time.Now().UnixNano(), 16) + "." +
 		strconv.Itoa(os.Getpid()) + "." + strconv.FormatUint(tmpSeq.Add(1), 10)
-	f, err := OpenFile(filepath.Join(s.TmpDir(), name), os.O_CREATE|os.O_EXCL|os.O_WRONLY, s.fileMode())
+	f, err := fsio.OpenFile(filepath.Join(s.tmpDir(), name), os.O_CREATE|os.O_EXCL|os.O_WRONLY, s.fileMode())
 	if err != nil {
 		return nil, fmt.Errorf("spool tmp: %w", err)
 	}
 	mth := packet.NewMTH()
-	return &Tmp{s: s, f: f, mth: mth, head: make([]byte, 0, packet.EncHeaderSize), bw: NewBulkWriter(f, 0, !s.opt.NoSync, mth)}, nil
+	return &Tmp{s: s, f: f, mth: mth, head: make([]byte, 0, packet.EncHeaderSize), bw: fsio.NewBulkWriter(f, 0, !s.opt.NoSync, mth)}, nil
 }
 
 // Write appends to the file and the hash.
@@ -109,16 +110,11 @@ func (t *Tmp) commit(node packet.ID, xx XX, want *packet.ID) (packet.ID, error) 
 		os.Remove(t.f.Name())
 		return id, fmt.Errorf("spool close: %w", err)
 	}
-	dir := t.s.QueueDir(node, xx)
-	if err := os.MkdirAll(dir, t.s.dirMode()); err != nil {
-		os.Remove(t.f.Name())
-		return id, err
-	}
-	if err := rename(t.f.Name(), filepath.Join(dir, id.String())); err != nil {
-		os.Remove(t.f.Name())
-		return id, fmt.Errorf("spool rename: %w", err)
-	}
-	if err := t.s.syncDir(dir); err != nil {
+	if n, err := t.s.admit(node, xx, []admitted{{t.f.Name(), id}}); err != nil {
+		if n == 0 { // not renamed: still ours to remove
+			os.Remove(t.f.Name())
+			return id, fmt.Errorf("spool rename: %w", err)
+		}
 		return id, err
 	}
 	// The index learns of the packet at the next listing, from hdr/, in
@@ -136,39 +132,21 @@ func (s *Spool) writeHdr(node packet.ID, xx XX, id packet.ID, head []byte) {
 	if s.opt.NoHdr {
 		return
 	}
-	dir := filepath.Join(s.QueueDir(node, xx), "hdr")
+	dir := filepath.Join(s.queueDir(node, xx), "hdr")
 	if os.MkdirAll(dir, s.dirMode()) != nil {
 		return
 	}
 	tmp := filepath.Join(dir, "."+id.String()+".tmp")
-	f, err := OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, s.fileMode())
+	f, err := fsio.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, s.fileMode())
 	if err != nil {
 		return
 	}
 	_, err = f.Write(head[:packet.EncHeaderSize])
 	if cerr := f.Close(); err == nil && cerr == nil {
-		rename(tmp, filepath.Join(dir, id.String()))
+		fsio.Rename(tmp, filepath.Join(dir, id.String()))
 	} else {
-		unlink(tmp)
+		fsio.Unlink(tmp)
 	}
-}
-
-// CleanTmp removes temporary files older than age left by killed writers.
-func (s *Spool) CleanTmp(age time.Duration) (int, error) {
-	ents, err := os.ReadDir(s.TmpDir())
-	if err != nil {
-		return 0, err
-	}
-	n := 0
-	for _, e := range ents {
-		info, err := e.Info()
-		if err == nil && time.Since(info.ModTime()) > age {
-			if os.Remove(filepath.Join(s.TmpDir(), e.Name())) == nil {
-				n++
-			}
-		}
-	}
-	return n, nil
 }
 
 // CopyIn is a convenience: stream r into a new packet in node's queue.

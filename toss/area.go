@@ -29,7 +29,7 @@ func (t *Tosser) areaMsg(o *origin, ph packet.PlainHeader, r io.Reader) error {
 			return fmt.Errorf("area %s: %w", area.Name, err)
 		}
 	}
-	mf, err := os.CreateTemp(t.sp.TmpDir(), "ferryarea")
+	mf, err := t.sp.CreateTemp("ferryarea")
 	if err != nil {
 		return err
 	}

@@ -18,8 +18,7 @@ import (
 // packet does not make the packet look damaged.
 func TestDamagedRxFileSetAside(t *testing.T) {
 	l := newLab(t)
-	alice := l.id("alice")
-	rx := filepath.Join(l.spool["bob"].QueueDir(alice, "rx"))
+	rx := l.rxDir("bob", "alice")
 	os.MkdirAll(filepath.Join(rx, "hdr"), 0o755)
 	cases := []struct {
 		name, log string

@@ -25,8 +25,8 @@ type origin struct {
 	size   int64 // the packet's size: a bound on what its payload writes
 	selfTx bool
 	dir    packet.ID // queue the packet sits in
-	// cleanup lists markers to remove once the packet itself is gone.
-	cleanup []string
+	// cleanup removes markers once the packet itself is gone.
+	cleanup []func() error
 }
 
 func (o *origin) dirNode() packet.ID { return o.dir }
@@ -97,8 +97,8 @@ func (t *Tosser) tossOne(node packet.ID, xx spool.XX, j spool.Job, selfTx bool) 
 		t.fail(node, j.ID, err)
 		return
 	}
-	for _, m := range o.cleanup {
-		os.Remove(m)
+	for _, remove := range o.cleanup {
+		remove()
 	}
 }
 

@@ -7,7 +7,6 @@ import (
 	"io"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -35,7 +34,7 @@ func (t *Tosser) exec(o *origin, ph packet.PlainHeader, r io.Reader) error {
 	}
 	// The handler's input, decompressed as it arrives: it runs only once
 	// the packet checked out to its end.
-	stdin, err := os.CreateTemp(t.sp.TmpDir(), "ferryexecin")
+	stdin, err := t.sp.CreateTemp("ferryexecin")
 	if err != nil {
 		return err
 	}
@@ -47,11 +46,11 @@ func (t *Tosser) exec(o *origin, ph packet.PlainHeader, r io.Reader) error {
 	if t.opt.DryRun {
 		return nil
 	}
-	marker := filepath.Join(t.sp.QueueDir(o.dirNode(), "rx"), "ferry-exec", o.pktID.String())
-	if _, err := os.Stat(marker); err == nil {
+	marker := t.sp.ExecMarker(o.dirNode(), o.pktID)
+	if marker.Exists() {
 		t.log.Info("exec was started before an interruption; not run again",
 			"who", "rx-exec", "node", o.name, "pkt", o.pktID.String(), "handle", handle)
-		o.cleanup = append(o.cleanup, marker)
+		o.cleanup = append(o.cleanup, marker.Remove)
 		return nil
 	}
 	if _, err := stdin.Seek(0, io.SeekStart); err != nil {
@@ -59,14 +58,14 @@ func (t *Tosser) exec(o *origin, ph packet.PlainHeader, r io.Reader) error {
 	}
 	// Output goes to a file, not a pipe: a handler must not die of SIGPIPE
 	// because toss was killed while it ran.
-	outFile, err := os.CreateTemp(t.sp.TmpDir(), "ferryexecout")
+	outFile, err := t.sp.CreateTemp("ferryexecout")
 	if err != nil {
 		return err
 	}
 	defer os.Remove(outFile.Name())
 	defer outFile.Close()
 	full := append(append([]string(nil), argv...), args...)
-	if err := os.MkdirAll(filepath.Dir(marker), 0o700); err != nil {
+	if err := marker.Prepare(); err != nil {
 		return fmt.Errorf("exec marker: %w", err)
 	}
 	var cmd *exec.Cmd
@@ -74,10 +73,10 @@ func (t *Tosser) exec(o *origin, ph packet.PlainHeader, r io.Reader) error {
 		// The shell claims the marker and only then becomes the handler:
 		// once started it is independent of us, so a kill of toss can
 		// neither lose nor repeat the command.
-		cmd = exec.Command(claimShell, append([]string{"-c", claimScript, marker}, full...)...)
+		cmd = exec.Command(claimShell, append([]string{"-c", claimScript, marker.Path()}, full...)...)
 	} else {
 		cmd = exec.Command(full[0], full[1:]...)
-		if err := durableTouch(marker, t.sp.NoSync()); err != nil {
+		if err := marker.Touch(); err != nil {
 			return fmt.Errorf("exec marker: %w", err)
 		}
 	}
@@ -88,27 +87,25 @@ func (t *Tosser) exec(o *origin, ph packet.PlainHeader, r io.Reader) error {
 	}
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = stdin, outFile, outFile
 	err = cmd.Run()
-	if !t.sp.NoSync() {
-		// The claim is durable before the packet can be removed. (A power
-		// cut while the handler runs may lose it: the command then runs
-		// again after the reboot, at least once rather than not at all.)
-		syncDir(filepath.Dir(marker))
-	}
+	// The claim is durable before the packet can be removed. (A power
+	// cut while the handler runs may lose it: the command then runs
+	// again after the reboot, at least once rather than not at all.)
+	marker.Sync()
 	out := readCapped(outFile)
 	var ee *exec.ExitError
 	if errors.As(err, &ee) && ee.ExitCode() == claimTaken {
 		t.log.Info("exec was started before an interruption; not run again",
 			"who", "rx-exec", "node", o.name, "pkt", o.pktID.String(), "handle", handle)
-		o.cleanup = append(o.cleanup, marker)
+		o.cleanup = append(o.cleanup, marker.Remove)
 		return nil
 	}
 	if err != nil {
-		os.Remove(marker) // it may be retried: the packet stays
+		marker.Remove() // it may be retried: the packet stays
 		return fmt.Errorf("exec %s from %s: %w: %s", handle, o.name, err, bytes.TrimSpace(out))
 	}
 	t.log.Info("exec ran", "who", "rx-exec", "node", o.name, "pkt", o.pktID.String(), "handle", handle)
 	t.notifyExec(o, handle, args, out)
-	o.cleanup = append(o.cleanup, marker)
+	o.cleanup = append(o.cleanup, marker.Remove)
 	return nil
 }
 
@@ -168,25 +165,4 @@ func readCapped(f *os.File) []byte {
 	f.Seek(0, io.SeekStart)
 	b, _ := io.ReadAll(io.LimitReader(f, maxExecOutput))
 	return b
-}
-
-func durableTouch(p string, noSync bool) error {
-	f, err := os.OpenFile(p, os.O_CREATE|os.O_WRONLY, 0o600)
-	if err != nil {
-		return err
-	}
-	f.Close()
-	if noSync {
-		return nil
-	}
-	return syncDir(filepath.Dir(p))
-}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
 }

@@ -4,10 +4,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 
 	"ferry/packet"
 	"ferry/spool"
+	"ferry/spool/fsio"
 )
 
 // ErrNotAllowed is returned when the config does not permit an action.
@@ -31,14 +33,14 @@ func (t *Tosser) file(o *origin, ph packet.PlainHeader, r io.Reader) error {
 	if o.area != nil {
 		key += "." + o.area.ID.String()
 	}
-	if final, ok := spool.Delivered(dir, base, key); ok {
+	if final, ok := fsio.Delivered(dir, base, key); ok {
 		t.log.Info("file was delivered before an interruption", "who", "rx-file", "node", o.name, "pkt", o.pktID.String(), "dst", final)
 		return drain(r)
 	}
 	if err := t.roomIn(dir, o.size); err != nil {
 		return fmt.Errorf("file %s: %w", dst, err)
 	}
-	w, err := spool.NewKeyedFileWriter(dir, base, key, t.opt.Umask, t.sp.NoSync())
+	w, err := fsio.NewKeyedFileWriter(dir, base, key, t.opt.Umask, t.sp.NoSync())
 	if err != nil {
 		return spool.WrapPath("file", dst, err)
 	}
@@ -52,7 +54,8 @@ func (t *Tosser) file(o *origin, ph packet.PlainHeader, r io.Reader) error {
 	}
 	// The keyed temporary name stays until the packet is gone: it is
 	// what proves the delivery if we are interrupted before that.
-	o.cleanup = append(o.cleanup, w.TmpPath())
+	tmp := w.TmpPath()
+	o.cleanup = append(o.cleanup, func() error { return os.Remove(tmp) })
 	t.log.Info("file received", "who", "rx-file", "node", o.name, "pkt", o.pktID.String(), "dst", final, "size", w.Size())
 	t.notifyFile(o, string(ph.Path), w.Size())
 	return nil

@@ -125,7 +125,7 @@ func TestTossOptions(t *testing.T) {
 		t.Fatal(err)
 	}
 	kept := l.jobs(t, "alice", "bob", spool.TX)[0]
-	keptData := readFile(t, l.spool["alice"].PacketPath(kept.Node, spool.TX, kept.ID))
+	keptData := l.read(t, "alice", kept)
 	l.move(t, "alice", "bob")
 	// --nofile and --dryrun leave the packet.
 	for _, opt := range []toss.Options{{Skip: toss.TypeSet(0).With(packet.TypeFile)}, {DryRun: true}} {

@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -100,11 +101,7 @@ func (l *lab) move(t testing.TB, node, peer string) int {
 	t.Helper()
 	jobs := l.jobs(t, node, peer, spool.TX)
 	for _, j := range jobs {
-		data, err := os.ReadFile(l.spool[node].PacketPath(j.Node, spool.TX, j.ID))
-		if err != nil {
-			t.Fatal(err)
-		}
-		l.put(t, peer, node, spool.RX, data)
+		l.put(t, peer, node, spool.RX, l.read(t, node, j))
 		l.spool[node].Remove(j.Node, spool.TX, j.ID)
 	}
 	return len(jobs)
@@ -113,6 +110,27 @@ func (l *lab) move(t testing.TB, node, peer string) int {
 func sha(b []byte) string {
 	s := sha256.Sum256(b)
 	return hex.EncodeToString(s[:])
+}
+
+// read returns the content of a queued packet of node.
+func (l *lab) read(t testing.TB, node string, j spool.Job) []byte {
+	t.Helper()
+	f, err := l.spool[node].Open(j.Node, j.XX, j.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	b, err := io.ReadAll(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// rxDir is node's rx queue of packets from peer where NNCP's layout puts
+// it: for tests that plant files there as another tool would.
+func (l *lab) rxDir(node, peer string) string {
+	return filepath.Join(l.cfgs[node].Spool, l.id(peer).String(), "rx")
 }
 
 func readFile(t testing.TB, p string) []byte {

@@ -73,7 +73,7 @@ func TestTossStopsBeforeIncomingIsFull(t *testing.T) {
 	if left := l.jobs(t, "bob", "alice", spool.RX); len(left) != 1 {
 		t.Fatalf("%d packets left in rx, want the big one", len(left))
 	}
-	if bad, _ := os.ReadDir(filepath.Join(l.spool["bob"].QueueDir(l.id("alice"), spool.RX), "bad")); len(bad) != 0 {
+	if bad, _ := os.ReadDir(filepath.Join(l.rxDir("bob", "alice"), "bad")); len(bad) != 0 {
 		t.Error("the packet that did not fit was set aside in rx/bad")
 	}
 	log := l.logs["bob"].String()

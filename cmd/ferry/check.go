@@ -91,7 +91,7 @@ func checkOnce(e *env, only *packet.ID, nock bool) error {
 	return nil
 }
 
-// checkNock verifies .nock files and renames the good ones into rx.
+// checkNock verifies .nock files and moves the good ones into rx.
 func checkNock(e *env, id packet.ID) int {
 	parts, _ := e.sp.Partials(id)
 	bad := 0
@@ -99,19 +99,15 @@ func checkNock(e *env, id packet.ID) int {
 		if !p.Nock {
 			continue
 		}
-		path := e.sp.NockPath(id, p.ID)
-		f, err := os.Open(path)
-		if err != nil {
-			continue
-		}
-		got, _, err := packet.MTHOf(f)
-		f.Close()
-		if err != nil || got != p.ID {
+		err := e.sp.PromoteNock(id, p.ID)
+		switch {
+		case errors.Is(err, os.ErrNotExist): // removed since the listing
+		case errors.Is(err, spool.ErrHashMismatch):
 			bad++
 			e.log.Error("download damaged", "who", "check", "node", e.c.NodeName(id), "pkt", p.ID.String(), "err", spool.ErrHashMismatch)
-			continue
-		}
-		if err := os.Rename(path, e.sp.PacketPath(id, spool.RX, p.ID)); err == nil {
+		case err != nil:
+			e.log.Error("download not checked", "who", "check", "node", e.c.NodeName(id), "pkt", p.ID.String(), "err", err)
+		default:
 			e.log.Info("download verified", "who", "check", "node", e.c.NodeName(id), "pkt", p.ID.String())
 		}
 	}

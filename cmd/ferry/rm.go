@@ -2,10 +2,10 @@ package main
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"math"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -45,28 +45,19 @@ func runRm(g *globals, args []string) error {
 		return err
 	}
 	removed := 0
-	remove := func(p string) {
-		info, err := os.Lstat(p)
-		if err != nil || (age > 0 && time.Since(info.ModTime()) < age) {
-			return
-		}
+	var failed []error
+	opt := spool.CleanOptions{Older: age, DryRun: *dry, Found: func(p string) {
 		if *dry {
 			fmt.Println(p)
 			return
 		}
-		if err := os.RemoveAll(p); err == nil {
-			removed++
-			e.log.Info("removed", "who", "rm", "path", p)
+		e.log.Info("removed", "who", "rm", "path", p)
+	}}
+	counted := func(n int, err error) {
+		removed += n
+		if err != nil {
+			failed = append(failed, err)
 		}
-	}
-	glob := func(pattern string) {
-		m, _ := filepath.Glob(pattern)
-		for _, p := range m {
-			remove(p)
-		}
-	}
-	if *tmp {
-		glob(filepath.Join(e.sp.TmpDir(), "*"))
 	}
 	var nodes []packet.ID
 	switch {
@@ -86,47 +77,29 @@ func runRm(g *globals, args []string) error {
 	default:
 		return usageErrorf("say what to remove: --all or --node NODE with what, or --tmp, --lock")
 	}
-	for _, id := range nodes {
-		nd := e.sp.NodeDir(id)
-		if *lock {
-			glob(filepath.Join(nd, "*.lock"))
-		}
-		if *part {
-			glob(filepath.Join(nd, "rx", "*.part"))
-		}
-		if *nock {
-			glob(filepath.Join(nd, "rx", "*.nock"))
-		}
-		if *seen {
-			glob(filepath.Join(nd, "rx", "seen", "*"))
-		}
-		if *hdr {
-			glob(filepath.Join(nd, "rx", "hdr", "*"))
-			glob(filepath.Join(nd, "tx", "hdr", "*"))
-		}
-		if *area {
-			glob(filepath.Join(nd, "area", "*", "*"))
-		}
-		for _, q := range []struct {
-			on bool
-			xx spool.XX
-		}{{*rx, spool.RX}, {*tx, spool.TX}} {
-			if !q.on {
-				continue
-			}
-			jobs, _, _ := e.sp.Jobs(id, q.xx)
-			for _, j := range jobs {
-				remove(e.sp.PacketPath(id, q.xx, j.ID))
-				if !*dry {
-					e.sp.Remove(id, q.xx, j.ID)
-				}
-			}
+	var kinds spool.Kinds
+	for _, k := range []struct {
+		on   bool
+		kind spool.Kinds
+	}{
+		{*tmp, spool.TmpFiles}, {*lock, spool.LockFiles}, {*part, spool.PartFiles}, {*nock, spool.NockFiles},
+		{*seen, spool.SeenMarkers}, {*hdr, spool.HdrCopies}, {*area, spool.AreaMarkers},
+		{*rx, spool.RxPackets}, {*tx, spool.TxPackets},
+	} {
+		if k.on {
+			kinds |= k.kind
 		}
 	}
+	counted(e.sp.Clean(nodes, kinds, opt))
 	if *pkt {
-		if err := rmListed(e, nodes, remove); err != nil {
+		if err := rmListed(e, nodes, func(n packet.ID, xx spool.XX, id packet.ID) {
+			counted(e.sp.CleanPacket(n, xx, id, opt))
+		}); err != nil {
 			return err
 		}
+	}
+	if err := errors.Join(failed...); err != nil {
+		return fmt.Errorf("rm: %w", err)
 	}
 	if !g.quiet && !*dry {
 		fmt.Fprintf(os.Stderr, "%d removed\n", removed)
@@ -135,7 +108,7 @@ func runRm(g *globals, args []string) error {
 }
 
 // rmListed removes packets named on stdin from rx and tx of the nodes.
-func rmListed(e *env, nodes []packet.ID, remove func(string)) error {
+func rmListed(e *env, nodes []packet.ID, remove func(packet.ID, spool.XX, packet.ID)) error {
 	sc := bufio.NewScanner(os.Stdin)
 	for sc.Scan() {
 		line := strings.TrimSpace(sc.Text())
@@ -159,11 +132,7 @@ func rmListed(e *env, nodes []packet.ID, remove func(string)) error {
 		}
 		for _, n := range targets {
 			for _, xx := range []spool.XX{spool.RX, spool.TX} {
-				p := e.sp.PacketPath(n, xx, id)
-				if _, err := os.Stat(p); err == nil {
-					remove(p)
-					e.sp.Remove(n, xx, id)
-				}
+				remove(n, xx, id)
 			}
 		}
 	}

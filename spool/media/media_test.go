@@ -186,8 +186,8 @@ func TestBundleTruncatedAndCorrupt(t *testing.T) {
 	if !errors.Is(err, media.ErrSomeFailed) || st.Packets != 2 || st.Failed != 1 {
 		t.Fatalf("truncated: %+v %v", st, err)
 	}
-	if ents, _ := os.ReadDir(c.TmpDir()); len(ents) != 0 {
-		t.Error("temporary files left behind")
+	if n, err := c.Clean(nil, spool.TmpFiles, spool.CleanOptions{DryRun: true}); n != 0 || err != nil {
+		t.Errorf("%d temporary files left behind (%v)", n, err)
 	}
 }
 

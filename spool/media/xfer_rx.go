@@ -11,6 +11,7 @@ import (
 
 	"ferry/packet"
 	"ferry/spool"
+	"ferry/spool/fsio"
 )
 
 // XferRx takes packets addressed to us from DIR/<self>/<sender>/ into the
@@ -145,7 +146,7 @@ func (x *xferRx) one(src string, sender, id packet.ID) {
 		x.fail(src, sender, id, err)
 		return
 	}
-	stream := spool.StreamFile(f) // a medium's packets are seldom cached
+	stream := fsio.StreamFile(f) // a medium's packets are seldom cached
 	defer stream.Close()
 	in := packet.NewBound(stream, x.opt.Me)
 	_, n, err := x.sp.CopyIn(in, sender, spool.RX, &id)

@@ -14,6 +14,7 @@ import (
 
 	"ferry/packet"
 	"ferry/spool"
+	"ferry/spool/fsio"
 )
 
 // XferTx copies our outbound packets to DIR/<node>/<self>/ for every node
@@ -137,7 +138,7 @@ func txOne(sp *spool.Spool, j spool.Job, dst string, opt *Options) (int64, error
 		os.Remove(tmp)
 		return 0, mediumErr(err)
 	}
-	bw := spool.NewBulkWriter(f, 0, true, nil) // around the cache past 4 MiB
+	bw := fsio.NewBulkWriter(f, 0, true, nil) // around the cache past 4 MiB
 	var w io.Writer = bw
 	if opt.Write != nil {
 		w = opt.Write(bw)
@@ -162,7 +163,7 @@ func txOne(sp *spool.Spool, j spool.Job, dst string, opt *Options) (int64, error
 		os.Remove(tmp)
 		return 0, mediumErr(err)
 	}
-	rf, err := spool.OpenStream(tmp)
+	rf, err := fsio.OpenStream(tmp)
 	if err != nil {
 		os.Remove(tmp)
 		return 0, err

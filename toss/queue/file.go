@@ -13,6 +13,7 @@ import (
 
 	"ferry/packet"
 	"ferry/spool"
+	"ferry/spool/fsio"
 )
 
 // FileOptions add chunking to Options.
@@ -47,7 +48,7 @@ func (q *Queuer) File(d Dest, src, dst string, opt FileOptions) ([]Queued, error
 		}
 		in, size = f, info.Size()
 		if info.Mode().IsRegular() {
-			sr := spool.StreamFile(f) // a large file not in the page cache is read around it
+			sr := fsio.StreamFile(f) // a large file not in the page cache is read around it
 			defer sr.Close()
 			in = sr
 		}

@@ -15,6 +15,7 @@ import (
 
 	"ferry/packet"
 	"ferry/spool"
+	"ferry/spool/fsio"
 )
 
 // MetaSuffix ends every chunked file's meta name.
@@ -101,7 +102,7 @@ func Reass(metaPath string, opt Options) (string, error) {
 		return "", err
 	}
 	var out io.Writer = io.Discard
-	var fw *spool.FileWriter
+	var fw *fsio.FileWriter
 	switch {
 	case opt.Stdout != nil:
 		out = opt.Stdout
@@ -111,7 +112,7 @@ func Reass(metaPath string, opt Options) (string, error) {
 				return "", fmt.Errorf("%s: %w", base, err)
 			}
 		}
-		fw, err = spool.NewFileWriter(filepath.Dir(base), filepath.Base(base), opt.Umask, opt.NoSync)
+		fw, err = fsio.NewFileWriter(filepath.Dir(base), filepath.Base(base), opt.Umask, opt.NoSync)
 		if err != nil {
 			return "", err
 		}

@@ -1,14 +1,13 @@
-package spool
+package fsio
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"io"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"testing"
-
-	"ferry/packet"
 )
 
 // Sizes around the points where the bulk writer changes mode and where
@@ -61,7 +60,7 @@ func TestBulkWriter(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		h := packet.NewMTH()
+		h := sha256.New()
 		w := NewBulkWriter(f, 0, true, h)
 		writeOdd(t, w, want)
 		if err := w.Finish(); err != nil {
@@ -80,7 +79,7 @@ func TestBulkWriter(t *testing.T) {
 		if !bytes.Equal(got, want) {
 			t.Fatalf("direct=%v size %d: file differs (%d bytes)", direct, n, len(got))
 		}
-		if id, _, _ := packet.MTHOf(bytes.NewReader(want)); h.Sum() != id {
+		if sum := sha256.Sum256(want); !bytes.Equal(h.Sum(nil), sum[:]) {
 			t.Errorf("direct=%v size %d: hash differs", direct, n)
 		}
 	})
@@ -92,7 +91,7 @@ func TestBulkWriterAbort(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	w := NewBulkWriter(f, 0, true, packet.NewMTH())
+	w := NewBulkWriter(f, 0, true, sha256.New())
 	writeOdd(t, w, pattern(directAfter+5*directChunk))
 	w.Abort() // must return: the goroutines end
 	w.Abort()
@@ -203,7 +202,7 @@ func TestBulkWriterStayCached(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := packet.NewMTH()
+	h := sha256.New()
 	w := NewBulkWriter(f, 0, true, h)
 	w.StayCached()
 	writeOdd(t, w, want)
@@ -215,8 +214,8 @@ func TestBulkWriterStayCached(t *testing.T) {
 	}
 	f.Close()
 	got, _ := os.ReadFile(p)
-	id, _, _ := packet.MTHOf(bytes.NewReader(want))
-	if !bytes.Equal(got, want) || h.Sum() != id {
+	sum := sha256.Sum256(want)
+	if !bytes.Equal(got, want) || !bytes.Equal(h.Sum(nil), sum[:]) {
 		t.Fatal("content or hash differs")
 	}
 }

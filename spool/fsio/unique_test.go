@@ -1,11 +1,11 @@
-package spool_test
+package fsio_test
 
 import (
 	"os"
 	"path/filepath"
 	"testing"
 
-	"ferry/spool"
+	"ferry/spool/fsio"
 )
 
 // A run interrupted after a file was linked in beside a dangling link
@@ -14,7 +14,7 @@ import (
 func TestDeliveredLooksPastLinks(t *testing.T) {
 	dir := t.TempDir()
 	os.Symlink("nowhere", filepath.Join(dir, "y.txt"))
-	w, err := spool.NewKeyedFileWriter(dir, "y.txt", "KEY", 0o22, true)
+	w, err := fsio.NewKeyedFileWriter(dir, "y.txt", "KEY", 0o22, true)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -23,7 +23,7 @@ func TestDeliveredLooksPastLinks(t *testing.T) {
 	if err != nil || final != filepath.Join(dir, "y.txt.0") {
 		t.Fatalf("committed as %q: %v", final, err)
 	}
-	if got, ok := spool.Delivered(dir, "y.txt", "KEY"); !ok || got != final {
+	if got, ok := fsio.Delivered(dir, "y.txt", "KEY"); !ok || got != final {
 		t.Fatalf("Delivered = %q %v, want %q", got, ok, final)
 	}
 }
@@ -35,7 +35,7 @@ func TestKeyedTmpNameRefusesALink(t *testing.T) {
 	victim := filepath.Join(t.TempDir(), "victim")
 	os.WriteFile(victim, []byte("precious"), 0o600)
 	os.Symlink(victim, filepath.Join(dir, ".ferry.KEY.tmp"))
-	if w, err := spool.NewKeyedFileWriter(dir, "z.txt", "KEY", 0o22, true); err == nil {
+	if w, err := fsio.NewKeyedFileWriter(dir, "z.txt", "KEY", 0o22, true); err == nil {
 		w.Write([]byte("overwrite"))
 		w.CommitKeeping()
 		t.Error("opened the keyed temporary name through a link")
@@ -43,7 +43,7 @@ func TestKeyedTmpNameRefusesALink(t *testing.T) {
 	if got, _ := os.ReadFile(victim); string(got) != "precious" {
 		t.Errorf("written through the link: %q", got)
 	}
-	if _, ok := spool.Delivered(dir, "z.txt", "KEY"); ok {
+	if _, ok := fsio.Delivered(dir, "z.txt", "KEY"); ok {
 		t.Error("a link at the temporary name counted as a delivery")
 	}
 }

@@ -1,4 +1,4 @@
-package spool
+package fsio
 
 import (
 	"bytes"
@@ -65,22 +65,22 @@ func TestFileOps(t *testing.T) {
 		t.Fatalf("O_EXCL over an existing file: %v", err)
 	}
 	q := filepath.Join(dir, "b")
-	if err := rename(p, q); err != nil {
+	if err := Rename(p, q); err != nil {
 		t.Fatal(err)
 	}
 	if got, _ := os.ReadFile(q); !bytes.Equal(got, []byte("hello")) {
 		t.Fatalf("renamed file holds %q", got)
 	}
-	if err := rename(p, q); !os.IsNotExist(err) {
+	if err := Rename(p, q); !os.IsNotExist(err) {
 		t.Fatalf("rename of a missing file: %v", err)
 	}
-	if err := unlink(q); err != nil {
+	if err := Unlink(q); err != nil {
 		t.Fatal(err)
 	}
-	if err := unlink(q); !os.IsNotExist(err) {
+	if err := Unlink(q); !os.IsNotExist(err) {
 		t.Fatalf("unlink of a missing file: %v", err)
 	}
-	if err := unlink(dir); err == nil {
+	if err := Unlink(dir); err == nil {
 		t.Fatal("unlink removed a directory")
 	}
 }

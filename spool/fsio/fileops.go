@@ -1,4 +1,4 @@
-package spool
+package fsio
 
 import (
 	"errors"
@@ -34,19 +34,19 @@ func openFd(path string, flag int, perm os.FileMode) (int, error) {
 	return fd, nil
 }
 
-// rename is os.Rename without its Lstat of the target (it only refuses a
+// Rename is os.Rename without its Lstat of the target (it only refuses a
 // directory there, which a packet name never is): one system call less
 // per packet adopted.
-func rename(from, to string) error {
+func Rename(from, to string) error {
 	if err := ignoringEINTR(func() error { return unix.Rename(from, to) }); err != nil {
 		return &os.LinkError{Op: "rename", Old: from, New: to, Err: err}
 	}
 	return nil
 }
 
-// unlink removes a file: unlike os.Remove it does not retry as rmdir when
+// Unlink removes a file: unlike os.Remove it does not retry as rmdir when
 // the name is missing, so a missing file costs one system call.
-func unlink(path string) error {
+func Unlink(path string) error {
 	if err := ignoringEINTR(func() error { return unix.Unlink(path) }); err != nil {
 		return &os.PathError{Op: "remove", Path: path, Err: err}
 	}

@@ -1,4 +1,4 @@
-package spool
+package fsio
 
 import (
 	"errors"
@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"sync/atomic"
 	"syscall"
 	"time"
 )
@@ -21,6 +22,10 @@ type FileWriter struct {
 	n         int64
 	bw        *BulkWriter
 }
+
+// tmpSeq tells apart the temporary names one process takes in the same
+// nanosecond.
+var tmpSeq atomic.Uint64
 
 // NewFileWriter starts a file that will be named base in dir (created
 // with mode 0777&^umask). The temporary name starts with ".ferry".

@@ -1,0 +1,153 @@
+package spool_test
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"ferry/packet"
+	"ferry/spool"
+)
+
+// fullSpool holds one file of every kind Clean knows, for peer, and
+// returns each kind's files by their path below the spool.
+func fullSpool(t *testing.T) (*spool.Spool, map[spool.Kinds][]string) {
+	t.Helper()
+	sp, err := spool.Open(t.TempDir(), self, spool.Options{NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rx, _, err := sp.CopyIn(bytes.NewReader(fakePacket(1, 10)), peer, spool.RX, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tx, _, err := sp.CopyIn(bytes.NewReader(fakePacket(1, 20)), peer, spool.TX, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	unlock, err := sp.Lock(peer, spool.LockToss)
+	if err != nil {
+		t.Fatal(err)
+	}
+	unlock()
+	part, err := sp.OpenPart(peer, packet.ID{5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	part.Close()
+	nock, err := sp.OpenPart(peer, packet.ID{6})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := nock.KeepUnchecked(); err != nil {
+		t.Fatal(err)
+	}
+	if err := errors.Join(sp.MarkSeen(peer, packet.ID{7}), sp.MarkArea(peer, packet.ID{8}, packet.ID{9})); err != nil {
+		t.Fatal(err)
+	}
+	tmp, err := sp.CreateTemp("left")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmp.Close()
+	n := peer.String()
+	return sp, map[spool.Kinds][]string{
+		spool.TmpFiles:    {"tmp/" + filepath.Base(tmp.Name())},
+		spool.LockFiles:   {n + "/toss.lock"},
+		spool.PartFiles:   {n + "/rx/" + packet.ID{5}.String() + ".part"},
+		spool.NockFiles:   {n + "/rx/" + packet.ID{6}.String() + ".nock"},
+		spool.SeenMarkers: {n + "/rx/seen/" + packet.ID{7}.String()},
+		spool.HdrCopies:   {n + "/rx/hdr/" + rx.String(), n + "/tx/hdr/" + tx.String()},
+		spool.AreaMarkers: {n + "/area/" + packet.ID{8}.String() + "/" + packet.ID{9}.String()},
+		spool.RxPackets:   {n + "/rx/" + rx.String()},
+		spool.TxPackets:   {n + "/tx/" + tx.String()},
+	}
+}
+
+// TestClean: each kind removes its files and nothing else; a dry run and
+// a file younger than Older remove nothing.
+func TestClean(t *testing.T) {
+	all := []spool.Kinds{spool.TmpFiles, spool.LockFiles, spool.PartFiles, spool.NockFiles, spool.SeenMarkers,
+		spool.HdrCopies, spool.AreaMarkers, spool.RxPackets, spool.TxPackets}
+	for _, kind := range all {
+		for _, c := range []struct {
+			name    string
+			opt     spool.CleanOptions
+			removes bool
+		}{
+			{"any age", spool.CleanOptions{}, true},
+			{"dry run", spool.CleanOptions{DryRun: true}, false},
+			{"too young", spool.CleanOptions{Older: time.Hour}, false},
+		} {
+			sp, files := fullSpool(t)
+			root := sp.Dir()
+			var found []string
+			c.opt.Found = func(p string) { found = append(found, strings.TrimPrefix(p, root+"/")) }
+			n, err := sp.Clean([]packet.ID{peer}, kind, c.opt)
+			if err != nil {
+				t.Fatalf("kind %d %s: %v", kind, c.name, err)
+			}
+			want := files[kind]
+			if c.opt.Older > 0 {
+				want = nil
+			}
+			if n != len(want) || !slices.Equal(found, want) {
+				t.Errorf("kind %d %s: %d found %q, want %q", kind, c.name, n, found, want)
+			}
+			gone := map[string]bool{}
+			if c.removes {
+				for _, p := range files[kind] {
+					gone[p] = true
+				}
+				// A packet goes with its header copy.
+				if kind == spool.RxPackets {
+					gone[files[spool.HdrCopies][0]] = true
+				}
+				if kind == spool.TxPackets {
+					gone[files[spool.HdrCopies][1]] = true
+				}
+			}
+			for _, ps := range files {
+				for _, p := range ps {
+					if _, err := os.Lstat(filepath.Join(root, p)); os.IsNotExist(err) != gone[p] {
+						t.Errorf("kind %d %s: %s gone: %v, want %v", kind, c.name, p, os.IsNotExist(err), gone[p])
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestCleanPacket: a dry run and a packet younger than Older are kept.
+func TestCleanPacket(t *testing.T) {
+	for _, c := range []struct {
+		name   string
+		opt    spool.CleanOptions
+		absent bool
+		n      int
+		kept   bool
+	}{
+		{"removed", spool.CleanOptions{}, false, 1, false},
+		{"dry run", spool.CleanOptions{DryRun: true}, false, 1, true},
+		{"too young", spool.CleanOptions{Older: time.Hour}, false, 0, true},
+		{"no such packet", spool.CleanOptions{}, true, 0, false},
+	} {
+		sp := openSpool(t)
+		id, _, err := sp.CopyIn(bytes.NewReader(fakePacket(1, 10)), peer, spool.TX, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.absent {
+			id = packet.ID{3}
+		}
+		n, err := sp.CleanPacket(peer, spool.TX, id, c.opt)
+		if err != nil || n != c.n || sp.Has(peer, spool.TX, id) != c.kept {
+			t.Errorf("%s: %d removed (%v), kept %v; want %d, kept %v", c.name, n, err, sp.Has(peer, spool.TX, id), c.n, c.kept)
+		}
+	}
+}

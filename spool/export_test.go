@@ -1,0 +1,16 @@
+package spool
+
+import "ferry/packet"
+
+// The layout's paths, for this package's own tests only: they check the
+// files where NNCP expects them. No other package sees these.
+
+func (s *Spool) Dir() string                           { return s.dir }
+func (s *Spool) TmpDir() string                        { return s.tmpDir() }
+func (s *Spool) NodeDir(node packet.ID) string         { return s.nodeDir(node) }
+func (s *Spool) QueueDir(node packet.ID, xx XX) string { return s.queueDir(node, xx) }
+func (s *Spool) PacketPath(node packet.ID, xx XX, id packet.ID) string {
+	return s.packetPath(node, xx, id)
+}
+func (s *Spool) PartPath(node, id packet.ID) string { return s.partPath(node, id) }
+func (s *Spool) NockPath(node, id packet.ID) string { return s.nockPath(node, id) }

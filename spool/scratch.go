@@ -1,0 +1,70 @@
+package spool
+
+import (
+	"os"
+	"path/filepath"
+
+	"ferry/packet"
+)
+
+// CreateTemp creates a scratch file in SPOOL/tmp, as os.CreateTemp does
+// with pattern: where toss decrypts an exec's input or an area message
+// before using it. The caller closes and removes it; one left behind by a
+// killed process goes with Clean(TmpFiles).
+func (s *Spool) CreateTemp(pattern string) (*os.File, error) {
+	return os.CreateTemp(s.tmpDir(), pattern)
+}
+
+// ExecMarker is the claim on the handler of one exec packet,
+// SPOOL/<node>/rx/ferry-exec/<pkt>: while it exists the command counts as
+// started, so a toss interrupted and run again neither loses it nor runs
+// it twice.
+type ExecMarker struct {
+	path   string
+	noSync bool
+}
+
+// ExecMarker names the claim on the handler of packet pkt in node's rx.
+func (s *Spool) ExecMarker(node, pkt packet.ID) *ExecMarker {
+	return &ExecMarker{path: filepath.Join(s.queueDir(node, RX), "ferry-exec", pkt.String()), noSync: s.opt.NoSync}
+}
+
+// Exists reports whether the handler was claimed.
+func (m *ExecMarker) Exists() bool {
+	_, err := os.Stat(m.path)
+	return err == nil
+}
+
+// Path is the marker's path, for the process that claims it by creating
+// it right before it becomes the handler.
+func (m *ExecMarker) Path() string { return m.path }
+
+// Prepare makes the directory the marker is created in.
+func (m *ExecMarker) Prepare() error { return os.MkdirAll(filepath.Dir(m.path), 0o700) }
+
+// Touch claims the handler here, durably.
+func (m *ExecMarker) Touch() error {
+	f, err := os.OpenFile(m.path, os.O_CREATE|os.O_WRONLY, 0o600)
+	if err != nil {
+		return err
+	}
+	f.Close()
+	return m.Sync()
+}
+
+// Sync makes a claim made by another process durable (unless NoSync).
+func (m *ExecMarker) Sync() error {
+	if m.noSync {
+		return nil
+	}
+	d, err := os.Open(filepath.Dir(m.path))
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Sync()
+}
+
+// Remove drops the claim: the command may run again (it failed), or the
+// packet it came in is gone.
+func (m *ExecMarker) Remove() error { return os.Remove(m.path) }
