@@ -90,6 +90,9 @@ func (s *session) onInfo(m sp.Msg, r *reply) {
 	if !s.claimRoom(m.Hash, int64(m.Size), int64(m.Size)-offset) {
 		return // stays queued at the peer; the smaller ones still come
 	}
+	s.mu.Lock()
+	s.fetching[m.Hash] = int64(m.Size) // left until stored (see Left)
+	s.mu.Unlock()
 	r.add(sp.Msg{Type: sp.TypeFreq, Hash: m.Hash, Offset: uint64(offset)})
 }
 
@@ -100,6 +103,7 @@ func (s *session) onFreq(m sp.Msg) {
 	if !ok || m.Offset > uint64(j.Size) { // unsigned: an offset past 2^63 is not negative
 		return
 	}
+	s.requested[m.Hash] = true
 	s.enqueue(fileReq{hash: m.Hash, offset: int64(m.Offset), size: j.Size, nice: j.Nice})
 	s.poke()
 }
@@ -121,6 +125,7 @@ func (s *session) onDone(m sp.Msg) {
 	s.mu.Lock()
 	s.stats.TxPkts++
 	delete(s.advertised, m.Hash)
+	delete(s.requested, m.Hash)
 	s.mu.Unlock()
 	s.log.Info("packet sent", "who", "sp-done", "pkt", m.Hash.String())
 }
@@ -231,6 +236,9 @@ func (s *session) complete(id packet.ID, rf *rxFile) error {
 		if err := rf.part.KeepUnchecked(); err != nil {
 			return err
 		}
+		s.mu.Lock()
+		delete(s.fetching, id) // stored; its check and DONE come later
+		s.mu.Unlock()
 		s.log.Info("packet received, unchecked", "who", "sp-file", "pkt", id.String(), "size", rf.size)
 		return nil
 	}

@@ -38,8 +38,9 @@ type Stats struct {
 	RxBytes, TxBytes int64
 	RxPkts, TxPkts   int
 	Duration         time.Duration
-	Unfinished       int // downloads left as .part
-	NoRoom           int // offered packets not requested: they did not fit above the reserve (room.go)
+	End              End  // how the session ended
+	Left             Left // what it did not finish (resumed by the next session)
+	NoRoom           int  // offered packets not requested: they did not fit above the reserve (room.go)
 
 	// The packets being received and sent right now (for progress bars);
 	// zero Size when there is none.
@@ -78,10 +79,15 @@ type session struct {
 	opt  Options
 	log  *slog.Logger
 	t    *transport
+	// initiator: we called. Offers the peer never took count as left
+	// when a call ends other than by our own deadline (see Left).
+	initiator bool
 
 	mu         sync.Mutex
-	advertised map[packet.ID]spool.Job
+	advertised map[packet.ID]spool.Job // offered, not yet acknowledged
+	requested  map[packet.ID]bool      // advertised ones the peer asked for
 	peerInfo   map[packet.ID]int64
+	fetching   map[packet.ID]int64 // asked for (size), not yet stored
 	queue      []fileReq
 	ctrl       [][]byte
 	rx         map[packet.ID]*rxFile
@@ -117,7 +123,8 @@ func newSession(sp *spool.Spool, c *cfg.Config, node *cfg.Node, opt Options) *se
 	}
 	now := time.Now()
 	return &session{sp: sp, c: c, node: node, opt: opt, log: opt.Log.With("node", node.Name),
-		advertised: map[packet.ID]spool.Job{}, peerInfo: map[packet.ID]int64{}, rx: map[packet.ID]*rxFile{},
+		advertised: map[packet.ID]spool.Job{}, requested: map[packet.ID]bool{}, peerInfo: map[packet.ID]int64{},
+		fetching: map[packet.ID]int64{}, rx: map[packet.ID]*rxFile{},
 		claims: map[packet.ID]*spool.Claim{}, noRoom: map[packet.ID]bool{},
 		arrivals: make(chan arrival, maxWaiting), waiting: map[packet.ID]bool{},
 		lastActive: now, lastRead: now, lastWrite: now, started: now, wake: make(chan struct{}, 1),
@@ -186,7 +193,7 @@ func (s *session) run(ctx context.Context, peerFirst []byte) (Stats, error) {
 		defer stop()
 	}
 	if err := s.handle(peerFirst); err != nil {
-		return s.finish(err)
+		return s.finish(EndFailed, err)
 	}
 	var wg sync.WaitGroup
 	wg.Add(4)
@@ -195,34 +202,57 @@ func (s *session) run(ctx context.Context, peerFirst []byte) (Stats, error) {
 	go func() { defer wg.Done(); cancel(s.sendLoop(ctx)) }()
 	go func() { defer wg.Done(); cancel(s.timerLoop(ctx)) }()
 	wg.Wait()
-	err := context.Cause(ctx)
-	if errors.Is(err, errIdle) || errors.Is(err, context.Canceled) {
-		err = nil // an idle end, or the peer (or we) closed: normal
-	}
-	return s.finish(err)
+	cause := context.Cause(ctx)
+	return s.finish(classify(cause), cause)
 }
 
 var errIdle = errors.New("session idle")
 
-func (s *session) finish(err error) (Stats, error) {
+// finish commits what was verified, closes the downloads left as .part
+// and sums up what the session left undone.
+func (s *session) finish(end End, cause error) (Stats, error) {
 	// Verified before the session ended: keep them (the DONEs may not
 	// leave any more; the peer offers them again and hears DONE then).
-	if cerr := s.commitRest(); err == nil {
-		err = cerr
+	if cerr := s.commitRest(); cerr != nil && end != EndFailed && end != EndBroken {
+		end, cause = EndFailed, cerr
 	}
 	s.releaseAllRoom()
 	s.mu.Lock()
-	for _, r := range s.rx {
+	for id, r := range s.rx {
 		r.close()
-		s.stats.Unfinished++
+		if _, ok := s.fetching[id]; !ok { // sent to us unasked: left all the same
+			s.fetching[id] = r.size
+		}
 	}
+	s.stats.End = end
+	s.stats.Left = s.left(end)
 	s.stats.Duration = time.Since(s.started)
 	st := s.stats
 	s.mu.Unlock()
 	if s.opt.AutoToss != nil {
 		s.opt.AutoToss()
 	}
-	return st, err
+	return st, result(end, cause, st.Left)
+}
+
+// left counts the transfers begun and not finished. The caller holds s.mu.
+func (s *session) left(end End) Left {
+	var l Left
+	for _, size := range s.fetching {
+		l.HalfReceived++
+		l.HalfReceivedSize += size
+	}
+	for id, j := range s.advertised {
+		switch {
+		case s.requested[id]:
+			l.HalfSent++
+			l.HalfSentSize += j.Size
+		case s.initiator && end != EndIdle:
+			l.NotTaken++
+			l.NotTakenSize += j.Size
+		}
+	}
+	return l
 }
 
 func (s *session) recvLoop(ctx context.Context) error {
@@ -233,9 +263,9 @@ func (s *session) recvLoop(ctx context.Context) error {
 				return nil
 			}
 			if errors.Is(err, io.EOF) {
-				return errIdle // the peer ended the session
+				return errPeerEOF // its idle end, or it died: what is left tells
 			}
-			return fmt.Errorf("receive: %w", err)
+			return &connError{fmt.Errorf("receive: %w", err)}
 		}
 		if err := s.handle(payload); err != nil {
 			return err
