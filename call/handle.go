@@ -113,6 +113,10 @@ func (s *session) onDone(m sp.Msg) {
 	_, ours := s.advertised[m.Hash]
 	if ours {
 		s.dropRequests(m.Hash) // the peer has it: reading it again would fail
+		// Never offered again in this session, not even from a listing
+		// of tx taken before the removal below (it would come back
+		// acknowledged once more and be counted twice).
+		s.acked[m.Hash] = true
 	}
 	s.mu.Unlock()
 	if !ours {
@@ -120,7 +124,7 @@ func (s *session) onDone(m sp.Msg) {
 	}
 	if err := s.sp.Remove(s.node.ID, spool.TX, m.Hash); err != nil {
 		s.log.Error("remove sent packet", "who", "sp-done", "pkt", m.Hash.String(), "err", err)
-		return
+		return // still offered, so counted as left: it is still queued
 	}
 	s.mu.Lock()
 	s.stats.TxPkts++

@@ -86,6 +86,7 @@ type session struct {
 	mu         sync.Mutex
 	advertised map[packet.ID]spool.Job // offered, not yet acknowledged
 	requested  map[packet.ID]bool      // advertised ones the peer asked for
+	acked      map[packet.ID]bool      // acknowledged: not to be offered again
 	peerInfo   map[packet.ID]int64
 	fetching   map[packet.ID]int64 // asked for (size), not yet stored
 	queue      []fileReq
@@ -123,8 +124,8 @@ func newSession(sp *spool.Spool, c *cfg.Config, node *cfg.Node, opt Options) *se
 	}
 	now := time.Now()
 	return &session{sp: sp, c: c, node: node, opt: opt, log: opt.Log.With("node", node.Name),
-		advertised: map[packet.ID]spool.Job{}, requested: map[packet.ID]bool{}, peerInfo: map[packet.ID]int64{},
-		fetching: map[packet.ID]int64{}, rx: map[packet.ID]*rxFile{},
+		advertised: map[packet.ID]spool.Job{}, requested: map[packet.ID]bool{}, acked: map[packet.ID]bool{},
+		peerInfo: map[packet.ID]int64{}, fetching: map[packet.ID]int64{}, rx: map[packet.ID]*rxFile{},
 		claims: map[packet.ID]*spool.Claim{}, noRoom: map[packet.ID]bool{},
 		arrivals: make(chan arrival, maxWaiting), waiting: map[packet.ID]bool{},
 		lastActive: now, lastRead: now, lastWrite: now, started: now, wake: make(chan struct{}, 1),
@@ -149,7 +150,7 @@ func (s *session) newInfos() [][]byte {
 		if j.Nice > s.opt.Nice {
 			continue
 		}
-		if _, ok := s.advertised[j.ID]; ok {
+		if _, ok := s.advertised[j.ID]; ok || s.acked[j.ID] {
 			continue
 		}
 		s.advertised[j.ID] = j
