@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"ferry/call/sp"
 	"ferry/cfg"
@@ -69,5 +70,35 @@ func TestAcknowledgedPacketIsNotOfferedAgain(t *testing.T) {
 	}
 	if l := s.left(EndPeerClosed); !l.Empty() {
 		t.Errorf("left %+v after its DONE", l)
+	}
+}
+
+// The idle deadline ends a session only when this side has nothing to
+// do: a payload being handled or a commit pending keep it open however
+// long the disk takes, a download the peer stopped sending does not;
+// silence and the maximum time end it regardless.
+func TestSessionOverOnlyWhenNothingUnderWay(t *testing.T) {
+	start := time.Now()
+	for _, c := range []struct {
+		name  string
+		setup func(s *session)
+		at    time.Duration
+		want  error
+	}{
+		{"idle", func(s *session) {}, 2 * time.Second, errIdle},
+		{"within the deadline", func(s *session) {}, 500 * time.Millisecond, nil},
+		{"peer stopped mid-download", func(s *session) { s.rx[packet.ID{1}] = &rxFile{} }, 2 * time.Second, errIdle},
+		{"payload being handled", func(s *session) { s.handling = true }, 2 * time.Second, nil},
+		{"commit pending", func(s *session) { s.waiting[packet.ID{1}] = true }, 2 * time.Second, nil},
+		{"something to send", func(s *session) { s.ctrl = [][]byte{{0}} }, 2 * time.Second, nil},
+		{"silent peer, commit pending", func(s *session) { s.waiting[packet.ID{1}] = true }, 121 * time.Second, ErrSilence},
+		{"maximum time", func(s *session) { s.handling = true; s.opt.MaxOnlineTime = time.Minute }, 61 * time.Second, errIdle},
+	} {
+		s := newSession(nil, &cfg.Config{}, &cfg.Node{Name: "peer"}, Options{OnlineDeadline: time.Second})
+		s.started, s.lastRead, s.lastActive = start, start, start
+		c.setup(s)
+		if got := s.over(start.Add(c.at)); got != c.want {
+			t.Errorf("%s: over = %v, want %v", c.name, got, c.want)
+		}
 	}
 }

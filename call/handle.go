@@ -13,6 +13,9 @@ import (
 
 // handle processes one received payload and queues the replies.
 func (s *session) handle(payload []byte) error {
+	s.mu.Lock()
+	s.handling = true // however long the disk takes, the session is not idle
+	s.mu.Unlock()
 	var r reply
 	active := false
 	err := sp.Decode(payload, func(m sp.Msg) error {
@@ -36,6 +39,7 @@ func (s *session) handle(payload []byte) error {
 		return nil
 	})
 	s.mu.Lock()
+	s.handling = false
 	s.lastRead = timeNow()
 	if active {
 		s.lastActive = s.lastRead

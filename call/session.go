@@ -99,6 +99,7 @@ type session struct {
 	ending     <-chan struct{}    // closed when the session's loops are to stop
 	leftover   []arrival          // arrivals the committer will not take: for finish
 	lastActive time.Time          // last non-PING payload either way
+	handling   bool               // a received payload is being handled
 	lastRead   time.Time
 	lastWrite  time.Time
 	stats      Stats
@@ -293,20 +294,34 @@ func (s *session) timerLoop(ctx context.Context) error {
 			s.everySecond()
 		}
 		s.mu.Lock()
-		now := time.Now()
-		idle := now.Sub(s.lastActive)
-		busy := len(s.queue) > 0 || len(s.ctrl) > 0
-		silent := now.Sub(s.lastRead)
+		err := s.over(time.Now())
 		s.mu.Unlock()
-		switch {
-		case silent >= 120*time.Second:
-			return ErrSilence
-		case s.opt.MaxOnlineTime > 0 && now.Sub(s.started) >= s.opt.MaxOnlineTime:
-			return errIdle
-		case idle >= s.opt.OnlineDeadline && !busy:
-			return errIdle
+		if err != nil {
+			return err
 		}
 	}
+}
+
+// over says whether the session is over at now: the peer silent for two
+// minutes, the maximum time reached, or the idle deadline passed with
+// nothing to do on our side: nothing to send, no received payload being
+// handled, no verified download waiting for its commit. A receiver whose
+// disk stalls for longer than the deadline reads nothing meanwhile and
+// must not take its own pause for the end of the session. A peer that
+// stops sending mid-packet does end it (as NNCP's deadline does), so a
+// peer gone without a word holds a call for the deadline, not for the
+// two minutes of silence. The caller holds s.mu.
+func (s *session) over(now time.Time) error {
+	busy := len(s.queue) > 0 || len(s.ctrl) > 0 || s.handling || len(s.waiting) > 0
+	switch {
+	case now.Sub(s.lastRead) >= 120*time.Second:
+		return ErrSilence
+	case s.opt.MaxOnlineTime > 0 && now.Sub(s.started) >= s.opt.MaxOnlineTime:
+		return errIdle
+	case now.Sub(s.lastActive) >= s.opt.OnlineDeadline && !busy:
+		return errIdle
+	}
+	return nil
 }
 
 func (s *session) everySecond() {
