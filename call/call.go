@@ -50,6 +50,7 @@ func Call(ctx context.Context, sp *spool.Spool, c *cfg.Config, node *cfg.Node, c
 	}
 	defer unlock()
 	s := newSession(sp, c, node, opt)
+	s.initiator = true
 	first, rest := firstBatch(s.newInfos())
 	t, peerFirst, err := handshakeInitiator(conn, c, node, first, Deadline())
 	if err != nil {
@@ -59,7 +60,7 @@ func Call(ctx context.Context, sp *spool.Spool, c *cfg.Config, node *cfg.Node, c
 	s.ctrl = append(s.ctrl, rest...)
 	s.log.Info("session started", "who", "call-start")
 	st, err := s.run(ctx, peerFirst)
-	s.log.Info("session finished", "who", "call-finished", "rxbytes", st.RxBytes, "txbytes", st.TxBytes, "duration", st.Duration.Round(1e6).String())
+	s.log.Info("session finished", "who", "call-finished", "end", st.End.String(), "rxbytes", st.RxBytes, "txbytes", st.TxBytes, "duration", st.Duration.Round(1e6).String())
 	return st, err
 }
 
@@ -104,7 +105,7 @@ func Serve(ctx context.Context, sp *spool.Spool, c *cfg.Config, conn io.ReadWrit
 	s.t = t
 	s.log.Info("session started", "who", "daemon-start")
 	st, err := s.run(ctx, peerFirst)
-	s.log.Info("session finished", "who", "daemon-finished", "rxbytes", st.RxBytes, "txbytes", st.TxBytes, "duration", st.Duration.Round(1e6).String())
+	s.log.Info("session finished", "who", "daemon-finished", "end", st.End.String(), "rxbytes", st.RxBytes, "txbytes", st.TxBytes, "duration", st.Duration.Round(1e6).String())
 	return st, err
 }
 

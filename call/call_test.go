@@ -375,6 +375,12 @@ func TestLongSessionOutlivesDeadline(t *testing.T) {
 // session's result.
 func serveOnce(t *testing.T, bob *node, wrap func(net.Conn) io.ReadWriteCloser) (net.Conn, chan error) {
 	t.Helper()
+	return serveOnceWith(t, bob, quick(), wrap)
+}
+
+// serveOnceWith is serveOnce with bob's session options.
+func serveOnceWith(t *testing.T, bob *node, opt call.Options, wrap func(net.Conn) io.ReadWriteCloser) (net.Conn, chan error) {
+	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -392,7 +398,7 @@ func serveOnce(t *testing.T, bob *node, wrap func(net.Conn) io.ReadWriteCloser) 
 		if wrap != nil {
 			rw = wrap(conn)
 		}
-		_, err = call.Serve(context.Background(), bob.sp, bob.c, rw, quick())
+		_, err = call.Serve(context.Background(), bob.sp, bob.c, rw, opt)
 		served <- err
 	}()
 	conn, err := net.Dial("tcp", l.Addr().String())

@@ -128,11 +128,17 @@ func (c *Caller) once(ctx context.Context, node *cfg.Node, entry cfg.Call) {
 		}
 		_, err = Call(ctx, c.Spool, c.Cfg, node, conn, opt)
 		conn.Close()
-		if err != nil {
-			c.Log.Error("call failed", "who", "caller", "node", node.Name, "addr", addr, "err", err)
-			continue
+		if err == nil {
+			return
 		}
-		return
+		// A session cut or left unfinished is a failed call too (what it
+		// left is resumed by the next one). Only a call that never got a
+		// session goes on to the next address.
+		c.Log.Error("call failed", "who", "caller", "node", node.Name, "addr", addr, "err", err)
+		var se *SessionError
+		if errors.As(err, &se) {
+			return
+		}
 	}
 }
 

@@ -101,6 +101,7 @@ func (s *session) commit(batch []arrival) error {
 		if s.rxState != nil {
 			s.rxState.Add(a.ID)
 		}
+		delete(s.fetching, a.ID)
 	}
 	for _, a := range batch {
 		delete(s.waiting, a.ID) // the rest stay as .part: offered again, resumed

@@ -13,6 +13,9 @@ import (
 
 // handle processes one received payload and queues the replies.
 func (s *session) handle(payload []byte) error {
+	s.mu.Lock()
+	s.handling = true // however long the disk takes, the session is not idle
+	s.mu.Unlock()
 	var r reply
 	active := false
 	err := sp.Decode(payload, func(m sp.Msg) error {
@@ -36,6 +39,7 @@ func (s *session) handle(payload []byte) error {
 		return nil
 	})
 	s.mu.Lock()
+	s.handling = false
 	s.lastRead = timeNow()
 	if active {
 		s.lastActive = s.lastRead
@@ -90,6 +94,9 @@ func (s *session) onInfo(m sp.Msg, r *reply) {
 	if !s.claimRoom(m.Hash, int64(m.Size), int64(m.Size)-offset) {
 		return // stays queued at the peer; the smaller ones still come
 	}
+	s.mu.Lock()
+	s.fetching[m.Hash] = int64(m.Size) // left until stored (see Left)
+	s.mu.Unlock()
 	r.add(sp.Msg{Type: sp.TypeFreq, Hash: m.Hash, Offset: uint64(offset)})
 }
 
@@ -100,6 +107,7 @@ func (s *session) onFreq(m sp.Msg) {
 	if !ok || m.Offset > uint64(j.Size) { // unsigned: an offset past 2^63 is not negative
 		return
 	}
+	s.requested[m.Hash] = true
 	s.enqueue(fileReq{hash: m.Hash, offset: int64(m.Offset), size: j.Size, nice: j.Nice})
 	s.poke()
 }
@@ -109,6 +117,10 @@ func (s *session) onDone(m sp.Msg) {
 	_, ours := s.advertised[m.Hash]
 	if ours {
 		s.dropRequests(m.Hash) // the peer has it: reading it again would fail
+		// Never offered again in this session, not even from a listing
+		// of tx taken before the removal below (it would come back
+		// acknowledged once more and be counted twice).
+		s.acked[m.Hash] = true
 	}
 	s.mu.Unlock()
 	if !ours {
@@ -116,11 +128,12 @@ func (s *session) onDone(m sp.Msg) {
 	}
 	if err := s.sp.Remove(s.node.ID, spool.TX, m.Hash); err != nil {
 		s.log.Error("remove sent packet", "who", "sp-done", "pkt", m.Hash.String(), "err", err)
-		return
+		return // still offered, so counted as left: it is still queued
 	}
 	s.mu.Lock()
 	s.stats.TxPkts++
 	delete(s.advertised, m.Hash)
+	delete(s.requested, m.Hash)
 	s.mu.Unlock()
 	s.log.Info("packet sent", "who", "sp-done", "pkt", m.Hash.String())
 }
@@ -231,6 +244,9 @@ func (s *session) complete(id packet.ID, rf *rxFile) error {
 		if err := rf.part.KeepUnchecked(); err != nil {
 			return err
 		}
+		s.mu.Lock()
+		delete(s.fetching, id) // stored; its check and DONE come later
+		s.mu.Unlock()
 		s.log.Info("packet received, unchecked", "who", "sp-file", "pkt", id.String(), "size", rf.size)
 		return nil
 	}

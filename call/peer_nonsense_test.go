@@ -78,7 +78,7 @@ func TestFileOffsets(t *testing.T) {
 			t.Fatalf("FILE at %d: %v, want ok=%v", c.offset, err, c.ok)
 		}
 	}
-	s.finish(nil)
+	s.finish(EndIdle, nil)
 	if size, ok := store.PartSize(packet.ID{2}, id); !ok || size != 10 {
 		t.Fatalf(".part: %d bytes (there: %v); want 10 bytes", size, ok)
 	}

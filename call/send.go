@@ -99,7 +99,7 @@ func (s *session) flush() error {
 	}
 	setDeadline(s.t.rw, false, Deadline())
 	if err := s.t.flush(); err != nil {
-		return fmt.Errorf("send: %w", err)
+		return &connError{fmt.Errorf("send: %w", err)}
 	}
 	return nil
 }

@@ -38,8 +38,9 @@ type Stats struct {
 	RxBytes, TxBytes int64
 	RxPkts, TxPkts   int
 	Duration         time.Duration
-	Unfinished       int // downloads left as .part
-	NoRoom           int // offered packets not requested: they did not fit above the reserve (room.go)
+	End              End  // how the session ended
+	Left             Left // what it did not finish (resumed by the next session)
+	NoRoom           int  // offered packets not requested: they did not fit above the reserve (room.go)
 
 	// The packets being received and sent right now (for progress bars);
 	// zero Size when there is none.
@@ -78,10 +79,16 @@ type session struct {
 	opt  Options
 	log  *slog.Logger
 	t    *transport
+	// initiator: we called. Offers the peer never took count as left
+	// when a call ends other than by our own deadline (see Left).
+	initiator bool
 
 	mu         sync.Mutex
-	advertised map[packet.ID]spool.Job
+	advertised map[packet.ID]spool.Job // offered, not yet acknowledged
+	requested  map[packet.ID]bool      // advertised ones the peer asked for
+	acked      map[packet.ID]bool      // acknowledged: not to be offered again
 	peerInfo   map[packet.ID]int64
+	fetching   map[packet.ID]int64 // asked for (size), not yet stored
 	queue      []fileReq
 	ctrl       [][]byte
 	rx         map[packet.ID]*rxFile
@@ -92,6 +99,7 @@ type session struct {
 	ending     <-chan struct{}    // closed when the session's loops are to stop
 	leftover   []arrival          // arrivals the committer will not take: for finish
 	lastActive time.Time          // last non-PING payload either way
+	handling   bool               // a received payload is being handled
 	lastRead   time.Time
 	lastWrite  time.Time
 	stats      Stats
@@ -117,7 +125,8 @@ func newSession(sp *spool.Spool, c *cfg.Config, node *cfg.Node, opt Options) *se
 	}
 	now := time.Now()
 	return &session{sp: sp, c: c, node: node, opt: opt, log: opt.Log.With("node", node.Name),
-		advertised: map[packet.ID]spool.Job{}, peerInfo: map[packet.ID]int64{}, rx: map[packet.ID]*rxFile{},
+		advertised: map[packet.ID]spool.Job{}, requested: map[packet.ID]bool{}, acked: map[packet.ID]bool{},
+		peerInfo: map[packet.ID]int64{}, fetching: map[packet.ID]int64{}, rx: map[packet.ID]*rxFile{},
 		claims: map[packet.ID]*spool.Claim{}, noRoom: map[packet.ID]bool{},
 		arrivals: make(chan arrival, maxWaiting), waiting: map[packet.ID]bool{},
 		lastActive: now, lastRead: now, lastWrite: now, started: now, wake: make(chan struct{}, 1),
@@ -142,7 +151,7 @@ func (s *session) newInfos() [][]byte {
 		if j.Nice > s.opt.Nice {
 			continue
 		}
-		if _, ok := s.advertised[j.ID]; ok {
+		if _, ok := s.advertised[j.ID]; ok || s.acked[j.ID] {
 			continue
 		}
 		s.advertised[j.ID] = j
@@ -186,7 +195,7 @@ func (s *session) run(ctx context.Context, peerFirst []byte) (Stats, error) {
 		defer stop()
 	}
 	if err := s.handle(peerFirst); err != nil {
-		return s.finish(err)
+		return s.finish(EndFailed, err)
 	}
 	var wg sync.WaitGroup
 	wg.Add(4)
@@ -195,34 +204,57 @@ func (s *session) run(ctx context.Context, peerFirst []byte) (Stats, error) {
 	go func() { defer wg.Done(); cancel(s.sendLoop(ctx)) }()
 	go func() { defer wg.Done(); cancel(s.timerLoop(ctx)) }()
 	wg.Wait()
-	err := context.Cause(ctx)
-	if errors.Is(err, errIdle) || errors.Is(err, context.Canceled) {
-		err = nil // an idle end, or the peer (or we) closed: normal
-	}
-	return s.finish(err)
+	cause := context.Cause(ctx)
+	return s.finish(classify(cause), cause)
 }
 
 var errIdle = errors.New("session idle")
 
-func (s *session) finish(err error) (Stats, error) {
+// finish commits what was verified, closes the downloads left as .part
+// and sums up what the session left undone.
+func (s *session) finish(end End, cause error) (Stats, error) {
 	// Verified before the session ended: keep them (the DONEs may not
 	// leave any more; the peer offers them again and hears DONE then).
-	if cerr := s.commitRest(); err == nil {
-		err = cerr
+	if cerr := s.commitRest(); cerr != nil && end != EndFailed && end != EndBroken {
+		end, cause = EndFailed, cerr
 	}
 	s.releaseAllRoom()
 	s.mu.Lock()
-	for _, r := range s.rx {
+	for id, r := range s.rx {
 		r.close()
-		s.stats.Unfinished++
+		if _, ok := s.fetching[id]; !ok { // sent to us unasked: left all the same
+			s.fetching[id] = r.size
+		}
 	}
+	s.stats.End = end
+	s.stats.Left = s.left(end)
 	s.stats.Duration = time.Since(s.started)
 	st := s.stats
 	s.mu.Unlock()
 	if s.opt.AutoToss != nil {
 		s.opt.AutoToss()
 	}
-	return st, err
+	return st, result(end, cause, st.Left)
+}
+
+// left counts the transfers begun and not finished. The caller holds s.mu.
+func (s *session) left(end End) Left {
+	var l Left
+	for _, size := range s.fetching {
+		l.HalfReceived++
+		l.HalfReceivedSize += size
+	}
+	for id, j := range s.advertised {
+		switch {
+		case s.requested[id]:
+			l.HalfSent++
+			l.HalfSentSize += j.Size
+		case s.initiator && end != EndIdle:
+			l.NotTaken++
+			l.NotTakenSize += j.Size
+		}
+	}
+	return l
 }
 
 func (s *session) recvLoop(ctx context.Context) error {
@@ -233,9 +265,9 @@ func (s *session) recvLoop(ctx context.Context) error {
 				return nil
 			}
 			if errors.Is(err, io.EOF) {
-				return errIdle // the peer ended the session
+				return errPeerEOF // its idle end, or it died: what is left tells
 			}
-			return fmt.Errorf("receive: %w", err)
+			return &connError{fmt.Errorf("receive: %w", err)}
 		}
 		if err := s.handle(payload); err != nil {
 			return err
@@ -262,20 +294,34 @@ func (s *session) timerLoop(ctx context.Context) error {
 			s.everySecond()
 		}
 		s.mu.Lock()
-		now := time.Now()
-		idle := now.Sub(s.lastActive)
-		busy := len(s.queue) > 0 || len(s.ctrl) > 0
-		silent := now.Sub(s.lastRead)
+		err := s.over(time.Now())
 		s.mu.Unlock()
-		switch {
-		case silent >= 120*time.Second:
-			return ErrSilence
-		case s.opt.MaxOnlineTime > 0 && now.Sub(s.started) >= s.opt.MaxOnlineTime:
-			return errIdle
-		case idle >= s.opt.OnlineDeadline && !busy:
-			return errIdle
+		if err != nil {
+			return err
 		}
 	}
+}
+
+// over says whether the session is over at now: the peer silent for two
+// minutes, the maximum time reached, or the idle deadline passed with
+// nothing to do on our side: nothing to send, no received payload being
+// handled, no verified download waiting for its commit. A receiver whose
+// disk stalls for longer than the deadline reads nothing meanwhile and
+// must not take its own pause for the end of the session. A peer that
+// stops sending mid-packet does end it (as NNCP's deadline does), so a
+// peer gone without a word holds a call for the deadline, not for the
+// two minutes of silence. The caller holds s.mu.
+func (s *session) over(now time.Time) error {
+	busy := len(s.queue) > 0 || len(s.ctrl) > 0 || s.handling || len(s.waiting) > 0
+	switch {
+	case now.Sub(s.lastRead) >= 120*time.Second:
+		return ErrSilence
+	case s.opt.MaxOnlineTime > 0 && now.Sub(s.started) >= s.opt.MaxOnlineTime:
+		return errIdle
+	case now.Sub(s.lastActive) >= s.opt.OnlineDeadline && !busy:
+		return errIdle
+	}
+	return nil
 }
 
 func (s *session) everySecond() {

@@ -206,7 +206,7 @@ func (lab *sessionLab) run(t *testing.T, first []byte, payloads [][]byte) {
 	drained.Wait()
 	goleak.VerifyNone(t, leaks)
 
-	t.Logf("session: rx %d tx %d unfinished %d: %v", r.st.RxPkts, r.st.TxPkts, r.st.Unfinished, r.err)
+	t.Logf("session: rx %d tx %d left %q: %v", r.st.RxPkts, r.st.TxPkts, r.st.Left.String(), r.err)
 	if r.st.Node != "alice" {
 		t.Fatalf("session reported with %q (%v)", r.st.Node, r.err)
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"io"
 	"net"
 	"os"
 	"os/exec"
@@ -23,13 +24,25 @@ func freePort(t *testing.T) string {
 // startDaemon runs ferry or nncp's daemon for node on addr until stopped.
 func startDaemon(t *testing.T, l *netLab, kind, node, addr string) *exec.Cmd {
 	t.Helper()
+	return startDaemonLogged(t, l, kind, node, addr, nil)
+}
+
+// startDaemonLogged is startDaemon with the daemon's stderr going to w
+// (not nil: ferry's daemon then logs every session there, not only errors).
+func startDaemonLogged(t *testing.T, l *netLab, kind, node, addr string, w io.Writer) *exec.Cmd {
+	t.Helper()
 	var cmd *exec.Cmd
 	if kind == "ferry" {
-		cmd = exec.Command(ferryBin, "daemon", "--cfg", l.cfg(node), "--quiet", "--bind", addr)
+		args := []string{"daemon", "--cfg", l.cfg(node), "--bind", addr}
+		if w == nil {
+			args = append(args, "--quiet")
+		}
+		cmd = exec.Command(ferryBin, args...)
 	} else {
 		cmd = exec.Command("nncp-daemon", "-cfg", l.cfg(node), "-quiet", "-bind", addr)
 	}
 	cmd.Env = append(os.Environ(), "NNCPCFG=")
+	cmd.Stderr = w
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}

@@ -116,7 +116,10 @@ func runCall(g *globals, args []string) error {
 		if bars != nil {
 			bars.clear()
 		}
-		if err != nil && st.RxBytes+st.TxBytes == 0 && errors.Is(err, context.Canceled) == false {
+		// Until a session is established the next address is worth a
+		// try; after that, as nncp-call, the session is the call's result.
+		var se *call.SessionError
+		if err != nil && !errors.As(err, &se) {
 			errs = append(errs, fmt.Errorf("%s: %w", addr, err))
 			continue
 		}
@@ -125,10 +128,7 @@ func runCall(g *globals, args []string) error {
 				st.RxPkts, humanSize(st.RxBytes), st.TxPkts, humanSize(st.TxBytes), st.Duration.Round(time.Millisecond))
 		}
 		if err != nil {
-			return fmt.Errorf("call %s: %w", node.Name, err)
-		}
-		if st.Unfinished > 0 {
-			return fmt.Errorf("call %s: %d transfers unfinished (they resume on the next call)", node.Name, st.Unfinished)
+			return fmt.Errorf("call %s: %w", node.Name, err) // a *call.SessionError: see report
 		}
 		if st.NoRoom > 0 {
 			return withHint(fmt.Errorf("call %s: %d offered packets not requested: they do not fit in the spool's free space above the reserve", node.Name, st.NoRoom),

@@ -4,6 +4,7 @@ import (
 	"regexp"
 
 	"context"
+	"errors"
 	"ferry/call/mcd"
 	"fmt"
 	"net"
@@ -59,8 +60,13 @@ func runDaemon(g *globals, args []string) error {
 		Serve: func(ctx context.Context, conn net.Conn) error {
 			o := opt
 			o.AutoToss = at.hook(e)
-			_, err := call.Serve(ctx, e.sp, e.c, conn, o)
-			return err
+			st, err := call.Serve(ctx, e.sp, e.c, conn, o)
+			var se *call.SessionError
+			if errors.As(err, &se) { // a session took place: say how it ended, here
+				logSession(e, st, conn.RemoteAddr().String(), se)
+				return nil
+			}
+			return err // no session: the daemon counts and logs refusals
 		}}
 	return d.Run(ctx, l)
 }
@@ -83,4 +89,19 @@ func announce(ctx context.Context, e *env, port int) {
 		}
 		go mcd.Announce(ctx, ifaces, e.c.Self.ID, port, m.Interval, e.log)
 	}
+}
+
+// logSession logs a session that did not end well in one line, "session
+// cut" (or failed, interrupted, ended unfinished; see
+// call.SessionError.What) with what was left and why; the daemon goes on
+// serving.
+func logSession(e *env, st call.Stats, addr string, se *call.SessionError) {
+	args := []any{"who", "daemon", "addr", addr, "node", st.Node}
+	if !se.Left.Empty() {
+		args = append(args, "left", se.Left.String())
+	}
+	if se.Err != nil {
+		args = append(args, "err", se.Err)
+	}
+	e.log.Error(se.What(), args...)
 }

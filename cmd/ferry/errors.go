@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"github.com/spf13/pflag"
+
+	"ferry/call"
 )
 
 const (
@@ -71,6 +73,16 @@ func report(name string, err error) int {
 	if errors.As(err, &ue) || errors.Is(err, pflag.ErrHelp) {
 		printErr(fmt.Errorf("%s: %w", name, err), hintf("run 'ferry %s --help'", name))
 		return exitUsage
+	}
+	var se *call.SessionError
+	if errors.As(err, &se) {
+		// A call cut or left unfinished fails, as nncp-call's does.
+		if !se.Left.Empty() {
+			printErr(err, hintf("nothing is lost: the packets stay queued, downloads stay as .part, and the next call resumes them"))
+		} else {
+			printErr(err)
+		}
+		return exitFailure
 	}
 	printErr(err)
 	return exitFailure
