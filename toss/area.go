@@ -6,7 +6,7 @@ import (
 	"os"
 
 	"ferry/packet"
-	"ferry/toss/queue"
+	"ferry/toss/outbox"
 )
 
 // areaMsg handles an area packet: relay the message it carries to every
@@ -63,7 +63,7 @@ func (t *Tosser) areaMsg(o *origin, ph packet.PlainHeader, r io.Reader) error {
 				return err
 			}
 			res, err := t.q.Send(node, packet.PlainHeader{Type: packet.TypeArea, Path: aid[:]},
-				func(w io.Writer) error { _, err := io.Copy(w, mf); return err }, queue.Options{Nice: o.nice})
+				func(w io.Writer) error { _, err := io.Copy(w, mf); return err }, outbox.Options{Nice: o.nice})
 			if err != nil {
 				return fmt.Errorf("area %s: relay to %s: %w", area.Name, node.Name, err)
 			}

@@ -2,16 +2,17 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"fmt"
 	"os"
 	"strings"
 
 	"ferry/packet"
 	"ferry/spool"
-	"ferry/toss/queue"
+	"ferry/toss/outbox"
 )
 
-func runAck(g *globals, args []string) error {
+func runAck(ctx context.Context, g *globals, args []string) error {
 	fs := g.flags("[options] --all | --node NODE[,...] [--pkt PKT]")
 	sf := addSendFlags(fs, packet.NiceNormal, false)
 	all := fs.Bool("all", false, "acknowledge every received packet of every node")
@@ -42,7 +43,7 @@ func runAck(g *globals, args []string) error {
 		targets = strings.Split(*nodes, ",")
 	}
 	p := sf.printer()
-	q := e.queuer()
+	q := e.outbox()
 	created := ackList(g)
 	failed := 0
 	for _, name := range targets {
@@ -102,7 +103,7 @@ func runAck(g *globals, args []string) error {
 // acknowledge each other's ACKs for ever.
 func rxIsACK(e *env, node, id packet.ID) (bool, error) {
 	if e.c.Self == nil {
-		return false, queue.ErrNoPrivateKeys
+		return false, outbox.ErrNoPrivateKeys
 	}
 	f, err := e.sp.OpenStream(node, spool.RX, id)
 	if err != nil {

@@ -5,15 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/signal"
-	"syscall"
 	"time"
 
 	"ferry/packet"
 	"ferry/spool"
 )
 
-func runCheck(g *globals, args []string) error {
+func runCheck(ctx context.Context, g *globals, args []string) error {
 	fs := g.flags("[--node NODE] [--nock] [--cycle SEC]")
 	node := fs.StringP("node", "n", "", "only `NODE`")
 	nock := fs.Bool("nock", false, "verify downloads left unchecked (.nock) and complete them")
@@ -33,8 +31,6 @@ func runCheck(g *globals, args []string) error {
 		}
 		only = &n.ID
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	for {
 		err := checkOnce(e, only, *nock)
 		if *cycle <= 0 {

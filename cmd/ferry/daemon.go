@@ -1,21 +1,18 @@
 package main
 
 import (
-	"regexp"
-
 	"context"
-	"ferry/call/mcd"
 	"fmt"
 	"net"
 	"os"
-	"os/signal"
-	"syscall"
+	"regexp"
 
 	"ferry/call"
+	"ferry/call/mcd"
 	"ferry/packet"
 )
 
-func runDaemon(g *globals, args []string) error {
+func runDaemon(ctx context.Context, g *globals, args []string) error {
 	fs := g.flags("[--bind ADDR] [--maxconn N] [--maxpending N] [--maxpending-per-addr N] [--nice NICE] [--inetd] [--nock] [--autotoss [--autotoss-...]]")
 	bind := fs.String("bind", "[::]:5400", "listen on `ADDR`")
 	maxConn := fs.Int("maxconn", call.DefaultMaxConn, "at most `N` sessions at once")
@@ -40,11 +37,9 @@ func runDaemon(g *globals, args []string) error {
 	if err != nil {
 		return err
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	opt := call.Options{Nice: nice, NoCK: *nock, Log: e.log}
 	if *inetd {
-		opt.AutoToss = at.hook(e)
+		opt.AutoToss = at.hook(ctx, e)
 		_, err := call.Serve(ctx, e.sp, e.c, stdio{}, opt)
 		return err
 	}
@@ -58,7 +53,7 @@ func runDaemon(g *globals, args []string) error {
 	d := &call.Daemon{MaxConn: *maxConn, MaxPending: *maxPending, MaxPendingPerAddr: *perAddr, Log: e.log,
 		Serve: func(ctx context.Context, conn net.Conn) error {
 			o := opt
-			o.AutoToss = at.hook(e)
+			o.AutoToss = at.hook(ctx, e)
 			_, err := call.Serve(ctx, e.sp, e.c, conn, o)
 			return err
 		}}

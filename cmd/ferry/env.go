@@ -10,7 +10,7 @@ import (
 	"ferry/packet"
 	"ferry/spool"
 	"ferry/spool/journal"
-	"ferry/toss/queue"
+	"ferry/toss/outbox"
 )
 
 // env is what commands that touch the spool share.
@@ -77,7 +77,7 @@ func (g *globals) echo(c *cfg.Config) func(slog.Record) {
 	}
 }
 
-func (e *env) queuer() *queue.Queuer { return &queue.Queuer{Spool: e.sp, Cfg: e.c} }
+func (e *env) outbox() *outbox.Outbox { return &outbox.Outbox{Spool: e.sp, Cfg: e.c} }
 
 // parseVia reads --via: "-" for none, else comma-separated names or ids.
 func (e *env) parseVia(s string, set bool) (*[]packet.ID, error) {
@@ -103,19 +103,19 @@ func (e *env) parseVia(s string, set bool) (*[]packet.ID, error) {
 }
 
 // dest parses NODE or area:AREA.
-func (e *env) dest(s string) (queue.Dest, error) {
+func (e *env) dest(s string) (outbox.Dest, error) {
 	if a, ok := strings.CutPrefix(s, "area:"); ok {
 		area, err := e.c.FindArea(a)
 		if err != nil {
-			return queue.Dest{}, err
+			return outbox.Dest{}, err
 		}
-		return queue.Dest{Area: area}, nil
+		return outbox.Dest{Area: area}, nil
 	}
 	n, err := e.c.FindNode(s)
 	if err != nil {
-		return queue.Dest{}, withHint(err, "neighbours are the keys of 'neigh' in the config")
+		return outbox.Dest{}, withHint(err, "neighbours are the keys of 'neigh' in the config")
 	}
-	return queue.Dest{Node: n}, nil
+	return outbox.Dest{Node: n}, nil
 }
 
 // idPrinter prints queued packet ids for scripts: one per line, or JSON.
@@ -124,7 +124,7 @@ type idPrinter struct {
 	ids           []string
 }
 
-func (p *idPrinter) add(e *env, qs ...queue.Queued) {
+func (p *idPrinter) add(e *env, qs ...outbox.Queued) {
 	for _, q := range qs {
 		p.ids = append(p.ids, q.ID.String())
 		e.log.Info("packet queued", "who", "tx", "node", e.c.NodeName(q.Node), "pkt", q.ID.String(), "size", q.Size)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"errors"
 	"fmt"
 	"math"
@@ -14,7 +15,7 @@ import (
 	"ferry/spool"
 )
 
-func runRm(g *globals, args []string) error {
+func runRm(ctx context.Context, g *globals, args []string) error {
 	fs := g.flags("[options] --all | --node NODE  [--rx] [--tx] [--part] [--nock] [--seen] [--hdr] [--area] [--lock] [--pkt] | --tmp | --lock")
 	all := fs.Bool("all", false, "every node")
 	node := fs.StringP("node", "n", "", "only `NODE`")

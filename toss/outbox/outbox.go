@@ -1,7 +1,7 @@
-// Package queue makes outbound packets: files, file requests, exec
+// Package outbox makes outbound packets: files, file requests, exec
 // commands, ACKs, transit wrappings and area messages, encrypted and
 // hashed in one streaming pass straight into the spool.
-package queue
+package outbox
 
 import (
 	"errors"
@@ -13,8 +13,8 @@ import (
 	"ferry/spool"
 )
 
-// Queuer sends on behalf of our own node.
-type Queuer struct {
+// Outbox sends on behalf of our own node.
+type Outbox struct {
 	Spool *spool.Spool
 	Cfg   *cfg.Config
 }
@@ -37,7 +37,7 @@ type Queued struct {
 // ErrNoPrivateKeys is returned when the config cannot sign packets.
 var ErrNoPrivateKeys = errors.New("config lacks private keys (no self section)")
 
-func (q *Queuer) self() (*packet.Identity, error) {
+func (q *Outbox) self() (*packet.Identity, error) {
 	if q.Cfg.Self == nil {
 		return nil, ErrNoPrivateKeys
 	}
@@ -46,7 +46,7 @@ func (q *Queuer) self() (*packet.Identity, error) {
 
 // Route returns the peers a packet to node passes, first hop first,
 // node itself last.
-func (q *Queuer) Route(node *cfg.Node, via *[]packet.ID) ([]packet.Peer, error) {
+func (q *Outbox) Route(node *cfg.Node, via *[]packet.ID) ([]packet.Peer, error) {
 	hops := node.Via
 	if via != nil {
 		hops = *via
@@ -63,7 +63,7 @@ func (q *Queuer) Route(node *cfg.Node, via *[]packet.ID) ([]packet.Peer, error) 
 }
 
 // Send queues one packet for node whose payload produce writes.
-func (q *Queuer) Send(node *cfg.Node, ph packet.PlainHeader, produce func(io.Writer) error, opt Options) (Queued, error) {
+func (q *Outbox) Send(node *cfg.Node, ph packet.PlainHeader, produce func(io.Writer) error, opt Options) (Queued, error) {
 	me, err := q.self()
 	if err != nil {
 		return Queued{}, err
@@ -90,7 +90,7 @@ func (q *Queuer) Send(node *cfg.Node, ph packet.PlainHeader, produce func(io.Wri
 
 // SendArea originates an area message: stored in our own tx queue, with
 // our own seen marker, so that tossing self fans it out to subscribers.
-func (q *Queuer) SendArea(area *cfg.Area, ph packet.PlainHeader, produce func(io.Writer) error, opt Options) (Queued, error) {
+func (q *Outbox) SendArea(area *cfg.Area, ph packet.PlainHeader, produce func(io.Writer) error, opt Options) (Queued, error) {
 	me, err := q.self()
 	if err != nil {
 		return Queued{}, err

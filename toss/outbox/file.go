@@ -1,4 +1,4 @@
-package queue
+package outbox
 
 import (
 	"archive/tar"
@@ -16,24 +16,28 @@ import (
 	"ferry/spool/fsio"
 )
 
-// FileOptions add chunking to Options.
+// FileOptions add chunking and the stdin source to Options.
 type FileOptions struct {
 	Options
-	Chunked int64 // bytes per chunk; 0: no chunking
+	Chunked int64     // bytes per chunk; 0: no chunking
+	Stdin   io.Reader // what src "-" reads; the library never reads os.Stdin itself
 }
 
-// File queues src ("-" for stdin; a directory goes as a pax archive) to
+// File queues src ("-" for opt.Stdin; a directory goes as a pax archive) to
 // be saved as dst at the destination. With Chunked, a large or
 // unknown-size source is split into `dst.nncp.chunkN` packets followed by
 // `dst.nncp.meta`.
-func (q *Queuer) File(d Dest, src, dst string, opt FileOptions) ([]Queued, error) {
+func (q *Outbox) File(d Dest, src, dst string, opt FileOptions) ([]Queued, error) {
 	var (
 		in   io.Reader
 		size int64 = -1
 	)
 	switch {
 	case src == "-":
-		in = os.Stdin
+		if opt.Stdin == nil {
+			return nil, fmt.Errorf("file: source \"-\" given but no stdin reader")
+		}
+		in = opt.Stdin
 	default:
 		f, info, err := openSource(src)
 		if err != nil {
@@ -75,7 +79,7 @@ func (q *Queuer) File(d Dest, src, dst string, opt FileOptions) ([]Queued, error
 
 // fileDir streams a directory as a pax archive (directories 0777, files
 // 0666) straight into the packet: no temporary archive.
-func (q *Queuer) fileDir(d Dest, dir, dst string, opt FileOptions) ([]Queued, error) {
+func (q *Outbox) fileDir(d Dest, dir, dst string, opt FileOptions) ([]Queued, error) {
 	produce := func(w io.Writer) error {
 		tw := tar.NewWriter(w)
 		root := filepath.Dir(filepath.Clean(dir))
@@ -132,7 +136,7 @@ func (q *Queuer) fileDir(d Dest, dir, dst string, opt FileOptions) ([]Queued, er
 }
 
 // fileChunked sends chunks of opt.Chunked bytes, then the meta file.
-func (q *Queuer) fileChunked(d Dest, in io.Reader, dst string, opt FileOptions) ([]Queued, error) {
+func (q *Outbox) fileChunked(d Dest, in io.Reader, dst string, opt FileOptions) ([]Queued, error) {
 	br := bufio.NewReaderSize(in, 1<<20)
 	meta := packet.Meta{ChunkSize: uint64(opt.Chunked)}
 	var out []Queued

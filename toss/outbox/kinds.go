@@ -1,4 +1,4 @@
-package queue
+package outbox
 
 import (
 	"bytes"
@@ -18,7 +18,7 @@ type Dest struct {
 	Area *cfg.Area
 }
 
-func (q *Queuer) sendTo(d Dest, ph packet.PlainHeader, produce func(io.Writer) error, opt Options) (Queued, error) {
+func (q *Outbox) sendTo(d Dest, ph packet.PlainHeader, produce func(io.Writer) error, opt Options) (Queued, error) {
 	if d.Area != nil {
 		return q.SendArea(d.Area, ph, produce, opt)
 	}
@@ -35,7 +35,7 @@ func copyFrom(r io.Reader) func(io.Writer) error {
 // Exec queues a command for handle on the destination, with body as its
 // standard input: zstd-compressed (type exec) unless noCompress (exec-fat).
 // replyNice is what the handler sees as NNCP_NICE.
-func (q *Queuer) Exec(d Dest, handle string, args []string, body io.Reader, noCompress bool, replyNice uint8, opt Options) (Queued, error) {
+func (q *Outbox) Exec(d Dest, handle string, args []string, body io.Reader, noCompress bool, replyNice uint8, opt Options) (Queued, error) {
 	path := []byte(handle)
 	for _, a := range args {
 		path = append(append(path, 0), a...)
@@ -63,7 +63,7 @@ func (q *Queuer) Exec(d Dest, handle string, args []string, body io.Reader, noCo
 }
 
 // Freq asks node for src from its freq.path, to be saved here as dst.
-func (q *Queuer) Freq(node *cfg.Node, src, dst string, replyNice uint8, opt Options) (Queued, error) {
+func (q *Outbox) Freq(node *cfg.Node, src, dst string, replyNice uint8, opt Options) (Queued, error) {
 	if len(src) > packet.MaxPathLen || src == "" {
 		return Queued{}, fmt.Errorf("freq: source path must be 1..%d bytes", packet.MaxPathLen)
 	}
@@ -72,14 +72,14 @@ func (q *Queuer) Freq(node *cfg.Node, src, dst string, replyNice uint8, opt Opti
 }
 
 // ACK acknowledges packet id received from node.
-func (q *Queuer) ACK(node *cfg.Node, id packet.ID, opt Options) (Queued, error) {
+func (q *Outbox) ACK(node *cfg.Node, id packet.ID, opt Options) (Queued, error) {
 	ph := packet.PlainHeader{Type: packet.TypeACK, Nice: opt.Nice, Path: id[:]}
 	return q.Send(node, ph, func(io.Writer) error { return nil }, opt)
 }
 
 // Trns wraps an existing encrypted packet, addressed to node, in transit
 // layers along via (first hop first) and queues it for the first hop.
-func (q *Queuer) Trns(node *cfg.Node, via []packet.ID, pkt io.Reader, opt Options) (Queued, error) {
+func (q *Outbox) Trns(node *cfg.Node, via []packet.ID, pkt io.Reader, opt Options) (Queued, error) {
 	if len(via) == 0 {
 		return Queued{}, errors.New("trns: no relay given (--via)")
 	}
@@ -95,7 +95,7 @@ func (q *Queuer) Trns(node *cfg.Node, via []packet.ID, pkt io.Reader, opt Option
 
 // TrnsFromSpool moves SPOOL/<node>/tx/<id> behind relays: the new packet
 // is queued first, then the original removed.
-func (q *Queuer) TrnsFromSpool(node *cfg.Node, id packet.ID, via []packet.ID, opt Options) (Queued, error) {
+func (q *Outbox) TrnsFromSpool(node *cfg.Node, id packet.ID, via []packet.ID, opt Options) (Queued, error) {
 	f, err := q.Spool.OpenStream(node.ID, spool.TX, id)
 	if err != nil {
 		return Queued{}, err
