@@ -81,6 +81,7 @@ type session struct {
 
 	mu         sync.Mutex
 	advertised map[packet.ID]spool.Job
+	badLogged  map[packet.ID]bool // tx files that are not packets, logged once a session
 	peerInfo   map[packet.ID]int64
 	queue      []fileReq
 	ctrl       [][]byte
@@ -117,7 +118,7 @@ func newSession(sp *spool.Spool, c *cfg.Config, node *cfg.Node, opt Options) *se
 	}
 	now := time.Now()
 	return &session{sp: sp, c: c, node: node, opt: opt, log: opt.Log.With("node", node.Name),
-		advertised: map[packet.ID]spool.Job{}, peerInfo: map[packet.ID]int64{}, rx: map[packet.ID]*rxFile{},
+		advertised: map[packet.ID]spool.Job{}, badLogged: map[packet.ID]bool{}, peerInfo: map[packet.ID]int64{}, rx: map[packet.ID]*rxFile{},
 		claims: map[packet.ID]*spool.Claim{}, noRoom: map[packet.ID]bool{},
 		arrivals: make(chan arrival, maxWaiting), waiting: map[packet.ID]bool{},
 		lastActive: now, lastRead: now, lastWrite: now, started: now, wake: make(chan struct{}, 1),
@@ -130,9 +131,22 @@ func (s *session) newInfos() [][]byte {
 	if s.opt.RxOnly || s.opt.List {
 		return nil
 	}
-	jobs, _, err := s.sp.Jobs(s.node.ID, spool.TX)
+	jobs, bad, err := s.sp.Jobs(s.node.ID, spool.TX)
 	if err != nil {
+		s.log.Error("cannot list the tx queue: nothing offered", "who", "sp-info", "err", err)
 		return nil
+	}
+	s.mu.Lock()
+	var newBad []spool.BadFile
+	for _, b := range bad {
+		if !s.badLogged[b.ID] {
+			s.badLogged[b.ID] = true
+			newBad = append(newBad, b)
+		}
+	}
+	s.mu.Unlock()
+	for _, b := range newBad {
+		s.log.Error("not a packet: not offered", "who", "sp-info", "path", b.Path, "err", b.Err)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()

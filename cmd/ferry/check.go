@@ -89,7 +89,11 @@ func checkOnce(e *env, only *packet.ID, nock bool) error {
 
 // checkNock verifies .nock files and moves the good ones into rx.
 func checkNock(e *env, id packet.ID) int {
-	parts, _ := e.sp.Partials(id)
+	parts, err := e.sp.Partials(id)
+	if err != nil {
+		e.log.Error("downloads not checked", "who", "check", "node", e.c.NodeName(id), "err", err)
+		return 1
+	}
 	bad := 0
 	for _, p := range parts {
 		if !p.Nock {
@@ -102,6 +106,7 @@ func checkNock(e *env, id packet.ID) int {
 			bad++
 			e.log.Error("download damaged", "who", "check", "node", e.c.NodeName(id), "pkt", p.ID.String(), "err", spool.ErrHashMismatch)
 		case err != nil:
+			bad++ // not done, so check does not exit 0
 			e.log.Error("download not checked", "who", "check", "node", e.c.NodeName(id), "pkt", p.ID.String(), "err", err)
 		default:
 			e.log.Info("download verified", "who", "check", "node", e.c.NodeName(id), "pkt", p.ID.String())

@@ -63,7 +63,9 @@ func runRm(ctx context.Context, g *globals, args []string) error {
 	var nodes []packet.ID
 	switch {
 	case *all:
-		nodes, _ = e.sp.Nodes()
+		if nodes, err = e.sp.Nodes(); err != nil {
+			return err
+		}
 	case *node != "":
 		n, err := e.c.FindNode(*node)
 		if err != nil {
@@ -73,7 +75,9 @@ func runRm(ctx context.Context, g *globals, args []string) error {
 	case *pkt:
 	case *tmp || *lock:
 		if *lock {
-			nodes, _ = e.sp.Nodes()
+			if nodes, err = e.sp.Nodes(); err != nil {
+				return err
+			}
 		}
 	default:
 		return usageErrorf("say what to remove: --all or --node NODE with what, or --tmp, --lock")
@@ -129,7 +133,9 @@ func rmListed(e *env, nodes []packet.ID, remove func(packet.ID, spool.XX, packet
 			return usageErrorf("--pkt: bad packet id %q", line)
 		}
 		if len(targets) == 0 {
-			targets, _ = e.sp.Nodes()
+			if targets, err = e.sp.Nodes(); err != nil {
+				return err
+			}
 		}
 		for _, n := range targets {
 			for _, xx := range []spool.XX{spool.RX, spool.TX} {
