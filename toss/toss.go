@@ -76,7 +76,7 @@ var ErrSomeFailed = errors.New("some packets were not tossed")
 // tx queue for area fan-out. It returns ErrSomeFailed if any packet failed.
 func Toss(ctx context.Context, sp *spool.Spool, c *cfg.Config, opt Options) (Result, error) {
 	if c.Self == nil {
-		return Result{}, outbox.ErrNoPrivateKeys
+		return Result{}, cfg.ErrNoPrivateKeys
 	}
 	if opt.Nice == 0 {
 		opt.Nice = packet.NiceMax

@@ -7,9 +7,9 @@ import (
 	"os"
 	"strings"
 
+	"ferry/cfg"
 	"ferry/packet"
 	"ferry/spool"
-	"ferry/toss/outbox"
 )
 
 func runAck(ctx context.Context, g *globals, args []string) error {
@@ -103,7 +103,7 @@ func runAck(ctx context.Context, g *globals, args []string) error {
 // acknowledge each other's ACKs for ever.
 func rxIsACK(e *env, node, id packet.ID) (bool, error) {
 	if e.c.Self == nil {
-		return false, outbox.ErrNoPrivateKeys
+		return false, cfg.ErrNoPrivateKeys
 	}
 	f, err := e.sp.OpenStream(node, spool.RX, id)
 	if err != nil {

@@ -113,7 +113,7 @@ func runCall(ctx context.Context, g *globals, args []string) error {
 		if bars != nil {
 			bars.clear()
 		}
-		if err != nil && st.RxBytes+st.TxBytes == 0 && errors.Is(err, context.Canceled) == false {
+		if err != nil && st.RxBytes+st.TxBytes == 0 && !errors.Is(err, context.Canceled) {
 			errs = append(errs, fmt.Errorf("%s: %w", addr, err))
 			continue
 		}

@@ -76,7 +76,7 @@ func pktEncrypted(g *globals, in io.Reader, dump, decompress bool) error {
 	if cerr != nil || c.Self == nil {
 		if dump {
 			if cerr == nil {
-				cerr = errors.New("config lacks private keys")
+				cerr = cfg.ErrNoPrivateKeys
 			}
 			return fmt.Errorf("pkt: cannot decrypt: %w", cerr)
 		}

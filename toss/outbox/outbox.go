@@ -4,7 +4,6 @@
 package outbox
 
 import (
-	"errors"
 	"fmt"
 	"io"
 
@@ -34,12 +33,9 @@ type Queued struct {
 	Size int64
 }
 
-// ErrNoPrivateKeys is returned when the config cannot sign packets.
-var ErrNoPrivateKeys = errors.New("config lacks private keys (no self section)")
-
 func (q *Outbox) self() (*packet.Identity, error) {
 	if q.Cfg.Self == nil {
-		return nil, ErrNoPrivateKeys
+		return nil, cfg.ErrNoPrivateKeys
 	}
 	return q.Cfg.Self.Identity(), nil
 }
