@@ -101,7 +101,7 @@ func runAck(ctx context.Context, g *globals, args []string) error {
 // rxIsACK opens a received packet far enough to read its type: ACKs are
 // not acknowledged (nncp-ack skips them too), or the two sides would
 // acknowledge each other's ACKs for ever.
-func rxIsACK(e *env, node, id packet.ID) (bool, error) {
+func rxIsACK(e *localNode, node, id packet.ID) (bool, error) {
 	if e.c.Self == nil {
 		return false, cfg.ErrNoPrivateKeys
 	}

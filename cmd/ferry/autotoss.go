@@ -34,7 +34,7 @@ func addAutoTossFlags(fs *pflag.FlagSet) *autoTossFlags {
 // hook returns the per-second toss, or nil when --autotoss is off. It
 // tosses under ctx, the command's context from main, so Ctrl-C stops a
 // toss under way as it stops the session.
-func (a *autoTossFlags) hook(ctx context.Context, e *env) func() {
+func (a *autoTossFlags) hook(ctx context.Context, e *localNode) func() {
 	if !a.on {
 		return nil
 	}

@@ -137,7 +137,7 @@ func runCall(ctx context.Context, g *globals, args []string) error {
 }
 
 // waitMCD listens on the mcd-listen interfaces for node's announcement.
-func waitMCD(ctx context.Context, e *env, id packet.ID, d time.Duration) ([]string, error) {
+func waitMCD(ctx context.Context, e *localNode, id packet.ID, d time.Duration) ([]string, error) {
 	ifaces, err := mcd.Interfaces(e.c.MCDListen)
 	if err != nil {
 		return nil, err

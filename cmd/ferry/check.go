@@ -48,7 +48,7 @@ func runCheck(ctx context.Context, g *globals, args []string) error {
 }
 
 // checkOnce verifies every queued packet (of one node when only is set).
-func checkOnce(e *env, only *packet.ID, nock bool) error {
+func checkOnce(e *localNode, only *packet.ID, nock bool) error {
 	nodes, err := e.sp.Nodes()
 	if err != nil {
 		return err
@@ -88,7 +88,7 @@ func checkOnce(e *env, only *packet.ID, nock bool) error {
 }
 
 // checkNock verifies .nock files and moves the good ones into rx.
-func checkNock(e *env, id packet.ID) int {
+func checkNock(e *localNode, id packet.ID) int {
 	parts, err := e.sp.Partials(id)
 	if err != nil {
 		e.log.Error("downloads not checked", "who", "check", "node", e.c.NodeName(id), "err", err)

@@ -69,7 +69,7 @@ func (stdio) Close() error                { os.Stdin.Close(); return os.Stdout.C
 
 // announce starts MCD announcements on the interfaces the config's
 // mcd-send names.
-func announce(ctx context.Context, e *env, port int) {
+func announce(ctx context.Context, e *localNode, port int) {
 	for _, m := range e.c.MCDSend {
 		ifaces, err := mcd.Interfaces([]*regexp.Regexp{m.Iface})
 		if err != nil || len(ifaces) == 0 {

@@ -113,7 +113,7 @@ func runRm(ctx context.Context, g *globals, args []string) error {
 }
 
 // rmListed removes packets named on stdin from rx and tx of the nodes.
-func rmListed(e *env, nodes []packet.ID, remove func(packet.ID, spool.XX, packet.ID)) error {
+func rmListed(e *localNode, nodes []packet.ID, remove func(packet.ID, spool.XX, packet.ID)) error {
 	sc := bufio.NewScanner(os.Stdin)
 	for sc.Scan() {
 		line := strings.TrimSpace(sc.Text())

@@ -31,7 +31,7 @@ func addSendFlags(fs *pflag.FlagSet, defNice uint8, reply bool) *sendFlags {
 	return s
 }
 
-func (s *sendFlags) options(e *env, defMinKiB int64) (outbox.Options, error) {
+func (s *sendFlags) options(e *localNode, defMinKiB int64) (outbox.Options, error) {
 	via, err := e.parseVia(s.via, s.fs.Changed("via"))
 	if err != nil {
 		return outbox.Options{}, err

@@ -125,7 +125,7 @@ func runTrns(ctx context.Context, g *globals, args []string) error {
 }
 
 // recipientOf reads the packet's header for its recipient and rewinds.
-func recipientOf(e *env, f *os.File) (*cfg.Node, error) {
+func recipientOf(e *localNode, f *os.File) (*cfg.Node, error) {
 	b := make([]byte, packet.EncHeaderSize)
 	if _, err := io.ReadFull(f, b); err != nil {
 		return nil, fmt.Errorf("read header: %w", errors.Join(err, packet.ErrBadMagic))
