@@ -53,7 +53,9 @@ fuzz:
 # Linters at pinned versions, installed by `go install` into .tools/ (not
 # on PATH, not in go.mod): staticcheck (bugs, dead code, simplifications)
 # and goimports (import groups: standard library, then others, then
-# ferry's own, each block separated by a blank line). Cold, staticcheck
+# ferry's own, each block separated by a blank line; cmd/ferry's
+# TestImportGroups, part of `make test`, also refuses a group split in
+# two, which goimports accepts). Cold, staticcheck
 # takes over a minute on two cores, so `make test` does not run lint;
 # .ci/run runs both.
 TOOLS             := $(CURDIR)/.tools

@@ -9,10 +9,9 @@ import (
 	"sync"
 	"time"
 
-	"ferry/packet"
-
 	"ferry/call/cron"
 	"ferry/cfg"
+	"ferry/packet"
 	"ferry/spool"
 )
 

@@ -10,9 +10,8 @@ import (
 	"strings"
 	"time"
 
-	"ferry/call/mcd"
-
 	"ferry/call"
+	"ferry/call/mcd"
 	"ferry/packet"
 )
 

@@ -3,11 +3,10 @@ package main
 import (
 	"context"
 
-	"ferry/call/mcd"
-	"ferry/packet"
-
 	"ferry/call"
+	"ferry/call/mcd"
 	"ferry/cfg"
+	"ferry/packet"
 )
 
 func runCaller(ctx context.Context, g *globals, args []string) error {
