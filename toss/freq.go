@@ -60,7 +60,7 @@ func (t *Tosser) freq(o *origin, ph packet.PlainHeader, r io.Reader) error {
 	}
 	opt := outbox.FileOptions{Chunked: o.node.Freq.Chunked, Options: outbox.Options{
 		Nice: ph.Nice, MinSize: o.node.Freq.MinSize, MaxSize: o.node.Freq.MaxSize}}
-	if _, err := t.q.File(outbox.Dest{Node: o.node}, realSrc, dst, opt); err != nil {
+	if _, err := t.q.File(t.ctx, outbox.Dest{Node: o.node}, realSrc, dst, opt); err != nil {
 		return err
 	}
 	t.log.Info("freq answered", "who", "rx-freq", "node", o.name, "pkt", o.pktID.String(), "src", string(ph.Path), "dst", dst)

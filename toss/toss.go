@@ -60,6 +60,7 @@ type Result struct {
 
 // Tosser holds what one toss run needs.
 type Tosser struct {
+	ctx context.Context // Toss's: what the packets it sends in reply are made under
 	sp  *spool.Spool
 	c   *cfg.Config
 	opt Options
@@ -85,7 +86,7 @@ func Toss(ctx context.Context, sp *spool.Spool, c *cfg.Config, opt Options) (Res
 	// sender: the seen marker makes the repeat a no-op.
 	opt.Seen = opt.Seen || opt.GenACK
 	opt.Reass = opt.Reass || c.AutoReass
-	t := &Tosser{sp: sp, c: c, opt: opt, me: c.Self.Identity(), q: &outbox.Outbox{Spool: sp, Cfg: c}, log: opt.Log}
+	t := &Tosser{ctx: ctx, sp: sp, c: c, opt: opt, me: c.Self.Identity(), q: &outbox.Outbox{Spool: sp, Cfg: c}, log: opt.Log}
 	if t.log == nil {
 		t.log = slog.New(slog.DiscardHandler)
 	}

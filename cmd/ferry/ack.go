@@ -81,7 +81,7 @@ func runAck(ctx context.Context, g *globals, args []string) error {
 			}
 		}
 		for _, id := range ids {
-			r, err := q.ACK(n, id, opt)
+			r, err := q.ACK(ctx, n, id, opt)
 			if err != nil {
 				return fmt.Errorf("ack %s for %s: %w", id, n.Name, err)
 			}

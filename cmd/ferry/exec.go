@@ -33,7 +33,7 @@ func runExec(ctx context.Context, g *globals, args []string) error {
 		return err
 	}
 	p := sf.printer()
-	q, err := e.outbox().Exec(d, fs.Arg(1), fs.Args()[2:], os.Stdin, *noCompress, sf.replyNice, opt)
+	q, err := e.outbox().Exec(ctx, d, fs.Arg(1), fs.Args()[2:], os.Stdin, *noCompress, sf.replyNice, opt)
 	if err != nil {
 		return fmt.Errorf("exec: %w", err)
 	}

@@ -46,7 +46,7 @@ func runFile(ctx context.Context, g *globals, args []string) error {
 		defChunk = *chunked
 	}
 	p := sf.printer()
-	qs, err := e.outbox().File(d, src, dst, outbox.FileOptions{Options: opt, Chunked: defChunk * 1024, Stdin: os.Stdin})
+	qs, err := e.outbox().File(ctx, d, src, dst, outbox.FileOptions{Options: opt, Chunked: defChunk * 1024, Stdin: os.Stdin})
 	p.add(e, qs...)
 	if err != nil {
 		return spool.WrapPath("file", src, err)

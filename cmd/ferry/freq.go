@@ -39,7 +39,7 @@ func runFreq(ctx context.Context, g *globals, args []string) error {
 		return err
 	}
 	p := sf.printer()
-	q, err := e.outbox().Freq(n, src, dst, sf.replyNice, opt)
+	q, err := e.outbox().Freq(ctx, n, src, dst, sf.replyNice, opt)
 	if err != nil {
 		return fmt.Errorf("freq: %w", err)
 	}

@@ -77,7 +77,7 @@ func runTrns(ctx context.Context, g *globals, args []string) error {
 		if err != nil {
 			return err
 		}
-		r, err := e.outbox().Trns(to, via, f, opt)
+		r, err := e.outbox().Trns(ctx, to, via, f, opt)
 		if err != nil {
 			return fmt.Errorf("trns: %w", err)
 		}
@@ -107,7 +107,7 @@ func runTrns(ctx context.Context, g *globals, args []string) error {
 			return fmt.Errorf("trns: %w", err)
 		}
 		defer f.Close()
-		r, err := e.outbox().Trns(n, via, f, opt)
+		r, err := e.outbox().Trns(ctx, n, via, f, opt)
 		if err != nil {
 			return fmt.Errorf("trns: %w", err)
 		}
@@ -115,7 +115,7 @@ func runTrns(ctx context.Context, g *globals, args []string) error {
 		p.flush()
 		return nil
 	}
-	r, err := e.outbox().TrnsFromSpool(n, id, via, opt)
+	r, err := e.outbox().TrnsFromSpool(ctx, n, id, via, opt)
 	if err != nil {
 		return fmt.Errorf("trns: %w", err)
 	}

@@ -4,6 +4,7 @@
 package outbox
 
 import (
+	"context"
 	"fmt"
 	"io"
 
@@ -59,7 +60,7 @@ func (q *Outbox) Route(node *cfg.Node, via *[]packet.ID) ([]packet.Peer, error) 
 }
 
 // Send queues one packet for node whose payload produce writes.
-func (q *Outbox) Send(node *cfg.Node, ph packet.PlainHeader, produce func(io.Writer) error, opt Options) (Queued, error) {
+func (q *Outbox) Send(ctx context.Context, node *cfg.Node, ph packet.PlainHeader, produce func(io.Writer) error, opt Options) (Queued, error) {
 	me, err := q.self()
 	if err != nil {
 		return Queued{}, err
@@ -73,7 +74,7 @@ func (q *Outbox) Send(node *cfg.Node, ph packet.PlainHeader, produce func(io.Wri
 		return Queued{}, err
 	}
 	w, err := packet.NewRelayWriter(t, me, route, ph, opt.write())
-	if err = fill(w, err, produce); err != nil {
+	if err = fill(ctx, w, err, produce); err != nil {
 		t.Abort()
 		return Queued{}, fmt.Errorf("queue %s for %s: %w", ph.Type, node.Name, err)
 	}
@@ -86,7 +87,7 @@ func (q *Outbox) Send(node *cfg.Node, ph packet.PlainHeader, produce func(io.Wri
 
 // SendArea originates an area message: stored in our own tx queue, with
 // our own seen marker, so that tossing self fans it out to subscribers.
-func (q *Outbox) SendArea(area *cfg.Area, ph packet.PlainHeader, produce func(io.Writer) error, opt Options) (Queued, error) {
+func (q *Outbox) SendArea(ctx context.Context, area *cfg.Area, ph packet.PlainHeader, produce func(io.Writer) error, opt Options) (Queued, error) {
 	me, err := q.self()
 	if err != nil {
 		return Queued{}, err
@@ -99,7 +100,7 @@ func (q *Outbox) SendArea(area *cfg.Area, ph packet.PlainHeader, produce func(io
 		return Queued{}, err
 	}
 	w, msg, err := packet.NewAreaWriter(t, me, area.Peer(), ph, opt.write())
-	if err = fill(w, err, produce); err != nil {
+	if err = fill(ctx, w, err, produce); err != nil {
 		t.Abort()
 		return Queued{}, fmt.Errorf("queue %s for area %s: %w", ph.Type, area.Name, err)
 	}
@@ -116,17 +117,35 @@ func (q *Outbox) SendArea(area *cfg.Area, ph packet.PlainHeader, produce func(io
 	return Queued{Node: me.ID, ID: id, Size: t.Size()}, nil
 }
 
+// ctxWriter fails every write once ctx is done.
+type ctxWriter struct {
+	ctx context.Context
+	w   io.Writer
+}
+
+func (c ctxWriter) Write(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.w.Write(p)
+}
+
 func (o Options) write() packet.WriteOptions {
 	return packet.WriteOptions{Nice: o.Nice, MinSize: o.MinSize, MaxSize: o.MaxSize}
 }
 
 // fill runs produce into a freshly made packet writer and closes it,
 // returning the first error, including the one that made the writer.
-func fill(w io.WriteCloser, err error, produce func(io.Writer) error) error {
+// Once ctx is cancelled, produce's next write fails with its error, so
+// the packet is abandoned (the caller aborts its tmp file).
+func fill(ctx context.Context, w io.WriteCloser, err error, produce func(io.Writer) error) error {
 	if err != nil {
 		return err
 	}
-	err = produce(w)
+	err = produce(ctxWriter{ctx, w})
+	if err == nil {
+		err = ctx.Err() // cancelled after the last write: still abandoned
+	}
 	if cerr := w.Close(); err == nil {
 		err = cerr
 	}

@@ -3,6 +3,7 @@ package outbox_test
 import (
 	"archive/tar"
 	"bytes"
+	"context"
 	"errors"
 	"io"
 	"os"
@@ -186,22 +187,22 @@ func TestPackets(t *testing.T) {
 		check func(t *testing.T, got []opened)
 	}{
 		{"file", func(ob *outbox.Outbox) ([]outbox.Queued, error) {
-			return ob.File(toBob, src, "dst.txt", outbox.FileOptions{})
+			return ob.File(t.Context(), toBob, src, "dst.txt", outbox.FileOptions{})
 		}, func(t *testing.T, got []opened) {
 			want(t, got, 1, "bob", packet.TypeFile, "dst.txt", "hello outbox\n")
 		}},
 		{"file from the stdin reader", func(ob *outbox.Outbox) ([]outbox.Queued, error) {
-			return ob.File(toBob, "-", "in.txt", outbox.FileOptions{Stdin: strings.NewReader("from a reader")})
+			return ob.File(t.Context(), toBob, "-", "in.txt", outbox.FileOptions{Stdin: strings.NewReader("from a reader")})
 		}, func(t *testing.T, got []opened) {
 			want(t, got, 1, "bob", packet.TypeFile, "in.txt", "from a reader")
 		}},
 		{"file via a relay", func(ob *outbox.Outbox) ([]outbox.Queued, error) {
-			return ob.File(outbox.Dest{Node: carol}, src, "far.txt", outbox.FileOptions{})
+			return ob.File(t.Context(), outbox.Dest{Node: carol}, src, "far.txt", outbox.FileOptions{})
 		}, func(t *testing.T, got []opened) {
 			want(t, got, 1, "bob,carol", packet.TypeFile, "far.txt", "hello outbox\n")
 		}},
 		{"directory as a pax archive", func(ob *outbox.Outbox) ([]outbox.Queued, error) {
-			return ob.File(toBob, dir, "", outbox.FileOptions{})
+			return ob.File(t.Context(), toBob, dir, "", outbox.FileOptions{})
 		}, func(t *testing.T, got []opened) {
 			if len(got) != 1 || string(got[0].plain.Path) != "tree.tar" {
 				t.Fatalf("got %d packets, want one tree.tar", len(got))
@@ -212,7 +213,7 @@ func TestPackets(t *testing.T) {
 			}
 		}},
 		{"file in chunks", func(ob *outbox.Outbox) ([]outbox.Queued, error) {
-			return ob.File(toBob, bigSrc, "big.bin", outbox.FileOptions{Chunked: 1024})
+			return ob.File(t.Context(), toBob, bigSrc, "big.bin", outbox.FileOptions{Chunked: 1024})
 		}, func(t *testing.T, got []opened) {
 			if len(got) != 4 {
 				t.Fatalf("%d packets, want 3 chunks and a meta", len(got))
@@ -236,7 +237,7 @@ func TestPackets(t *testing.T) {
 			}
 		}},
 		{"directory in chunks", func(ob *outbox.Outbox) ([]outbox.Queued, error) {
-			return ob.File(toBob, dir, "t.tar", outbox.FileOptions{Chunked: 1024})
+			return ob.File(t.Context(), toBob, dir, "t.tar", outbox.FileOptions{Chunked: 1024})
 		}, func(t *testing.T, got []opened) {
 			var joined []byte
 			for _, o := range got[:len(got)-1] {
@@ -250,7 +251,7 @@ func TestPackets(t *testing.T) {
 			}
 		}},
 		{"exec, compressed", func(ob *outbox.Outbox) ([]outbox.Queued, error) {
-			q, err := ob.Exec(toBob, "sendmail", []string{"a@b"}, strings.NewReader("mail body"), false, 96, outbox.Options{})
+			q, err := ob.Exec(t.Context(), toBob, "sendmail", []string{"a@b"}, strings.NewReader("mail body"), false, 96, outbox.Options{})
 			return []outbox.Queued{q}, err
 		}, func(t *testing.T, got []opened) {
 			if len(got) != 1 || got[0].plain.Type != packet.TypeExec || string(got[0].plain.Path) != "sendmail\x00a@b" || got[0].plain.Nice != 96 {
@@ -266,19 +267,19 @@ func TestPackets(t *testing.T) {
 			}
 		}},
 		{"exec, not compressed", func(ob *outbox.Outbox) ([]outbox.Queued, error) {
-			q, err := ob.Exec(toBob, "sendmail", nil, strings.NewReader("plain"), true, 96, outbox.Options{})
+			q, err := ob.Exec(t.Context(), toBob, "sendmail", nil, strings.NewReader("plain"), true, 96, outbox.Options{})
 			return []outbox.Queued{q}, err
 		}, func(t *testing.T, got []opened) {
 			want(t, got, 1, "bob", packet.TypeExecFat, "sendmail", "plain")
 		}},
 		{"freq", func(ob *outbox.Outbox) ([]outbox.Queued, error) {
-			q, err := ob.Freq(bob, "pub/file", "here.txt", 64, outbox.Options{})
+			q, err := ob.Freq(t.Context(), bob, "pub/file", "here.txt", 64, outbox.Options{})
 			return []outbox.Queued{q}, err
 		}, func(t *testing.T, got []opened) {
 			want(t, got, 1, "bob", packet.TypeFreq, "pub/file", "here.txt")
 		}},
 		{"ack", func(ob *outbox.Outbox) ([]outbox.Queued, error) {
-			q, err := ob.ACK(bob, packet.ID{7}, outbox.Options{})
+			q, err := ob.ACK(t.Context(), bob, packet.ID{7}, outbox.Options{})
 			return []outbox.Queued{q}, err
 		}, func(t *testing.T, got []opened) {
 			id := packet.ID{7}
@@ -287,7 +288,7 @@ func TestPackets(t *testing.T) {
 		{"trns of a packet bob made for alice", func(ob *outbox.Outbox) ([]outbox.Queued, error) {
 			// bob's packet for alice, carried to alice by alice's own outbox:
 			// the transit layer is for alice, the packet inside too.
-			q, err := inner.File(outbox.Dest{Node: l.cfgs["bob"].Neigh["alice"]}, src, "back.txt", outbox.FileOptions{})
+			q, err := inner.File(t.Context(), outbox.Dest{Node: l.cfgs["bob"].Neigh["alice"]}, src, "back.txt", outbox.FileOptions{})
 			if err != nil {
 				return nil, err
 			}
@@ -300,7 +301,7 @@ func TestPackets(t *testing.T) {
 			if err != nil {
 				return nil, err
 			}
-			r, err := ob.Trns(l.cfgs["alice"].Neigh["self"], []packet.ID{bob.ID}, bytes.NewReader(pkt), outbox.Options{})
+			r, err := ob.Trns(t.Context(), l.cfgs["alice"].Neigh["self"], []packet.ID{bob.ID}, bytes.NewReader(pkt), outbox.Options{})
 			return []outbox.Queued{r}, err
 		}, func(t *testing.T, got []opened) {
 			want(t, got, 1, "bob,alice", packet.TypeFile, "back.txt", "hello outbox\n")
@@ -359,7 +360,7 @@ func TestSendArea(t *testing.T) {
 	l := newLab(t)
 	ac := l.cfgs["alice"]
 	area := ac.Areas["testarea"]
-	q, err := l.outbox("alice").SendArea(area, packet.PlainHeader{Type: packet.TypeFile, Path: []byte("a.txt")},
+	q, err := l.outbox("alice").SendArea(t.Context(), area, packet.PlainHeader{Type: packet.TypeFile, Path: []byte("a.txt")},
 		func(w io.Writer) error { _, err := io.WriteString(w, "to the area"); return err }, outbox.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -396,19 +397,25 @@ func TestRefusals(t *testing.T) {
 		is   error // nil: any error
 	}{
 		{"no private keys", func() error {
-			_, err := noKeys.ACK(bob, packet.ID{}, outbox.Options{})
+			_, err := noKeys.ACK(t.Context(), bob, packet.ID{}, outbox.Options{})
 			return err
 		}, cfg.ErrNoPrivateKeys},
 		{"stdin without a reader", func() error {
-			_, err := ob.File(outbox.Dest{Node: bob}, "-", "x", outbox.FileOptions{})
+			_, err := ob.File(t.Context(), outbox.Dest{Node: bob}, "-", "x", outbox.FileOptions{})
 			return err
 		}, nil},
 		{"trns without relays", func() error {
-			_, err := ob.Trns(bob, nil, strings.NewReader(""), outbox.Options{})
+			_, err := ob.Trns(t.Context(), bob, nil, strings.NewReader(""), outbox.Options{})
 			return err
 		}, nil},
+		{"cancelled context", func() error {
+			ctx, cancel := context.WithCancel(t.Context())
+			cancel()
+			_, err := ob.File(ctx, outbox.Dest{Node: bob}, "-", "x", outbox.FileOptions{Stdin: strings.NewReader("never queued")})
+			return err
+		}, context.Canceled},
 		{"freq without a source", func() error {
-			_, err := ob.Freq(bob, "", "x", 0, outbox.Options{})
+			_, err := ob.Freq(t.Context(), bob, "", "x", 0, outbox.Options{})
 			return err
 		}, nil},
 	} {
@@ -421,6 +428,9 @@ func TestRefusals(t *testing.T) {
 	}
 	if n := countTx(t, l.spool["alice"], bob.ID); n != 0 {
 		t.Fatalf("%d packets queued by refused requests", n)
+	}
+	if left, err := os.ReadDir(l.spool["alice"].TmpDir()); err != nil || len(left) != 0 {
+		t.Fatalf("tmp holds %d files after refused requests (%v)", len(left), err)
 	}
 }
 
