@@ -429,8 +429,8 @@ func TestRefusals(t *testing.T) {
 	if n := countTx(t, l.spool["alice"], bob.ID); n != 0 {
 		t.Fatalf("%d packets queued by refused requests", n)
 	}
-	if left, err := os.ReadDir(l.spool["alice"].TmpDir()); err != nil || len(left) != 0 {
-		t.Fatalf("tmp holds %d files after refused requests (%v)", len(left), err)
+	if left, err := l.spool["alice"].Clean(nil, spool.TmpFiles, spool.CleanOptions{DryRun: true}); err != nil || left != 0 {
+		t.Fatalf("tmp holds %d files after refused requests (%v)", left, err)
 	}
 }
 
