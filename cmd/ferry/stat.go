@@ -63,7 +63,10 @@ func runStat(ctx context.Context, g *globals, args []string) error {
 				ids = append(ids, n.ID)
 			}
 		}
-		onDisk, _ := e.sp.Nodes()
+		onDisk, err := e.sp.Nodes()
+		if err != nil {
+			return err
+		}
 		for _, id := range onDisk {
 			if !seen[id] {
 				seen[id] = true
