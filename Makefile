@@ -50,9 +50,36 @@ fuzz:
 		done; \
 	done
 
-lint:
+# Linters at pinned versions, installed by `go install` into .tools/ (not
+# on PATH, not in go.mod): staticcheck (bugs, dead code, simplifications)
+# and goimports (import groups: standard library, then others, then
+# ferry's own, each block separated by a blank line; cmd/ferry's
+# TestImportGroups, part of `make test`, also refuses a group split in
+# two, which goimports accepts). Cold, staticcheck
+# takes over a minute on two cores, so `make test` does not run lint;
+# .ci/run runs both.
+TOOLS             := $(CURDIR)/.tools
+STATICCHECK_VER   := v0.8.2
+GOIMPORTS_VER     := v0.51.0
+STATICCHECK       := $(TOOLS)/staticcheck-$(STATICCHECK_VER)
+GOIMPORTS         := $(TOOLS)/goimports-$(GOIMPORTS_VER)
+
+$(STATICCHECK):
+	@mkdir -p $(TOOLS)
+	GOBIN=$(TOOLS) $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VER)
+	mv $(TOOLS)/staticcheck $@
+
+$(GOIMPORTS):
+	@mkdir -p $(TOOLS)
+	GOBIN=$(TOOLS) $(GO) install golang.org/x/tools/cmd/goimports@$(GOIMPORTS_VER)
+	mv $(TOOLS)/goimports $@
+
+lint: $(STATICCHECK) $(GOIMPORTS)
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt:"; echo "$$out"; exit 1; fi
+	@out=$$($(GOIMPORTS) -local ferry -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then \
+		echo "import groups (run: $(GOIMPORTS) -local ferry -w FILE):"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
+	$(STATICCHECK) ./...
 	@if command -v mandoc >/dev/null; then mandoc -Tlint -Wwarning man/*.1; else echo "mandoc not installed: man pages not linted"; fi
 
 install: build

@@ -42,7 +42,7 @@ func locks(sp *spool.Spool, node *cfg.Node, opt Options) (func(), error) {
 // Call runs the initiator's side of a session with node over conn.
 func Call(ctx context.Context, sp *spool.Spool, c *cfg.Config, node *cfg.Node, conn io.ReadWriter, opt Options) (Stats, error) {
 	if c.Self == nil {
-		return Stats{}, fmt.Errorf("call %s: config lacks private keys", node.Name)
+		return Stats{}, fmt.Errorf("call %s: %w", node.Name, cfg.ErrNoPrivateKeys)
 	}
 	unlock, err := locks(sp, node, opt)
 	if err != nil {
@@ -68,7 +68,7 @@ func Call(ctx context.Context, sp *spool.Spool, c *cfg.Config, node *cfg.Node, c
 // is identified by its Noise key.
 func Serve(ctx context.Context, sp *spool.Spool, c *cfg.Config, conn io.ReadWriter, opt Options) (Stats, error) {
 	if c.Self == nil {
-		return Stats{}, fmt.Errorf("serve: config lacks private keys")
+		return Stats{}, fmt.Errorf("serve: %w", cfg.ErrNoPrivateKeys)
 	}
 	var s *session
 	var unlock func()

@@ -3,7 +3,6 @@ package call
 import (
 	"context"
 	"errors"
-	"ferry/packet"
 	"io"
 	"log/slog"
 	"sort"
@@ -12,6 +11,7 @@ import (
 
 	"ferry/call/cron"
 	"ferry/cfg"
+	"ferry/packet"
 	"ferry/spool"
 )
 
@@ -76,14 +76,21 @@ func (c *Caller) loop(ctx context.Context, node *cfg.Node, entry cfg.Call, expr 
 	}
 }
 
-// Due reports whether a when-tx-exists entry has something to send.
+// due reports whether the entry's call is to be made now: always, except
+// a when-tx-exists entry with nothing queued at its niceness or more
+// urgent. A queue that cannot be listed is logged and called anyway: a
+// call too many costs less than a queue left waiting.
 func (c *Caller) due(node *cfg.Node, entry cfg.Call) bool {
 	if !entry.WhenTxExists {
 		return true
 	}
-	jobs, _, err := c.Spool.Jobs(node.ID, spool.TX)
+	jobs, bad, err := c.Spool.Jobs(node.ID, spool.TX)
 	if err != nil {
+		c.Log.Error("cannot list the tx queue: calling anyway", "who", "caller", "node", node.Name, "err", err)
 		return true
+	}
+	for _, b := range bad {
+		c.Log.Error("not a packet", "who", "caller", "node", node.Name, "path", b.Path, "err", b.Err)
 	}
 	for _, j := range jobs {
 		if j.Nice <= entry.Nice {

@@ -87,6 +87,7 @@ type session struct {
 	advertised map[packet.ID]spool.Job // offered, not yet acknowledged
 	requested  map[packet.ID]bool      // advertised ones the peer asked for
 	acked      map[packet.ID]bool      // acknowledged: not to be offered again
+	badLogged  map[packet.ID]bool      // tx files that are not packets, logged once a session
 	peerInfo   map[packet.ID]int64
 	fetching   map[packet.ID]int64 // asked for (size), not yet stored
 	queue      []fileReq
@@ -125,7 +126,7 @@ func newSession(sp *spool.Spool, c *cfg.Config, node *cfg.Node, opt Options) *se
 	}
 	now := time.Now()
 	return &session{sp: sp, c: c, node: node, opt: opt, log: opt.Log.With("node", node.Name),
-		advertised: map[packet.ID]spool.Job{}, requested: map[packet.ID]bool{}, acked: map[packet.ID]bool{},
+		advertised: map[packet.ID]spool.Job{}, requested: map[packet.ID]bool{}, acked: map[packet.ID]bool{}, badLogged: map[packet.ID]bool{},
 		peerInfo: map[packet.ID]int64{}, fetching: map[packet.ID]int64{}, rx: map[packet.ID]*rxFile{},
 		claims: map[packet.ID]*spool.Claim{}, noRoom: map[packet.ID]bool{},
 		arrivals: make(chan arrival, maxWaiting), waiting: map[packet.ID]bool{},
@@ -139,9 +140,22 @@ func (s *session) newInfos() [][]byte {
 	if s.opt.RxOnly || s.opt.List {
 		return nil
 	}
-	jobs, _, err := s.sp.Jobs(s.node.ID, spool.TX)
+	jobs, bad, err := s.sp.Jobs(s.node.ID, spool.TX)
 	if err != nil {
+		s.log.Error("cannot list the tx queue: nothing offered", "who", "sp-info", "err", err)
 		return nil
+	}
+	s.mu.Lock()
+	var newBad []spool.BadFile
+	for _, b := range bad {
+		if !s.badLogged[b.ID] {
+			s.badLogged[b.ID] = true
+			newBad = append(newBad, b)
+		}
+	}
+	s.mu.Unlock()
+	for _, b := range newBad {
+		s.log.Error("not a packet: not offered", "who", "sp-info", "path", b.Path, "err", b.Err)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -4,6 +4,7 @@ package cfg
 
 import (
 	"crypto/ed25519"
+	"errors"
 	"regexp"
 	"time"
 
@@ -29,6 +30,10 @@ type Config struct {
 	Notify     Notify
 	Warnings   []Warning // keys NNCP would silently ignore, in file order
 }
+
+// ErrNoPrivateKeys is returned wherever a config without a self section
+// is asked to sign, decrypt or answer a call: a config made by cfgmin.
+var ErrNoPrivateKeys = errors.New("config lacks private keys (no self section)")
 
 // Self is our own identity with its private keys.
 type Self struct {

@@ -4,7 +4,6 @@ import (
 	"crypto/ed25519"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/hjson/hjson-go/v4"
@@ -67,13 +66,6 @@ func (kr *keyring) lookup(id packet.ID) (packet.Peer, bool) {
 	p, ok := kr.peers[id]
 	return p, ok
 }
-
-func (kr *keyring) peer(t testing.TB, name string) packet.Peer {
-	other := loadKeyring(t, name)
-	return other.self.Peer()
-}
-
-func nodeName(s string) string { return strings.ToLower(s) }
 
 func ed25519Pub(seed []byte) ed25519.PublicKey {
 	return ed25519.NewKeyFromSeed(seed).Public().(ed25519.PublicKey)

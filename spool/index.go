@@ -111,23 +111,31 @@ func (ix *index) lookup(node packet.ID, xx XX, names []string, ids []packet.ID) 
 	return found, stale, err
 }
 
-// add caches jobs; keys are sorted first, which bbolt inserts far faster.
+// add caches jobs. The keys are the Base32 names, put in key order,
+// which bbolt inserts far faster. (Base32 order is not the order of the
+// raw ids: its digits sort before its letters in ASCII.)
 func (ix *index) add(node packet.ID, xx XX, jobs []Job) {
 	if len(jobs) == 0 {
 		return
 	}
-	sort.Slice(jobs, func(i, j int) bool { return bytes.Compare(jobs[i].ID[:], jobs[j].ID[:]) < 0 })
+	keys := make([]string, len(jobs))
+	order := make([]int, len(jobs))
+	for i, j := range jobs {
+		keys[i], order[i] = j.ID.String(), i
+	}
+	sort.Slice(order, func(a, b int) bool { return keys[order[a]] < keys[order[b]] })
 	ix.update(func(tx *bolt.Tx) error {
 		b, err := tx.CreateBucketIfNotExists(bucketName(node, xx))
 		if err != nil {
 			return err
 		}
-		for _, j := range jobs {
+		for _, i := range order {
+			j := jobs[i]
 			v := make([]byte, entryLen)
 			v[0] = j.Nice
 			binary.BigEndian.PutUint64(v[1:9], uint64(j.Size))
 			copy(v[9:], j.Sender[:])
-			if err := b.Put([]byte(j.ID.String()), v); err != nil {
+			if err := b.Put([]byte(keys[i]), v); err != nil {
 				return err
 			}
 		}

@@ -249,10 +249,15 @@ func TestStat100k(t *testing.T) {
 		os.WriteFile(filepath.Join(dir, id.String()), head, 0o644)
 	}
 	start := time.Now()
-	jobs, _, _ := sp.Jobs(peer, spool.TX)
+	if _, _, err := sp.Jobs(peer, spool.TX); err != nil {
+		t.Fatal(err)
+	}
 	cold := time.Since(start)
 	start = time.Now()
-	jobs, _, _ = sp.Jobs(peer, spool.TX)
+	jobs, _, err := sp.Jobs(peer, spool.TX)
+	if err != nil {
+		t.Fatal(err)
+	}
 	warm := time.Since(start)
 	t.Logf("100000 packets: first listing %v (reads headers, fills the index), then %v", cold, warm)
 	if len(jobs) != 100000 {

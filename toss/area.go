@@ -6,7 +6,7 @@ import (
 	"os"
 
 	"ferry/packet"
-	"ferry/toss/queue"
+	"ferry/toss/outbox"
 )
 
 // areaMsg handles an area packet: relay the message it carries to every
@@ -62,8 +62,8 @@ func (t *Tosser) areaMsg(o *origin, ph packet.PlainHeader, r io.Reader) error {
 			if _, err := mf.Seek(0, io.SeekStart); err != nil {
 				return err
 			}
-			res, err := t.q.Send(node, packet.PlainHeader{Type: packet.TypeArea, Path: aid[:]},
-				func(w io.Writer) error { _, err := io.Copy(w, mf); return err }, queue.Options{Nice: o.nice})
+			res, err := t.q.Send(t.ctx, node, packet.PlainHeader{Type: packet.TypeArea, Path: aid[:]},
+				func(w io.Writer) error { _, err := io.Copy(w, mf); return err }, outbox.Options{Nice: o.nice})
 			if err != nil {
 				return fmt.Errorf("area %s: relay to %s: %w", area.Name, node.Name, err)
 			}

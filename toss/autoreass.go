@@ -24,7 +24,11 @@ func (t *Tosser) reassemble() {
 	for dir := range dirs {
 		metas, err := reass.Find(dir)
 		if err != nil {
-			continue
+			// An unreadable incoming directory hides its chunked files from
+			// every toss: say so and count it, then go on with the rest
+			// (Find already returned what it saw before the error).
+			t.res.Failed++
+			t.log.Error("reassembly: cannot list an incoming directory", "who", "reass", "err", err)
 		}
 		for _, m := range metas {
 			if !reass.Complete(m) {

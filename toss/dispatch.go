@@ -8,7 +8,7 @@ import (
 	"ferry/cfg"
 	"ferry/packet"
 	"ferry/spool"
-	"ferry/toss/queue"
+	"ferry/toss/outbox"
 )
 
 // origin is who a plain packet counts as coming from: a neighbour, or an
@@ -88,7 +88,7 @@ func (t *Tosser) tossOne(node packet.ID, xx spool.XX, j spool.Job, selfTx bool) 
 		}
 	}
 	if t.opt.GenACK && !selfTx && ph.Type != packet.TypeACK && ph.Type != packet.TypeArea && sender.Name != "self" {
-		if _, err := t.q.ACK(sender, j.ID, queue.Options{Nice: packet.NiceNormal}); err != nil {
+		if _, err := t.q.ACK(t.ctx, sender, j.ID, outbox.Options{Nice: packet.NiceNormal}); err != nil {
 			t.fail(node, j.ID, fmt.Errorf("queue ACK: %w", err))
 			return
 		}

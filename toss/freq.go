@@ -9,7 +9,7 @@ import (
 
 	"ferry/packet"
 	"ferry/spool"
-	"ferry/toss/queue"
+	"ferry/toss/outbox"
 )
 
 // freq answers a file request from the sender's freq.path, with the
@@ -58,9 +58,9 @@ func (t *Tosser) freq(o *origin, ph packet.PlainHeader, r io.Reader) error {
 			return fmt.Errorf("freq %q from %s: %w", ph.Path, o.name, err)
 		}
 	}
-	opt := queue.FileOptions{Chunked: o.node.Freq.Chunked, Options: queue.Options{
+	opt := outbox.FileOptions{Chunked: o.node.Freq.Chunked, Options: outbox.Options{
 		Nice: ph.Nice, MinSize: o.node.Freq.MinSize, MaxSize: o.node.Freq.MaxSize}}
-	if _, err := t.q.File(queue.Dest{Node: o.node}, realSrc, dst, opt); err != nil {
+	if _, err := t.q.File(t.ctx, outbox.Dest{Node: o.node}, realSrc, dst, opt); err != nil {
 		return err
 	}
 	t.log.Info("freq answered", "who", "rx-freq", "node", o.name, "pkt", o.pktID.String(), "src", string(ph.Path), "dst", dst)

@@ -1,9 +1,9 @@
 package toss_test
 
-import "ferry/toss/queue"
+import "ferry/toss/outbox"
 
-func queueDest(l *lab, from, to string) queue.Dest { return queue.Dest{Node: l.node(from, to)} }
+func queueDest(l *lab, from, to string) outbox.Dest { return outbox.Dest{Node: l.node(from, to)} }
 
-func fileOpts(nice uint8) queue.FileOptions {
-	return queue.FileOptions{Options: queue.Options{Nice: nice}}
+func fileOpts(nice uint8) outbox.FileOptions {
+	return outbox.FileOptions{Options: outbox.Options{Nice: nice}}
 }

@@ -121,7 +121,7 @@ func TestTossOptions(t *testing.T) {
 	q := l.q("alice")
 	os.WriteFile(l.path("f.txt"), body, 0o644)
 	dest := queueDest(l, "alice", "bob")
-	if _, err := q.File(dest, l.path("f.txt"), "f.txt", fileOpts(224)); err != nil {
+	if _, err := q.File(t.Context(), dest, l.path("f.txt"), "f.txt", fileOpts(224)); err != nil {
 		t.Fatal(err)
 	}
 	kept := l.jobs(t, "alice", "bob", spool.TX)[0]

@@ -17,7 +17,7 @@ import (
 	"ferry/packet"
 	"ferry/spool"
 	"ferry/toss"
-	"ferry/toss/queue"
+	"ferry/toss/outbox"
 )
 
 const vecDir = "../packet/testdata/nncp"
@@ -68,7 +68,7 @@ func newLab(t testing.TB) *lab {
 func (l *lab) cfgPath(n string) string       { return filepath.Join(l.dir, n+".hjson") }
 func (l *lab) id(n string) packet.ID         { return l.cfgs[n].Self.ID }
 func (l *lab) path(p ...string) string       { return filepath.Join(append([]string{l.dir}, p...)...) }
-func (l *lab) q(n string) *queue.Queuer      { return &queue.Queuer{Spool: l.spool[n], Cfg: l.cfgs[n]} }
+func (l *lab) q(n string) *outbox.Outbox     { return &outbox.Outbox{Spool: l.spool[n], Cfg: l.cfgs[n]} }
 func (l *lab) node(n, peer string) *cfg.Node { return l.cfgs[n].Neigh[peer] }
 
 // put stores data in node's spool as SPOOL/<peer>/<xx>/<MTH>.

@@ -52,10 +52,10 @@ func TestTossStopsBeforeIncomingIsFull(t *testing.T) {
 	os.WriteFile(l.path("big"), big, 0o644)
 	os.WriteFile(l.path("small"), small, 0o644)
 	q, dest := l.q("alice"), queueDest(l, "alice", "bob")
-	if _, err := q.File(dest, l.path("big"), "big.bin", fileOpts(96)); err != nil {
+	if _, err := q.File(t.Context(), dest, l.path("big"), "big.bin", fileOpts(96)); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := q.File(dest, l.path("small"), "small.txt", fileOpts(96)); err != nil {
+	if _, err := q.File(t.Context(), dest, l.path("small"), "small.txt", fileOpts(96)); err != nil {
 		t.Fatal(err)
 	}
 	l.move(t, "alice", "bob")
@@ -109,7 +109,7 @@ func TestTossRelayWaitsForSpoolSpace(t *testing.T) {
 	rand.Read(body)
 	os.WriteFile(l.path("big"), body, 0o644)
 	// alice reaches carol through bob (the lab's via).
-	if _, err := l.q("alice").File(queueDest(l, "alice", "carol"), l.path("big"), "big.bin", fileOpts(96)); err != nil {
+	if _, err := l.q("alice").File(t.Context(), queueDest(l, "alice", "carol"), l.path("big"), "big.bin", fileOpts(96)); err != nil {
 		t.Fatal(err)
 	}
 	if n := l.move(t, "alice", "bob"); n != 1 {

@@ -21,7 +21,7 @@ import (
 	"ferry/cfg"
 	"ferry/packet"
 	"ferry/spool"
-	"ferry/toss/queue"
+	"ferry/toss/outbox"
 )
 
 // TypeSet is a set of packet types.
@@ -60,11 +60,12 @@ type Result struct {
 
 // Tosser holds what one toss run needs.
 type Tosser struct {
+	ctx context.Context // Toss's: what the packets it sends in reply are made under
 	sp  *spool.Spool
 	c   *cfg.Config
 	opt Options
 	me  *packet.Identity
-	q   *queue.Queuer
+	q   *outbox.Outbox
 	log *slog.Logger
 	res Result
 }
@@ -76,7 +77,7 @@ var ErrSomeFailed = errors.New("some packets were not tossed")
 // tx queue for area fan-out. It returns ErrSomeFailed if any packet failed.
 func Toss(ctx context.Context, sp *spool.Spool, c *cfg.Config, opt Options) (Result, error) {
 	if c.Self == nil {
-		return Result{}, queue.ErrNoPrivateKeys
+		return Result{}, cfg.ErrNoPrivateKeys
 	}
 	if opt.Nice == 0 {
 		opt.Nice = packet.NiceMax
@@ -85,7 +86,7 @@ func Toss(ctx context.Context, sp *spool.Spool, c *cfg.Config, opt Options) (Res
 	// sender: the seen marker makes the repeat a no-op.
 	opt.Seen = opt.Seen || opt.GenACK
 	opt.Reass = opt.Reass || c.AutoReass
-	t := &Tosser{sp: sp, c: c, opt: opt, me: c.Self.Identity(), q: &queue.Queuer{Spool: sp, Cfg: c}, log: opt.Log}
+	t := &Tosser{ctx: ctx, sp: sp, c: c, opt: opt, me: c.Self.Identity(), q: &outbox.Outbox{Spool: sp, Cfg: c}, log: opt.Log}
 	if t.log == nil {
 		t.log = slog.New(slog.DiscardHandler)
 	}

@@ -6,7 +6,7 @@ import (
 
 	"ferry/packet"
 	"ferry/spool"
-	"ferry/toss/queue"
+	"ferry/toss/outbox"
 )
 
 // trns relays the inner packet to the next hop: verbatim when that node
@@ -27,7 +27,7 @@ func (t *Tosser) trns(o *origin, ph packet.PlainHeader, r io.Reader) error {
 		return fmt.Errorf("relay to %s: %w", next.Name, err)
 	}
 	if len(next.Via) > 0 {
-		res, err := t.q.Trns(next, next.Via, r, queue.Options{Nice: o.nice})
+		res, err := t.q.Trns(t.ctx, next, next.Via, r, outbox.Options{Nice: o.nice})
 		if err != nil {
 			return err
 		}

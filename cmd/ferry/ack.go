@@ -2,16 +2,17 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"fmt"
 	"os"
 	"strings"
 
+	"ferry/cfg"
 	"ferry/packet"
 	"ferry/spool"
-	"ferry/toss/queue"
 )
 
-func runAck(g *globals, args []string) error {
+func runAck(ctx context.Context, g *globals, args []string) error {
 	fs := g.flags("[options] --all | --node NODE[,...] [--pkt PKT]")
 	sf := addSendFlags(fs, packet.NiceNormal, false)
 	all := fs.Bool("all", false, "acknowledge every received packet of every node")
@@ -42,7 +43,7 @@ func runAck(g *globals, args []string) error {
 		targets = strings.Split(*nodes, ",")
 	}
 	p := sf.printer()
-	q := e.queuer()
+	q := e.outbox()
 	created := ackList(g)
 	failed := 0
 	for _, name := range targets {
@@ -80,7 +81,7 @@ func runAck(g *globals, args []string) error {
 			}
 		}
 		for _, id := range ids {
-			r, err := q.ACK(n, id, opt)
+			r, err := q.ACK(ctx, n, id, opt)
 			if err != nil {
 				return fmt.Errorf("ack %s for %s: %w", id, n.Name, err)
 			}
@@ -100,9 +101,9 @@ func runAck(g *globals, args []string) error {
 // rxIsACK opens a received packet far enough to read its type: ACKs are
 // not acknowledged (nncp-ack skips them too), or the two sides would
 // acknowledge each other's ACKs for ever.
-func rxIsACK(e *env, node, id packet.ID) (bool, error) {
+func rxIsACK(e *localNode, node, id packet.ID) (bool, error) {
 	if e.c.Self == nil {
-		return false, queue.ErrNoPrivateKeys
+		return false, cfg.ErrNoPrivateKeys
 	}
 	f, err := e.sp.OpenStream(node, spool.RX, id)
 	if err != nil {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"sync"
 
 	"github.com/spf13/pflag"
@@ -30,8 +31,10 @@ func addAutoTossFlags(fs *pflag.FlagSet) *autoTossFlags {
 	return a
 }
 
-// hook returns the per-second toss, or nil when --autotoss is off.
-func (a *autoTossFlags) hook(e *env) func() {
+// hook returns the per-second toss, or nil when --autotoss is off. It
+// tosses under ctx, the command's context from main, so Ctrl-C stops a
+// toss under way as it stops the session.
+func (a *autoTossFlags) hook(ctx context.Context, e *localNode) func() {
 	if !a.on {
 		return nil
 	}
@@ -50,6 +53,10 @@ func (a *autoTossFlags) hook(e *env) func() {
 			return // the previous toss is still running
 		}
 		defer mu.Unlock()
-		toss.Toss(context.Background(), e.sp, e.c, opt)
+		// Toss logged each packet that failed; the round's error says
+		// what failed as a whole (no private keys, an unreadable spool).
+		if _, err := toss.Toss(ctx, e.sp, e.c, opt); err != nil && !errors.Is(err, toss.ErrSomeFailed) && ctx.Err() == nil {
+			e.log.Error("autotoss failed", "who", "autotoss", "err", err)
+		}
 	}
 }

@@ -1,13 +1,14 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"os"
 
 	"ferry/spool/media"
 )
 
-func runBundle(g *globals, args []string) error {
+func runBundle(ctx context.Context, g *globals, args []string) error {
 	fs := g.flags("--tx [--delete] [--nice NICE] NODE... > STREAM | --rx [--check] [--delete] [--dryrun] [--nice NICE] [NODE...] < STREAM")
 	g.takesArgs(0, -1)
 	tx := fs.Bool("tx", false, "write the packets queued for NODE... to stdout")

@@ -3,21 +3,19 @@ package main
 import (
 	"context"
 	"errors"
-	"ferry/call/mcd"
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"sort"
 	"strings"
-	"syscall"
 	"time"
 
 	"ferry/call"
+	"ferry/call/mcd"
 	"ferry/packet"
 )
 
-func runCall(g *globals, args []string) error {
+func runCall(ctx context.Context, g *globals, args []string) error {
 	fs := g.flags("[options] NODE[:ADDRNAME] [ADDR]")
 	g.takesArgs(1, 2)
 	var nice uint8
@@ -69,8 +67,6 @@ func runCall(g *globals, args []string) error {
 			addrs = append(addrs, node.Addrs[k])
 		}
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	if *mcdWait > 0 {
 		learned, err := waitMCD(ctx, e, node.ID, time.Duration(*mcdWait)*time.Second)
 		if err != nil {
@@ -85,7 +81,7 @@ func runCall(g *globals, args []string) error {
 		return withHint(fmt.Errorf("call: no address for %s", node.Name), "give one: ferry call %s HOST:PORT, or add addrs to its config", node.Name)
 	}
 	opt := call.Options{Nice: nice, RxOnly: *rx, TxOnly: *tx, List: *list, NoCK: *nock,
-		RxRate: *rxRate, TxRate: *txRate, Log: e.log, AutoToss: at.hook(e),
+		RxRate: *rxRate, TxRate: *txRate, Log: e.log, AutoToss: at.hook(ctx, e),
 		OnlineDeadline: time.Duration(*deadline) * time.Second, MaxOnlineTime: time.Duration(*maxTime) * time.Second}
 	if *pkts != "" {
 		opt.Pkts = map[packet.ID]bool{}
@@ -119,7 +115,7 @@ func runCall(g *globals, args []string) error {
 		// Until a session is established the next address is worth a
 		// try; after that, as nncp-call, the session is the call's result.
 		var se *call.SessionError
-		if err != nil && !errors.As(err, &se) {
+		if err != nil && !errors.As(err, &se) && !errors.Is(err, context.Canceled) {
 			errs = append(errs, fmt.Errorf("%s: %w", addr, err))
 			continue
 		}
@@ -140,7 +136,7 @@ func runCall(g *globals, args []string) error {
 }
 
 // waitMCD listens on the mcd-listen interfaces for node's announcement.
-func waitMCD(ctx context.Context, e *env, id packet.ID, d time.Duration) ([]string, error) {
+func waitMCD(ctx context.Context, e *localNode, id packet.ID, d time.Duration) ([]string, error) {
 	ifaces, err := mcd.Interfaces(e.c.MCDListen)
 	if err != nil {
 		return nil, err

@@ -2,17 +2,14 @@ package main
 
 import (
 	"context"
-	"ferry/call/mcd"
-	"ferry/packet"
-	"os"
-	"os/signal"
-	"syscall"
 
 	"ferry/call"
+	"ferry/call/mcd"
 	"ferry/cfg"
+	"ferry/packet"
 )
 
-func runCaller(g *globals, args []string) error {
+func runCaller(ctx context.Context, g *globals, args []string) error {
 	fs := g.flags("[NODE...]")
 	g.takesArgs(0, -1)
 	if err := g.parse(args); err != nil {
@@ -37,12 +34,10 @@ func runCaller(g *globals, args []string) error {
 		}
 		nodes = append(nodes, n)
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	c := &call.Caller{Spool: e.sp, Cfg: e.c, Log: e.log, AutoToss: func(entry cfg.Call) func() {
 		a := &autoTossFlags{on: true, seen: entry.AutoTossSeen, noFile: entry.AutoTossNoFile, noFreq: entry.AutoTossNoFreq,
 			noExec: entry.AutoTossNoExec, noTrns: entry.AutoTossNoTrns, noArea: entry.AutoTossNoArea}
-		return a.hook(e)
+		return a.hook(ctx, e)
 	}}
 	if len(e.c.MCDListen) > 0 {
 		if ifaces, err := mcd.Interfaces(e.c.MCDListen); err == nil && len(ifaces) > 0 {

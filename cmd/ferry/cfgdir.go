@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"os"
 
@@ -10,7 +11,7 @@ import (
 // runCfgdir is nncp-cfgdir: write the config (--cfg) into a directory,
 // one file per key (--dump DIR), or read such a directory back and print
 // it as Hjson (--load DIR). --cfg DIR loads a directory directly.
-func runCfgdir(g *globals, args []string) error {
+func runCfgdir(ctx context.Context, g *globals, args []string) error {
 	fs := g.flags("--dump DIR | --load DIR > FILE")
 	g.takesArgs(0, 1)
 	dump := fs.Bool("dump", false, "write the configuration (--cfg) into DIR, one file per key")

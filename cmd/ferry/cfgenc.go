@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -14,7 +15,7 @@ import (
 
 // runCfgenc is nncp-cfgenc: encrypt a config under a passphrase into an
 // eblob, decrypt one (-d), or describe one (--dump).
-func runCfgenc(g *globals, args []string) error {
+func runCfgenc(ctx context.Context, g *globals, args []string) error {
 	fs := g.flags("[-s BLOCKS] [-t ROUNDS] [-p JOBS] FILE > FILE.eblob | -d FILE.eblob > FILE | --dump FILE.eblob")
 	g.takesArgs(0, 1)
 	decrypt := fs.BoolP("decrypt", "d", false, "decrypt the eblob FILE to stdout")

@@ -1,12 +1,13 @@
 package main
 
 import (
+	"context"
 	"fmt"
 
 	"ferry/cfg"
 )
 
-func runCfgmin(g *globals, args []string) error {
+func runCfgmin(ctx context.Context, g *globals, args []string) error {
 	g.flags("")
 	if err := g.parse(args); err != nil {
 		return err

@@ -1,12 +1,13 @@
 package main
 
 import (
+	"context"
 	"fmt"
 
 	"ferry/cfg"
 )
 
-func runCfgnew(g *globals, args []string) error {
+func runCfgnew(ctx context.Context, g *globals, args []string) error {
 	fs := g.flags("[--area NAME]... [--nocomments]")
 	areas := fs.StringArray("area", nil, "also create area `NAME` with fresh keys (repeatable)")
 	noComments := fs.Bool("nocomments", false, "leave out the explanatory comments")

@@ -5,15 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/signal"
-	"syscall"
 	"time"
 
 	"ferry/packet"
 	"ferry/spool"
 )
 
-func runCheck(g *globals, args []string) error {
+func runCheck(ctx context.Context, g *globals, args []string) error {
 	fs := g.flags("[--node NODE] [--nock] [--cycle SEC]")
 	node := fs.StringP("node", "n", "", "only `NODE`")
 	nock := fs.Bool("nock", false, "verify downloads left unchecked (.nock) and complete them")
@@ -33,8 +31,6 @@ func runCheck(g *globals, args []string) error {
 		}
 		only = &n.ID
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	for {
 		err := checkOnce(e, only, *nock)
 		if *cycle <= 0 {
@@ -52,7 +48,7 @@ func runCheck(g *globals, args []string) error {
 }
 
 // checkOnce verifies every queued packet (of one node when only is set).
-func checkOnce(e *env, only *packet.ID, nock bool) error {
+func checkOnce(e *localNode, only *packet.ID, nock bool) error {
 	nodes, err := e.sp.Nodes()
 	if err != nil {
 		return err
@@ -92,8 +88,12 @@ func checkOnce(e *env, only *packet.ID, nock bool) error {
 }
 
 // checkNock verifies .nock files and moves the good ones into rx.
-func checkNock(e *env, id packet.ID) int {
-	parts, _ := e.sp.Partials(id)
+func checkNock(e *localNode, id packet.ID) int {
+	parts, err := e.sp.Partials(id)
+	if err != nil {
+		e.log.Error("downloads not checked", "who", "check", "node", e.c.NodeName(id), "err", err)
+		return 1
+	}
 	bad := 0
 	for _, p := range parts {
 		if !p.Nock {
@@ -106,6 +106,7 @@ func checkNock(e *env, id packet.ID) int {
 			bad++
 			e.log.Error("download damaged", "who", "check", "node", e.c.NodeName(id), "pkt", p.ID.String(), "err", spool.ErrHashMismatch)
 		case err != nil:
+			bad++ // not done, so check does not exit 0
 			e.log.Error("download not checked", "who", "check", "node", e.c.NodeName(id), "pkt", p.ID.String(), "err", err)
 		default:
 			e.log.Info("download verified", "who", "check", "node", e.c.NodeName(id), "pkt", p.ID.String())

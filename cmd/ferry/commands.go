@@ -1,5 +1,7 @@
 package main
 
+import "context"
+
 // command is one subcommand. The table drives dispatch, `ferry help`,
 // `ferry completion`, and the test that every command has a man page and
 // --help. run must build its flags with g.flags and call g.parse before it
@@ -8,7 +10,17 @@ package main
 type command struct {
 	name    string
 	summary string
-	run     func(g *globals, args []string) error
+	run     func(ctx context.Context, g *globals, args []string) error
+}
+
+// runFlagsOnly runs c with g.describe or g.parseOnly set, so it stops at
+// g.parse having built its flag set. Nothing runs, so it needs no context
+// from main: it gets one already cancelled, which would stop at once a
+// command that went further by mistake.
+func runFlagsOnly(c *command, g *globals) error {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	return c.run(ctx, g, nil)
 }
 
 var commands = []command{

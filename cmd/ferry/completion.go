@@ -6,6 +6,7 @@ package main
 // command or flag completes as soon as it exists.
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -29,7 +30,7 @@ func init() {
 
 var completionShells = map[string]func(io.Writer, []cmdSpec){"bash": writeBash, "zsh": writeZsh}
 
-func runCompletion(g *globals, args []string) error {
+func runCompletion(ctx context.Context, g *globals, args []string) error {
 	fs := g.flags("bash|zsh")
 	g.takesArgs(1, 1)
 	if err := g.parse(args); err != nil {
@@ -111,7 +112,7 @@ func describeCommands() ([]cmdSpec, error) {
 func describeFlags(c *command) ([]flagSpec, error) {
 	g := newGlobals(c)
 	g.describe = true
-	if err := c.run(g, nil); !errors.Is(err, errDescribed) || g.fs == nil {
+	if err := runFlagsOnly(c, g); !errors.Is(err, errDescribed) || g.fs == nil {
 		return nil, fmt.Errorf("completion: command %s did not stop at its flag set (%v)", c.name, err)
 	}
 	var out []flagSpec

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"time"
@@ -8,7 +9,7 @@ import (
 	"ferry/call/cron"
 )
 
-func runCronexpr(g *globals, args []string) error {
+func runCronexpr(ctx context.Context, g *globals, args []string) error {
 	fs := g.flags("[--num N] EXPR")
 	g.takesArgs(1, -1)
 	num := fs.IntP("num", "n", 5, "print the next `N` times")

@@ -1,22 +1,19 @@
 package main
 
 import (
-	"regexp"
-
 	"context"
 	"errors"
-	"ferry/call/mcd"
 	"fmt"
 	"net"
 	"os"
-	"os/signal"
-	"syscall"
+	"regexp"
 
 	"ferry/call"
+	"ferry/call/mcd"
 	"ferry/packet"
 )
 
-func runDaemon(g *globals, args []string) error {
+func runDaemon(ctx context.Context, g *globals, args []string) error {
 	fs := g.flags("[--bind ADDR] [--maxconn N] [--maxpending N] [--maxpending-per-addr N] [--nice NICE] [--inetd] [--nock] [--autotoss [--autotoss-...]]")
 	bind := fs.String("bind", "[::]:5400", "listen on `ADDR`")
 	maxConn := fs.Int("maxconn", call.DefaultMaxConn, "at most `N` sessions at once")
@@ -41,11 +38,9 @@ func runDaemon(g *globals, args []string) error {
 	if err != nil {
 		return err
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	opt := call.Options{Nice: nice, NoCK: *nock, Log: e.log}
 	if *inetd {
-		opt.AutoToss = at.hook(e)
+		opt.AutoToss = at.hook(ctx, e)
 		_, err := call.Serve(ctx, e.sp, e.c, stdio{}, opt)
 		return err
 	}
@@ -59,7 +54,7 @@ func runDaemon(g *globals, args []string) error {
 	d := &call.Daemon{MaxConn: *maxConn, MaxPending: *maxPending, MaxPendingPerAddr: *perAddr, Log: e.log,
 		Serve: func(ctx context.Context, conn net.Conn) error {
 			o := opt
-			o.AutoToss = at.hook(e)
+			o.AutoToss = at.hook(ctx, e)
 			st, err := call.Serve(ctx, e.sp, e.c, conn, o)
 			var se *call.SessionError
 			if errors.As(err, &se) { // a session took place: say how it ended, here
@@ -80,7 +75,7 @@ func (stdio) Close() error                { os.Stdin.Close(); return os.Stdout.C
 
 // announce starts MCD announcements on the interfaces the config's
 // mcd-send names.
-func announce(ctx context.Context, e *env, port int) {
+func announce(ctx context.Context, e *localNode, port int) {
 	for _, m := range e.c.MCDSend {
 		ifaces, err := mcd.Interfaces([]*regexp.Regexp{m.Iface})
 		if err != nil || len(ifaces) == 0 {
@@ -95,7 +90,7 @@ func announce(ctx context.Context, e *env, port int) {
 // cut" (or failed, interrupted, ended unfinished; see
 // call.SessionError.What) with what was left and why; the daemon goes on
 // serving.
-func logSession(e *env, st call.Stats, addr string, se *call.SessionError) {
+func logSession(e *localNode, st call.Stats, addr string, se *call.SessionError) {
 	args := []any{"who", "daemon", "addr", addr, "node", st.Node}
 	if !se.Left.Empty() {
 		args = append(args, "left", se.Left.String())

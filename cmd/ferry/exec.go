@@ -1,13 +1,14 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"os"
 
 	"ferry/packet"
 )
 
-func runExec(g *globals, args []string) error {
+func runExec(ctx context.Context, g *globals, args []string) error {
 	fs := g.flags("[options] NODE|area:AREA HANDLE [ARG...] < BODY")
 	sf := addSendFlags(fs, packet.NicePriority, true)
 	noCompress := fs.Bool("nocompress", false, "send the body uncompressed (exec-fat)")
@@ -32,7 +33,7 @@ func runExec(g *globals, args []string) error {
 		return err
 	}
 	p := sf.printer()
-	q, err := e.queuer().Exec(d, fs.Arg(1), fs.Args()[2:], os.Stdin, *noCompress, sf.replyNice, opt)
+	q, err := e.outbox().Exec(ctx, d, fs.Arg(1), fs.Args()[2:], os.Stdin, *noCompress, sf.replyNice, opt)
 	if err != nil {
 		return fmt.Errorf("exec: %w", err)
 	}

@@ -1,14 +1,16 @@
 package main
 
 import (
+	"context"
+	"os"
 	"strings"
 
 	"ferry/packet"
 	"ferry/spool"
-	"ferry/toss/queue"
+	"ferry/toss/outbox"
 )
 
-func runFile(g *globals, args []string) error {
+func runFile(ctx context.Context, g *globals, args []string) error {
 	fs := g.flags("[options] SRC NODE:[DST] | SRC area:AREA:[DST]")
 	sf := addSendFlags(fs, packet.NiceBulk, false)
 	g.takesArgs(2, 2)
@@ -44,7 +46,7 @@ func runFile(g *globals, args []string) error {
 		defChunk = *chunked
 	}
 	p := sf.printer()
-	qs, err := e.queuer().File(d, src, dst, queue.FileOptions{Options: opt, Chunked: defChunk * 1024})
+	qs, err := e.outbox().File(ctx, d, src, dst, outbox.FileOptions{Options: opt, Chunked: defChunk * 1024, Stdin: os.Stdin})
 	p.add(e, qs...)
 	if err != nil {
 		return spool.WrapPath("file", src, err)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"os"
 	"path/filepath"
@@ -14,7 +15,7 @@ import (
 func parseOnly(c *command, args []string) (*globals, error) {
 	g := newGlobals(c)
 	g.parseOnly = true
-	err := c.run(g, args)
+	err := c.run(context.Background(), g, args)
 	return g, err
 }
 

@@ -1,13 +1,14 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"path"
 
 	"ferry/packet"
 )
 
-func runFreq(g *globals, args []string) error {
+func runFreq(ctx context.Context, g *globals, args []string) error {
 	fs := g.flags("[options] NODE:SRC [DST]")
 	sf := addSendFlags(fs, packet.NiceNormal, true)
 	g.takesArgs(1, 2)
@@ -38,7 +39,7 @@ func runFreq(g *globals, args []string) error {
 		return err
 	}
 	p := sf.printer()
-	q, err := e.queuer().Freq(n, src, dst, sf.replyNice, opt)
+	q, err := e.outbox().Freq(ctx, n, src, dst, sf.replyNice, opt)
 	if err != nil {
 		return fmt.Errorf("freq: %w", err)
 	}

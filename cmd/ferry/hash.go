@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/hex"
 	"fmt"
 	"io"
@@ -10,7 +11,7 @@ import (
 	"ferry/spool"
 )
 
-func runHash(g *globals, args []string) error {
+func runHash(ctx context.Context, g *globals, args []string) error {
 	fs := g.flags("[--file FILE] [--seek N] [--force-fat] [--debug]")
 	file := fs.StringP("file", "f", "", "hash `FILE` instead of stdin")
 	seek := fs.Int64("seek", 0, "start reading at `N` and hash the skipped prefix afterwards, as a resumed download does (needs --file)")

@@ -6,7 +6,7 @@ import (
 	"testing"
 )
 
-// TestLayering keeps the package graph of DEVELOPERS.md: packet at the
+// TestLayering keeps the package graph of README.md's Layout: packet at the
 // bottom, cfg and spool on it, toss and call beside each other, pflag
 // only in cmd/ferry.
 func TestLayering(t *testing.T) {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -10,7 +11,7 @@ import (
 
 // runLinks makes DIR/nncp-CMD links to ferry for every NNCP command
 // ferry stands in for, so scripts written for NNCP run unchanged.
-func runLinks(g *globals, args []string) error {
+func runLinks(ctx context.Context, g *globals, args []string) error {
 	fs := g.flags("[--target PATH] [--hard] [--force] DIR | --list")
 	g.takesArgs(0, 1)
 	target := fs.String("target", "", "what the links point to (default: this ferry binary); a relative `PATH` is kept as given, e.g. ferry for links next to it")

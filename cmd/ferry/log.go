@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"strings"
@@ -9,7 +10,7 @@ import (
 	"ferry/spool/journal"
 )
 
-func runLog(g *globals, args []string) error {
+func runLog(ctx context.Context, g *globals, args []string) error {
 	fs := g.flags("[--raw]")
 	raw := fs.Bool("raw", false, "print the records as stored")
 	if err := g.parse(args); err != nil {

@@ -4,10 +4,13 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"os"
+	"os/signal"
 	"runtime"
 	"strings"
+	"syscall"
 )
 
 func main() {
@@ -19,13 +22,26 @@ func main() {
 		// a 1 GiB file takes 0.72 s with 2 Ps and 0.63 s with 4.
 		runtime.GOMAXPROCS(2 * runtime.GOMAXPROCS(0))
 	}
-	if name, ok := nncpName(os.Args[0]); ok {
-		os.Exit(runNNCP(name, os.Args[1:]))
-	}
-	os.Exit(run(os.Args[1:]))
+	os.Exit(mainCode(os.Args))
 }
 
-func run(args []string) int {
+// mainCode runs ferry's command line (as ferry or as nncp-CMD) under the
+// one context every command gets: cancelled by SIGINT or SIGTERM, so
+// Ctrl-C stops each command the same way. A second signal, once the
+// context is cancelled, kills the process as Go does by default.
+func mainCode(argv []string) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	// Once cancelled, the default handlers are back: a second Ctrl-C
+	// kills a command stuck where it cannot watch ctx (a read of the tty).
+	defer context.AfterFunc(ctx, stop)()
+	if name, ok := nncpName(argv[0]); ok {
+		return runNNCP(ctx, name, argv[1:])
+	}
+	return run(ctx, argv[1:])
+}
+
+func run(ctx context.Context, args []string) int {
 	if len(args) == 0 {
 		usage(os.Stderr)
 		return exitUsage
@@ -35,7 +51,7 @@ func run(args []string) int {
 	case "-h", "--help", "help":
 		if name == "help" && len(args) > 1 {
 			if c := findCommand(args[1]); c != nil {
-				return report(c.name, c.run(newGlobals(c), []string{"--help"}))
+				return report(c.name, c.run(ctx, newGlobals(c), []string{"--help"}))
 			}
 		}
 		usage(os.Stdout)
@@ -49,7 +65,7 @@ func run(args []string) int {
 		printErr(usageErrorf("unknown command %q", name), hintf("run 'ferry help' for the list of commands"))
 		return exitUsage
 	}
-	return report(c.name, c.run(newGlobals(c), args[1:]))
+	return report(c.name, c.run(ctx, newGlobals(c), args[1:]))
 }
 
 func usage(w *os.File) {

@@ -10,7 +10,7 @@ import (
 )
 
 // mediaOptions builds the options xfer and bundle share.
-func mediaOptions(e *env, nice uint8, nodes string) (media.Options, error) {
+func mediaOptions(e *localNode, nice uint8, nodes string) (media.Options, error) {
 	opt := media.Options{Nice: nice, Log: e.log, Name: e.c.NodeName,
 		Known: func(id packet.ID) bool { _, ok := e.c.ByID[id]; return ok }}
 	if e.c.Self != nil {
@@ -30,7 +30,7 @@ func mediaOptions(e *env, nice uint8, nodes string) (media.Options, error) {
 }
 
 // nodeList resolves NODE,... to ids.
-func (e *env) nodeList(s string) ([]packet.ID, error) {
+func (e *localNode) nodeList(s string) ([]packet.ID, error) {
 	var ids []packet.ID
 	for _, n := range splitComma(s) {
 		node, err := e.c.FindNode(n)
@@ -43,7 +43,7 @@ func (e *env) nodeList(s string) ([]packet.ID, error) {
 }
 
 // neighbourIDs lists every configured node, self included, once.
-func (e *env) neighbourIDs() []packet.ID {
+func (e *localNode) neighbourIDs() []packet.ID {
 	seen := map[packet.ID]bool{}
 	var ids []packet.ID
 	for _, n := range e.c.Neigh {

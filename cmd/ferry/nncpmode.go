@@ -14,6 +14,7 @@ package main
 // any other failure.
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -37,7 +38,7 @@ func nncpName(argv0 string) (string, bool) {
 }
 
 // runNNCP runs ferry as nncp-name with NNCP's arguments.
-func runNNCP(name string, args []string) int {
+func runNNCP(ctx context.Context, name string, args []string) int {
 	tool := findNNCPTool(name)
 	if tool == nil {
 		printErr(fmt.Errorf("nncp-%s: not an NNCP %s command ferry stands in for", name, nncpVersion),
@@ -59,7 +60,7 @@ func runNNCP(name string, args []string) int {
 	}
 	g := newGlobals(c)
 	g.nncp = true
-	if err := c.run(g, ferryArgs); err != nil && !errors.Is(err, errHelp) {
+	if err := c.run(ctx, g, ferryArgs); err != nil && !errors.Is(err, errHelp) {
 		printErr(fmt.Errorf("nncp-%s: %w", name, err))
 		return exitFailure // NNCP exits 1 for every failure past flag parsing
 	}
@@ -160,7 +161,10 @@ func ferryFlagHelp(name string) map[string]string {
 	}
 	g := newGlobals(c)
 	g.parseOnly = true
-	c.run(g, nil)
+	// The run stops at g.parse with errParsed: it only builds the flag set.
+	if err := runFlagsOnly(c, g); !errors.Is(err, errParsed) {
+		return out
+	}
 	if g.fs != nil {
 		g.fs.VisitAll(func(f *pflag.Flag) {
 			out[f.Name] = strings.ReplaceAll(f.Usage, "`", "")

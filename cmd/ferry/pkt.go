@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -12,7 +13,7 @@ import (
 	"ferry/packet"
 )
 
-func runPkt(g *globals, args []string) error {
+func runPkt(ctx context.Context, g *globals, args []string) error {
 	fs := g.flags("[--dump [--decompress]] [--overheads] < PACKET")
 	dump := fs.Bool("dump", false, "write the decrypted plain packet (encrypted input) or the payload (plain input) to stdout")
 	decompress := fs.Bool("decompress", false, "with --dump: zstd-decompress an exec body")
@@ -75,7 +76,7 @@ func pktEncrypted(g *globals, in io.Reader, dump, decompress bool) error {
 	if cerr != nil || c.Self == nil {
 		if dump {
 			if cerr == nil {
-				cerr = errors.New("config lacks private keys")
+				cerr = cfg.ErrNoPrivateKeys
 			}
 			return fmt.Errorf("pkt: cannot decrypt: %w", cerr)
 		}

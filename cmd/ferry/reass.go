@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -10,7 +11,7 @@ import (
 	"ferry/toss/reass"
 )
 
-func runReass(g *globals, args []string) error {
+func runReass(ctx context.Context, g *globals, args []string) error {
 	fs := g.flags("[--dryrun] [--keep] [--stdout] [--dump] FILE.nncp.meta | --node NODE | --all")
 	g.takesArgs(0, 1)
 	all := fs.Bool("all", false, "every node's incoming directory")

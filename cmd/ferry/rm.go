@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"errors"
 	"fmt"
 	"math"
@@ -14,7 +15,7 @@ import (
 	"ferry/spool"
 )
 
-func runRm(g *globals, args []string) error {
+func runRm(ctx context.Context, g *globals, args []string) error {
 	fs := g.flags("[options] --all | --node NODE  [--rx] [--tx] [--part] [--nock] [--seen] [--hdr] [--area] [--lock] [--pkt] | --tmp | --lock")
 	all := fs.Bool("all", false, "every node")
 	node := fs.StringP("node", "n", "", "only `NODE`")
@@ -62,7 +63,9 @@ func runRm(g *globals, args []string) error {
 	var nodes []packet.ID
 	switch {
 	case *all:
-		nodes, _ = e.sp.Nodes()
+		if nodes, err = e.sp.Nodes(); err != nil {
+			return err
+		}
 	case *node != "":
 		n, err := e.c.FindNode(*node)
 		if err != nil {
@@ -72,7 +75,9 @@ func runRm(g *globals, args []string) error {
 	case *pkt:
 	case *tmp || *lock:
 		if *lock {
-			nodes, _ = e.sp.Nodes()
+			if nodes, err = e.sp.Nodes(); err != nil {
+				return err
+			}
 		}
 	default:
 		return usageErrorf("say what to remove: --all or --node NODE with what, or --tmp, --lock")
@@ -108,7 +113,7 @@ func runRm(g *globals, args []string) error {
 }
 
 // rmListed removes packets named on stdin from rx and tx of the nodes.
-func rmListed(e *env, nodes []packet.ID, remove func(packet.ID, spool.XX, packet.ID)) error {
+func rmListed(e *localNode, nodes []packet.ID, remove func(packet.ID, spool.XX, packet.ID)) error {
 	sc := bufio.NewScanner(os.Stdin)
 	for sc.Scan() {
 		line := strings.TrimSpace(sc.Text())
@@ -128,7 +133,9 @@ func rmListed(e *env, nodes []packet.ID, remove func(packet.ID, spool.XX, packet
 			return usageErrorf("--pkt: bad packet id %q", line)
 		}
 		if len(targets) == 0 {
-			targets, _ = e.sp.Nodes()
+			if targets, err = e.sp.Nodes(); err != nil {
+				return err
+			}
 		}
 		for _, n := range targets {
 			for _, xx := range []spool.XX{spool.RX, spool.TX} {

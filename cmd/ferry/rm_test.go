@@ -59,3 +59,25 @@ func TestRmRemovesOnlyWhatItSays(t *testing.T) {
 		}
 	}
 }
+
+// TestRmSaysWhatItLeaves: a file named as a packet that is not one is
+// not removed by --tx, and rm says so and exits 1 instead of passing it
+// over in silence.
+func TestRmSaysWhatItLeaves(t *testing.T) {
+	l := newNetLab(t)
+	tx := l.queue("alice", "bob", "tx")
+	if err := os.MkdirAll(tx, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	junk := filepath.Join(tx, strings.Repeat("A", 52))
+	if err := os.WriteFile(junk, []byte("not a packet"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := ferry(t, nil, "rm", "--cfg", l.cfg("alice"), "--quiet", "--node", "bob", "--tx")
+	if r.code != 1 || !strings.Contains(string(r.stderr), "not a packet, not removed") {
+		t.Fatalf("rm --tx beside a damaged file: exit %d\n%s", r.code, r.stderr)
+	}
+	if _, err := os.Stat(junk); err != nil {
+		t.Fatalf("the damaged file is gone: %v", err)
+	}
+}

@@ -4,7 +4,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"ferry/packet"
-	"ferry/toss/queue"
+	"ferry/toss/outbox"
 )
 
 // sendFlags are the options every sending command shares.
@@ -31,16 +31,16 @@ func addSendFlags(fs *pflag.FlagSet, defNice uint8, reply bool) *sendFlags {
 	return s
 }
 
-func (s *sendFlags) options(e *env, defMinKiB int64) (queue.Options, error) {
+func (s *sendFlags) options(e *localNode, defMinKiB int64) (outbox.Options, error) {
 	via, err := e.parseVia(s.via, s.fs.Changed("via"))
 	if err != nil {
-		return queue.Options{}, err
+		return outbox.Options{}, err
 	}
 	min := defMinKiB
 	if s.minSize >= 0 {
 		min = s.minSize
 	}
-	return queue.Options{Nice: s.nice, MinSize: min * 1024, MaxSize: s.maxSize * 1024, Via: via}, nil
+	return outbox.Options{Nice: s.nice, MinSize: min * 1024, MaxSize: s.maxSize * 1024, Via: via}, nil
 }
 
 func (s *sendFlags) printer() *idPrinter { return &idPrinter{enabled: s.printID, json: s.json} }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -35,7 +36,7 @@ type pktStat struct {
 	Size int64  `json:"size"`
 }
 
-func runStat(g *globals, args []string) error {
+func runStat(ctx context.Context, g *globals, args []string) error {
 	fs := g.flags("[--node NODE] [--pkt] [--json]")
 	node := fs.StringP("node", "n", "", "only `NODE`")
 	pkts := fs.Bool("pkt", false, "list every packet")
@@ -62,7 +63,10 @@ func runStat(g *globals, args []string) error {
 				ids = append(ids, n.ID)
 			}
 		}
-		onDisk, _ := e.sp.Nodes()
+		onDisk, err := e.sp.Nodes()
+		if err != nil {
+			return err
+		}
 		for _, id := range onDisk {
 			if !seen[id] {
 				seen[id] = true

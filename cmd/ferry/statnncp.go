@@ -9,7 +9,7 @@ import (
 // printStatNNCP prints nncp-stat's layout: every configured node by
 // name (queued or not), its packets with -pkt, then one line per
 // niceness with the rx and tx totals.
-func printStatNNCP(e *env, stats []nodeStat) {
+func printStatNNCP(e *localNode, stats []nodeStat) {
 	for _, s := range stats {
 		if _, ok := e.c.Neigh[s.Node]; !ok {
 			continue // on disk but not configured: NNCP lists the config's nodes

@@ -3,16 +3,13 @@ package main
 import (
 	"context"
 	"errors"
-	"os"
-	"os/signal"
-	"syscall"
 	"time"
 
 	"ferry/packet"
 	"ferry/toss"
 )
 
-func runToss(g *globals, args []string) error {
+func runToss(ctx context.Context, g *globals, args []string) error {
 	fs := g.flags("[options]")
 	node := fs.StringP("node", "n", "", "toss only packets from `NODE`")
 	var nice uint8
@@ -52,8 +49,6 @@ func runToss(g *globals, args []string) error {
 		}
 		opt.Node = &n.ID
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	for {
 		_, err := toss.Toss(ctx, e.sp, e.c, opt)
 		if *cycle <= 0 || ctx.Err() != nil {
@@ -61,6 +56,11 @@ func runToss(g *globals, args []string) error {
 				return nil
 			}
 			return err
+		}
+		if err != nil {
+			// The packets that failed were logged one by one; this line
+			// says the round failed and why, and the next round retries.
+			e.log.Error("toss round failed", "who", "toss", "err", err)
 		}
 		select {
 		case <-ctx.Done():

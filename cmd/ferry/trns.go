@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -16,7 +17,7 @@ import (
 // a file path (as NNCP decides: anything that exists) or NODE:PKT, a
 // packet queued for NODE; either way the recipient is the one in the
 // packet's header, as with nncp-trns.
-func runTrns(g *globals, args []string) error {
+func runTrns(ctx context.Context, g *globals, args []string) error {
 	fs := g.flags("[options] [--via NODE,...] NODE:PKT | [--via NODE,...] PKTFILE")
 	g.takesArgs(1, 1)
 	sf := addSendFlags(fs, packet.NiceBulk, false)
@@ -76,7 +77,7 @@ func runTrns(g *globals, args []string) error {
 		if err != nil {
 			return err
 		}
-		r, err := e.queuer().Trns(to, via, f, opt)
+		r, err := e.outbox().Trns(ctx, to, via, f, opt)
 		if err != nil {
 			return fmt.Errorf("trns: %w", err)
 		}
@@ -106,7 +107,7 @@ func runTrns(g *globals, args []string) error {
 			return fmt.Errorf("trns: %w", err)
 		}
 		defer f.Close()
-		r, err := e.queuer().Trns(n, via, f, opt)
+		r, err := e.outbox().Trns(ctx, n, via, f, opt)
 		if err != nil {
 			return fmt.Errorf("trns: %w", err)
 		}
@@ -114,7 +115,7 @@ func runTrns(g *globals, args []string) error {
 		p.flush()
 		return nil
 	}
-	r, err := e.queuer().TrnsFromSpool(n, id, via, opt)
+	r, err := e.outbox().TrnsFromSpool(ctx, n, id, via, opt)
 	if err != nil {
 		return fmt.Errorf("trns: %w", err)
 	}
@@ -124,7 +125,7 @@ func runTrns(g *globals, args []string) error {
 }
 
 // recipientOf reads the packet's header for its recipient and rewinds.
-func recipientOf(e *env, f *os.File) (*cfg.Node, error) {
+func recipientOf(e *localNode, f *os.File) (*cfg.Node, error) {
 	b := make([]byte, packet.EncHeaderSize)
 	if _, err := io.ReadFull(f, b); err != nil {
 		return nil, fmt.Errorf("read header: %w", errors.Join(err, packet.ErrBadMagic))

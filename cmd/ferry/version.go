@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	_ "embed"
 	"fmt"
 	"runtime/debug"
@@ -60,7 +61,7 @@ func buildVersion(stamp string, read func() (*debug.BuildInfo, bool)) string {
 
 func versionLine() string { return "ferry " + Version + " (speaks NNCP 8.x)" }
 
-func runVersion(g *globals, args []string) error {
+func runVersion(ctx context.Context, g *globals, args []string) error {
 	g.flags("")
 	if err := g.parse(args); err != nil {
 		return err

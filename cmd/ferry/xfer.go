@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"strings"
@@ -8,7 +9,7 @@ import (
 	"ferry/spool/media"
 )
 
-func runXfer(g *globals, args []string) error {
+func runXfer(ctx context.Context, g *globals, args []string) error {
 	fs := g.flags("[--node NODE] [--nice NICE] [--mkdir] [--keep] [--rx|--tx] DIR")
 	g.takesArgs(1, 1)
 	node := fs.StringP("node", "n", "", "only packets of `NODE,...`")

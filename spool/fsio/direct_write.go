@@ -26,7 +26,9 @@ const (
 	directAlign  = 4096 // covers 512- and 4096-byte logical blocks
 	directChunk  = 1 << 20
 	directChunks = 6 // filling, hashing, writing, spares
-	// Two direct writes in flight keep the device busier than one.
+	// Goroutines writing chunks with O_DIRECT at once: one, with the
+	// next chunks already queued behind it (directChunks); a second
+	// writer has not been measured to help.
 	directWriters = 1
 )
 

@@ -1,7 +1,8 @@
-package queue
+package outbox
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -18,11 +19,11 @@ type Dest struct {
 	Area *cfg.Area
 }
 
-func (q *Queuer) sendTo(d Dest, ph packet.PlainHeader, produce func(io.Writer) error, opt Options) (Queued, error) {
+func (q *Outbox) sendTo(ctx context.Context, d Dest, ph packet.PlainHeader, produce func(io.Writer) error, opt Options) (Queued, error) {
 	if d.Area != nil {
-		return q.SendArea(d.Area, ph, produce, opt)
+		return q.SendArea(ctx, d.Area, ph, produce, opt)
 	}
-	return q.Send(d.Node, ph, produce, opt)
+	return q.Send(ctx, d.Node, ph, produce, opt)
 }
 
 func copyFrom(r io.Reader) func(io.Writer) error {
@@ -35,7 +36,7 @@ func copyFrom(r io.Reader) func(io.Writer) error {
 // Exec queues a command for handle on the destination, with body as its
 // standard input: zstd-compressed (type exec) unless noCompress (exec-fat).
 // replyNice is what the handler sees as NNCP_NICE.
-func (q *Queuer) Exec(d Dest, handle string, args []string, body io.Reader, noCompress bool, replyNice uint8, opt Options) (Queued, error) {
+func (q *Outbox) Exec(ctx context.Context, d Dest, handle string, args []string, body io.Reader, noCompress bool, replyNice uint8, opt Options) (Queued, error) {
 	path := []byte(handle)
 	for _, a := range args {
 		path = append(append(path, 0), a...)
@@ -59,27 +60,27 @@ func (q *Queuer) Exec(d Dest, handle string, args []string, body io.Reader, noCo
 		ph.Type = packet.TypeExecFat
 		produce = copyFrom(body)
 	}
-	return q.sendTo(d, ph, produce, opt)
+	return q.sendTo(ctx, d, ph, produce, opt)
 }
 
 // Freq asks node for src from its freq.path, to be saved here as dst.
-func (q *Queuer) Freq(node *cfg.Node, src, dst string, replyNice uint8, opt Options) (Queued, error) {
+func (q *Outbox) Freq(ctx context.Context, node *cfg.Node, src, dst string, replyNice uint8, opt Options) (Queued, error) {
 	if len(src) > packet.MaxPathLen || src == "" {
 		return Queued{}, fmt.Errorf("freq: source path must be 1..%d bytes", packet.MaxPathLen)
 	}
 	ph := packet.PlainHeader{Type: packet.TypeFreq, Nice: replyNice, Path: []byte(src)}
-	return q.Send(node, ph, copyFrom(bytes.NewReader([]byte(dst))), opt)
+	return q.Send(ctx, node, ph, copyFrom(bytes.NewReader([]byte(dst))), opt)
 }
 
 // ACK acknowledges packet id received from node.
-func (q *Queuer) ACK(node *cfg.Node, id packet.ID, opt Options) (Queued, error) {
+func (q *Outbox) ACK(ctx context.Context, node *cfg.Node, id packet.ID, opt Options) (Queued, error) {
 	ph := packet.PlainHeader{Type: packet.TypeACK, Nice: opt.Nice, Path: id[:]}
-	return q.Send(node, ph, func(io.Writer) error { return nil }, opt)
+	return q.Send(ctx, node, ph, func(io.Writer) error { return nil }, opt)
 }
 
 // Trns wraps an existing encrypted packet, addressed to node, in transit
 // layers along via (first hop first) and queues it for the first hop.
-func (q *Queuer) Trns(node *cfg.Node, via []packet.ID, pkt io.Reader, opt Options) (Queued, error) {
+func (q *Outbox) Trns(ctx context.Context, node *cfg.Node, via []packet.ID, pkt io.Reader, opt Options) (Queued, error) {
 	if len(via) == 0 {
 		return Queued{}, errors.New("trns: no relay given (--via)")
 	}
@@ -90,17 +91,17 @@ func (q *Queuer) Trns(node *cfg.Node, via []packet.ID, pkt io.Reader, opt Option
 	}
 	opt.Via = &hops
 	ph := packet.PlainHeader{Type: packet.TypeTrns, Path: node.ID[:]}
-	return q.Send(last, ph, copyFrom(pkt), opt)
+	return q.Send(ctx, last, ph, copyFrom(pkt), opt)
 }
 
 // TrnsFromSpool moves SPOOL/<node>/tx/<id> behind relays: the new packet
 // is queued first, then the original removed.
-func (q *Queuer) TrnsFromSpool(node *cfg.Node, id packet.ID, via []packet.ID, opt Options) (Queued, error) {
+func (q *Outbox) TrnsFromSpool(ctx context.Context, node *cfg.Node, id packet.ID, via []packet.ID, opt Options) (Queued, error) {
 	f, err := q.Spool.OpenStream(node.ID, spool.TX, id)
 	if err != nil {
 		return Queued{}, err
 	}
-	res, err := q.Trns(node, via, f, opt)
+	res, err := q.Trns(ctx, node, via, f, opt)
 	f.Close()
 	if err != nil {
 		return res, err

@@ -10,11 +10,12 @@ import (
 	"ferry/packet"
 	"ferry/spool"
 	"ferry/spool/journal"
-	"ferry/toss/queue"
+	"ferry/toss/outbox"
 )
 
-// env is what commands that touch the spool share.
-type env struct {
+// localNode is what a command that touches the spool works on: this
+// node's loaded config, its open spool and log, and the umask in force.
+type localNode struct {
 	c     *cfg.Config
 	sp    *spool.Spool
 	log   *slog.Logger
@@ -22,12 +23,12 @@ type env struct {
 }
 
 // open loads the config, applies its umask and opens spool and log.
-func (g *globals) open() (*env, error) {
+func (g *globals) open() (*localNode, error) {
 	c, err := g.config()
 	if err != nil {
 		return nil, err
 	}
-	e := &env{c: c, umask: 0o022}
+	e := &localNode{c: c, umask: 0o022}
 	if c.Umask != nil {
 		e.umask = *c.Umask
 		syscall.Umask(int(e.umask))
@@ -77,10 +78,10 @@ func (g *globals) echo(c *cfg.Config) func(slog.Record) {
 	}
 }
 
-func (e *env) queuer() *queue.Queuer { return &queue.Queuer{Spool: e.sp, Cfg: e.c} }
+func (e *localNode) outbox() *outbox.Outbox { return &outbox.Outbox{Spool: e.sp, Cfg: e.c} }
 
 // parseVia reads --via: "-" for none, else comma-separated names or ids.
-func (e *env) parseVia(s string, set bool) (*[]packet.ID, error) {
+func (e *localNode) parseVia(s string, set bool) (*[]packet.ID, error) {
 	if !set {
 		return nil, nil
 	}
@@ -103,51 +104,17 @@ func (e *env) parseVia(s string, set bool) (*[]packet.ID, error) {
 }
 
 // dest parses NODE or area:AREA.
-func (e *env) dest(s string) (queue.Dest, error) {
+func (e *localNode) dest(s string) (outbox.Dest, error) {
 	if a, ok := strings.CutPrefix(s, "area:"); ok {
 		area, err := e.c.FindArea(a)
 		if err != nil {
-			return queue.Dest{}, err
+			return outbox.Dest{}, err
 		}
-		return queue.Dest{Area: area}, nil
+		return outbox.Dest{Area: area}, nil
 	}
 	n, err := e.c.FindNode(s)
 	if err != nil {
-		return queue.Dest{}, withHint(err, "neighbours are the keys of 'neigh' in the config")
+		return outbox.Dest{}, withHint(err, "neighbours are the keys of 'neigh' in the config")
 	}
-	return queue.Dest{Node: n}, nil
-}
-
-// idPrinter prints queued packet ids for scripts: one per line, or JSON.
-type idPrinter struct {
-	enabled, json bool
-	ids           []string
-}
-
-func (p *idPrinter) add(e *env, qs ...queue.Queued) {
-	for _, q := range qs {
-		p.ids = append(p.ids, q.ID.String())
-		e.log.Info("packet queued", "who", "tx", "node", e.c.NodeName(q.Node), "pkt", q.ID.String(), "size", q.Size)
-	}
-}
-
-func (p *idPrinter) flush() {
-	if !p.enabled {
-		return
-	}
-	if p.json {
-		fmt.Printf("[%s]\n", quoteJoin(p.ids))
-		return
-	}
-	for _, id := range p.ids {
-		fmt.Println(id)
-	}
-}
-
-func quoteJoin(ss []string) string {
-	q := make([]string, len(ss))
-	for i, s := range ss {
-		q[i] = `"` + s + `"`
-	}
-	return strings.Join(q, ",")
+	return outbox.Dest{Node: n}, nil
 }

@@ -1,5 +1,7 @@
 package main
 
+// Comma-separated lists on the command line: node lists, packet lists.
+
 import "strings"
 
 func splitComma(s string) []string {

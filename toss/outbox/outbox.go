@@ -1,10 +1,10 @@
-// Package queue makes outbound packets: files, file requests, exec
+// Package outbox makes outbound packets: files, file requests, exec
 // commands, ACKs, transit wrappings and area messages, encrypted and
 // hashed in one streaming pass straight into the spool.
-package queue
+package outbox
 
 import (
-	"errors"
+	"context"
 	"fmt"
 	"io"
 
@@ -13,8 +13,8 @@ import (
 	"ferry/spool"
 )
 
-// Queuer sends on behalf of our own node.
-type Queuer struct {
+// Outbox sends on behalf of our own node.
+type Outbox struct {
 	Spool *spool.Spool
 	Cfg   *cfg.Config
 }
@@ -34,19 +34,16 @@ type Queued struct {
 	Size int64
 }
 
-// ErrNoPrivateKeys is returned when the config cannot sign packets.
-var ErrNoPrivateKeys = errors.New("config lacks private keys (no self section)")
-
-func (q *Queuer) self() (*packet.Identity, error) {
+func (q *Outbox) self() (*packet.Identity, error) {
 	if q.Cfg.Self == nil {
-		return nil, ErrNoPrivateKeys
+		return nil, cfg.ErrNoPrivateKeys
 	}
 	return q.Cfg.Self.Identity(), nil
 }
 
 // Route returns the peers a packet to node passes, first hop first,
 // node itself last.
-func (q *Queuer) Route(node *cfg.Node, via *[]packet.ID) ([]packet.Peer, error) {
+func (q *Outbox) Route(node *cfg.Node, via *[]packet.ID) ([]packet.Peer, error) {
 	hops := node.Via
 	if via != nil {
 		hops = *via
@@ -63,7 +60,7 @@ func (q *Queuer) Route(node *cfg.Node, via *[]packet.ID) ([]packet.Peer, error) 
 }
 
 // Send queues one packet for node whose payload produce writes.
-func (q *Queuer) Send(node *cfg.Node, ph packet.PlainHeader, produce func(io.Writer) error, opt Options) (Queued, error) {
+func (q *Outbox) Send(ctx context.Context, node *cfg.Node, ph packet.PlainHeader, produce func(io.Writer) error, opt Options) (Queued, error) {
 	me, err := q.self()
 	if err != nil {
 		return Queued{}, err
@@ -77,7 +74,7 @@ func (q *Queuer) Send(node *cfg.Node, ph packet.PlainHeader, produce func(io.Wri
 		return Queued{}, err
 	}
 	w, err := packet.NewRelayWriter(t, me, route, ph, opt.write())
-	if err = fill(w, err, produce); err != nil {
+	if err = fill(ctx, w, err, produce); err != nil {
 		t.Abort()
 		return Queued{}, fmt.Errorf("queue %s for %s: %w", ph.Type, node.Name, err)
 	}
@@ -90,7 +87,7 @@ func (q *Queuer) Send(node *cfg.Node, ph packet.PlainHeader, produce func(io.Wri
 
 // SendArea originates an area message: stored in our own tx queue, with
 // our own seen marker, so that tossing self fans it out to subscribers.
-func (q *Queuer) SendArea(area *cfg.Area, ph packet.PlainHeader, produce func(io.Writer) error, opt Options) (Queued, error) {
+func (q *Outbox) SendArea(ctx context.Context, area *cfg.Area, ph packet.PlainHeader, produce func(io.Writer) error, opt Options) (Queued, error) {
 	me, err := q.self()
 	if err != nil {
 		return Queued{}, err
@@ -103,7 +100,7 @@ func (q *Queuer) SendArea(area *cfg.Area, ph packet.PlainHeader, produce func(io
 		return Queued{}, err
 	}
 	w, msg, err := packet.NewAreaWriter(t, me, area.Peer(), ph, opt.write())
-	if err = fill(w, err, produce); err != nil {
+	if err = fill(ctx, w, err, produce); err != nil {
 		t.Abort()
 		return Queued{}, fmt.Errorf("queue %s for area %s: %w", ph.Type, area.Name, err)
 	}
@@ -120,17 +117,35 @@ func (q *Queuer) SendArea(area *cfg.Area, ph packet.PlainHeader, produce func(io
 	return Queued{Node: me.ID, ID: id, Size: t.Size()}, nil
 }
 
+// ctxWriter fails every write once ctx is done.
+type ctxWriter struct {
+	ctx context.Context
+	w   io.Writer
+}
+
+func (c ctxWriter) Write(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.w.Write(p)
+}
+
 func (o Options) write() packet.WriteOptions {
 	return packet.WriteOptions{Nice: o.Nice, MinSize: o.MinSize, MaxSize: o.MaxSize}
 }
 
 // fill runs produce into a freshly made packet writer and closes it,
 // returning the first error, including the one that made the writer.
-func fill(w io.WriteCloser, err error, produce func(io.Writer) error) error {
+// Once ctx is cancelled, produce's next write fails with its error, so
+// the packet is abandoned (the caller aborts its tmp file).
+func fill(ctx context.Context, w io.WriteCloser, err error, produce func(io.Writer) error) error {
 	if err != nil {
 		return err
 	}
-	err = produce(w)
+	err = produce(ctxWriter{ctx, w})
+	if err == nil {
+		err = ctx.Err() // cancelled after the last write: still abandoned
+	}
 	if cerr := w.Close(); err == nil {
 		err = cerr
 	}

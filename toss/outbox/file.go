@@ -1,8 +1,9 @@
-package queue
+package outbox
 
 import (
 	"archive/tar"
 	"bufio"
+	"context"
 	"fmt"
 	"io"
 	"io/fs"
@@ -16,24 +17,28 @@ import (
 	"ferry/spool/fsio"
 )
 
-// FileOptions add chunking to Options.
+// FileOptions add chunking and the stdin source to Options.
 type FileOptions struct {
 	Options
-	Chunked int64 // bytes per chunk; 0: no chunking
+	Chunked int64     // bytes per chunk; 0: no chunking
+	Stdin   io.Reader // what src "-" reads; the library never reads os.Stdin itself
 }
 
-// File queues src ("-" for stdin; a directory goes as a pax archive) to
+// File queues src ("-" for opt.Stdin; a directory goes as a pax archive) to
 // be saved as dst at the destination. With Chunked, a large or
 // unknown-size source is split into `dst.nncp.chunkN` packets followed by
 // `dst.nncp.meta`.
-func (q *Queuer) File(d Dest, src, dst string, opt FileOptions) ([]Queued, error) {
+func (q *Outbox) File(ctx context.Context, d Dest, src, dst string, opt FileOptions) ([]Queued, error) {
 	var (
 		in   io.Reader
 		size int64 = -1
 	)
 	switch {
 	case src == "-":
-		in = os.Stdin
+		if opt.Stdin == nil {
+			return nil, fmt.Errorf("file: source \"-\" given but no stdin reader")
+		}
+		in = opt.Stdin
 	default:
 		f, info, err := openSource(src)
 		if err != nil {
@@ -44,7 +49,7 @@ func (q *Queuer) File(d Dest, src, dst string, opt FileOptions) ([]Queued, error
 			if dst == "" {
 				dst = filepath.Base(filepath.Clean(src)) + ".tar"
 			}
-			return q.fileDir(d, src, dst, opt)
+			return q.fileDir(ctx, d, src, dst, opt)
 		}
 		in, size = f, info.Size()
 		if info.Mode().IsRegular() {
@@ -63,10 +68,10 @@ func (q *Queuer) File(d Dest, src, dst string, opt FileOptions) ([]Queued, error
 		return nil, fmt.Errorf("file: destination name too long")
 	}
 	if opt.Chunked > 0 && (size <= 0 || size > opt.Chunked) {
-		return q.fileChunked(d, in, dst, opt)
+		return q.fileChunked(ctx, d, in, dst, opt)
 	}
 	ph := packet.PlainHeader{Type: packet.TypeFile, Nice: opt.Nice, Path: []byte(dst)}
-	r, err := q.sendTo(d, ph, copyFrom(in), opt.Options)
+	r, err := q.sendTo(ctx, d, ph, copyFrom(in), opt.Options)
 	if err != nil {
 		return nil, err
 	}
@@ -75,7 +80,7 @@ func (q *Queuer) File(d Dest, src, dst string, opt FileOptions) ([]Queued, error
 
 // fileDir streams a directory as a pax archive (directories 0777, files
 // 0666) straight into the packet: no temporary archive.
-func (q *Queuer) fileDir(d Dest, dir, dst string, opt FileOptions) ([]Queued, error) {
+func (q *Outbox) fileDir(ctx context.Context, d Dest, dir, dst string, opt FileOptions) ([]Queued, error) {
 	produce := func(w io.Writer) error {
 		tw := tar.NewWriter(w)
 		root := filepath.Dir(filepath.Clean(dir))
@@ -119,12 +124,12 @@ func (q *Queuer) fileDir(d Dest, dir, dst string, opt FileOptions) ([]Queued, er
 	if opt.Chunked > 0 {
 		// Chunking needs a reader: stream the archive through a pipe.
 		pr, pw := io.Pipe()
-		go func() { pw.CloseWithError(produce(pw)) }()
+		go func() { pw.CloseWithError(produce(ctxWriter{ctx, pw})) }()
 		defer pr.Close()
-		return q.fileChunked(d, pr, dst, opt)
+		return q.fileChunked(ctx, d, pr, dst, opt)
 	}
 	ph := packet.PlainHeader{Type: packet.TypeFile, Nice: opt.Nice, Path: []byte(dst)}
-	r, err := q.sendTo(d, ph, produce, opt.Options)
+	r, err := q.sendTo(ctx, d, ph, produce, opt.Options)
 	if err != nil {
 		return nil, err
 	}
@@ -132,7 +137,7 @@ func (q *Queuer) fileDir(d Dest, dir, dst string, opt FileOptions) ([]Queued, er
 }
 
 // fileChunked sends chunks of opt.Chunked bytes, then the meta file.
-func (q *Queuer) fileChunked(d Dest, in io.Reader, dst string, opt FileOptions) ([]Queued, error) {
+func (q *Outbox) fileChunked(ctx context.Context, d Dest, in io.Reader, dst string, opt FileOptions) ([]Queued, error) {
 	br := bufio.NewReaderSize(in, 1<<20)
 	meta := packet.Meta{ChunkSize: uint64(opt.Chunked)}
 	var out []Queued
@@ -143,7 +148,7 @@ func (q *Queuer) fileChunked(d Dest, in io.Reader, dst string, opt FileOptions) 
 		m := packet.NewMTH()
 		var n int64
 		ph := packet.PlainHeader{Type: packet.TypeFile, Nice: opt.Nice, Path: []byte(dst + ".nncp.chunk" + strconv.Itoa(i))}
-		r, err := q.sendTo(d, ph, func(w io.Writer) error {
+		r, err := q.sendTo(ctx, d, ph, func(w io.Writer) error {
 			var err error
 			n, err = io.CopyN(io.MultiWriter(w, m), br, opt.Chunked)
 			if err == io.EOF {
@@ -163,7 +168,7 @@ func (q *Queuer) fileChunked(d Dest, in io.Reader, dst string, opt FileOptions) 
 	}
 	body, _ := meta.MarshalBinary()
 	ph := packet.PlainHeader{Type: packet.TypeFile, Nice: opt.Nice, Path: []byte(dst + ".nncp.meta")}
-	r, err := q.sendTo(d, ph, func(w io.Writer) error { _, err := w.Write(body); return err }, opt.Options)
+	r, err := q.sendTo(ctx, d, ph, func(w io.Writer) error { _, err := w.Write(body); return err }, opt.Options)
 	if err != nil {
 		return out, err
 	}
