@@ -35,6 +35,10 @@ func (t *Tosser) file(o *origin, ph packet.PlainHeader, r io.Reader) error {
 	}
 	if final, ok := fsio.Delivered(dir, base, key); ok {
 		t.log.Info("file was delivered before an interruption", "who", "rx-file", "node", o.name, "pkt", o.pktID.String(), "dst", final)
+		// The proof stays until the packet is gone: this run may be
+		// interrupted too.
+		proof := fsio.DeliveryProof(dir, key)
+		o.cleanup = append(o.cleanup, func() error { return os.Remove(proof) })
 		return drain(r)
 	}
 	if err := t.roomIn(dir, o.size); err != nil {

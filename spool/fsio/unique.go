@@ -40,7 +40,7 @@ func NewFileWriter(dir, base string, umask uint32, noSync bool) (*FileWriter, er
 // predictable, so a symbolic link planted there is refused, not written
 // through.
 func NewKeyedFileWriter(dir, base, key string, umask uint32, noSync bool) (*FileWriter, error) {
-	return newFileWriter(dir, base, ".ferry."+key+".tmp", umask, noSync, os.O_TRUNC|syscall.O_NOFOLLOW)
+	return newFileWriter(dir, base, filepath.Base(DeliveryProof(dir, key)), umask, noSync, os.O_TRUNC|syscall.O_NOFOLLOW)
 }
 
 func newFileWriter(dir, base, tmpName string, umask uint32, noSync bool, flag int) (*FileWriter, error) {
@@ -55,13 +55,14 @@ func newFileWriter(dir, base, tmpName string, umask uint32, noSync bool, flag in
 }
 
 // Delivered reports whether an earlier, interrupted run already linked
-// the keyed temporary file into place, and under which name. It cleans
-// the temporary file up when so.
+// the keyed temporary file into place, and under which name. The keyed
+// temporary name is the proof of that delivery, so it is left in place:
+// the caller removes it (DeliveryProof) only once the packet is gone, or
+// a run interrupted again before then would deliver the file twice.
 func Delivered(dir, base, key string) (string, bool) {
 	// Lstat throughout: a symbolic link holds its name (the file went to
 	// a later one) and is never the file itself, wherever it points.
-	tmp := filepath.Join(dir, ".ferry."+key+".tmp")
-	ti, err := os.Lstat(tmp)
+	ti, err := os.Lstat(DeliveryProof(dir, key))
 	if err != nil || !ti.Mode().IsRegular() {
 		return "", false
 	}
@@ -75,11 +76,16 @@ func Delivered(dir, base, key string) (string, bool) {
 			return "", false // names are taken in order: no gap, no later one
 		}
 		if os.SameFile(ti, fi) {
-			os.Remove(tmp)
 			return filepath.Join(dir, name), true
 		}
 	}
 	return "", false
+}
+
+// DeliveryProof is the keyed temporary name that Delivered looks for:
+// to be removed once what it proves no longer matters.
+func DeliveryProof(dir, key string) string {
+	return filepath.Join(dir, ".ferry."+key+".tmp")
 }
 
 func (w *FileWriter) Write(p []byte) (int, error) {

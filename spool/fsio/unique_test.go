@@ -47,3 +47,30 @@ func TestKeyedTmpNameRefusesALink(t *testing.T) {
 		t.Error("a link at the temporary name counted as a delivery")
 	}
 }
+
+// A run that finds an earlier delivery may itself be interrupted before
+// the packet is removed: the next run must still find it, so Delivered
+// leaves its proof in place.
+func TestDeliveredTwiceAfterTwoInterruptions(t *testing.T) {
+	dir := t.TempDir()
+	w, err := fsio.NewKeyedFileWriter(dir, "m.txt", "KEY", 0o22, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Write([]byte("mail"))
+	final, err := w.CommitKeeping()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for run := 1; run <= 2; run++ {
+		if got, ok := fsio.Delivered(dir, "m.txt", "KEY"); !ok || got != final {
+			t.Fatalf("run %d: Delivered = %q %v, want %q", run, got, ok, final)
+		}
+	}
+	if err := os.Remove(fsio.DeliveryProof(dir, "KEY")); err != nil {
+		t.Fatalf("the proof is not where DeliveryProof says: %v", err)
+	}
+	if _, ok := fsio.Delivered(dir, "m.txt", "KEY"); ok {
+		t.Error("delivered without a proof")
+	}
+}
