@@ -42,7 +42,7 @@ func locks(sp *spool.Spool, node *cfg.Node, opt Options) (func(), error) {
 // Call runs the initiator's side of a session with node over conn.
 func Call(ctx context.Context, sp *spool.Spool, c *cfg.Config, node *cfg.Node, conn io.ReadWriter, opt Options) (Stats, error) {
 	if c.Self == nil {
-		return Stats{}, fmt.Errorf("call %s: %w", node.Name, cfg.ErrNoPrivateKeys)
+		return Stats{}, cfg.ErrNoPrivateKeys // the caller names the node
 	}
 	unlock, err := locks(sp, node, opt)
 	if err != nil {
@@ -54,7 +54,7 @@ func Call(ctx context.Context, sp *spool.Spool, c *cfg.Config, node *cfg.Node, c
 	first, rest := firstBatch(s.newInfos())
 	t, peerFirst, err := handshakeInitiator(conn, c, node, first, Deadline())
 	if err != nil {
-		return Stats{Node: node.Name}, fmt.Errorf("call %s: %w", node.Name, err)
+		return Stats{Node: node.Name}, err // "handshake: ..."; the caller names the node and address
 	}
 	s.t = t
 	s.ctrl = append(s.ctrl, rest...)

@@ -315,4 +315,17 @@ func TestCallCutHint(t *testing.T) {
 	if !strings.Contains(string(out), "ferry: hint: the daemon may be full") {
 		t.Fatalf("no hint after a cut handshake:\n%s", out)
 	}
+	// The node and the address are named once each.
+	if line := firstLine(string(out), "ferry: error: "); strings.Count(line, "call bob") != 1 || strings.Count(line, ln.Addr().String()) != 1 {
+		t.Fatalf("error line names the node or address other than once: %q", line)
+	}
+}
+
+func firstLine(out, prefix string) string {
+	for _, l := range strings.Split(out, "\n") {
+		if strings.HasPrefix(l, prefix) {
+			return l
+		}
+	}
+	return ""
 }
