@@ -13,6 +13,7 @@ import (
 	"ferry/call"
 	"ferry/call/mcd"
 	"ferry/packet"
+	"ferry/spool"
 )
 
 func runCall(ctx context.Context, g *globals, args []string) error {
@@ -104,7 +105,7 @@ func runCall(ctx context.Context, g *globals, args []string) error {
 	for _, addr := range addrs {
 		conn, err := dialAddr(ctx, addr)
 		if err != nil {
-			errs = append(errs, fmt.Errorf("%s: %w", addr, err))
+			errs = append(errs, spool.WrapPath("", addr, err))
 			continue
 		}
 		st, err := call.Call(ctx, e.sp, e.c, node, conn, opt)
@@ -116,7 +117,7 @@ func runCall(ctx context.Context, g *globals, args []string) error {
 		// try; after that, as nncp-call, the session is the call's result.
 		var se *call.SessionError
 		if err != nil && !errors.As(err, &se) && !errors.Is(err, context.Canceled) {
-			errs = append(errs, fmt.Errorf("%s: %w", addr, err))
+			errs = append(errs, spool.WrapPath("", addr, err))
 			continue
 		}
 		if !g.quiet {
