@@ -52,7 +52,7 @@ func Call(ctx context.Context, sp *spool.Spool, c *cfg.Config, node *cfg.Node, c
 	s := newSession(sp, c, node, opt)
 	s.initiator = true
 	first, rest := firstBatch(s.newInfos())
-	t, peerFirst, err := handshakeInitiator(conn, c, node, first, Deadline())
+	t, peerFirst, err := handshakeInitiator(conn, c, node, first, deadlineOr(opt.Deadline))
 	if err != nil {
 		return Stats{Node: node.Name}, err // "handshake: ..."; the caller names the node and address
 	}
@@ -91,7 +91,7 @@ func Serve(ctx context.Context, sp *spool.Spool, c *cfg.Config, conn io.ReadWrit
 		first, rest := firstBatch(s.newInfos())
 		s.ctrl = append(s.ctrl, rest...)
 		return first, nil
-	}, Deadline())
+	}, deadlineOr(opt.Deadline))
 	if unlock != nil {
 		defer unlock()
 	}

@@ -287,10 +287,12 @@ func TestUnknownCallerGetsNothing(t *testing.T) {
 }
 
 func TestGarbageAndStall(t *testing.T) {
-	t.Setenv("NNCPDEADLINE", "1")
+	t.Parallel()
 	_, _, bob := lab(t)
+	opt := quick()
+	opt.Deadline = time.Second
 	for _, input := range [][]byte{[]byte("GET / HTTP/1.0\r\n\r\n"), bytes.Repeat([]byte{0x4e}, 100), nil} {
-		conn, served := serveOnce(t, bob, nil)
+		conn, served := serveOnceWith(t, bob, opt, nil)
 		conn.Write(input) // nil: a peer that connects and stalls
 		select {
 		case err := <-served:
@@ -357,12 +359,13 @@ func (c *cutAfter) Close() error                { return c.conn.Close() }
 // A transfer longer than NNCPDEADLINE must not trip over a read deadline
 // left from the handshake.
 func TestLongSessionOutlivesDeadline(t *testing.T) {
-	t.Setenv("NNCPDEADLINE", "1")
+	t.Parallel()
 	_, alice, bob := lab(t)
 	id := queue(t, alice, bob, 4<<20, 224)
-	opt := quick()
+	opt, bobOpt := quick(), quick()
+	opt.Deadline, bobOpt.Deadline = time.Second, time.Second
 	opt.TxRate = 25 // 64 chunks at 25/s: about 2.5 s
-	if _, cerr, serr := session(t, alice, bob, opt, quick()); cerr != nil || serr != nil {
+	if _, cerr, serr := session(t, alice, bob, opt, bobOpt); cerr != nil || serr != nil {
 		t.Fatal(cerr, serr)
 	}
 	if !bob.sp.Has(alice.c.Self.ID, spool.RX, id) {

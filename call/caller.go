@@ -3,6 +3,7 @@ package call
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"sort"
@@ -20,9 +21,11 @@ type Caller struct {
 	Spool    *spool.Spool
 	Cfg      *cfg.Config
 	Log      *slog.Logger
-	Dial     func(ctx context.Context, addr string) (io.ReadWriteCloser, error) // nil: Dial
-	AutoToss func(cfg.Call) func()                                              // per entry; nil: none
+	Dial     func(ctx context.Context, addr string) (io.ReadWriteCloser, error) // nil: DialTimeout with Deadline
+	AutoToss func(cfg.Call) func()                                              // per entry (see Options.AutoToss); nil: none
 	Learned  func(packet.ID) []string                                           // MCD-learned addresses, tried first; nil: none
+	Deadline time.Duration                                                      // the sessions' Options.Deadline and the dial's
+	Clock    Clock                                                              // when the cron entries fire; nil: the real clock
 
 	mu      sync.Mutex
 	running map[string]bool // node name -> a call is in progress
@@ -34,27 +37,35 @@ func (c *Caller) Run(ctx context.Context, nodes []*cfg.Node) error {
 		c.Log = slog.New(slog.DiscardHandler)
 	}
 	if c.Dial == nil {
-		c.Dial = Dial
+		c.Dial = func(ctx context.Context, addr string) (io.ReadWriteCloser, error) {
+			return DialTimeout(ctx, addr, deadlineOr(c.Deadline))
+		}
 	}
+	c.Clock = clockOr(c.Clock)
 	c.running = map[string]bool{}
-	var wg sync.WaitGroup
-	n := 0
+	// Every entry is parsed before any loop starts: a bad one is
+	// reported with nothing left running.
+	type scheduled struct {
+		node  *cfg.Node
+		entry cfg.Call
+		expr  *cron.Expr
+	}
+	var all []scheduled
 	for _, node := range nodes {
 		for _, entry := range node.Calls {
 			expr, err := cron.Parse(entry.Cron)
 			if err != nil {
-				return err
+				return fmt.Errorf("caller: %s: calls entry %q: %w", node.Name, entry.Cron, err)
 			}
-			n++
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				c.loop(ctx, node, entry, expr)
-			}()
+			all = append(all, scheduled{node, entry, expr})
 		}
 	}
-	if n == 0 {
+	if len(all) == 0 {
 		return errors.New("caller: no calls entries in the config for these nodes")
+	}
+	var wg sync.WaitGroup
+	for _, e := range all {
+		wg.Go(func() { c.loop(ctx, e.node, e.entry, e.expr) })
 	}
 	wg.Wait()
 	return nil
@@ -62,7 +73,8 @@ func (c *Caller) Run(ctx context.Context, nodes []*cfg.Node) error {
 
 func (c *Caller) loop(ctx context.Context, node *cfg.Node, entry cfg.Call, expr *cron.Expr) {
 	for {
-		next, err := expr.Next(time.Now())
+		now := c.Clock.Now()
+		next, err := expr.Next(now)
 		if err != nil {
 			c.Log.Error("no next time", "who", "caller", "node", node.Name, "err", err)
 			return
@@ -70,7 +82,7 @@ func (c *Caller) loop(ctx context.Context, node *cfg.Node, entry cfg.Call, expr 
 		select {
 		case <-ctx.Done():
 			return
-		case <-time.After(time.Until(next)):
+		case <-c.Clock.After(next.Sub(now)):
 		}
 		c.once(ctx, node, entry)
 	}
@@ -118,7 +130,7 @@ func (c *Caller) once(ctx context.Context, node *cfg.Node, entry cfg.Call) {
 		c.mu.Unlock()
 	}()
 	opt := Options{Nice: entry.Nice, RxOnly: entry.XX == "rx", TxOnly: entry.XX == "tx",
-		RxRate: entry.RxRate, TxRate: entry.TxRate, NoCK: entry.NoCK, Log: c.Log,
+		RxRate: entry.RxRate, TxRate: entry.TxRate, NoCK: entry.NoCK, Log: c.Log, Deadline: c.Deadline,
 		OnlineDeadline: entry.OnlineDeadline, MaxOnlineTime: entry.MaxOnlineTime}
 	if c.AutoToss != nil && entry.AutoToss {
 		opt.AutoToss = c.AutoToss(entry)
@@ -158,6 +170,12 @@ func addresses(node *cfg.Node, entry cfg.Call) []string {
 		}
 		return []string{entry.Addr}
 	}
+	return AddrsByName(node)
+}
+
+// AddrsByName is every address of the node, in the order of their names:
+// the order in which a call without a chosen address tries them.
+func AddrsByName(node *cfg.Node) []string {
 	keys := make([]string, 0, len(node.Addrs))
 	for k := range node.Addrs {
 		keys = append(keys, k)

@@ -4,48 +4,97 @@ import (
 	"context"
 	"io"
 	"net"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"go.uber.org/goleak"
 
 	"ferry/call"
 	"ferry/cfg"
 	"ferry/spool"
 )
 
+// stepClock is a fake clock for the caller: each wait passes at once and
+// moves the time on by what was waited for, until rounds waits have
+// passed; then waits never end and reached is closed.
+type stepClock struct {
+	mu      sync.Mutex
+	now     time.Time
+	rounds  int
+	reached chan struct{}
+}
+
+func (c *stepClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *stepClock) After(d time.Duration) <-chan time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.rounds == 0 {
+		close(c.reached)
+		return nil
+	}
+	c.rounds--
+	c.now = c.now.Add(d)
+	ch := make(chan time.Time, 1)
+	ch <- c.now
+	return ch
+}
+
 // TestCallerEveryTwoSeconds: an entry "*/2 * * * * * *" makes calls; with
-// when-tx-exists it makes none while nothing is queued.
+// when-tx-exists it makes none while nothing is queued. The cron rounds
+// pass on a fake clock, the sessions on the real one.
 func TestCallerEveryTwoSeconds(t *testing.T) {
 	_, alice, bob := lab(t)
 	l, _ := net.Listen("tcp", "127.0.0.1:0")
 	defer l.Close()
 	ctx, cancel := context.WithCancel(context.Background())
+	var daemon sync.WaitGroup
+	defer daemon.Wait()
 	defer cancel()
-	go (&call.Daemon{Serve: func(ctx context.Context, conn net.Conn) error {
-		_, err := call.Serve(ctx, bob.sp, bob.c, conn, quick())
-		return err
-	}}).Run(ctx, l)
+	daemon.Go(func() {
+		(&call.Daemon{Serve: func(ctx context.Context, conn net.Conn) error {
+			_, err := call.Serve(ctx, bob.sp, bob.c, conn, quick())
+			return err
+		}}).Run(ctx, l)
+	})
 
 	node := alice.c.Neigh["bob"]
 	entry := cfg.Call{Cron: "*/2 * * * * * *", Nice: 255, Addr: l.Addr().String(), OnlineDeadline: time.Second, WhenTxExists: true}
 	node.Calls = []cfg.Call{entry}
 	var dials atomic.Int32
-	c := &call.Caller{Spool: alice.sp, Cfg: alice.c, Dial: func(ctx context.Context, addr string) (io.ReadWriteCloser, error) {
+	clock := &stepClock{now: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
+	c := &call.Caller{Spool: alice.sp, Cfg: alice.c, Clock: clock, Dial: func(ctx context.Context, addr string) (io.ReadWriteCloser, error) {
 		dials.Add(1)
 		return call.Dial(ctx, addr)
 	}}
-	run := func(d time.Duration) {
-		ctx, cancel := context.WithTimeout(context.Background(), d)
-		defer cancel()
-		c.Run(ctx, []*cfg.Node{node})
+	// run lets the caller fire rounds times, then stops it.
+	run := func(rounds int) {
+		clock.mu.Lock()
+		clock.rounds, clock.reached = rounds, make(chan struct{})
+		reached := clock.reached
+		clock.mu.Unlock()
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error, 1)
+		go func() { done <- c.Run(ctx, []*cfg.Node{node}) }()
+		<-reached
+		cancel()
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
 	}
-	run(3 * time.Second)
+	run(3)
 	if dials.Load() != 0 {
 		t.Fatalf("when-tx-exists: %d calls with nothing queued", dials.Load())
 	}
 	id := queue(t, alice, bob, 1000, 224)
 	for i := 0; i < 10 && !bob.sp.Has(alice.c.Self.ID, spool.RX, id); i++ {
-		run(3 * time.Second)
+		run(1)
 	}
 	if !bob.sp.Has(alice.c.Self.ID, spool.RX, id) {
 		t.Fatal("the scheduled call did not deliver")
@@ -53,4 +102,20 @@ func TestCallerEveryTwoSeconds(t *testing.T) {
 	if dials.Load() == 0 {
 		t.Fatal("no call made")
 	}
+}
+
+// TestCallerBadEntryStartsNothing: a calls entry that does not parse is
+// an error, and no loop of an entry before it is left running.
+func TestCallerBadEntryStartsNothing(t *testing.T) {
+	before := goleak.IgnoreCurrent()
+	_, alice, _ := lab(t)
+	node := alice.c.Neigh["bob"]
+	node.Calls = []cfg.Call{{Cron: "* * * * * * *", Nice: 255}, {Cron: "not a cron line", Nice: 255}}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	c := &call.Caller{Spool: alice.sp, Cfg: alice.c}
+	if err := c.Run(ctx, []*cfg.Node{node}); err == nil {
+		t.Fatal("a bad cron entry was accepted")
+	}
+	goleak.VerifyNone(t, before) // before cancel: the good entry's loop must not have started
 }

@@ -98,9 +98,7 @@ func (s *session) commit(batch []arrival) error {
 	}
 	s.mu.Lock()
 	for _, a := range batch[:n] {
-		if s.rxState != nil {
-			s.rxState.Add(a.ID)
-		}
+		s.received[a.ID] = true // an rx/ listing taken meanwhile may miss it
 		delete(s.fetching, a.ID)
 	}
 	for _, a := range batch {

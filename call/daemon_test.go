@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 	"syscall"
 	"testing"
+	"time"
 
 	"ferry/call"
 	"ferry/spool"
@@ -63,8 +64,9 @@ func (m *messages) count(prefix string) int {
 // that was waiting in the listener's queue all along. Before, Run
 // returned the first EMFILE and the call went unanswered.
 func TestDaemonRetriesEMFILE(t *testing.T) {
-	t.Setenv("NNCPDEADLINE", "5")
 	_, alice, bob := lab(t)
+	opt := quick()
+	opt.Deadline = 5 * time.Second
 	id := queue(t, alice, bob, 1000, 224)
 	tl, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -76,7 +78,7 @@ func TestDaemonRetriesEMFILE(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	ran := make(chan error, 1)
 	d := &call.Daemon{Log: slog.New(log), Serve: func(ctx context.Context, conn net.Conn) error {
-		_, err := call.Serve(ctx, bob.sp, bob.c, conn, quick())
+		_, err := call.Serve(ctx, bob.sp, bob.c, conn, opt)
 		return err
 	}}
 	go func() { ran <- d.Run(ctx, l) }()
@@ -85,7 +87,7 @@ func TestDaemonRetriesEMFILE(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer conn.Close()
-	if _, err := call.Call(context.Background(), alice.sp, alice.c, alice.c.Neigh["bob"], conn, quick()); err != nil {
+	if _, err := call.Call(context.Background(), alice.sp, alice.c, alice.c.Neigh["bob"], conn, opt); err != nil {
 		t.Fatalf("call to a daemon out of descriptors for a while: %v", err)
 	}
 	if !bob.sp.Has(alice.c.Self.ID, spool.RX, id) {
@@ -111,8 +113,10 @@ func TestDaemonRetriesEMFILE(t *testing.T) {
 // A caller that the daemon cuts off before message 2 gets a NoAnswerError
 // with a hint naming the likely causes.
 func TestNoAnswerHasHint(t *testing.T) {
-	t.Setenv("NNCPDEADLINE", "5")
+	t.Parallel()
 	_, alice, _ := lab(t)
+	opt := quick()
+	opt.Deadline = 5 * time.Second
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -131,7 +135,7 @@ func TestNoAnswerHasHint(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer conn.Close()
-	_, err = call.Call(context.Background(), alice.sp, alice.c, alice.c.Neigh["bob"], conn, quick())
+	_, err = call.Call(context.Background(), alice.sp, alice.c, alice.c.Neigh["bob"], conn, opt)
 	var na *call.NoAnswerError
 	if !errors.As(err, &na) || !strings.Contains(na.Hint(), "may not know our key") {
 		t.Fatalf("error %v (%T), want a NoAnswerError with a hint", err, err)

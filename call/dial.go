@@ -12,12 +12,17 @@ import (
 
 // Dial connects to addr: "host:port" over TCP, or "|command" to talk
 // through a program's stdin and stdout (e.g. "|ssh host ferry daemon
-// --inetd").
+// --inetd"). A TCP connection must be made within DefaultDeadline.
 func Dial(ctx context.Context, addr string) (io.ReadWriteCloser, error) {
+	return DialTimeout(ctx, addr, DefaultDeadline)
+}
+
+// DialTimeout is Dial with a TCP connection made within timeout.
+func DialTimeout(ctx context.Context, addr string, timeout time.Duration) (io.ReadWriteCloser, error) {
 	if cmdline, ok := strings.CutPrefix(addr, "|"); ok {
 		return dialCommand(cmdline)
 	}
-	d := net.Dialer{Timeout: Deadline()}
+	d := net.Dialer{Timeout: timeout}
 	return d.DialContext(ctx, "tcp", addr)
 }
 

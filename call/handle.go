@@ -40,7 +40,7 @@ func (s *session) handle(payload []byte) error {
 	})
 	s.mu.Lock()
 	s.handling = false
-	s.lastRead = timeNow()
+	s.lastRead = s.now()
 	if active {
 		s.lastActive = s.lastRead
 	}
@@ -60,13 +60,10 @@ func (s *session) onInfo(m sp.Msg, r *reply) {
 		s.log.Info("offered", "who", "sp-info", "pkt", m.Hash.String(), "nice", int(m.Nice), "size", m.Size)
 		return
 	}
+	rs := s.listing()
 	s.mu.Lock()
 	s.peerInfo[m.Hash] = int64(m.Size)
-	if s.rxState == nil || time.Since(s.rxState.At) > rxStateAge {
-		s.rxState = s.sp.RxState(s.node.ID)
-	}
-	rs := s.rxState
-	have, nock := rs.Has(m.Hash) || rs.Seen(m.Hash), rs.Nock(m.Hash)
+	have, nock := s.received[m.Hash] || rs.Has(m.Hash) || rs.Seen(m.Hash), rs.Nock(m.Hash)
 	_, downloading := s.rx[m.Hash]
 	partial := downloading || rs.Part(m.Hash)
 	committing := s.waiting[m.Hash]
@@ -136,6 +133,22 @@ func (s *session) onDone(m sp.Msg) {
 	delete(s.requested, m.Hash)
 	s.mu.Unlock()
 	s.log.Info("packet sent", "who", "sp-done", "pkt", m.Hash.String())
+}
+
+// listing returns the listing of rx/ that answers offers, taken again
+// (without the lock: it reads the disk) once it is older than rxStateAge.
+func (s *session) listing() *spool.RxState {
+	s.mu.Lock()
+	rs := s.rxState
+	s.mu.Unlock()
+	if rs != nil && time.Since(rs.At) <= rxStateAge {
+		return rs
+	}
+	rs = s.sp.RxState(s.node.ID)
+	s.mu.Lock()
+	s.rxState = rs
+	s.mu.Unlock()
+	return rs
 }
 
 // rxStateAge is how long a listing of rx/ answers offers before it is

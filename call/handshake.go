@@ -12,7 +12,6 @@ import (
 	"bufio"
 	"bytes"
 	"crypto/subtle"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -47,18 +46,11 @@ func newTransport(rw io.ReadWriter, enc, dec *noise.CipherState) *transport {
 // queue encrypts payload straight into the envelope buffer; flush writes
 // what is queued. No allocation per message once the buffer has grown.
 func (t *transport) queue(payload []byte) error {
-	start := len(t.out)
-	b := append(t.out, packet.MagicSP[:]...)
-	b = append(b, 0, 0, 0, 0)
-	b, err := t.enc.Encrypt(b, nil, payload)
-	if err != nil {
-		t.out = t.out[:start]
-		return err
-	}
-	n := len(b) - start - 12
-	binary.BigEndian.PutUint32(b[start+8:start+12], uint32(n))
-	t.out = append(b, make([]byte, (4-n%4)%4)...)
-	return nil
+	out, err := sp.AppendEnvelope(t.out, func(b []byte) ([]byte, error) {
+		return t.enc.Encrypt(b, nil, payload)
+	})
+	t.out = out
+	return err
 }
 
 // pending is how many bytes are queued.
@@ -79,6 +71,8 @@ func (t *transport) recv() ([]byte, error) {
 	return t.dec.Decrypt(data[:0], nil, data)
 }
 
+func b32(b []byte) string { return packet.B32.EncodeToString(b) }
+
 func selfKey(c *cfg.Config) noise.DHKey {
 	return noise.DHKey{Private: c.Self.NoisePrv[:], Public: c.Self.NoisePub[:]}
 }
@@ -90,28 +84,6 @@ func padded(infos []byte) []byte {
 		infos = append(infos, halt...)
 	}
 	return infos
-}
-
-// deadliner is implemented by network connections.
-type deadliner interface {
-	SetReadDeadline(time.Time) error
-	SetWriteDeadline(time.Time) error
-}
-
-func setDeadline(rw io.ReadWriter, read bool, d time.Duration) {
-	dl, ok := rw.(deadliner)
-	if !ok {
-		return
-	}
-	t := time.Time{}
-	if d > 0 {
-		t = time.Now().Add(d)
-	}
-	if read {
-		dl.SetReadDeadline(t)
-	} else {
-		dl.SetWriteDeadline(t)
-	}
 }
 
 // handshakeInitiator runs the caller's side: message 1 with our first

@@ -23,17 +23,34 @@ func (s *session) sendLoop(ctx context.Context) error {
 		}
 		s.mu.Lock()
 		var payload []byte
-		ping := false
+		var req fileReq
+		ping, reading := false, false
 		if len(s.ctrl) > 0 {
 			payload, s.ctrl = s.ctrl[0], s.ctrl[1:]
-			ping = len(payload) == 4
+			ping = sp.OnlyPings(payload)
 		} else if len(s.queue) > 0 {
-			var err error
-			if payload, err = s.nextFile(tx); err != nil {
-				s.mu.Unlock()
+			req, reading = s.queue[0], true
+		}
+		s.mu.Unlock()
+		if reading {
+			// The disk is read without the lock, so receiving goes on
+			// meanwhile; what changed the queue is looked at after.
+			p, n, err := s.readChunk(tx, req)
+			s.mu.Lock()
+			wanted, done := s.advance(req, n, err == nil)
+			s.mu.Unlock()
+			if done || !wanted {
+				tx.drop(req.hash) // reopened if the peer asks again
+			}
+			if !wanted {
+				continue // DONE or HALT came meanwhile: the packet may be gone
+			}
+			if err != nil {
 				return err
 			}
+			payload = p
 		}
+		s.mu.Lock()
 		more := len(s.ctrl) > 0 || len(s.queue) > 0
 		s.mu.Unlock()
 		if payload == nil {
@@ -52,7 +69,9 @@ func (s *session) sendLoop(ctx context.Context) error {
 			continue
 		}
 		if !ping && s.opt.TxRate > 0 {
-			time.Sleep(time.Second / time.Duration(s.opt.TxRate))
+			if !pace(ctx, s.opt.TxRate) {
+				return nil
+			}
 			more = false // paced: each payload leaves on its own
 		}
 		// Payloads that are ready together leave in one write: a thousand
@@ -69,7 +88,7 @@ func (s *session) sendLoop(ctx context.Context) error {
 			}
 		}
 		s.mu.Lock()
-		s.lastWrite = time.Now()
+		s.lastWrite = s.now()
 		if !ping {
 			s.lastActive = s.lastWrite
 		}
@@ -97,17 +116,41 @@ func (s *session) flush() error {
 	if s.t.pending() == 0 {
 		return nil
 	}
-	setDeadline(s.t.rw, false, Deadline())
+	setDeadline(s.t.rw, false, s.opt.Deadline)
 	if err := s.t.flush(); err != nil {
 		return &connError{fmt.Errorf("send: %w", err)}
 	}
 	return nil
 }
 
-// nextFile builds the next FILE payload for the head of the queue. The
-// caller holds s.mu.
-func (s *session) nextFile(tx *txFiles) ([]byte, error) {
-	req := &s.queue[0]
+// advance books n bytes sent of req, whose data was read without the
+// lock; ok says whether the read succeeded. wanted is false when the
+// request left the queue meanwhile (DONE, HALT): its data is not sent.
+// done says the request is complete. The caller holds s.mu.
+func (s *session) advance(req fileReq, n int64, ok bool) (wanted, done bool) {
+	for i := range s.queue {
+		q := &s.queue[i]
+		if q.hash != req.hash || q.offset != req.offset {
+			continue
+		}
+		if !ok {
+			return true, false
+		}
+		q.offset += n
+		s.stats.TxBytes += n
+		if q.offset >= q.size {
+			s.queue = append(s.queue[:i], s.queue[i+1:]...)
+			return true, true
+		}
+		return true, false
+	}
+	return false, false
+}
+
+// readChunk builds the FILE payload for req's next chunk and says how
+// many data bytes it carries. It reads the disk, so it runs without
+// s.mu and touches no session state but tx.
+func (s *session) readChunk(tx *txFiles, req fileReq) ([]byte, int64, error) {
 	rest := req.size - req.offset
 	if rest <= int64(len(tx.buf)) && tx.open[req.hash] == nil {
 		// The rest fits one message (every small packet): one open,
@@ -117,35 +160,25 @@ func (s *session) nextFile(tx *txFiles) ([]byte, error) {
 			err = io.ErrUnexpectedEOF
 		}
 		if err != nil {
-			return nil, fmt.Errorf("read %s: %w", req.hash, err)
+			return nil, 0, fmt.Errorf("read %s: %w", req.hash, err)
 		}
-		payload := tx.fileMsg(req.hash, req.offset, tx.buf[:n])
-		s.stats.TxBytes += rest
-		s.queue = s.queue[1:]
-		return payload, nil
+		return tx.fileMsg(req.hash, req.offset, tx.buf[:n]), rest, nil
 	}
 	t, err := tx.stream(req.hash, req.offset, func() (*fsio.StreamReader, error) {
 		return s.sp.OpenStreamAt(s.node.ID, spool.TX, req.hash, req.offset)
 	})
 	if err != nil {
-		return nil, fmt.Errorf("open %s: %w", req.hash, err)
+		return nil, 0, fmt.Errorf("open %s: %w", req.hash, err)
 	}
 	n := 0
 	if rest > 0 {
 		n, err = io.ReadFull(t.r, tx.buf[:min(int64(len(tx.buf)), rest)])
 		t.pos += int64(n)
 		if n == 0 && err != nil {
-			return nil, fmt.Errorf("read %s: %w", req.hash, err)
+			return nil, 0, fmt.Errorf("read %s: %w", req.hash, err)
 		}
 	}
-	payload := tx.fileMsg(req.hash, req.offset, tx.buf[:n])
-	req.offset += int64(n)
-	s.stats.TxBytes += int64(n)
-	if req.offset >= req.size {
-		s.queue = s.queue[1:]
-		tx.drop(req.hash) // reopened if the peer asks again
-	}
-	return payload, nil
+	return tx.fileMsg(req.hash, req.offset, tx.buf[:n]), int64(n), nil
 }
 
 // txFiles holds the packet being sent, read ahead in order (around the

@@ -27,9 +27,14 @@ type Options struct {
 	RxRate, TxRate int                // payloads per second (0: unlimited)
 	OnlineDeadline time.Duration      // idle time that ends the session
 	MaxOnlineTime  time.Duration      // 0: unlimited
-	AutoToss       func()             // called every second and at the end
-	Progress       func(Stats)        // called every second with the totals so far
-	Log            *slog.Logger
+	Deadline       time.Duration      // bounds the handshake and each write (0: DefaultDeadline)
+	// AutoToss is called every second and at the end, never under the
+	// session's lock. It must not block: it asks for a toss that runs
+	// elsewhere (the command owns the tossing goroutine).
+	AutoToss func()
+	Progress func(Stats) // called every second with the totals so far, never under the session's lock
+	Clock    Clock       // nil: the real clock
+	Log      *slog.Logger
 }
 
 // Stats sums up a session.
@@ -82,6 +87,7 @@ type session struct {
 	// initiator: we called. Offers the peer never took count as left
 	// when a call ends other than by our own deadline (see Left).
 	initiator bool
+	now       func() time.Time
 
 	mu         sync.Mutex
 	advertised map[packet.ID]spool.Job // offered, not yet acknowledged
@@ -93,7 +99,8 @@ type session struct {
 	queue      []fileReq
 	ctrl       [][]byte
 	rx         map[packet.ID]*rxFile
-	rxState    *spool.RxState // what rx/ held at the last listing (guarded by mu)
+	rxState    *spool.RxState     // what rx/ held at the last listing (guarded by mu)
+	received   map[packet.ID]bool // committed into rx/ by this session (guarded by mu)
 	// verified downloads on their way to the committer (see commit.go)
 	arrivals   chan arrival
 	waiting    map[packet.ID]bool // handed to the committer, not yet in rx (guarded by mu)
@@ -124,12 +131,14 @@ func newSession(sp *spool.Spool, c *cfg.Config, node *cfg.Node, opt Options) *se
 	if opt.Log == nil {
 		opt.Log = slog.New(slog.DiscardHandler)
 	}
-	now := time.Now()
-	return &session{sp: sp, c: c, node: node, opt: opt, log: opt.Log.With("node", node.Name),
+	opt.Deadline = deadlineOr(opt.Deadline)
+	clock := clockOr(opt.Clock)
+	now := clock.Now()
+	return &session{sp: sp, c: c, node: node, opt: opt, log: opt.Log.With("node", node.Name), now: clock.Now,
 		advertised: map[packet.ID]spool.Job{}, requested: map[packet.ID]bool{}, acked: map[packet.ID]bool{}, badLogged: map[packet.ID]bool{},
 		peerInfo: map[packet.ID]int64{}, fetching: map[packet.ID]int64{}, rx: map[packet.ID]*rxFile{},
 		claims: map[packet.ID]*spool.Claim{}, noRoom: map[packet.ID]bool{},
-		arrivals: make(chan arrival, maxWaiting), waiting: map[packet.ID]bool{},
+		arrivals: make(chan arrival, maxWaiting), waiting: map[packet.ID]bool{}, received: map[packet.ID]bool{},
 		lastActive: now, lastRead: now, lastWrite: now, started: now, wake: make(chan struct{}, 1),
 		stats: Stats{Node: node.Name}}
 }
@@ -242,7 +251,7 @@ func (s *session) finish(end End, cause error) (Stats, error) {
 	}
 	s.stats.End = end
 	s.stats.Left = s.left(end)
-	s.stats.Duration = time.Since(s.started)
+	s.stats.Duration = s.now().Sub(s.started)
 	st := s.stats
 	s.mu.Unlock()
 	if s.opt.AutoToss != nil {
@@ -286,8 +295,8 @@ func (s *session) recvLoop(ctx context.Context) error {
 		if err := s.handle(payload); err != nil {
 			return err
 		}
-		if s.opt.RxRate > 0 {
-			time.Sleep(time.Second / time.Duration(s.opt.RxRate))
+		if !pace(ctx, s.opt.RxRate) {
+			return nil
 		}
 	}
 }
@@ -308,7 +317,7 @@ func (s *session) timerLoop(ctx context.Context) error {
 			s.everySecond()
 		}
 		s.mu.Lock()
-		err := s.over(time.Now())
+		err := s.over(s.now())
 		s.mu.Unlock()
 		if err != nil {
 			return err
@@ -342,7 +351,7 @@ func (s *session) everySecond() {
 	if infos := s.newInfos(); len(infos) > 0 {
 		s.mu.Lock()
 		s.ctrl = append(s.ctrl, infos...)
-		s.lastActive = time.Now()
+		s.lastActive = s.now()
 		s.mu.Unlock()
 		s.poke()
 	}
@@ -350,15 +359,31 @@ func (s *session) everySecond() {
 		s.opt.AutoToss()
 	}
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.opt.Progress != nil {
-		st := s.stats
-		st.Duration = time.Since(s.started)
-		st.Rx, st.Tx = s.inFlight()
-		s.opt.Progress(st)
-	}
-	if time.Since(s.lastWrite) >= 60*time.Second {
+	st := s.stats
+	st.Duration = s.now().Sub(s.started)
+	st.Rx, st.Tx = s.inFlight()
+	if s.now().Sub(s.lastWrite) >= 60*time.Second {
 		s.ctrl = append(s.ctrl, (&sp.Msg{Type: sp.TypePing}).Append(nil))
+	}
+	s.mu.Unlock()
+	if s.opt.Progress != nil {
+		s.opt.Progress(st) // after unlocking: a slow terminal does not stall the session
+	}
+}
+
+// pace waits out one payload's share of a second at rate payloads per
+// second (0: no wait); false when ctx ended first.
+func pace(ctx context.Context, rate int) bool {
+	if rate <= 0 {
+		return ctx.Err() == nil
+	}
+	t := time.NewTimer(time.Second / time.Duration(rate))
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
 	}
 }
 

@@ -3,7 +3,6 @@ package cfg
 import (
 	"crypto/ed25519"
 	"encoding/json"
-	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -23,16 +22,6 @@ const (
 	DefaultOnlineDeadline = 10 * time.Second
 	DefaultFreqMaxSize    = int64(1) << 62
 )
-
-// deadlineDefault honours NNCPDEADLINE like NNCP does.
-func deadlineDefault() time.Duration {
-	if s := os.Getenv("NNCPDEADLINE"); s != "" {
-		if n, err := strconv.Atoi(s); err == nil && n > 0 {
-			return time.Duration(n) * time.Second
-		}
-	}
-	return DefaultOnlineDeadline
-}
 
 func key32(path, s string) ([32]byte, error) {
 	var k [32]byte
@@ -66,7 +55,7 @@ func absPath(path, p string) (string, error) {
 	return filepath.Clean(p), nil
 }
 
-func build(raw *rawConfig) (*Config, error) {
+func build(raw *rawConfig, o LoadOptions) (*Config, error) {
 	c := &Config{
 		NoProgress: raw.NoProgress,
 		NoHdr:      raw.NoHdr,
@@ -136,7 +125,7 @@ func build(raw *rawConfig) (*Config, error) {
 			return nil, jsonFieldErr(err, "neigh."+name)
 		}
 		rawNodes[name] = rn
-		n, err := buildNode(name, rn)
+		n, err := buildNode(name, rn, o.onlineDeadline())
 		if err != nil {
 			return nil, err
 		}
@@ -222,9 +211,9 @@ func buildSelf(r *rawSelf) (*Self, error) {
 	return s, nil
 }
 
-func buildNode(name string, r *rawNode) (*Node, error) {
+func buildNode(name string, r *rawNode, onlineDeadline time.Duration) (*Node, error) {
 	p := "neigh." + name + "."
-	n := &Node{Name: name, Exec: r.Exec, Addrs: r.Addrs, OnlineDeadline: deadlineDefault()}
+	n := &Node{Name: name, Exec: r.Exec, Addrs: r.Addrs, OnlineDeadline: onlineDeadline}
 	id, err := key32(p+"id", r.ID)
 	if err != nil {
 		return nil, err

@@ -34,7 +34,7 @@ func Load(path string, o ...LoadOptions) (*Config, error) {
 	if err != nil {
 		return nil, err
 	}
-	c, err := Parse(data)
+	c, err := Parse(data, o...)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
@@ -43,7 +43,11 @@ func Load(path string, o ...LoadOptions) (*Config, error) {
 
 // Parse decodes and validates a config. Hjson syntax errors are
 // *SyntaxError; what loads but looks wrong is in the Config's Warnings.
-func Parse(data []byte) (*Config, error) {
+func Parse(data []byte, o ...LoadOptions) (*Config, error) {
+	var opt LoadOptions
+	if len(o) > 0 {
+		opt = o[0]
+	}
 	if bytes.HasPrefix(data, []byte("NNCPB\x00\x00")) {
 		return nil, ErrEncrypted
 	}
@@ -70,7 +74,7 @@ func Parse(data []byte) (*Config, error) {
 	if err := json.Unmarshal(js, &raw); err != nil {
 		return nil, jsonFieldErr(err, "")
 	}
-	c, err := build(&raw)
+	c, err := build(&raw, opt)
 	if err != nil {
 		return nil, err
 	}

@@ -3,6 +3,7 @@ package cfg
 import (
 	"fmt"
 	"os"
+	"time"
 )
 
 // LoadOptions supplies what a config file cannot carry itself.
@@ -12,6 +13,17 @@ type LoadOptions struct {
 	// The caller decides where a passphrase comes from: this package
 	// reads no terminal and no environment.
 	Passphrase func() ([]byte, error)
+	// OnlineDeadline is a neighbour's onlinedeadline when its entry sets
+	// none (0: DefaultOnlineDeadline). The command line gives NNCPDEADLINE
+	// here, as NNCP does; this package reads no environment.
+	OnlineDeadline time.Duration
+}
+
+func (o LoadOptions) onlineDeadline() time.Duration {
+	if o.OnlineDeadline <= 0 {
+		return DefaultOnlineDeadline
+	}
+	return o.OnlineDeadline
 }
 
 // ReadSource returns the Hjson (or JSON) text of the config at path, as

@@ -90,6 +90,9 @@ type Book struct {
 	mu sync.Mutex
 	m  map[packet.ID]map[string]time.Time
 	ch chan struct{}
+
+	conns   []*net.UDPConn // Listen's, closed by Stop or when its ctx ends
+	readers sync.WaitGroup // Listen's readers, waited for by Stop
 }
 
 // NewBook returns an empty book.
@@ -155,14 +158,16 @@ func (b *Book) Listen(ctx context.Context, ifaces []net.Interface, known func(pa
 		}
 		conns = append(conns, c)
 	}
-	stop := context.AfterFunc(ctx, func() {
+	b.mu.Lock()
+	b.conns = append(b.conns, conns...)
+	b.mu.Unlock()
+	context.AfterFunc(ctx, func() {
 		for _, c := range conns {
 			c.Close()
 		}
 	})
-	go func() { <-ctx.Done(); stop() }()
 	for _, c := range conns {
-		go func(c *net.UDPConn) {
+		b.readers.Go(func() {
 			buf := make([]byte, 64)
 			for {
 				n, src, err := c.ReadFromUDP(buf)
@@ -179,7 +184,19 @@ func (b *Book) Listen(ctx context.Context, ifaces []net.Interface, known func(pa
 				}
 				b.add(id, net.JoinHostPort(host, strconv.Itoa(src.Port)))
 			}
-		}(c)
+		})
 	}
 	return nil
+}
+
+// Stop ends listening and waits for Listen's readers to return.
+func (b *Book) Stop() {
+	b.mu.Lock()
+	conns := b.conns
+	b.conns = nil
+	b.mu.Unlock()
+	for _, c := range conns {
+		c.Close()
+	}
+	b.readers.Wait()
 }

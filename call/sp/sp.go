@@ -138,20 +138,54 @@ func Decode(payload []byte, fn func(Msg) error) error {
 	return nil
 }
 
+// envelopeHeader is the magic and the length before each Noise message.
+const envelopeHeader = 12
+
 // WriteEnvelope frames one Noise message.
 func WriteEnvelope(w io.Writer, data []byte) error {
-	b := make([]byte, 0, 12+len(data)+3)
-	b = append(b, packet.MagicSP[:]...)
-	b = binary.BigEndian.AppendUint32(b, uint32(len(data)))
-	b = append(b, data...)
-	b = append(b, make([]byte, (4-len(data)%4)%4)...)
+	b, _ := AppendEnvelope(make([]byte, 0, envelopeHeader+len(data)+3), func(b []byte) ([]byte, error) {
+		return append(b, data...), nil
+	})
 	_, err := w.Write(b)
 	return err
 }
 
+// AppendEnvelope appends one envelope to b; seal appends the Noise
+// message to the slice it is given, so a message can be encrypted
+// straight into the envelope without a copy. On error b is returned as
+// it was.
+func AppendEnvelope(b []byte, seal func([]byte) ([]byte, error)) ([]byte, error) {
+	start := len(b)
+	b = append(b, packet.MagicSP[:]...)
+	b = append(b, 0, 0, 0, 0)
+	b, err := seal(b)
+	if err != nil {
+		return b[:start], err
+	}
+	n := len(b) - start - envelopeHeader
+	binary.BigEndian.PutUint32(b[start+8:start+envelopeHeader], uint32(n))
+	return append(b, make([]byte, (4-n%4)%4)...), nil
+}
+
+// OnlyPings says whether payload holds PINGs and nothing else: it does
+// not count as activity, and pacing does not hold it back.
+func OnlyPings(payload []byte) bool {
+	pings := 0
+	err := Decode(payload, func(m Msg) error {
+		if m.Type != TypePing {
+			return errNotPing
+		}
+		pings++
+		return nil
+	})
+	return err == nil && pings > 0
+}
+
+var errNotPing = errors.New("not a PING")
+
 // ReadEnvelope reads one framed Noise message into buf (grown as needed).
 func ReadEnvelope(r io.Reader, buf []byte) ([]byte, error) {
-	var hdr [12]byte
+	var hdr [envelopeHeader]byte
 	if _, err := io.ReadFull(r, hdr[:]); err != nil {
 		return nil, err
 	}

@@ -82,3 +82,42 @@ func FuzzDecodePayload(f *testing.F) {
 		}
 	})
 }
+
+// TestAppendEnvelope: an envelope sealed in place is the one
+// WriteEnvelope writes, and a failed seal leaves the buffer as it was.
+func TestAppendEnvelope(t *testing.T) {
+	for _, data := range [][]byte{nil, {1}, {1, 2, 3, 4}, {1, 2, 3, 4, 5}} {
+		var w bytes.Buffer
+		WriteEnvelope(&w, data)
+		got, err := AppendEnvelope([]byte("prefix"), func(b []byte) ([]byte, error) { return append(b, data...), nil })
+		if err != nil || string(got[:6]) != "prefix" || !bytes.Equal(got[6:], w.Bytes()) {
+			t.Errorf("%x: appended %x, written %x, %v", data, got, w.Bytes(), err)
+		}
+	}
+	got, err := AppendEnvelope([]byte("prefix"), func(b []byte) ([]byte, error) { return b, errNotPing })
+	if err == nil || string(got) != "prefix" {
+		t.Errorf("failed seal: %q, %v", got, err)
+	}
+}
+
+// TestOnlyPings: a PING-only payload is told by its types, not its
+// length (a DONE is not a PING, a HALT is four bytes too).
+func TestOnlyPings(t *testing.T) {
+	ping := (&Msg{Type: TypePing}).Append(nil)
+	for _, c := range []struct {
+		payload []byte
+		want    bool
+	}{
+		{ping, true},
+		{append(append([]byte{}, ping...), ping...), true},
+		{(&Msg{Type: TypeHalt}).Append(nil), false},
+		{(&Msg{Type: TypeDone}).Append(nil), false},
+		{append(append([]byte{}, ping...), (&Msg{Type: TypeDone}).Append(nil)...), false},
+		{nil, false},
+		{[]byte{0, 0, 0, 9}, false},
+	} {
+		if got := OnlyPings(c.payload); got != c.want {
+			t.Errorf("%x: %v, want %v", c.payload, got, c.want)
+		}
+	}
+}

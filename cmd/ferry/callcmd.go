@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"sort"
 	"strings"
 	"time"
 
@@ -59,14 +58,7 @@ func runCall(ctx context.Context, g *globals, args []string) error {
 		}
 		addrs = []string{a}
 	default:
-		keys := make([]string, 0, len(node.Addrs))
-		for k := range node.Addrs {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		for _, k := range keys {
-			addrs = append(addrs, node.Addrs[k])
-		}
+		addrs = call.AddrsByName(node)
 	}
 	if *mcdWait > 0 {
 		learned, err := waitMCD(ctx, e, node.ID, time.Duration(*mcdWait)*time.Second)
@@ -82,7 +74,7 @@ func runCall(ctx context.Context, g *globals, args []string) error {
 		return withHint(fmt.Errorf("call: no address for %s", node.Name), "give one: ferry call %s HOST:PORT, or add addrs to its config", node.Name)
 	}
 	opt := call.Options{Nice: nice, RxOnly: *rx, TxOnly: *tx, List: *list, NoCK: *nock,
-		RxRate: *rxRate, TxRate: *txRate, Log: e.log, AutoToss: at.hook(ctx, e),
+		RxRate: *rxRate, TxRate: *txRate, Log: e.log, Deadline: g.deadline,
 		OnlineDeadline: time.Duration(*deadline) * time.Second, MaxOnlineTime: time.Duration(*maxTime) * time.Second}
 	if *pkts != "" {
 		opt.Pkts = map[packet.ID]bool{}
@@ -94,6 +86,11 @@ func runCall(ctx context.Context, g *globals, args []string) error {
 			opt.Pkts[id] = true
 		}
 	}
+	if at.on {
+		tosser, stopTossing := startTosser(ctx, e)
+		defer stopTossing() // the session's last toss runs before the command ends
+		opt.AutoToss = tosser.hook(at.autoToss)
+	}
 	var bars *progress
 	if g.showProgress(e.c) {
 		bars = &progress{node: node.Name}
@@ -103,7 +100,7 @@ func runCall(ctx context.Context, g *globals, args []string) error {
 	}
 	var errs []error
 	for _, addr := range addrs {
-		conn, err := dialAddr(ctx, addr)
+		conn, err := dialAddr(ctx, addr, g.deadline)
 		if err != nil {
 			errs = append(errs, spool.WrapPath("", addr, err))
 			continue
@@ -151,17 +148,21 @@ func waitMCD(ctx context.Context, e *localNode, id packet.ID, d time.Duration) (
 	if err := book.Listen(ctx, ifaces, func(p packet.ID) bool { return p == id }); err != nil {
 		return nil, fmt.Errorf("call: mcd: %w", err)
 	}
+	defer book.Stop()
 	return book.Wait(ctx, id, d), nil
 }
 
 const ucspiAddr = "ucspi:6,7"
 
-// dialAddr is call.Dial plus the ucspi descriptors.
-func dialAddr(ctx context.Context, addr string) (io.ReadWriteCloser, error) {
+// dialAddr is call.DialTimeout plus the ucspi descriptors.
+func dialAddr(ctx context.Context, addr string, deadline time.Duration) (io.ReadWriteCloser, error) {
 	if addr == ucspiAddr {
 		return fdConn{os.NewFile(6, "ucspi-in"), os.NewFile(7, "ucspi-out")}, nil
 	}
-	return call.Dial(ctx, addr)
+	if deadline <= 0 {
+		deadline = call.DefaultDeadline
+	}
+	return call.DialTimeout(ctx, addr, deadline)
 }
 
 type fdConn struct{ in, out *os.File }

@@ -34,15 +34,16 @@ func runCaller(ctx context.Context, g *globals, args []string) error {
 		}
 		nodes = append(nodes, n)
 	}
-	c := &call.Caller{Spool: e.sp, Cfg: e.c, Log: e.log, AutoToss: func(entry cfg.Call) func() {
-		a := &autoTossFlags{on: true, seen: entry.AutoTossSeen, noFile: entry.AutoTossNoFile, noFreq: entry.AutoTossNoFreq,
-			noExec: entry.AutoTossNoExec, noTrns: entry.AutoTossNoTrns, noArea: entry.AutoTossNoArea}
-		return a.hook(ctx, e)
+	tosser, stopTossing := startTosser(ctx, e)
+	defer stopTossing() // the calls' tosses, one at a time
+	c := &call.Caller{Spool: e.sp, Cfg: e.c, Log: e.log, Deadline: g.deadline, AutoToss: func(entry cfg.Call) func() {
+		return tosser.hook(entryAutoToss(entry))
 	}}
 	if len(e.c.MCDListen) > 0 {
 		if ifaces, err := mcd.Interfaces(e.c.MCDListen); err == nil && len(ifaces) > 0 {
 			book := mcd.NewBook()
 			if err := book.Listen(ctx, ifaces, func(id packet.ID) bool { _, ok := e.c.ByID[id]; return ok }); err == nil {
+				defer book.Stop()
 				c.Learned = book.Addrs
 			}
 		}

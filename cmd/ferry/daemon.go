@@ -7,6 +7,7 @@ import (
 	"net"
 	"os"
 	"regexp"
+	"sync"
 
 	"ferry/call"
 	"ferry/call/mcd"
@@ -38,9 +39,13 @@ func runDaemon(ctx context.Context, g *globals, args []string) error {
 	if err != nil {
 		return err
 	}
-	opt := call.Options{Nice: nice, NoCK: *nock, Log: e.log}
+	opt := call.Options{Nice: nice, NoCK: *nock, Log: e.log, Deadline: g.deadline}
+	if at.on {
+		tosser, stopTossing := startTosser(ctx, e)
+		defer stopTossing() // every session's tosses, one at a time, for all of them
+		opt.AutoToss = tosser.hook(at.autoToss)
+	}
 	if *inetd {
-		opt.AutoToss = at.hook(ctx, e)
 		_, err := call.Serve(ctx, e.sp, e.c, stdio{}, opt)
 		return err
 	}
@@ -50,12 +55,11 @@ func runDaemon(ctx context.Context, g *globals, args []string) error {
 	}
 	fmt.Printf("listening on %s\n", l.Addr())
 	checkOpenFiles(e.log, *maxConn, *maxPending)
-	announce(ctx, e, l.Addr().(*net.TCPAddr).Port)
+	stopAnnouncing := announce(ctx, e, l.Addr().(*net.TCPAddr).Port)
+	defer stopAnnouncing()
 	d := &call.Daemon{MaxConn: *maxConn, MaxPending: *maxPending, MaxPendingPerAddr: *perAddr, Log: e.log,
 		Serve: func(ctx context.Context, conn net.Conn) error {
-			o := opt
-			o.AutoToss = at.hook(ctx, e)
-			st, err := call.Serve(ctx, e.sp, e.c, conn, o)
+			st, err := call.Serve(ctx, e.sp, e.c, conn, opt)
 			var se *call.SessionError
 			if errors.As(err, &se) { // a session took place: say how it ended, here
 				logSession(e, st, conn.RemoteAddr().String(), se)
@@ -74,16 +78,23 @@ func (stdio) Write(p []byte) (int, error) { return os.Stdout.Write(p) }
 func (stdio) Close() error                { os.Stdin.Close(); return os.Stdout.Close() }
 
 // announce starts MCD announcements on the interfaces the config's
-// mcd-send names.
-func announce(ctx context.Context, e *localNode, port int) {
+// mcd-send names; the function it returns stops them and waits.
+func announce(ctx context.Context, e *localNode, port int) (stop func()) {
+	ctx, cancel := context.WithCancel(ctx)
+	var wg sync.WaitGroup
 	for _, m := range e.c.MCDSend {
 		ifaces, err := mcd.Interfaces([]*regexp.Regexp{m.Iface})
 		if err != nil || len(ifaces) == 0 {
 			e.log.Debug("no interface for mcd-send", "who", "mcd", "iface", m.Iface.String())
 			continue
 		}
-		go mcd.Announce(ctx, ifaces, e.c.Self.ID, port, m.Interval, e.log)
+		wg.Go(func() {
+			if err := mcd.Announce(ctx, ifaces, e.c.Self.ID, port, m.Interval, e.log); err != nil {
+				e.log.Error("mcd announce", "who", "mcd", "iface", m.Iface.String(), "err", err)
+			}
+		})
 	}
+	return func() { cancel(); wg.Wait() }
 }
 
 // logSession logs a session that did not end well in one line, "session

@@ -45,7 +45,13 @@ func TestDaemonSurvivesMisbehavingPeers(t *testing.T) {
 	if l.count(l.queue("bob", "alice", "rx")) != 1 {
 		t.Fatal("good call delivered nothing")
 	}
-	time.Sleep(3 * time.Second) // let the stalled handshake hit its deadline
+	// The stalled handshake hits its deadline (NNCPDEADLINE=2): the
+	// daemon hangs up, and the read below ends then, not at its own
+	// (generous) deadline.
+	stalled.SetReadDeadline(time.Now().Add(15 * time.Second))
+	if _, err := stalled.Read(make([]byte, 1)); err == nil || os.IsTimeout(err) {
+		t.Fatalf("the daemon kept a stalled connection past its handshake deadline: %v", err)
+	}
 	garbage.Close()
 	stalled.Close()
 	d.Process.Signal(syscall.SIGTERM)

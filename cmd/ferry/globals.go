@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/spf13/pflag"
 
@@ -38,6 +39,7 @@ type globals struct {
 	// parseOnly makes parse stop with errParsed once the flags are read
 	// (the flag table test runs every command this way).
 	parseOnly bool
+	deadline  time.Duration // NNCPDEADLINE; 0: the libraries' defaults
 
 	fs               *pflag.FlagSet
 	minArgs, maxArgs int  // positional arguments accepted; maxArgs < 0: any number
@@ -45,7 +47,7 @@ type globals struct {
 }
 
 func newGlobals(c *command) *globals {
-	return &globals{cmd: c.name, summary: c.summary, noSync: os.Getenv("NNCPNOSYNC") != ""}
+	return &globals{cmd: c.name, summary: c.summary, noSync: os.Getenv("NNCPNOSYNC") != "", deadline: envDeadline()}
 }
 
 // flags returns the command's flag set with the common options on it.
@@ -150,7 +152,7 @@ func (g *globals) config() (*cfg.Config, error) {
 	if err := g.resolveCfg(); err != nil {
 		return nil, err
 	}
-	c, err := cfg.Load(g.cfgPath, cfg.LoadOptions{Passphrase: configPassphrase})
+	c, err := cfg.Load(g.cfgPath, cfg.LoadOptions{Passphrase: configPassphrase, OnlineDeadline: g.deadline})
 	if err != nil {
 		if os.IsNotExist(err) {
 			return nil, withHint(fmt.Errorf("load config: %w", err), "give --cfg FILE or set NNCPCFG; 'ferry cfgnew > FILE' makes one")

@@ -23,8 +23,12 @@ const (
 	directReadAhead = 2 // chunks per reader waiting for the consumer
 )
 
-// forceDirectRead skips the cache check (for tests, whose files are cached).
-var forceDirectRead = false
+// readMode says how a stream may read; the zero value is what every
+// caller outside the tests wants.
+type readMode struct {
+	cached      bool // never O_DIRECT
+	ignoreCache bool // O_DIRECT even for a file in the page cache (a test's always is)
+}
 
 // StreamReader reads a file from start to end.
 type StreamReader struct {
@@ -53,6 +57,10 @@ func OpenStream(path string) (*StreamReader, error) { return OpenStreamAt(path, 
 
 // OpenStreamAt is OpenStream starting at byte off.
 func OpenStreamAt(path string, off int64) (*StreamReader, error) {
+	return openStreamAt(path, off, readMode{})
+}
+
+func openStreamAt(path string, off int64, m readMode) (*StreamReader, error) {
 	f, err := OpenFile(path, os.O_RDONLY, 0)
 	if err != nil {
 		return nil, err
@@ -63,20 +71,20 @@ func OpenStreamAt(path string, off int64) (*StreamReader, error) {
 			return nil, err
 		}
 	}
-	return streamFrom(f, off), nil
+	return streamFrom(f, off, m), nil
 }
 
 // StreamFile is OpenStream for a file already open for reading and at its
 // start (the caller looked at it first). Closing the StreamReader closes f.
-func StreamFile(f *os.File) *StreamReader { return streamFrom(f, 0) }
+func StreamFile(f *os.File) *StreamReader { return streamFrom(f, 0, readMode{}) }
 
 // streamFrom reads f, positioned at off, around the page cache where that
 // is cheaper.
-func streamFrom(f *os.File, off int64) *StreamReader {
+func streamFrom(f *os.File, off int64, m readMode) *StreamReader {
 	r := &StreamReader{f: f}
 	fi, err := f.Stat()
-	if err != nil || !directIO || fi.Size()-off < directReadAfter ||
-		(!forceDirectRead && mostlyCached(f, off, fi.Size()-off)) {
+	if err != nil || m.cached || fi.Size()-off < directReadAfter ||
+		(!m.ignoreCache && mostlyCached(f, off, fi.Size()-off)) {
 		return r
 	}
 	dfd, err := os.OpenFile(f.Name(), os.O_RDONLY|unix.O_DIRECT, 0)

@@ -45,16 +45,13 @@ func writeOdd(t *testing.T, w io.Writer, b []byte) {
 func eachCase(t *testing.T, fn func(direct bool, n int, want []byte, p string)) {
 	for _, direct := range []bool{true, false} {
 		for _, n := range bulkSizes {
-			func() {
-				directIO = direct
-				defer func() { directIO = true }() // also after a t.Fatal
-				fn(direct, n, pattern(n), filepath.Join(t.TempDir(), "f"))
-			}()
+			fn(direct, n, pattern(n), filepath.Join(t.TempDir(), "f"))
 		}
 	}
 }
 
 func TestBulkWriter(t *testing.T) {
+	t.Parallel()
 	eachCase(t, func(direct bool, n int, want []byte, p string) {
 		f, err := os.Create(p)
 		if err != nil {
@@ -62,6 +59,7 @@ func TestBulkWriter(t *testing.T) {
 		}
 		h := sha256.New()
 		w := NewBulkWriter(f, 0, true, h)
+		w.cached = !direct
 		writeOdd(t, w, want)
 		if err := w.Finish(); err != nil {
 			t.Fatalf("direct=%v size %d: finish: %v", direct, n, err)
@@ -119,13 +117,12 @@ func TestBulkWriterError(t *testing.T) {
 }
 
 func TestStreamReader(t *testing.T) {
-	forceDirectRead = true
-	defer func() { forceDirectRead = false }()
+	t.Parallel()
 	eachCase(t, func(direct bool, n int, want []byte, p string) {
 		if err := os.WriteFile(p, want, 0o644); err != nil {
 			t.Fatal(err)
 		}
-		r, err := OpenStream(p)
+		r, err := openStreamAt(p, 0, readMode{cached: !direct, ignoreCache: true})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -151,12 +148,11 @@ func TestStreamReader(t *testing.T) {
 
 // TestStreamReaderCloseEarly: closing before the end stops the readers.
 func TestStreamReaderCloseEarly(t *testing.T) {
-	forceDirectRead = true
-	defer func() { forceDirectRead = false }()
+	t.Parallel()
 	p := filepath.Join(t.TempDir(), "f")
 	os.WriteFile(p, pattern(directReadAfter+9*directChunk), 0o644)
 	for _, k := range []int{0, 1, directChunk + 5} {
-		r, err := OpenStream(p)
+		r, err := openStreamAt(p, 0, readMode{ignoreCache: true})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -169,8 +165,7 @@ func TestStreamReaderCloseEarly(t *testing.T) {
 
 // TestStreamReaderAt: starting anywhere, aligned or not, yields the rest.
 func TestStreamReaderAt(t *testing.T) {
-	forceDirectRead = true
-	defer func() { forceDirectRead = false }()
+	t.Parallel()
 	n := directReadAfter + 3*directChunk + 777
 	want := pattern(n)
 	p := filepath.Join(t.TempDir(), "f")
@@ -178,7 +173,7 @@ func TestStreamReaderAt(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, off := range []int{0, 1, 4095, 4096, directChunk + 5, 3*directChunk - 1, n - directReadAfter, n - directReadAfter + 1, n - 1, n} {
-		r, err := OpenStreamAt(p, int64(off))
+		r, err := openStreamAt(p, int64(off), readMode{ignoreCache: true})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -32,9 +32,6 @@ const (
 	directWriters = 1
 )
 
-// directIO may be turned off (by tests) to take the cached paths.
-var directIO = true
-
 // BulkWriter writes sequentially into f from a starting offset, feeding
 // every byte, in order, to hash when that is not nil.
 type BulkWriter struct {
@@ -47,6 +44,7 @@ type BulkWriter struct {
 	piped    bool // chunks go through the goroutines
 	direct   bool // ... and are written with O_DIRECT
 	noPipe   bool // StayCached: never start the goroutines
+	cached   bool // never O_DIRECT (tests, to cover the cached pipeline)
 	finished bool
 
 	cur     []byte // chunk being filled; aligned, cap directChunk
@@ -129,7 +127,7 @@ func (w *BulkWriter) writeCached(b []byte, off int64) (int, error) {
 // the goroutines.
 func (w *BulkWriter) startPipe() {
 	w.piped = true
-	w.direct = directIO && setDirect(w.f, true) == nil
+	w.direct = !w.cached && setDirect(w.f, true) == nil
 	w.toWrite = make(chan chunk, directChunks)
 	w.free = make(chan []byte, directChunks)
 	for range directChunks {

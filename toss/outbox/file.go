@@ -123,9 +123,12 @@ func (q *Outbox) fileDir(ctx context.Context, d Dest, dir, dst string, opt FileO
 	}
 	if opt.Chunked > 0 {
 		// Chunking needs a reader: stream the archive through a pipe.
+		// The producer is waited for: closing the reader first makes
+		// its next write fail when chunking stopped early.
 		pr, pw := io.Pipe()
-		go func() { pw.CloseWithError(produce(ctxWriter{ctx, pw})) }()
-		defer pr.Close()
+		produced := make(chan struct{})
+		go func() { defer close(produced); pw.CloseWithError(produce(ctxWriter{ctx, pw})) }()
+		defer func() { pr.Close(); <-produced }()
 		return q.fileChunked(ctx, d, pr, dst, opt)
 	}
 	ph := packet.PlainHeader{Type: packet.TypeFile, Nice: opt.Nice, Path: []byte(dst)}
