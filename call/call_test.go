@@ -204,9 +204,13 @@ func TestSessionResumesPart(t *testing.T) {
 
 func TestSessionPriorityOvertakes(t *testing.T) {
 	_, alice, bob := lab(t)
-	bulk := queue(t, alice, bob, 1<<30, 224)
-	// A flash packet queued while a 1 GiB bulk one is in flight (200 ms
-	// into the session) arrives first.
+	bulk := queue(t, alice, bob, 48<<20, 224)
+	// A flash packet queued while a bulk one is in flight (at its first
+	// chunk) arrives first. The sender is paced (about 1000 chunks of
+	// 64 KiB a second, so the bulk one takes ~0.75 s, longer than the
+	// once-a-second rescan needs to find the flash packet in the worst
+	// case only under -race); a 1 GiB packet did the same unpaced, but
+	// cost 30 s under -race on a busy machine.
 	rec := &recorder{}
 	rec.onFirst = func() {
 		id := queue(t, alice, bob, 100, 32)
@@ -215,6 +219,7 @@ func TestSessionPriorityOvertakes(t *testing.T) {
 		rec.mu.Unlock()
 	}
 	opt := quick()
+	opt.TxRate = 1000
 	bopt := quick()
 	bopt.Log = slog.New(rec)
 	if _, cerr, serr := session(t, alice, bob, opt, bopt); cerr != nil || serr != nil {
