@@ -28,8 +28,9 @@ all: build
 build:
 	$(GOBUILD) -o $(BIN) ./cmd/ferry
 
-test: build
-	$(GO) vet ./...
+# The linters run first: a test run on unformatted or unchecked code is
+# not a pass.
+test: build lint
 	$(GO) test -count=1 -timeout 8m ./...
 	$(GO) test -count=1 -race -timeout 8m $$($(GO) list ./... | grep -E '^$(RACE_PKGS)')
 
