@@ -88,10 +88,18 @@ func AddNeigh(data []byte, name string, card *Card, e NeighEdit) ([]byte, error)
 	if card.Text != "" { // inside the entry, so that rm takes it too
 		entry = append([]hjMember{{"#", fmt.Sprintf("card of %s: %s", card.Name, card.Text)}}, entry...)
 	}
+	var out []byte
 	if ni := root.member("neigh"); ni >= 0 {
-		return insertMember(data, styleOf(data, root), root.kids[ni], hjMember{name, entry}), nil
+		out = insertMember(data, styleOf(data, root), root.kids[ni], hjMember{name, entry})
+	} else {
+		out = insertMember(data, styleOf(data, root), root, hjMember{"neigh", []hjMember{{name, entry}}})
 	}
-	return insertMember(data, styleOf(data, root), root, hjMember{"neigh", []hjMember{{name, entry}}}), nil
+	// What the text holds around the insertion (a comment left open at
+	// the end of the file) could swallow it: read it back.
+	if again, err := scanForEdit(out); err != nil || func() bool { _, err := findNeigh(again, name); return err != nil }() {
+		return nil, fmt.Errorf("neigh.%s: the file's text does not take a new entry where it ends (a comment left open?): edit it by hand", name)
+	}
+	return out, nil
 }
 
 // members is e as entry members, for a new entry.
@@ -364,7 +372,7 @@ func insertMember(data []byte, st style, obj *hjsonTree, m hjMember) []byte {
 	// A comma after the last member, when the object separates with
 	// them; never after a bare value, which would swallow it.
 	commaAt := -1
-	if n > 0 && obj.commas[n-1] < 0 && strings.ContainsRune("{[\"'", rune(data[obj.vals[n-1]])) {
+	if n > 0 && obj.commas[n-1] < 0 && obj.vals[n-1] < len(data) && strings.ContainsRune("{[\"'", rune(data[obj.vals[n-1]])) {
 		uses := st.json
 		for _, c := range obj.commas[:n-1] {
 			uses = uses || c >= 0

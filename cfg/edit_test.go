@@ -228,3 +228,83 @@ func TestRemoveNeigh(t *testing.T) {
 		t.Error("rm matched a node name ignoring case")
 	}
 }
+
+// FuzzAddRemoveNeigh: for any Hjson object, AddNeigh gives Hjson that
+// reads as the same object plus neigh.bob (and nothing else changed), and
+// RemoveNeigh of that reads as the object again.
+func FuzzAddRemoveNeigh(f *testing.F) {
+	bare, _ := Generate(GenOptions{NoComments: true})
+	for _, s := range []string{bare, setBase, "{}", "a: 1", "{neigh: {}}", "{\"neigh\": {\"a\": {}, \"b\": [1]}}",
+		"neigh: {x: 1,\n y: 'q'} # c", "{a: b\nneigh: {self: {id: \"X\"}} // x\n}", "{\n  neigh: {\n    a: {} /* c */\n  }\n}"} {
+		f.Add(s)
+	}
+	s, err := NewCard(testSelf(f), "bob", []CardAddr{{"lan", "127.0.0.1:1"}}, "t")
+	if err != nil {
+		f.Fatal(err)
+	}
+	card, _ := ParseCard(s)
+	in := "/in"
+	f.Fuzz(func(t *testing.T, text string) {
+		var orig map[string]any
+		if hjson.Unmarshal([]byte(text), &orig) != nil {
+			return
+		}
+		out, err := AddNeigh([]byte(text), "bob", card, NeighEdit{Incoming: &in})
+		if err != nil {
+			return // neigh not an object, bob already there
+		}
+		var got map[string]any
+		if err := hjson.Unmarshal(out, &got); err != nil {
+			t.Fatalf("%q: AddNeigh gave %q, not Hjson: %v", text, out, err)
+		}
+		nk := neighKey(got)
+		neigh, _ := got[nk].(map[string]any)
+		bob, _ := neigh["bob"].(map[string]any)
+		if bob == nil || bob["incoming"] != in || bob["id"] != card.ID.String() {
+			t.Fatalf("%q: AddNeigh gave %q, which reads as %v", text, out, got)
+		}
+		delete(neigh, "bob")
+		if _, had := orig[nk]; !had && len(neigh) == 0 {
+			delete(got, nk)
+		}
+		if !reflect.DeepEqual(jsonOf(t, got), jsonOf(t, orig)) {
+			t.Fatalf("%q: AddNeigh gave %q, which changed more than neigh.bob", text, out)
+		}
+		back, err := RemoveNeigh(out, "bob")
+		if err != nil {
+			t.Fatalf("%q: RemoveNeigh after AddNeigh: %v", text, err)
+		}
+		var again map[string]any
+		if err := hjson.Unmarshal(back, &again); err != nil {
+			t.Fatalf("%q: RemoveNeigh gave %q, not Hjson: %v", text, back, err)
+		}
+		if _, had := orig[nk]; !had {
+			delete(again, nk)
+		}
+		if !reflect.DeepEqual(jsonOf(t, again), jsonOf(t, orig)) {
+			t.Fatalf("%q: rm after add gave %q", text, back)
+		}
+	})
+}
+
+// neighKey is the key encoding/json would read as neigh.
+func neighKey(m map[string]any) string {
+	if _, ok := m["neigh"]; ok {
+		return "neigh"
+	}
+	for k := range m {
+		if strings.EqualFold(k, "neigh") {
+			return k
+		}
+	}
+	return "neigh"
+}
+
+// jsonOf compares decoded Hjson without minding hjson-go's ordered maps.
+func jsonOf(t *testing.T, v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
