@@ -1,6 +1,7 @@
 package cfg
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"os"
@@ -47,6 +48,13 @@ func EditFile(path string, edit func([]byte) ([]byte, error), check func(*Config
 		if err := check(c); err != nil {
 			return fmt.Errorf("%s: file left as it was: %w", path, err)
 		}
+	}
+	// Another edit (a second neigh add, an editor) that landed meanwhile
+	// would be lost by the rename: refuse rather than undo it. A window
+	// remains between this read and the rename, far shorter than a
+	// human's or a script's edit.
+	if now, err := os.ReadFile(real); err != nil || !bytes.Equal(now, old) {
+		return fmt.Errorf("%s: changed while being edited, file left as the other edit made it: run again", path)
 	}
 	return replaceFile(real, data, fi.Mode().Perm())
 }
