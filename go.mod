@@ -13,6 +13,7 @@ require (
 	golang.org/x/crypto v0.59.0
 	golang.org/x/sys v0.50.0
 	golang.org/x/term v0.48.0
+	rsc.io/qr v0.2.0
 )
 
 require github.com/klauspost/cpuid/v2 v2.0.12 // indirect

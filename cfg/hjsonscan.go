@@ -19,6 +19,14 @@ type hjsonTree struct {
 	keys  []string     // object keys in file order, duplicates kept
 	lines []int        // line of each key
 	kids  []*hjsonTree // each key's value or each element; nil for a scalar
+
+	// Byte offsets, for editing the text (edit.go). open and close are
+	// the braces (-1 for a root without them); per member: where its
+	// key starts, where its value starts and ends, and its comma (-1:
+	// none).
+	open, close        int
+	starts, vals, ends []int
+	commas             []int
 }
 
 type hjsonScanner struct {
@@ -60,6 +68,9 @@ func (s *hjsonScanner) next() bool {
 	return false
 }
 
+// pos is the offset of ch (the end of the data past it).
+func (s *hjsonScanner) pos() int { return min(s.at-1, len(s.data)) }
+
 func (s *hjsonScanner) peek() byte {
 	if s.at < len(s.data) {
 		return s.data[s.at]
@@ -99,17 +110,19 @@ func (s *hjsonScanner) white() {
 }
 
 func (s *hjsonScanner) object(braceless bool) (*hjsonTree, error) {
-	t := &hjsonTree{obj: true}
+	t := &hjsonTree{obj: true, open: -1, close: -1}
 	if !braceless {
+		t.open = s.pos()
 		s.next()
 		s.white()
 		if s.ch == '}' {
+			t.close = s.pos()
 			s.next()
 			return t, nil
 		}
 	}
 	for s.ch > 0 {
-		line := s.line + 1
+		line, start := s.line+1, s.pos()
 		key, err := s.key()
 		if err != nil {
 			return nil, err
@@ -118,16 +131,22 @@ func (s *hjsonScanner) object(braceless bool) (*hjsonTree, error) {
 			return nil, errScan
 		}
 		s.next()
+		s.white()
+		val := s.pos()
 		kid, err := s.value()
 		if err != nil {
 			return nil, err
 		}
+		end, comma := s.pos(), -1
 		if s.white(); s.ch == ',' {
+			comma = s.pos()
 			s.next()
 			s.white()
 		}
 		t.keys, t.lines, t.kids = append(t.keys, key), append(t.lines, line), append(t.kids, kid)
+		t.starts, t.vals, t.ends, t.commas = append(t.starts, start), append(t.vals, val), append(t.ends, end), append(t.commas, comma)
 		if s.ch == '}' && !braceless {
+			t.close = s.pos()
 			s.next()
 			return t, nil
 		}

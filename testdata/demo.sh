@@ -2,15 +2,16 @@
 # make demo: three fresh nodes in a temporary directory, alice, bob (a
 # relay) and carol, on 127.0.0.1. A file and a mail go from alice to carol
 # through bob by calls to daemons that toss automatically; carol's reply
-# travels the first hop on a "USB stick" (a directory). Step by step.
+# travels the first hop on a "USB stick" (a directory). Step by step; the
+# configs come from cfgnew and neigh export | neigh add alone, as a user
+# would make them (GETTING STARTED in ferry(1)).
 set -euo pipefail
 ferry=$(realpath "${1:-bin/ferry}")
 demo=$(mktemp -d /tmp/ferry-demo.XXXXXX)
 if [ -t 1 ]; then b=$'\033[1m' o=$'\033[0m'; else b= o=; fi
 step() { printf '\n%s== %s%s\n' "$b" "$*" "$o"; }
-run() { printf '$ %s\n' "$*" | sed "s#$ferry#ferry#g; s#$demo#\$DEMO#g"; "$@"; }
-key() { awk -v k="$2:" '$1 == k { print $2; exit }' "$demo/$1/keys.hjson"; }
-
+show() { printf '$ %s\n' "$*" | sed "s#$ferry#ferry#g; s#$demo#\$DEMO#g"; }
+run() { show "$@"; "$@"; }
 step "Fresh keys for alice, bob and carol (ferry cfgnew), in DEMO=$demo"
 mkdir -p "$demo/bin"
 cat >"$demo/bin/mailer" <<'EOF'
@@ -22,43 +23,26 @@ EOF
 chmod +x "$demo/bin/mailer"
 for n in alice bob carol; do
 	mkdir -p "$demo/$n/incoming"
-	"$ferry" cfgnew --nocomments >"$demo/$n/keys.hjson"
-	echo "$n is $(key $n id)"
+	show "$ferry" cfgnew --nocomments --spool "$demo/$n/spool" --log "$demo/$n/log" ">$demo/$n/cfg.hjson"
+	"$ferry" cfgnew --nocomments --spool "$demo/$n/spool" --log "$demo/$n/log" >"$demo/$n/cfg.hjson"
 done
 
-pub() { # the public keys of node $1, as a neighbour entry
-	printf '      id: %s\n      exchpub: %s\n      signpub: %s\n      noisepub: %s\n' \
-		"$(key "$1" id)" "$(key "$1" exchpub)" "$(key "$1" signpub)" "$(key "$1" noisepub)"
+step "They exchange cards (ferry neigh export | ferry neigh add): no editor"
+card() { "$ferry" neigh export --cfg "$demo/$1/cfg.hjson" --name "$1" --text "$1's demo node"; }
+add() { # node, neighbour, then neigh add's options
+	local n=$1 peer=$2
+	shift 2
+	show "$ferry" neigh export --cfg "$demo/$peer/cfg.hjson" --name "$peer" "| ferry neigh add --cfg $demo/$n/cfg.hjson $peer -" "$@"
+	card "$peer" | "$ferry" neigh add --cfg "$demo/$n/cfg.hjson" --quiet "$peer" - "$@"
 }
-config() { # node, then "name:extra" neighbour specs
-	local n=$1
-	shift
-	{
-		echo "{"
-		echo "  spool: $demo/$n/spool"
-		echo "  log: $demo/$n/log"
-		echo "  self: {"
-		for k in id exchpub exchprv signpub signprv noiseprv noisepub; do echo "    $k: $(key "$n" $k)"; done
-		echo "  }"
-		echo "  neigh: {"
-		echo "    self: {"
-		pub "$n"
-		echo "      exec: {sendmail: [\"$demo/bin/mailer\", \"$demo/$n/mailbox\"]}"
-		echo "    }"
-		for spec in "$@"; do
-			echo "    ${spec%%:*}: {"
-			pub "${spec%%:*}"
-			echo "      ${spec#*:}"
-			echo "    }"
-		done
-		echo "  }"
-		echo "}"
-	} >"$demo/$n/cfg.hjson"
-}
-config alice "bob:incoming: $demo/alice/incoming" "carol:via: [\"bob\"], incoming: \"$demo/alice/incoming\""
-config bob "alice:incoming: $demo/bob/incoming" "carol:incoming: $demo/bob/incoming"
-config carol "bob:incoming: $demo/carol/incoming" \
-	"alice:via: [\"bob\"], incoming: \"$demo/carol/incoming\", exec: {sendmail: [\"$demo/bin/mailer\", \"$demo/carol/mailbox\"]}"
+echo "alice's card: $(card alice)"
+add alice bob --incoming "$demo/alice/incoming"
+add alice carol --via bob --incoming "$demo/alice/incoming"
+add bob alice --incoming "$demo/bob/incoming"
+add bob carol --incoming "$demo/bob/incoming"
+add carol bob --incoming "$demo/carol/incoming"
+add carol alice --via bob --incoming "$demo/carol/incoming" --exec "sendmail=$demo/bin/mailer $demo/carol/mailbox"
+run "$ferry" neigh list --cfg "$demo/carol/cfg.hjson"
 echo "alice knows bob, and carol through bob; carol accepts files and mail from alice"
 
 step "alice queues a file and a mail for carol; both are onion-wrapped for bob"

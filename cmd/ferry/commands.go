@@ -28,6 +28,7 @@ var commands = []command{
 	{"cfgmin", "print the configuration without private keys", runCfgmin},
 	{"cfgenc", "encrypt or decrypt a configuration under a passphrase", runCfgenc},
 	{"cfgdir", "convert the configuration to and from a directory, one file per key", runCfgdir},
+	{"neigh", "export this node's card; add, change, remove and list neighbours", runNeigh},
 	{"pkt", "describe, decrypt or dump a packet read on stdin", runPkt},
 	{"hash", "print the MTH (packet id hash) of a file", runHash},
 	{"file", "queue a file or directory for a node or an area", runFile},

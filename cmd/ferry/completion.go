@@ -90,6 +90,8 @@ func describeCommands() ([]cmdSpec, error) {
 		switch c.name {
 		case "completion":
 			s.words = []string{"bash", "zsh"}
+		case "neigh":
+			s.words = []string{"export", "add", "set", "rm", "list"}
 		}
 		specs = append(specs, s)
 	}
