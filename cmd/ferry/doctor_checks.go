@@ -288,7 +288,7 @@ func (d *doctor) checkQueues(sp *spool.Spool, id packet.ID, failing map[string]*
 	for _, p := range rx {
 		if tf := failing[p.ID.String()]; tf != nil {
 			d.add(finding{Kind: "rx-failing", Severity: sevError, Node: name, Pkt: p.ID.String(), Path: p.Path,
-				Message: fmt.Sprintf("toss failed on it %d times, last: %s", tf.times, tf.last),
+				Message: fmt.Sprintf("toss failed on it %s, last: %s", times(tf.times), tf.last),
 				Advice:  fmt.Sprintf("fix the cause and run 'ferry toss --node %s'; or drop it: echo %s/%s | ferry rm --pkt", name, id, p.ID)})
 		} else if age := d.now.Sub(p.ModTime); age > d.lim.rx {
 			d.add(finding{Kind: "rx-old", Severity: sevWarning, Node: name, Pkt: p.ID.String(), Path: p.Path,
@@ -360,4 +360,11 @@ func ageFlag(d time.Duration) string {
 		return fmt.Sprintf("%dd", d/(24*time.Hour))
 	}
 	return d.String()
+}
+
+func times(n int) string {
+	if n == 1 {
+		return "once"
+	}
+	return fmt.Sprintf("%d times", n)
 }

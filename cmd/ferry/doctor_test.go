@@ -29,6 +29,7 @@ type doctorSeed struct {
 type doctorLab struct {
 	*netLab
 	cfgText string
+	failing string // the packet the rx-failing seed left in rx
 }
 
 func newDoctorLab(t *testing.T) *doctorLab {
@@ -84,25 +85,38 @@ func doctorSeeds(l *doctorLab) []doctorSeed {
 	bob := l.ids["bob"]
 	stranger := seedID(99)
 	return []doctorSeed{
+		// First: its toss would set aside the other seeds' fake packets.
+		{"rx-failing", sevError, "", func(t *testing.T, l *doctorLab) {
+			// A real exec packet from bob whose handler exits 1 at toss.
+			l.ferry(t, "bob", []byte("mail"), "exec", "alice", "handler", "x")
+			l.carry(t, "bob", "alice")
+			os.WriteFile(l.path("handler.sh"), []byte("#!/bin/sh\necho mailbox full >&2\nexit 1\n"), 0o755)
+			if r := ferry(t, nil, "toss", "--cfg", l.cfg("alice"), "--quiet"); r.code == 0 {
+				t.Fatal("toss with a failing handler exited 0")
+			}
+			ents, _ := os.ReadDir(l.queue("alice", "bob", "rx"))
+			for _, e := range ents {
+				if packet.IsPacketName(e.Name()) {
+					l.failing = e.Name()
+				}
+			}
+			if l.failing == "" {
+				t.Fatal("toss did not leave the failed packet in rx")
+			}
+		}},
 		{"unknown-node", sevWarning, stranger, func(t *testing.T, l *doctorLab) { l.file(t, 0, stranger, "tx", seedID(1)) }},
 		{"stale-part", sevWarning, seedID(2), func(t *testing.T, l *doctorLab) { l.file(t, 8*day, bob, "rx", seedID(2)+".part") }},
 		{"stale-nock", sevWarning, seedID(3), func(t *testing.T, l *doctorLab) { l.file(t, 8*day, bob, "rx", seedID(3)+".nock") }},
 		{"stale-lock", sevError, "bob", func(t *testing.T, l *doctorLab) {
-			os.MkdirAll(l.path("alice", "spool", bob, "toss.lock"), 0o755)
+			lock := l.path("alice", "spool", bob, "toss.lock")
+			os.Remove(lock) // the toss of another seed left the file
+			if err := os.MkdirAll(lock, 0o755); err != nil {
+				t.Fatal(err)
+			}
 		}},
 		{"bad-packet", sevWarning, seedID(5), func(t *testing.T, l *doctorLab) { l.file(t, 0, bob, "rx", "bad", seedID(5)) }},
 		{"tx-old", sevWarning, seedID(6), func(t *testing.T, l *doctorLab) { l.file(t, 8*day, bob, "tx", seedID(6)) }},
 		{"rx-old", sevWarning, seedID(7), func(t *testing.T, l *doctorLab) { l.file(t, 2*day, bob, "rx", seedID(7)) }},
-		{"rx-failing", sevError, seedID(8), func(t *testing.T, l *doctorLab) {
-			l.file(t, time.Hour, bob, "rx", seedID(8))
-			rec := fmt.Sprintf("When: 2026-01-02T03:04:05.000000Z\nWho: rx\nNode: %s\nPkt: %s\nErr: handler exited 1: mailbox full\nMsg: toss failed\n\n", bob, seedID(8))
-			f, err := os.OpenFile(l.path("alice", "log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
-			if err != nil {
-				t.Fatal(err)
-			}
-			f.WriteString(rec)
-			f.Close()
-		}},
 		{"low-space", sevError, "below the reserve", func(t *testing.T, l *doctorLab) { l.edit(t, "ferry-reserve: 0", "ferry-reserve: 1000000T") }},
 		{"no-noisepub", sevError, "bob", func(t *testing.T, l *doctorLab) {
 			l.edit(t, "noisepub: DDVI4TAIK7NXH25TDQOL6QYW2OHD6ZBI6PJ3UEV2K53CHSNCQUUA", "")
@@ -119,6 +133,15 @@ func doctorSeeds(l *doctorLab) []doctorSeed {
 		{"umask", sevError, "umask 700", func(t *testing.T, l *doctorLab) { l.edit(t, "ferry-reserve: 0", "ferry-reserve: 0\n  umask: \"700\"") }},
 		{"spool-missing", sevError, "spool", func(t *testing.T, l *doctorLab) { os.RemoveAll(l.path("alice", "spool")) }},
 	}
+}
+
+// seedName is what doctor must name for s: the packet a real toss left,
+// for the seed whose packet is made at plant time.
+func (l *doctorLab) seedName(s doctorSeed) string {
+	if s.name == "" {
+		return l.failing
+	}
+	return s.name
 }
 
 func runDoctorCmd(t *testing.T, l *doctorLab, args ...string) result {
@@ -149,6 +172,7 @@ func TestDoctorFindsEachSeed(t *testing.T) {
 		t.Run(s.kind, func(t *testing.T) {
 			l := newDoctorLab(t)
 			s.plant(t, l)
+			s.name = l.seedName(s)
 			r := runDoctorCmd(t, l)
 			out := string(r.stdout)
 			if r.code != wantCode(s.sev) {
@@ -169,14 +193,19 @@ func TestDoctorFindsEachSeed(t *testing.T) {
 // JSON, and that doctor changed nothing in the lab.
 func TestDoctorAllSeedsAtOnce(t *testing.T) {
 	l := newDoctorLab(t)
+	l.ferry(t, "alice", []byte("hi"), "file", "-", "bob:hi")
 	var seeds []doctorSeed
 	for _, s := range doctorSeeds(l) {
 		if s.kind == "spool-missing" || s.kind == "log-unwritable" || s.kind == "umask" {
 			continue // these hide others (the log's failures) or need their own config
 		}
 		s.plant(t, l)
+		s.name = l.seedName(s)
 		seeds = append(seeds, s)
 	}
+	// A real packet (queued before bob's keys are spoilt) with no index
+	// beside it: a doctor that listed through the index would write one.
+	os.Remove(l.path("alice", "spool", "ferry.idx"))
 	before := treeSum(t, l.dir)
 	r := runDoctorCmd(t, l)
 	if r.code != doctorErrors {
