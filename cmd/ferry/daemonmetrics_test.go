@@ -14,13 +14,14 @@ import (
 )
 
 // TestDaemonMetrics runs a real daemon with --metrics on 127.0.0.1:0,
-// makes one good call and one connection that is not a handshake, and
-// checks /metrics counts both and passes promtool.
+// makes one good call (whose file autotoss delivers) and one connection
+// that is not a handshake, and checks /metrics counts them and passes
+// promtool.
 func TestDaemonMetrics(t *testing.T) {
 	l := newNetLab(t)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	d := exec.CommandContext(ctx, ferryBin, "daemon", "--cfg", l.cfg("alice"), "--quiet", "--bind", "127.0.0.1:0", "--metrics", "127.0.0.1:0")
+	d := exec.CommandContext(ctx, ferryBin, "daemon", "--cfg", l.cfg("alice"), "--quiet", "--bind", "127.0.0.1:0", "--metrics", "127.0.0.1:0", "--autotoss")
 	d.Env = append(os.Environ(), "NNCPCFG=")
 	d.Cancel = func() error { return d.Process.Signal(os.Interrupt) }
 	d.WaitDelay = 5 * time.Second
@@ -65,7 +66,8 @@ func TestDaemonMetrics(t *testing.T) {
 	// of times until it shows (the test's verdict is the content, not the time).
 	for range 100 {
 		body = scrape(t, metricsURL)
-		if strings.Contains(string(body), `ferry_daemon_handshake_failures_total{reason="bad-handshake"} 1`) {
+		if strings.Contains(string(body), `ferry_daemon_handshake_failures_total{reason="bad-handshake"} 1`) &&
+			strings.Contains(string(body), `ferry_toss_packets_total{result="tossed",type="file"} 1`) {
 			break
 		}
 		time.Sleep(50 * time.Millisecond)
@@ -74,7 +76,8 @@ func TestDaemonMetrics(t *testing.T) {
 		`ferry_daemon_sessions_total{node="bob",outcome="ok"} 1`,
 		`ferry_daemon_packets_total{node="bob",direction="rx"} 1`,
 		`ferry_daemon_handshake_failures_total{reason="bad-handshake"} 1`,
-		`ferry_queue_packets{node="bob",direction="rx"} 1`,
+		`ferry_toss_packets_total{result="tossed",type="file"} 1`,
+		`# TYPE ferry_queue_packets gauge`,
 		`# TYPE ferry_daemon_refused_total counter`,
 	} {
 		if !strings.Contains(string(body), want+"\n") {
