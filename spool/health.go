@@ -264,3 +264,31 @@ func heldByOther(p string) bool {
 // NodePath names node's directory in messages (doctor's advice on a
 // queue no neighbour owns).
 func (s *Spool) NodePath(node packet.ID) string { return s.nodeDir(node) }
+
+// TmpFile is a file in SPOOL/tmp: a packet or scratch file being
+// written, or one left by a writer that died.
+type TmpFile struct {
+	Path    string
+	Size    int64
+	ModTime time.Time
+}
+
+// TmpFiles lists SPOOL/tmp.
+func (s *Spool) TmpFiles() ([]TmpFile, error) {
+	ents, err := os.ReadDir(s.tmpDir())
+	if err != nil {
+		if os.IsNotExist(err) {
+			return nil, nil
+		}
+		return nil, err
+	}
+	var out []TmpFile
+	for _, e := range ents {
+		info, err := e.Info()
+		if err != nil {
+			continue // renamed into place while we listed
+		}
+		out = append(out, TmpFile{Path: filepath.Join(s.tmpDir(), e.Name()), Size: info.Size(), ModTime: info.ModTime()})
+	}
+	return out, nil
+}

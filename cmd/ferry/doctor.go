@@ -54,7 +54,7 @@ type doctorLimits struct {
 func runDoctor(ctx context.Context, g *globals, args []string) error {
 	fs := g.flags("[--json] [--part-age AGE] [--tx-age AGE] [--rx-age AGE]")
 	asJSON := fs.Bool("json", false, "print one JSON object per finding, one per line")
-	partAge := fs.String("part-age", "7d", "report .part and .nock files older than `AGE`")
+	partAge := fs.String("part-age", "7d", "report .part, .nock and tmp/ files older than `AGE`")
 	txAge := fs.String("tx-age", "7d", "report outbound packets older than `AGE`")
 	rxAge := fs.String("rx-age", "1d", "report received packets left untossed for longer than `AGE`")
 	if err := g.parse(args); err != nil {
@@ -110,6 +110,9 @@ func (d *doctor) print(w io.Writer, asJSON bool) error {
 			where := f.Node
 			if f.Pkt != "" {
 				where += "/" + f.Pkt
+			}
+			if where == "" {
+				where = f.Path // a finding about no node: the file it is about
 			}
 			if where != "" {
 				where = " " + where

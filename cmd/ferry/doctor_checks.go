@@ -50,6 +50,7 @@ func (d *doctor) examine() {
 	}
 	d.checkSpoolWritable(sp)
 	d.checkSpace(sp)
+	d.checkTmp(sp)
 	failing := d.tossFailures()
 	nodes, err := sp.Nodes()
 	if err != nil {
@@ -317,6 +318,22 @@ func (d *doctor) checkQueues(sp *spool.Spool, id packet.ID, failing map[string]*
 			d.add(finding{Kind: "stale-lock", Severity: sevError, Node: name, Path: l.Path,
 				Message: fmt.Sprintf("the %s lock cannot be taken: %v", l.Kind, l.Err),
 				Advice:  fmt.Sprintf("remove it (nothing holds it: flock dies with its holder): ferry rm --lock, or rm %s", l.Path)})
+		}
+	}
+}
+
+// checkTmp finds files in SPOOL/tmp older than the part age: writers
+// that died (a killed ferry file, a crash) leave them.
+func (d *doctor) checkTmp(sp *spool.Spool) {
+	files, err := sp.TmpFiles()
+	if err != nil {
+		d.add(finding{Kind: "spool-unreadable", Severity: sevError, Path: d.c.Spool, Message: err.Error(), Advice: "give the user running ferry read access to the spool"})
+	}
+	for _, f := range files {
+		if age := d.now.Sub(f.ModTime); age > d.lim.part {
+			d.add(finding{Kind: "stale-tmp", Severity: sevWarning, Path: f.Path,
+				Message: fmt.Sprintf("a temporary file (%s) left %s ago by a writer that stopped", humanSize(f.Size), roundAge(age)),
+				Advice:  fmt.Sprintf("ferry rm --tmp --older %s", ageFlag(d.lim.part))})
 		}
 	}
 }

@@ -114,6 +114,7 @@ func doctorSeeds(l *doctorLab) []doctorSeed {
 				t.Fatal(err)
 			}
 		}},
+		{"stale-tmp", sevWarning, "tmp/leftover", func(t *testing.T, l *doctorLab) { l.file(t, 8*day, "tmp", "leftover") }},
 		{"bad-packet", sevWarning, seedID(5), func(t *testing.T, l *doctorLab) { l.file(t, 0, bob, "rx", "bad", seedID(5)) }},
 		{"tx-old", sevWarning, seedID(6), func(t *testing.T, l *doctorLab) { l.file(t, 8*day, bob, "tx", seedID(6)) }},
 		{"rx-old", sevWarning, seedID(7), func(t *testing.T, l *doctorLab) { l.file(t, 2*day, bob, "rx", seedID(7)) }},
