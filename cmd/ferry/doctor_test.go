@@ -268,3 +268,18 @@ func treeSum(t *testing.T, dir string) string {
 	h := sha256.Sum256([]byte(strings.Join(lines, "\n")))
 	return fmt.Sprintf("%d files %x", len(lines), h[:8])
 }
+
+// The permission checks need a user whom permissions stop: not root.
+func TestDoctorSpoolUnwritable(t *testing.T) {
+	if os.Geteuid() == 0 {
+		t.Skip("running as root, whom file permissions do not stop: spool-unwritable cannot be seeded")
+	}
+	l := newDoctorLab(t)
+	spoolDir := l.path("alice", "spool")
+	os.Chmod(spoolDir, 0o555)
+	defer os.Chmod(spoolDir, 0o755)
+	r := runDoctorCmd(t, l)
+	if r.code != doctorErrors || !strings.Contains(string(r.stdout), "error: spool-unwritable") {
+		t.Errorf("read-only spool: exit %d:\n%s", r.code, r.stdout)
+	}
+}
