@@ -38,6 +38,12 @@ type Daemon struct {
 	Handshakers       int           // message 1s computed at once; default half the CPUs, at least 1
 	LogEvery          time.Duration // refusals are summed up once per this; default 10 s
 	Log               *slog.Logger  // nil: discard
+	// Refused, when set, hears of each connection turned away, with the
+	// reason logged for it; handshake is true for one whose handshake
+	// failed (timeout, unknown key, garbage), false for one refused
+	// under load or an accept error. It runs on the daemon's goroutines,
+	// under no lock: it must be quick and safe for concurrent use.
+	Refused func(reason string, handshake bool)
 }
 
 // Defaults of the Daemon's limits.
@@ -81,16 +87,17 @@ func (d *Daemon) defaults() {
 func (d *Daemon) Run(ctx context.Context, l net.Listener) error {
 	d.defaults()
 	adm := newAdmission(d.MaxConn, d.MaxPending, d.MaxPendingPerAddr, d.Handshakers)
-	refused := newRefusals(d.Log)
+	logged := newRefusals(d.Log)
+	refused := refusalCounter{logged, d.Refused}
 	var wg sync.WaitGroup
 	// The summary of refusals: owned by Run, which waits for it.
 	tickCtx, stopTick := context.WithCancel(ctx)
-	wg.Go(func() { refused.every(tickCtx, d.LogEvery) })
+	wg.Go(func() { logged.every(tickCtx, d.LogEvery) })
 	defer func() {
 		stopTick()
 		adm.closeAll() // pending handshakes end now; sessions end with ctx
 		wg.Wait()
-		refused.flush()
+		logged.flush()
 	}()
 	stop := context.AfterFunc(ctx, func() { l.Close() })
 	defer stop()
@@ -135,7 +142,7 @@ func (d *Daemon) Run(ctx context.Context, l net.Listener) error {
 				d.Log.Error("session failed", "who", "daemon", "addr", conn.RemoteAddr().String(), "err", err)
 			case !c.wasEvicted():
 				reason := handshakeReason(err)
-				refused.add(reason, c.src, err)
+				refused.handshake(reason, c.src, err)
 				if reason != reasonFull {
 					adm.failed(c, time.Now())
 				}

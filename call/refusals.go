@@ -49,6 +49,28 @@ func (r *refusals) add(reason, addr string, err error, extra ...any) {
 	r.log.Warn(msg, args...)
 }
 
+// refusalCounter is the daemon's way to refusals: each is logged (or
+// summed up) and told to the Daemon's Refused hook when there is one.
+type refusalCounter struct {
+	*refusals
+	hook func(reason string, handshake bool)
+}
+
+func (r refusalCounter) add(reason, addr string, err error, extra ...any) {
+	if r.hook != nil {
+		r.hook(reason, false)
+	}
+	r.refusals.add(reason, addr, err, extra...)
+}
+
+// handshake is add for a connection whose handshake failed.
+func (r refusalCounter) handshake(reason, addr string, err error) {
+	if r.hook != nil {
+		r.hook(reason, reason != reasonFull)
+	}
+	r.refusals.add(reason, addr, err)
+}
+
 // every sums up each interval until ctx ends.
 func (r *refusals) every(ctx context.Context, d time.Duration) {
 	t := time.NewTicker(d)

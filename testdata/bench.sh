@@ -5,7 +5,7 @@
 # read the ratios, which are taken in one run.
 #
 # BENCH="smallcall call" runs only the sections named (crypto memory hash
-# file small stat call smallcall flood xfer); all of them by default.
+# file small stat call smallcall flood xfer metrics); all of them by default.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=$(mktemp)
@@ -428,4 +428,10 @@ if want stat; then
 	echo
 	echo "== listing a spool of 100,000 packets (ferry stat's work; target < 200 ms)"
 	FERRY_BIG=1 go test -count=1 -run '^TestStat100k$' -v ./spool/ | grep -E 'packets:|FAIL' || true
+fi
+
+if want metrics; then
+	echo
+	echo "== scraping a spool of 100,000 packets (ferry stat --metrics, the daemon's /metrics; target < 200 ms)"
+	FERRY_BIG=1 go test -count=1 -run '^TestScrape100k$' -v ./cmd/ferry/ | grep -E 'scrape of|FAIL' || true
 fi

@@ -125,8 +125,17 @@ func startAutoToss(ctx context.Context, run func(context.Context, autoToss) erro
 
 // startTosser is startAutoToss tossing e's spool.
 func startTosser(ctx context.Context, e *localNode) (*autoTosser, func()) {
+	return startCountedTosser(ctx, e, nil)
+}
+
+// startCountedTosser is startTosser telling counted (when not nil) each
+// toss's result, on the tossing goroutine: daemon --metrics counts them.
+func startCountedTosser(ctx context.Context, e *localNode, counted func(toss.Result, error)) (*autoTosser, func()) {
 	return startAutoToss(ctx, func(ctx context.Context, a autoToss) error {
-		_, err := toss.Toss(ctx, e.sp, e.c, toss.Options{Seen: a.Seen, GenACK: a.GenACK, Skip: a.Skip, Log: e.log, Umask: e.umask})
+		res, err := toss.Toss(ctx, e.sp, e.c, toss.Options{Seen: a.Seen, GenACK: a.GenACK, Skip: a.Skip, Log: e.log, Umask: e.umask})
+		if counted != nil {
+			counted(res, err)
+		}
 		return err
 	}, e.log)
 }

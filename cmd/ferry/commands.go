@@ -40,6 +40,7 @@ var commands = []command{
 	{"stat", "show what is queued", runStat},
 	{"rm", "remove packets and spool leftovers", runRm},
 	{"check", "verify queued packets against their names", runCheck},
+	{"doctor", "report what is wrong with the config, the spool and the machine", runDoctor},
 	{"log", "show the log, one line per event", runLog},
 	{"xfer", "exchange packets with a directory or removable medium", runXfer},
 	{"bundle", "write packets to, or read them from, a tar stream", runBundle},

@@ -15,7 +15,7 @@ import (
 )
 
 func runDaemon(ctx context.Context, g *globals, args []string) error {
-	fs := g.flags("[--bind ADDR] [--maxconn N] [--maxpending N] [--maxpending-per-addr N] [--nice NICE] [--inetd] [--nock] [--autotoss [--autotoss-...]]")
+	fs := g.flags("[--bind ADDR] [--metrics ADDR] [--maxconn N] [--maxpending N] [--maxpending-per-addr N] [--nice NICE] [--inetd] [--nock] [--autotoss [--autotoss-...]]")
 	bind := fs.String("bind", "[::]:5400", "listen on `ADDR`")
 	maxConn := fs.Int("maxconn", call.DefaultMaxConn, "at most `N` sessions at once")
 	maxPending := fs.Int("maxpending", call.DefaultMaxPending, "at most `N` connections still in their handshake (the oldest silent one makes room)")
@@ -26,8 +26,12 @@ func runDaemon(ctx context.Context, g *globals, args []string) error {
 	fs.Bool("ucspi", false, "same as --inetd")
 	nock := fs.Bool("nock", false, "do not checksum during sessions (ferry check --nock later)")
 	at := addAutoTossFlags(fs)
+	metricsAddr := fs.String("metrics", "", "serve Prometheus metrics on http://`ADDR`/metrics")
 	if err := g.parse(args); err != nil {
 		return err
+	}
+	if *metricsAddr != "" && *inetd {
+		return usageErrorf("--metrics needs a listening daemon, not --inetd")
 	}
 	if u, _ := fs.GetBool("ucspi"); u {
 		*inetd = true
@@ -40,8 +44,9 @@ func runDaemon(ctx context.Context, g *globals, args []string) error {
 		return err
 	}
 	opt := call.Options{Nice: nice, NoCK: *nock, Log: e.log, Deadline: g.deadline}
+	ctr := newDaemonCounters() // served by --metrics
 	if at.on {
-		tosser, stopTossing := startTosser(ctx, e)
+		tosser, stopTossing := startCountedTosser(ctx, e, ctr.tossed)
 		defer stopTossing() // every session's tosses, one at a time, for all of them
 		opt.AutoToss = tosser.hook(at.autoToss)
 	}
@@ -54,16 +59,29 @@ func runDaemon(ctx context.Context, g *globals, args []string) error {
 		return withHint(fmt.Errorf("daemon: %w", err), "another daemon may be running; try --bind 127.0.0.1:5401")
 	}
 	fmt.Printf("listening on %s\n", l.Addr())
+	if *metricsAddr != "" {
+		wait, err := serveMetrics(ctx, *metricsAddr, e, ctr, os.Stdout)
+		if err != nil {
+			l.Close()
+			return err
+		}
+		defer wait()
+	}
 	checkOpenFiles(e.log, *maxConn, *maxPending)
 	stopAnnouncing := announce(ctx, e, l.Addr().(*net.TCPAddr).Port)
 	defer stopAnnouncing()
 	d := &call.Daemon{MaxConn: *maxConn, MaxPending: *maxPending, MaxPendingPerAddr: *perAddr, Log: e.log,
+		Refused: ctr.refusal,
 		Serve: func(ctx context.Context, conn net.Conn) error {
 			st, err := call.Serve(ctx, e.sp, e.c, conn, opt)
 			var se *call.SessionError
 			if errors.As(err, &se) { // a session took place: say how it ended, here
+				ctr.session(st, err)
 				logSession(e, st, conn.RemoteAddr().String(), se)
 				return nil
+			}
+			if err == nil {
+				ctr.session(st, nil)
 			}
 			return err // no session: the daemon counts and logs refusals
 		}}

@@ -69,6 +69,10 @@ func report(name string, err error) int {
 	if err == nil || errors.Is(err, errHelp) {
 		return exitOK
 	}
+	var code exitStatus // the command printed its verdict (doctor): only the status is left
+	if errors.As(err, &code) {
+		return int(code)
+	}
 	var ue *usageError
 	if errors.As(err, &ue) || errors.Is(err, pflag.ErrHelp) {
 		printErr(fmt.Errorf("%s: %w", name, err), hintf("run 'ferry %s --help'", name))

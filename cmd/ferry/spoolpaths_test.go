@@ -33,6 +33,7 @@ var spoolPathsAllowed = map[string]string{
 	"(*ferry/spool.Spool).SetAside":  "the new place, for the log line",
 	"(*ferry/spool.Part).Path":       "the .part in write errors",
 	"(*ferry/spool.ExecMarker).Path": "the claiming shell creates it",
+	"(*ferry/spool.Spool).NodePath":  "doctor's advice names the queue directory no neighbour owns",
 }
 
 // pathFuncs build, or act on, a path given as an argument.

@@ -37,16 +37,20 @@ type pktStat struct {
 }
 
 func runStat(ctx context.Context, g *globals, args []string) error {
-	fs := g.flags("[--node NODE] [--pkt] [--json]")
+	fs := g.flags("[--node NODE] [--pkt] [--json] [--metrics]")
 	node := fs.StringP("node", "n", "", "only `NODE`")
 	pkts := fs.Bool("pkt", false, "list every packet")
 	asJSON := fs.Bool("json", false, "print JSON")
+	metrics := fs.Bool("metrics", false, "print the Prometheus text format, for node_exporter's textfile collector")
 	if err := g.parse(args); err != nil {
 		return err
 	}
 	e, err := g.open()
 	if err != nil {
 		return err
+	}
+	if *metrics {
+		return writeSpoolMetrics(os.Stdout, e)
 	}
 	var ids []packet.ID
 	if *node != "" {

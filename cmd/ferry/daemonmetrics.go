@@ -1,0 +1,165 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"ferry/call"
+	"ferry/toss"
+)
+
+// daemonCounters are what ferry daemon --metrics counts since it
+// started, besides the spool's gauges. Sessions report from their own
+// goroutines and the admission's from its: one lock, held only to bump
+// or copy a map, never across I/O.
+type daemonCounters struct {
+	mu        sync.Mutex
+	sessions  map[[2]string]float64 // node, outcome
+	bytes     map[[2]string]float64 // node, direction
+	packets   map[[2]string]float64 // node, direction
+	refused   map[string]float64    // reason
+	handshake map[string]float64    // reason
+	toss      map[[2]string]float64 // result, packet type
+	tossRuns  map[string]float64    // outcome
+}
+
+func newDaemonCounters() *daemonCounters {
+	return &daemonCounters{sessions: map[[2]string]float64{}, bytes: map[[2]string]float64{}, packets: map[[2]string]float64{},
+		refused: map[string]float64{}, handshake: map[string]float64{}, toss: map[[2]string]float64{}, tossRuns: map[string]float64{}}
+}
+
+// session counts one session that took place (a handshake succeeded).
+func (d *daemonCounters) session(st call.Stats, err error) {
+	outcome := "ok"
+	if err != nil {
+		outcome = "failed"
+	}
+	node := st.Node
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.sessions[[2]string{node, outcome}]++
+	d.bytes[[2]string{node, "rx"}] += float64(st.RxBytes)
+	d.bytes[[2]string{node, "tx"}] += float64(st.TxBytes)
+	d.packets[[2]string{node, "rx"}] += float64(st.RxPkts)
+	d.packets[[2]string{node, "tx"}] += float64(st.TxPkts)
+}
+
+// refusal is the call.Daemon's Refused hook.
+func (d *daemonCounters) refusal(reason string, handshake bool) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if handshake {
+		d.handshake[reason]++
+	} else {
+		d.refused[reason]++
+	}
+}
+
+// tossed counts one autotoss run's result.
+func (d *daemonCounters) tossed(res toss.Result, err error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for t, n := range res.Tossed {
+		d.toss[[2]string{"tossed", t.String()}] += float64(n)
+	}
+	d.toss[[2]string{"failed", ""}] += float64(res.Failed)
+	d.toss[[2]string{"set_aside", ""}] += float64(res.SetAside)
+	switch {
+	case err == nil:
+		d.tossRuns["ok"]++
+	case errors.Is(err, toss.ErrSomeFailed):
+		d.tossRuns["some_failed"]++
+	default:
+		d.tossRuns["failed"]++
+	}
+}
+
+// add copies the counters into m.
+func (d *daemonCounters) add(m *metricSet) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	const (
+		sessions  = "ferry_daemon_sessions_total"
+		bytes     = "ferry_daemon_bytes_total"
+		packets   = "ferry_daemon_packets_total"
+		refused   = "ferry_daemon_refused_total"
+		handshake = "ferry_daemon_handshake_failures_total"
+		tossed    = "ferry_toss_packets_total"
+		tossRuns  = "ferry_toss_runs_total"
+	)
+	m.declare(sessions, counter, "Sessions with a neighbour since the daemon started, by node and outcome (failed: cut or left unfinished).")
+	for k, v := range d.sessions {
+		m.add(sessions, counter, "", v, "node", k[0], "outcome", k[1])
+	}
+	m.declare(bytes, counter, "Bytes of packets received (rx) and sent (tx) in sessions, by node.")
+	for k, v := range d.bytes {
+		m.add(bytes, counter, "", v, "node", k[0], "direction", k[1])
+	}
+	m.declare(packets, counter, "Packets received (rx) and sent (tx) in sessions, by node.")
+	for k, v := range d.packets {
+		m.add(packets, counter, "", v, "node", k[0], "direction", k[1])
+	}
+	m.declare(refused, counter, "Connections refused under load (full, per-addr, failing, evicted) and accept errors, by reason.")
+	for k, v := range d.refused {
+		m.add(refused, counter, "", v, "reason", k)
+	}
+	m.declare(handshake, counter, "Connections whose handshake failed (timeout, unknown-key, bad-handshake), by reason.")
+	for k, v := range d.handshake {
+		m.add(handshake, counter, "", v, "reason", k)
+	}
+	m.declare(tossed, counter, "Packets autotoss processed, by result and, for those tossed, packet type.")
+	for k, v := range d.toss {
+		if k[1] == "" {
+			m.add(tossed, counter, "", v, "result", k[0])
+		} else {
+			m.add(tossed, counter, "", v, "result", k[0], "type", k[1])
+		}
+	}
+	m.declare(tossRuns, counter, "Autotoss runs, by outcome.")
+	for k, v := range d.tossRuns {
+		m.add(tossRuns, counter, "", v, "outcome", k)
+	}
+}
+
+// serveMetrics serves GET /metrics on addr until ctx ends: the spool's
+// gauges (as stat --metrics) and the counters. It returns once
+// listening; wait returns when the server has stopped.
+func serveMetrics(ctx context.Context, addr string, e *localNode, ctr *daemonCounters, out io.Writer) (wait func(), err error) {
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("daemon --metrics: %w", err)
+	}
+	fmt.Fprintf(out, "metrics on http://%s/metrics\n", l.Addr())
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /metrics", func(w http.ResponseWriter, r *http.Request) {
+		var m metricSet
+		if err := spoolMetrics(&m, e.sp, e.c, time.Now()); err != nil {
+			e.log.Error("metrics scrape failed", "who", "daemon", "err", err)
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		ctr.add(&m)
+		w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+		m.write(w)
+	})
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, BaseContext: func(net.Listener) context.Context { return ctx }}
+	var wg sync.WaitGroup
+	// The server: started here, stopped by ctx, waited for by wait.
+	wg.Go(func() {
+		if err := srv.Serve(l); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			e.log.Error("metrics server failed", "who", "daemon", "err", err)
+		}
+	})
+	stop := context.AfterFunc(ctx, func() { srv.Close() })
+	return func() {
+		stop()
+		srv.Close()
+		wg.Wait()
+	}, nil
+}

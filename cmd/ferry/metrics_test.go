@@ -1,0 +1,150 @@
+package main
+
+import (
+	"bytes"
+	"encoding/binary"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"ferry/cfg"
+	"ferry/packet"
+	"ferry/spool"
+)
+
+func TestMetricSetEscapes(t *testing.T) {
+	for _, c := range []struct {
+		name, help, label, want string
+	}{
+		{"plain", "Plain help.", "bob", "# HELP x Plain help.\n# TYPE x gauge\nx{node=\"bob\"} 1\n"},
+		{"quote", `a "quoted" help`, `b"o"b`, "# HELP x a \"quoted\" help\n# TYPE x gauge\nx{node=\"b\\\"o\\\"b\"} 1\n"},
+		{"backslash", `back\slash`, `c:\x`, "# HELP x back\\\\slash\n# TYPE x gauge\nx{node=\"c:\\\\x\"} 1\n"},
+		{"newline", "two\nlines", "a\nb", "# HELP x two\\nlines\n# TYPE x gauge\nx{node=\"a\\nb\"} 1\n"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var m metricSet
+			m.add("x", gauge, c.help, 1, "node", c.label)
+			var b bytes.Buffer
+			if err := m.write(&b); err != nil {
+				t.Fatal(err)
+			}
+			if b.String() != c.want {
+				t.Errorf("got %q, want %q", b.String(), c.want)
+			}
+		})
+	}
+}
+
+// promtoolCheck runs promtool check metrics on text, skipping when it is
+// not installed.
+func promtoolCheck(t *testing.T, text []byte) {
+	t.Helper()
+	if _, err := exec.LookPath("promtool"); err != nil {
+		t.Skip("promtool not installed (apt-get install prometheus): skipping the exposition format check")
+	}
+	cmd := exec.Command("promtool", "check", "metrics")
+	cmd.Stdin = bytes.NewReader(text)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("promtool check metrics: %v\n%s\non:\n%s", err, out, text)
+	}
+}
+
+func TestStatMetrics(t *testing.T) {
+	l := newDoctorLab(t)
+	bob := l.ids["bob"]
+	for i := range 3 {
+		l.file(t, time.Duration(i)*time.Hour, bob, "tx", seedID(uint64(i)))
+	}
+	l.file(t, 0, bob, "rx", seedID(10)+".part")
+	l.file(t, 0, bob, "rx", "bad", seedID(11))
+	r := runStatMetrics(t, l)
+	size := len("not really a packet")
+	for _, want := range []string{
+		`ferry_queue_packets{node="bob",direction="tx"} 3`,
+		`ferry_queue_packets{node="bob",direction="rx"} 0`,
+		`ferry_queue_bytes{node="bob",direction="tx"} ` + strconv.Itoa(3*size),
+		`ferry_partial_files{node="bob",kind="part"} 1`,
+		`ferry_queue_bad_files{node="bob",direction="rx"} 1`,
+		`ferry_spool_reserve_bytes 0`,
+	} {
+		if !bytes.Contains(r, []byte(want+"\n")) {
+			t.Errorf("no %q in:\n%s", want, r)
+		}
+	}
+	age := metricValue(t, r, `ferry_queue_oldest_packet_age_seconds{node="bob",direction="tx"}`)
+	if age < 7000 || age > 8000 { // the oldest is two hours old
+		t.Errorf("oldest age %v, want about 7200", age)
+	}
+	promtoolCheck(t, r)
+}
+
+func runStatMetrics(t *testing.T, l *doctorLab) []byte {
+	t.Helper()
+	r := ferry(t, nil, "stat", "--cfg", l.cfg("alice"), "--metrics")
+	if r.code != 0 {
+		t.Fatalf("stat --metrics: exit %d: %s", r.code, r.stderr)
+	}
+	return r.stdout
+}
+
+func metricValue(t *testing.T, text []byte, series string) float64 {
+	t.Helper()
+	for _, line := range strings.Split(string(text), "\n") {
+		if v, ok := strings.CutPrefix(line, series+" "); ok {
+			f, err := strconv.ParseFloat(v, 64)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return f
+		}
+	}
+	t.Fatalf("no %s in:\n%s", series, text)
+	return 0
+}
+
+// TestScrape100k times one scrape of a spool of 100,000 packets, the
+// figure make bench reports (BENCH=metrics). FERRY_BIG=1.
+func TestScrape100k(t *testing.T) {
+	if os.Getenv("FERRY_BIG") == "" {
+		t.Skip("set FERRY_BIG=1 to build a 100,000-packet spool")
+	}
+	l := newDoctorLab(t)
+	dir := l.path("alice", "spool", l.ids["bob"], "tx")
+	os.MkdirAll(dir, 0o755)
+	for i := range 100000 {
+		var id packet.ID
+		binary.BigEndian.PutUint64(id[:], uint64(i))
+		if err := os.WriteFile(filepath.Join(dir, id.String()), []byte("x"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c, err := cfg.Load(l.cfg("alice"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sp, err := spool.Inspect(c.Spool, c.Self.ID, spool.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var best time.Duration
+	for range 3 {
+		var m metricSet
+		start := time.Now()
+		if err := spoolMetrics(&m, sp, c, start); err != nil {
+			t.Fatal(err)
+		}
+		var b bytes.Buffer
+		m.write(&b)
+		if d := time.Since(start); best == 0 || d < best {
+			best = d
+		}
+		if !bytes.Contains(b.Bytes(), []byte(`ferry_queue_packets{node="bob",direction="tx"} 100000`)) {
+			t.Fatalf("scrape lacks the 100000 packets:\n%s", b.Bytes())
+		}
+	}
+	t.Logf("scrape of 100000 packets: %v (target < 200 ms)", best.Round(time.Millisecond))
+}
