@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"os"
 	"strings"
 
@@ -15,6 +16,7 @@ func runFile(ctx context.Context, g *globals, args []string) error {
 	sf := addSendFlags(fs, packet.NiceBulk, false)
 	g.takesArgs(2, 2)
 	chunked := fs.Int64("chunked", -1, "split into chunks of `KiB` (0: never; default the node's freq.chunked)")
+	force := fs.Bool("force", false, "queue a chunked file even if it makes more than 10000 packets")
 	if err := g.parse(args); err != nil {
 		return err
 	}
@@ -46,14 +48,28 @@ func runFile(ctx context.Context, g *globals, args []string) error {
 		defChunk = *chunked
 	}
 	p := sf.printer()
-	qs, err := e.outbox().File(ctx, d, src, dst, outbox.FileOptions{Options: opt, Chunked: defChunk * 1024, Stdin: os.Stdin})
+	fo := outbox.FileOptions{Options: opt, Chunked: defChunk * 1024, Stdin: os.Stdin}
+	if !*force {
+		fo.MaxChunks = maxChunksUnforced
+	}
+	qs, err := e.outbox().File(ctx, d, src, dst, fo)
 	p.add(e, qs...)
+	var tooMany *outbox.TooManyChunksError
+	if errors.As(err, &tooMany) {
+		return withHint(spool.WrapPath("file", src, err),
+			"%d KiB chunks: give a larger --chunked, or --force if so many packets are what you want", defChunk)
+	}
 	if err != nil {
 		return spool.WrapPath("file", src, err)
 	}
 	p.flush()
 	return nil
 }
+
+// maxChunksUnforced is where a chunked send asks for --force: far more
+// packets than any sensible chunk size makes, and where listing and
+// removing them starts to take a user's time.
+const maxChunksUnforced = 10000
 
 // cutLast splits "NODE:DST" and "area:AREA:DST" at the separator that
 // ends the destination.

@@ -4,6 +4,7 @@ import (
 	"archive/tar"
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -22,6 +23,31 @@ type FileOptions struct {
 	Options
 	Chunked int64     // bytes per chunk; 0: no chunking
 	Stdin   io.Reader // what src "-" reads; the library never reads os.Stdin itself
+	// MaxChunks refuses a chunked send that would make more packets than
+	// this, the meta packet included (0: no limit): one mistyped
+	// --chunked once queued a million packets for a 1 GiB file.
+	MaxChunks int
+}
+
+// TooManyChunksError is a chunked send refused for its packet count.
+type TooManyChunksError struct {
+	Count   int64 // packets it would make (at least, for a stream)
+	AtLeast bool  // the source's size was unknown: Count is a lower bound
+	Max     int
+}
+
+func (e *TooManyChunksError) Error() string {
+	n := strconv.FormatInt(e.Count, 10)
+	if e.AtLeast {
+		n = "at least " + n
+	}
+	return fmt.Sprintf("chunked send would make %s packets, more than %d", n, e.Max)
+}
+
+// chunkCount is how many packets a chunked send of size bytes makes: its
+// chunks (one, empty, for an empty source) and the meta packet.
+func chunkCount(size, chunk int64) int64 {
+	return max(1, (size+chunk-1)/chunk) + 1
 }
 
 // File queues src ("-" for opt.Stdin; a directory goes as a pax archive) to
@@ -68,6 +94,9 @@ func (q *Outbox) File(ctx context.Context, d Dest, src, dst string, opt FileOpti
 		return nil, fmt.Errorf("file: destination name too long")
 	}
 	if opt.Chunked > 0 && (size <= 0 || size > opt.Chunked) {
+		if n := chunkCount(size, opt.Chunked); size > 0 && opt.MaxChunks > 0 && n > int64(opt.MaxChunks) {
+			return nil, &TooManyChunksError{Count: n, Max: opt.MaxChunks}
+		}
 		return q.fileChunked(ctx, d, in, dst, opt)
 	}
 	ph := packet.PlainHeader{Type: packet.TypeFile, Nice: opt.Nice, Path: []byte(dst)}
@@ -148,6 +177,12 @@ func (q *Outbox) fileChunked(ctx context.Context, d Dest, in io.Reader, dst stri
 		if _, err := br.Peek(1); err == io.EOF && i > 0 {
 			break
 		}
+		if opt.MaxChunks > 0 && int64(i)+2 > int64(opt.MaxChunks) {
+			// A stream of unknown size ran past the limit: take back what
+			// it queued (no meta was sent, so nothing was announced).
+			tooMany := &TooManyChunksError{Count: int64(i) + 2, AtLeast: true, Max: opt.MaxChunks}
+			return nil, errors.Join(tooMany, q.unqueue(out))
+		}
 		m := packet.NewMTH()
 		var n int64
 		ph := packet.PlainHeader{Type: packet.TypeFile, Nice: opt.Nice, Path: []byte(dst + ".nncp.chunk" + strconv.Itoa(i))}
@@ -169,11 +204,27 @@ func (q *Outbox) fileChunked(ctx context.Context, d Dest, in io.Reader, dst stri
 			break
 		}
 	}
-	body, _ := meta.MarshalBinary()
+	body, err := meta.MarshalBinary()
+	if err != nil {
+		return out, fmt.Errorf("chunk meta: %w", err)
+	}
 	ph := packet.PlainHeader{Type: packet.TypeFile, Nice: opt.Nice, Path: []byte(dst + ".nncp.meta")}
 	r, err := q.sendTo(ctx, d, ph, func(w io.Writer) error { _, err := w.Write(body); return err }, opt.Options)
 	if err != nil {
 		return out, err
 	}
 	return append(out, r), nil
+}
+
+// unqueue removes packets this send queued and no longer wants; one that
+// a call already took is gone already, which is no error. What cannot be
+// removed stays queued (ferry rm --tx removes it) and is reported.
+func (q *Outbox) unqueue(qs []Queued) error {
+	var errs []error
+	for _, r := range qs {
+		if err := q.Spool.Remove(r.Node, spool.TX, r.ID); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
 }
