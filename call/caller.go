@@ -22,7 +22,7 @@ type Caller struct {
 	Cfg      *cfg.Config
 	Log      *slog.Logger
 	Dial     func(ctx context.Context, addr string) (io.ReadWriteCloser, error) // nil: DialTimeout with Deadline
-	AutoToss func(cfg.Call) func()                                              // per entry (see Options.AutoToss); nil: none
+	AutoToss func(cfg.Call) func()                                              // an entry's Options.AutoToss (nil: none); nil: none
 	Learned  func(packet.ID) []string                                           // MCD-learned addresses, tried first; nil: none
 	Deadline time.Duration                                                      // the sessions' Options.Deadline and the dial's
 	Clock    Clock                                                              // when the cron entries fire; nil: the real clock
@@ -90,8 +90,10 @@ func (c *Caller) loop(ctx context.Context, node *cfg.Node, entry cfg.Call, expr 
 
 // due reports whether the entry's call is to be made now: always, except
 // a when-tx-exists entry with nothing queued at its niceness or more
-// urgent. A queue that cannot be listed is logged and called anyway: a
-// call too many costs less than a queue left waiting.
+// urgent, whatever its xx (nncp-caller looks at the tx queue of an
+// rx-only entry too, and a drop-in calls no more than it). A queue that
+// cannot be listed is logged and called anyway: a call too many costs
+// less than a queue left waiting.
 func (c *Caller) due(node *cfg.Node, entry cfg.Call) bool {
 	if !entry.WhenTxExists {
 		return true
@@ -132,7 +134,7 @@ func (c *Caller) once(ctx context.Context, node *cfg.Node, entry cfg.Call) {
 	opt := Options{Nice: entry.Nice, RxOnly: entry.XX == "rx", TxOnly: entry.XX == "tx",
 		RxRate: entry.RxRate, TxRate: entry.TxRate, NoCK: entry.NoCK, Log: c.Log, Deadline: c.Deadline,
 		OnlineDeadline: entry.OnlineDeadline, MaxOnlineTime: entry.MaxOnlineTime}
-	if c.AutoToss != nil && entry.AutoToss {
+	if c.AutoToss != nil { // it decides, as flags may ask for tosses the entry does not
 		opt.AutoToss = c.AutoToss(entry)
 	}
 	addrs := addresses(node, entry)

@@ -119,3 +119,36 @@ func TestCallerBadEntryStartsNothing(t *testing.T) {
 	}
 	goleak.VerifyNone(t, before) // before cancel: the good entry's loop must not have started
 }
+
+// TestCallerWhenTxExistsWhateverXX: with nothing queued, a when-tx-exists
+// entry makes no call, xx: rx included. That is what nncp-caller 8.8.2
+// does (its check meant to spare rx-only calls compares against a wrong
+// literal, so it always looks at the tx queue; run with -debug it logs
+// "checking tx existence", "no tx"), and a drop-in must not call more.
+// Without when-tx-exists, the same entries call.
+func TestCallerWhenTxExistsWhateverXX(t *testing.T) {
+	_, alice, _ := lab(t)
+	for _, xx := range []string{"", "rx", "tx"} {
+		for _, when := range []bool{true, false} {
+			node := alice.c.Neigh["bob"]
+			node.Calls = []cfg.Call{{Cron: "* * * * * * *", Nice: 255, XX: xx, Addr: "127.0.0.1:1", WhenTxExists: when}}
+			var dials atomic.Int32
+			clock := &stepClock{now: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), rounds: 3, reached: make(chan struct{})}
+			c := &call.Caller{Spool: alice.sp, Cfg: alice.c, Clock: clock, Dial: func(ctx context.Context, addr string) (io.ReadWriteCloser, error) {
+				dials.Add(1)
+				return nil, net.ErrClosed // no one to call: counting is enough
+			}}
+			ctx, cancel := context.WithCancel(context.Background())
+			done := make(chan error, 1)
+			go func() { done <- c.Run(ctx, []*cfg.Node{node}) }()
+			<-clock.reached
+			cancel()
+			if err := <-done; err != nil {
+				t.Fatal(err)
+			}
+			if got := dials.Load(); (got == 0) != when {
+				t.Errorf("xx %q, when-tx-exists %v, empty tx queue: %d calls in 3 rounds", xx, when, got)
+			}
+		}
+	}
+}

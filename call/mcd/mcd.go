@@ -5,6 +5,7 @@ package mcd
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"net"
 	"regexp"
@@ -63,26 +64,57 @@ func Interfaces(res []*regexp.Regexp) ([]net.Interface, error) {
 // until ctx ends, from UDP port tcpPort so that listeners learn the
 // daemon's port too.
 func Announce(ctx context.Context, ifaces []net.Interface, self packet.ID, tcpPort int, every time.Duration, log *slog.Logger) error {
-	conn, err := net.ListenUDP("udp6", &net.UDPAddr{IP: net.IPv6unspecified, Port: tcpPort})
+	conn, err := announcer(tcpPort)
 	if err != nil {
 		return err
 	}
 	defer conn.Close()
-	msg := Encode(self)
 	tick := time.NewTicker(every)
 	defer tick.Stop()
 	for {
-		for _, ifi := range ifaces {
-			if _, err := conn.WriteToUDP(msg, &net.UDPAddr{IP: Group, Port: Port, Zone: ifi.Name}); err != nil && log != nil {
-				log.Debug("mcd announce failed", "who", "mcd", "iface", ifi.Name, "err", err)
-			}
-		}
+		sendRound(conn, ifaces, self, log)
 		select {
 		case <-ctx.Done():
 			return nil
 		case <-tick.C:
 		}
 	}
+}
+
+// AnnounceOnce sends one round of self's announcements, one on each
+// interface, as Announce does every interval. It returns how many were
+// sent; the others are logged.
+func AnnounceOnce(ifaces []net.Interface, self packet.ID, tcpPort int, log *slog.Logger) (int, error) {
+	conn, err := announcer(tcpPort)
+	if err != nil {
+		return 0, err
+	}
+	defer conn.Close()
+	return sendRound(conn, ifaces, self, log), nil
+}
+
+// announcer is the socket announcements leave from: the daemon's TCP
+// port, on UDP.
+func announcer(tcpPort int) (*net.UDPConn, error) {
+	conn, err := net.ListenUDP("udp6", &net.UDPAddr{IP: net.IPv6unspecified, Port: tcpPort})
+	if err != nil {
+		return nil, fmt.Errorf("mcd announce from port %d: %w", tcpPort, err)
+	}
+	return conn, nil
+}
+
+func sendRound(conn *net.UDPConn, ifaces []net.Interface, self packet.ID, log *slog.Logger) (sent int) {
+	msg := Encode(self)
+	for _, ifi := range ifaces {
+		if _, err := conn.WriteToUDP(msg, &net.UDPAddr{IP: Group, Port: Port, Zone: ifi.Name}); err != nil {
+			if log != nil {
+				log.Debug("mcd announce failed", "who", "mcd", "iface", ifi.Name, "err", err)
+			}
+			continue
+		}
+		sent++
+	}
+	return sent
 }
 
 // Book remembers where neighbours announced themselves.

@@ -38,11 +38,18 @@ func addAutoTossFlags(fs *pflag.FlagSet) *autoTossFlags {
 		types []packet.Type
 	}{{"file", []packet.Type{packet.TypeFile}}, {"freq", []packet.Type{packet.TypeFreq}},
 		{"exec", []packet.Type{packet.TypeExec, packet.TypeExecFat}}, {"trns", []packet.Type{packet.TypeTrns}},
-		{"area", []packet.Type{packet.TypeArea}}} {
+		{"area", []packet.Type{packet.TypeArea}}, {"ack", []packet.Type{packet.TypeACK}}} {
 		fs.VarPF(&skipFlag{set: &a.Skip, types: s.types}, "autotoss-no"+s.name, "", "with --autotoss: leave "+s.name+" packets").NoOptDefVal = "true"
 	}
 	fs.BoolVar(&a.GenACK, "autotoss-gen-ack", false, "with --autotoss: answer tossed packets with ACKs")
 	return a
+}
+
+// or is a toss that does what a or b asks: a kept marker or an ACK if
+// either keeps or answers, every type that either leaves. This is how
+// nncp-caller joins its flags with a calls entry's keys.
+func (a autoToss) or(b autoToss) autoToss {
+	return autoToss{Seen: a.Seen || b.Seen, GenACK: a.GenACK || b.GenACK, Skip: a.Skip | b.Skip}
 }
 
 // skipFlag is a boolean flag that puts its packet types in a skip set.

@@ -92,3 +92,27 @@ func TestAutoTossOneShape(t *testing.T) {
 		t.Errorf("calls entry: %+v, want %+v", got, want)
 	}
 }
+
+// TestAutoTossFlagsJoinEntry: caller's --autotoss-* flags and a calls
+// entry's keys join as nncp-caller joins them: each kept marker, answer
+// or skipped type that either asks for. --autotoss-noack leaves ACKs.
+func TestAutoTossFlagsJoinEntry(t *testing.T) {
+	t.Parallel()
+	fs := pflag.NewFlagSet("caller", pflag.ContinueOnError)
+	at := addAutoTossFlags(fs)
+	if err := fs.Parse([]string{"--autotoss-noack", "--autotoss-gen-ack"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		entry cfg.Call
+		want  autoToss
+	}{
+		{cfg.Call{}, autoToss{GenACK: true, Skip: toss.TypeSet(0).With(packet.TypeACK)}},
+		{cfg.Call{AutoTossSeen: true, AutoTossNoFile: true},
+			autoToss{Seen: true, GenACK: true, Skip: toss.TypeSet(0).With(packet.TypeACK).With(packet.TypeFile)}},
+	} {
+		if got := entryAutoToss(c.entry).or(at.autoToss); got != c.want {
+			t.Errorf("entry %+v with the flags: %+v, want %+v", c.entry, got, c.want)
+		}
+	}
+}

@@ -10,7 +10,8 @@ import (
 )
 
 func runCaller(ctx context.Context, g *globals, args []string) error {
-	fs := g.flags("[NODE...]")
+	fs := g.flags("[--autotoss [--autotoss-...]] [NODE...]")
+	at := addAutoTossFlags(fs)
 	g.takesArgs(0, -1)
 	if err := g.parse(args); err != nil {
 		return err
@@ -36,8 +37,13 @@ func runCaller(ctx context.Context, g *globals, args []string) error {
 	}
 	tosser, stopTossing := startTosser(ctx, e)
 	defer stopTossing() // the calls' tosses, one at a time
+	// As nncp-caller: an entry's call tosses when the entry or the flags
+	// say so, doing what either asks.
 	c := &call.Caller{Spool: e.sp, Cfg: e.c, Log: e.log, Deadline: g.deadline, AutoToss: func(entry cfg.Call) func() {
-		return tosser.hook(entryAutoToss(entry))
+		if !entry.AutoToss && !at.on {
+			return nil
+		}
+		return tosser.hook(entryAutoToss(entry).or(at.autoToss))
 	}}
 	if len(e.c.MCDListen) > 0 {
 		if ifaces, err := mcd.Interfaces(e.c.MCDListen); err == nil && len(ifaces) > 0 {

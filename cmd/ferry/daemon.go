@@ -15,7 +15,7 @@ import (
 )
 
 func runDaemon(ctx context.Context, g *globals, args []string) error {
-	fs := g.flags("[--bind ADDR] [--metrics ADDR] [--maxconn N] [--maxpending N] [--maxpending-per-addr N] [--nice NICE] [--inetd] [--nock] [--autotoss [--autotoss-...]]")
+	fs := g.flags("[--bind ADDR] [--metrics ADDR] [--maxconn N] [--maxpending N] [--maxpending-per-addr N] [--nice NICE] [--inetd] [--nock] [--autotoss [--autotoss-...]] [--mcd-once]")
 	bind := fs.String("bind", "[::]:5400", "listen on `ADDR`")
 	maxConn := fs.Int("maxconn", call.DefaultMaxConn, "at most `N` sessions at once")
 	maxPending := fs.Int("maxpending", call.DefaultMaxPending, "at most `N` connections still in their handshake (the oldest silent one makes room)")
@@ -27,6 +27,7 @@ func runDaemon(ctx context.Context, g *globals, args []string) error {
 	nock := fs.Bool("nock", false, "do not checksum during sessions (ferry check --nock later)")
 	at := addAutoTossFlags(fs)
 	metricsAddr := fs.String("metrics", "", "serve Prometheus metrics on http://`ADDR`/metrics")
+	mcdOnce := fs.Bool("mcd-once", false, "send one round of the config's mcd-send announcements, from --bind's port, and exit")
 	if err := g.parse(args); err != nil {
 		return err
 	}
@@ -36,12 +37,18 @@ func runDaemon(ctx context.Context, g *globals, args []string) error {
 	if u, _ := fs.GetBool("ucspi"); u {
 		*inetd = true
 	}
+	if *mcdOnce && *inetd {
+		return usageErrorf("--mcd-once announces a listening daemon; it does not go with --inetd")
+	}
 	if *maxConn < 1 || *maxPending < 1 || *perAddr < 1 {
 		return usageErrorf("--maxconn, --maxpending and --maxpending-per-addr must be at least 1")
 	}
 	e, err := g.open()
 	if err != nil {
 		return err
+	}
+	if *mcdOnce {
+		return announceOnce(e, *bind)
 	}
 	opt := call.Options{Nice: nice, NoCK: *nock, Log: e.log, Deadline: g.deadline}
 	ctr := newDaemonCounters() // served by --metrics
