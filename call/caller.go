@@ -89,13 +89,15 @@ func (c *Caller) loop(ctx context.Context, node *cfg.Node, entry cfg.Call, expr 
 }
 
 // due reports whether the entry's call is to be made now: always, except
-// a when-tx-exists entry with nothing queued at its niceness or more
-// urgent, whatever its xx (nncp-caller looks at the tx queue of an
-// rx-only entry too, and a drop-in calls no more than it). A queue that
-// cannot be listed is logged and called anyway: a call too many costs
-// less than a queue left waiting.
+// a when-tx-exists entry that would send (xx is not rx) with nothing
+// queued at its niceness or more urgent. An rx-only call sends nothing,
+// so what is queued cannot decide it: it is made, as NNCP's caller means
+// to (8.8.2's check for it compares the wrong string and never calls;
+// ferry(1) lists this among the differences). A queue that cannot be
+// listed is logged and called anyway: a call too many costs less than a
+// queue left waiting.
 func (c *Caller) due(node *cfg.Node, entry cfg.Call) bool {
-	if !entry.WhenTxExists {
+	if !entry.WhenTxExists || entry.XX == "rx" {
 		return true
 	}
 	jobs, bad, err := c.Spool.Jobs(node.ID, spool.TX)
