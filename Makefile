@@ -81,13 +81,14 @@ lint: $(STATICCHECK) $(GOIMPORTS)
 		echo "import groups (run: $(GOIMPORTS) -local ferry -w FILE):"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 	$(STATICCHECK) ./...
-	@if command -v mandoc >/dev/null; then mandoc -Tlint -Wwarning man/*.1 man/*.5; else echo "mandoc not installed: man pages not linted"; fi
+	@if command -v mandoc >/dev/null; then mandoc -Tlint -Wwarning man/*.1 man/*.5 man/*.7; else echo "mandoc not installed: man pages not linted"; fi
 
 install: build
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man5
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man5 $(DESTDIR)$(PREFIX)/share/man/man7
 	install -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin/ferry
 	install -m 0644 man/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/
 	install -m 0644 man/*.5 $(DESTDIR)$(PREFIX)/share/man/man5/
+	install -m 0644 man/*.7 $(DESTDIR)$(PREFIX)/share/man/man7/
 	@if [ -n "$(NNCP_LINKS)" ]; then $(BIN) links --force --target ferry $(DESTDIR)$(PREFIX)/bin; fi
 
 clean:

@@ -93,7 +93,7 @@ func TestEveryCommandHasHelpAndManPage(t *testing.T) {
 	if err != nil {
 		t.Skip("mandoc not installed (apt-get install mandoc): man pages not linted")
 	}
-	pages, _ := filepath.Glob("../../man/*.[15]")
+	pages, _ := filepath.Glob("../../man/*.[157]")
 	out, err := exec.Command(mandoc, append([]string{"-Tlint", "-Wwarning"}, pages...)...).CombinedOutput()
 	if err != nil {
 		t.Errorf("mandoc -Tlint: %v\n%s", err, out)

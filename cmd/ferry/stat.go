@@ -78,7 +78,7 @@ func runStat(ctx context.Context, g *globals, args []string) error {
 			}
 		}
 	}
-	var stats []nodeStat
+	stats := []nodeStat{} // [] in JSON, never null
 	for _, id := range ids {
 		s := nodeStat{Node: e.c.NodeName(id), ID: id.String()}
 		for _, xx := range []spool.XX{spool.RX, spool.TX} {
@@ -102,7 +102,7 @@ func runStat(ctx context.Context, g *globals, args []string) error {
 					s.Packets = append(s.Packets, pktStat{string(xx), j.ID.String(), j.Nice, j.Size})
 				}
 			}
-			var list []niceStat
+			list := []niceStat{} // an empty queue is [] in JSON, as everywhere else
 			for _, ns := range byNice {
 				list = append(list, *ns)
 			}
@@ -135,10 +135,12 @@ func runStat(ctx context.Context, g *globals, args []string) error {
 		enc.SetIndent("", "  ")
 		return enc.Encode(stats)
 	}
+	shown := 0
 	for _, s := range stats {
 		if len(s.Rx)+len(s.Tx)+s.Part+s.Nock == 0 && *node == "" {
 			continue
 		}
+		shown++
 		fmt.Println(s.Node)
 		for _, l := range []struct {
 			name string
@@ -157,6 +159,10 @@ func runStat(ctx context.Context, g *globals, args []string) error {
 		for _, p := range s.Packets {
 			fmt.Printf("  %s %s %-5s %s\n", p.XX, p.ID, packet.NiceString(p.Nice), humanSize(p.Size))
 		}
+	}
+	if shown == 0 {
+		// Silence would look like a failure or a wrong --spool.
+		fmt.Printf("nothing queued in %s\n", e.c.Spool)
 	}
 	return nil
 }
