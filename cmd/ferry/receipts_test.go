@@ -153,3 +153,206 @@ func TestReceiptsOverXfer(t *testing.T) {
 		t.Errorf("track --wait with a failed message: exit %d, want 1\n%s", r.code, r.stderr)
 	}
 }
+
+// callBob makes node call bob's daemon at addr and checks the call
+// finished cleanly.
+func (l *netLab) callBob(t *testing.T, node, addr string) {
+	t.Helper()
+	if out, err := callCmd(l, "ferry", node, "bob", addr).CombinedOutput(); err != nil {
+		t.Fatalf("%s calls bob: %v\n%s", node, err, out)
+	}
+}
+
+// tossAllowRefused tosses n, where a refused packet (exit 1, naming it
+// set aside) is expected.
+func (l *netLab) tossAllowRefused(t *testing.T, n string, flags ...string) {
+	t.Helper()
+	if r := ferry(t, nil, append([]string{"toss", "--cfg", l.cfg(n), "--quiet"}, flags...)...); r.code > 1 || (r.code == 1 && !strings.Contains(string(r.stderr), "set aside")) {
+		t.Fatalf("toss as %s: exit %d\n%s", n, r.code, r.stderr)
+	}
+}
+
+// TestReceiptsOverCalls: the same as TestReceiptsOverXfer, moved by
+// real calls to bob's ferry daemon on 127.0.0.1.
+func TestReceiptsOverCalls(t *testing.T) {
+	l := newNetLab(t)
+	l.markFerry(t, "alice", "bob", "carol")
+	l.markFerry(t, "bob", "alice", "carol")
+	l.markFerry(t, "carol", "alice", "bob")
+	os.WriteFile(l.path("src.txt"), []byte("hello carol\n"), 0o644)
+	os.WriteFile(l.path("carol", "pub", "wanted.txt"), []byte("from carol\n"), 0o644)
+	file := printedID(t, l.ferry(t, "alice", nil, "file", "--print-id", l.path("src.txt"), "carol:r.txt"))
+	exec := printedID(t, l.ferry(t, "alice", []byte("body"), "exec", "--print-id", "carol", "handler", "a1"))
+	bad := printedID(t, l.ferry(t, "alice", []byte("body"), "exec", "--print-id", "carol", "nosuch"))
+	freq := printedID(t, l.ferry(t, "alice", nil, "freq", "--print-id", "carol:wanted.txt", "got.txt"))
+
+	addr := freePort(t)
+	startDaemon(t, l, "ferry", "bob", addr)
+	l.callBob(t, "alice", addr)
+	for _, id := range []string{file, exec, bad, freq} {
+		if row := l.track(t, "alice", id)[id]; row.State != "sent" || row.Hop != "call" {
+			t.Errorf("%s after alice's call: %+v, want sent by call", id, row)
+		}
+	}
+	l.ferry(t, "bob", nil, "toss")
+	l.callBob(t, "carol", addr) // carol takes the messages
+	l.tossAllowRefused(t, "carol")
+	l.callBob(t, "carol", addr) // and hands bob the receipts
+	l.ferry(t, "bob", nil, "toss")
+	l.callBob(t, "alice", addr)
+	l.ferry(t, "alice", nil, "toss")
+
+	rows := l.track(t, "alice", file, exec, bad, freq)
+	for _, id := range []string{file, exec, freq} {
+		if rows[id].State != "delivered" {
+			t.Errorf("%s: %+v, want delivered", id, rows[id])
+		}
+	}
+	if rows[bad].State != "failed" || !strings.Contains(rows[bad].Reason, `handle "nosuch" is not listed`) {
+		t.Errorf("unlisted handle: %+v, want failed naming the handle", rows[bad])
+	}
+	if got := l.read(t, "carol", "exec-out", "args"); got != "a1\n" {
+		t.Errorf("carol's handler got %q", got)
+	}
+}
+
+// TestReceiptExpired: a message that cannot arrive (nobody carries it)
+// expires; its packet, still queued, is removed with a log line, and
+// --wait reports the failure.
+func TestReceiptExpired(t *testing.T) {
+	l := newNetLab(t)
+	os.WriteFile(l.path("src.txt"), []byte("never\n"), 0o644)
+	// 1ns has passed by the time anything looks: no clock decides this.
+	id := printedID(t, l.ferry(t, "alice", nil, "file", "--print-id", "--expire", "1ns", l.path("src.txt"), "carol:x.txt"))
+	keep := printedID(t, l.ferry(t, "alice", nil, "file", "--print-id", l.path("src.txt"), "carol:y.txt"))
+	if n := l.count(l.queue("alice", "bob", "tx")); n != 2 {
+		t.Fatalf("%d packets queued for bob, want 2", n)
+	}
+	r := ferry(t, nil, "track", "--cfg", l.cfg("alice"), "--wait", "--timeout", "30s", id)
+	if r.code != 1 {
+		t.Fatalf("track --wait on an expired message: exit %d, want 1\n%s", r.code, r.stderr)
+	}
+	if !strings.Contains(string(r.stderr), "message expired without a receipt; its packet was still queued here and is removed") {
+		t.Errorf("no log line for the removed packet:\n%s", r.stderr)
+	}
+	rows := l.track(t, "alice")
+	if rows[id].State != "expired" || rows[keep].State != "queued" {
+		t.Errorf("states: %+v and %+v, want expired and queued", rows[id], rows[keep])
+	}
+	if n := l.count(l.queue("alice", "bob", "tx")); n != 1 {
+		t.Errorf("%d packets queued for bob, want only the one without a lifetime", n)
+	}
+	// The per-node default does the same, and a toss applies it too.
+	b, _ := os.ReadFile(l.cfg("alice"))
+	os.WriteFile(l.cfg("alice"), []byte(strings.Replace(string(b), "      id: "+l.ids["carol"], "      id: "+l.ids["carol"]+"\n      ferry-expire: 1ns", 1)), 0o600)
+	third := printedID(t, l.ferry(t, "alice", nil, "file", "--print-id", l.path("src.txt"), "carol:z.txt"))
+	l.ferry(t, "alice", nil, "toss")
+	if row := l.track(t, "alice", third)[third]; row.State != "expired" {
+		t.Errorf("with ferry-expire: %+v, want expired", row)
+	}
+}
+
+// TestReceiptsNNCPRelay: NNCP 8.8.2 relays the message and its receipt
+// like any packet; alice's record ends delivered.
+func TestReceiptsNNCPRelay(t *testing.T) {
+	needNNCP(t, "nncp-toss")
+	l := newNetLab(t)
+	l.markFerry(t, "alice", "carol")
+	l.markFerry(t, "carol", "alice")
+	os.WriteFile(l.path("src.txt"), []byte("through nncp\n"), 0o644)
+	id := printedID(t, l.ferry(t, "alice", nil, "file", "--print-id", l.path("src.txt"), "carol:r.txt"))
+	for _, hop := range [][3]string{{"alice", "bob", "nncp"}, {"bob", "carol", "ferry"}, {"carol", "bob", "nncp"}, {"bob", "alice", "ferry"}} {
+		if l.carry(t, hop[0], hop[1]) != 1 {
+			t.Fatalf("%s had nothing for %s", hop[0], hop[1])
+		}
+		if hop[2] == "nncp" {
+			l.nncp(t, hop[1], nil, "nncp-toss")
+		} else {
+			l.ferry(t, hop[1], nil, "toss")
+		}
+	}
+	if row := l.track(t, "alice", id)[id]; row.State != "delivered" {
+		t.Errorf("through an NNCP relay: %+v, want delivered", row)
+	}
+}
+
+// TestReceiptsNNCPDestination: NNCP 8.8.2 at the destination sends no
+// receipt: the message stays sent, never delivered.
+func TestReceiptsNNCPDestination(t *testing.T) {
+	needNNCP(t, "nncp-toss")
+	l := newNetLab(t)
+	l.markFerry(t, "alice", "bob")
+	os.WriteFile(l.path("src.txt"), []byte("to nncp\n"), 0o644)
+	id := printedID(t, l.ferry(t, "alice", nil, "file", "--print-id", l.path("src.txt"), "carol:r.txt"))
+	l.xferHop(t, "alice", "bob")
+	if l.carry(t, "bob", "carol") != 1 {
+		t.Fatal("bob relayed nothing")
+	}
+	l.nncp(t, "carol", nil, "nncp-toss")
+	if got := l.read(t, "carol", "incoming", "r.txt"); got != "to nncp\n" {
+		t.Fatalf("carol got %q", got)
+	}
+	if n := l.count(l.queue("carol", "bob", "tx")); n != 0 {
+		t.Fatalf("NNCP queued %d packets back", n)
+	}
+	l.ferry(t, "alice", nil, "toss")
+	if row := l.track(t, "alice", id)[id]; row.State != "sent" {
+		t.Errorf("to an NNCP destination: %+v, want sent", row)
+	}
+}
+
+// TestReceiptsNNCPOrigin: what ferry sends an NNCP origin tosses cleanly
+// with the real nncp-toss: no error in its log, nothing left in its rx.
+// Carol answers with the plain ACK of --gen-ack, and, were alice wrongly
+// marked as ferry, with a receipt's body: NNCP 8.8.2 takes both as ACKs
+// of a packet it does not hold.
+func TestReceiptsNNCPOrigin(t *testing.T) {
+	needNNCP(t, "nncp-toss")
+	for _, c := range []struct {
+		name      string
+		markFerry bool
+		tossFlags []string
+		want      int // packets carol sends back
+	}{
+		{"plain", false, nil, 0},
+		{"gen-ack", false, []string{"--gen-ack"}, 1}, // the file's plain ACK; nothing for the refused exec
+		{"marked ferry by mistake", true, nil, 2},    // a receipt each, with bodies
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			l := newNetLab(t)
+			if c.markFerry {
+				l.markFerry(t, "carol", "alice")
+			}
+			os.WriteFile(l.path("src.txt"), []byte("from nncp\n"), 0o644)
+			l.nncp(t, "alice", nil, "nncp-file", l.path("src.txt"), "carol:r.txt")
+			l.nncp(t, "alice", []byte("body"), "nncp-exec", "carol", "nosuch") // refused by carol
+			l.carry(t, "alice", "bob")
+			l.ferry(t, "bob", nil, "toss")
+			l.carry(t, "bob", "carol")
+			l.tossAllowRefused(t, "carol", c.tossFlags...)
+			if got := l.read(t, "carol", "incoming", "r.txt"); got != "from nncp\n" {
+				t.Fatalf("carol got %q", got)
+			}
+			n := l.carry(t, "carol", "bob")
+			if n != c.want {
+				t.Fatalf("carol sent %d packets back, want %d", n, c.want)
+			}
+			if n == 0 {
+				return
+			}
+			l.ferry(t, "bob", nil, "toss")
+			l.carry(t, "bob", "alice")
+			logBefore, _ := os.ReadFile(l.path("alice", "log"))
+			l.nncp(t, "alice", nil, "nncp-toss")
+			logAfter, _ := os.ReadFile(l.path("alice", "log"))
+			added := strings.TrimPrefix(string(logAfter), string(logBefore))
+			if strings.Contains(added, "Err") || strings.Contains(strings.ToLower(added), "error") {
+				t.Errorf("nncp-toss logged an error:\n%s", added)
+			}
+			if n := l.count(l.queue("alice", "bob", "rx")); n != 0 {
+				t.Errorf("%d packets left in alice's rx", n)
+			}
+			t.Logf("nncp-toss log:\n%s", added)
+		})
+	}
+}
