@@ -356,3 +356,33 @@ func TestReceiptsNNCPOrigin(t *testing.T) {
 		})
 	}
 }
+
+// TestReceiptsNNCPDestinationACK: an NNCP destination that ACKs what it
+// received to its sender (8.9's toss -gen-ack; with 8.8.2, nncp-ack
+// before the toss) settles the message as delivered.
+func TestReceiptsNNCPDestinationACK(t *testing.T) {
+	needNNCP(t, "nncp-ack")
+	l := newNetLab(t)
+	os.WriteFile(l.path("src.txt"), []byte("acked by nncp\n"), 0o644)
+	id := printedID(t, l.ferry(t, "alice", nil, "file", "--print-id", "--via", "-", l.path("src.txt"), "carol:r.txt"))
+	if l.carry(t, "alice", "carol") != 1 {
+		t.Fatal("nothing queued for carol")
+	}
+	l.nncp(t, "carol", nil, "nncp-ack", "-node", "alice")
+	l.nncp(t, "carol", nil, "nncp-toss")
+	if got := l.read(t, "carol", "incoming", "r.txt"); got != "acked by nncp\n" {
+		t.Fatalf("carol got %q", got)
+	}
+	if row := l.track(t, "alice", id)[id]; row.State != "queued" {
+		t.Fatalf("before the ACK: %+v", row)
+	}
+	if l.carry(t, "carol", "bob") != 1 { // carol's route to alice is via bob
+		t.Fatal("carol's ACK is not queued for bob")
+	}
+	l.ferry(t, "bob", nil, "toss")
+	l.carry(t, "bob", "alice")
+	l.ferry(t, "alice", nil, "toss")
+	if row := l.track(t, "alice", id)[id]; row.State != "delivered" {
+		t.Errorf("after the NNCP destination's ACK: %+v, want delivered", row)
+	}
+}
