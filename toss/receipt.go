@@ -183,6 +183,16 @@ func (t *Tosser) settle(o *origin, id packet.ID, body []byte) {
 		return
 	}
 	t.log.Info("message "+string(r.State), "who", "rx-ack", "node", o.name, "pkt", r.ID.String(), "reason", r.Reason)
+	// A copy kept for a carrier (xfer --keep, bundle without --delete)
+	// has reached its destination: the receipt is its confirmation,
+	// through relays too, where the ACK above names an inner layer.
+	if len(r.Route) > 0 && t.sp.Has(r.Route[0], spool.TX, r.ID) {
+		if err := t.sp.Remove(r.Route[0], spool.TX, r.ID); err != nil {
+			t.log.Warn("settled message's kept packet not removed", "who", "rx-ack", "pkt", r.ID.String(), "err", err)
+			return
+		}
+		t.log.Info("settled message's kept packet removed", "who", "rx-ack", "node", t.c.NodeName(r.Route[0]), "pkt", r.ID.String())
+	}
 }
 
 // delivered is the receipt of a packet tossed without error. An exec

@@ -386,3 +386,40 @@ func TestReceiptsNNCPDestinationACK(t *testing.T) {
 		t.Errorf("after the NNCP destination's ACK: %+v, want delivered", row)
 	}
 }
+
+// TestReceiptsOverBundle: bundles carry the message and the receipt;
+// alice's copy, kept because bundle --tx keeps what it writes, goes once
+// the receipt confirms the message arrived at carol, two hops away.
+func TestReceiptsOverBundle(t *testing.T) {
+	l := newNetLab(t)
+	l.markFerry(t, "alice", "bob", "carol")
+	l.markFerry(t, "bob", "alice", "carol")
+	l.markFerry(t, "carol", "alice", "bob")
+	os.WriteFile(l.path("src.txt"), []byte("bundled\n"), 0o644)
+	id := printedID(t, l.ferry(t, "alice", nil, "file", "--print-id", l.path("src.txt"), "carol:r.txt"))
+	hop := func(from, to string) {
+		t.Helper()
+		stream := l.ferry(t, from, nil, "bundle", "--tx", to).stdout
+		l.ferry(t, to, stream, "bundle", "--rx")
+		l.ferry(t, to, nil, "toss")
+	}
+	hop("alice", "bob")
+	if row := l.track(t, "alice", id)[id]; row.State != "sent" || row.Hop != "bundle" {
+		t.Errorf("after the bundle: %+v, want sent by bundle", row)
+	}
+	if n := l.count(l.queue("alice", "bob", "tx")); n != 1 {
+		t.Fatalf("alice keeps %d packets, want the bundled one", n)
+	}
+	hop("bob", "carol")
+	if got := l.read(t, "carol", "incoming", "r.txt"); got != "bundled\n" {
+		t.Fatalf("carol got %q", got)
+	}
+	hop("carol", "bob")
+	hop("bob", "alice")
+	if row := l.track(t, "alice", id)[id]; row.State != "delivered" {
+		t.Errorf("after the receipt: %+v, want delivered", row)
+	}
+	if n := l.count(l.queue("alice", "bob", "tx")); n != 0 {
+		t.Errorf("alice still keeps %d packets for bob after the receipt", n)
+	}
+}
