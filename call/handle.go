@@ -127,6 +127,9 @@ func (s *session) onDone(m sp.Msg) {
 		s.log.Error("remove sent packet", "who", "sp-done", "pkt", m.Hash.String(), "err", err)
 		return // still offered, so counted as left: it is still queued
 	}
+	if err := s.sp.MarkSent(s.node.ID, m.Hash, "call", time.Now()); err != nil {
+		s.log.Warn("sent packet not marked in its tracking record", "who", "sp-done", "pkt", m.Hash.String(), "err", err)
+	}
 	s.mu.Lock()
 	s.stats.TxPkts++
 	delete(s.advertised, m.Hash)

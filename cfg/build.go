@@ -235,6 +235,14 @@ func buildNode(name string, r *rawNode, onlineDeadline time.Duration) (*Node, er
 			return nil, err
 		}
 	}
+	n.Ferry = r.Ferry
+	if r.Expire != nil {
+		d, err := time.ParseDuration(*r.Expire)
+		if err != nil || d < 0 {
+			return nil, fieldErr(p+"ferry-expire", "want a duration such as 72h, not %q", *r.Expire)
+		}
+		n.Expire = d
+	}
 	for _, a := range sortedKeys(r.Addrs) {
 		if isYggdrasil(r.Addrs[a]) {
 			return nil, fieldErr(p+"addrs."+a, "%s", errYggdrasil)

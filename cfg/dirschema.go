@@ -80,6 +80,8 @@ var neighFields = []dirField{
 	{name: "onlinedeadline", kind: dirInt},
 	{name: "maxonlinetime", kind: dirInt},
 	{name: "calls", kind: dirList, fields: callFields},
+	{name: "ferry", kind: dirFlag},
+	{name: "ferry-expire"},
 }
 
 var selfFields = []dirField{

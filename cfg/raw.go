@@ -50,6 +50,8 @@ type rawNode struct {
 	OnlineDeadline *uint               `json:"onlinedeadline"`
 	MaxOnlineTime  *uint               `json:"maxonlinetime"`
 	Calls          []rawCall           `json:"calls"`
+	Ferry          bool                `json:"ferry"`        // ferry only; NNCP ignores it
+	Expire         *string             `json:"ferry-expire"` // ferry only: a Go duration
 }
 
 type rawFreq struct {

@@ -67,6 +67,12 @@ type Node struct {
 	OnlineDeadline time.Duration
 	MaxOnlineTime  time.Duration
 	Calls          []Call
+	// Ferry marks the node as running ferry (neigh.NAME.ferry, ferry
+	// only): it is sent receipts with reasons, see ferry-receipts(7).
+	Ferry bool
+	// Expire is the default lifetime of messages to the node
+	// (neigh.NAME.ferry-expire, ferry only; 0: none).
+	Expire time.Duration
 }
 
 // Peer returns the node's public keys for the packet layer.

@@ -25,28 +25,64 @@ func (c chain) Close() error {
 // Only the innermost packet is padded, sized for the layers around it.
 // The layers are nested writers: one pass over the payload, no goroutines.
 func NewRelayWriter(w io.Writer, from *Identity, route []Peer, plain PlainHeader, opt WriteOptions) (io.WriteCloser, error) {
+	wc, _, err := newRelayWriter(w, from, route, plain, opt, false)
+	return wc, err
+}
+
+// NewTrackedRelayWriter is NewRelayWriter that also hashes every layer
+// inside the outermost as it is written: after Close, ids() returns the
+// packet ids of those layers, outermost inner layer first, the one
+// encrypted for the destination last (empty for a direct packet, whose
+// only id is the file's own). A relay passes each layer on verbatim, so
+// these are the names the layers have in the next hops' spools, and the
+// last is the one the destination names in its receipt.
+func NewTrackedRelayWriter(w io.Writer, from *Identity, route []Peer, plain PlainHeader, opt WriteOptions) (wc io.WriteCloser, ids func() []ID, err error) {
+	return newRelayWriter(w, from, route, plain, opt, true)
+}
+
+func newRelayWriter(w io.Writer, from *Identity, route []Peer, plain PlainHeader, opt WriteOptions, track bool) (io.WriteCloser, func() []ID, error) {
 	if len(route) == 0 {
-		return nil, errors.New("relay: empty route")
+		return nil, nil, errors.New("relay: empty route")
 	}
-	var c chain
+	var (
+		c      chain
+		hashes []*MTH
+	)
 	cur := w
 	for i := 0; i < len(route)-1; i++ {
 		next := route[i+1].ID
 		pw, err := NewWriter(cur, from, route[i], PlainHeader{Type: TypeTrns, Path: next[:]},
 			WriteOptions{Nice: opt.Nice})
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		c = append(c, pw)
 		cur = pw
+		if track {
+			// What the next layer writes is this layer's payload: the
+			// next hop's packet, byte for byte.
+			m := NewMTH()
+			hashes = append(hashes, m)
+			cur = io.MultiWriter(pw, m)
+		}
 	}
 	inner := opt
 	inner.Wrappers = len(route)
 	pw, err := NewWriter(cur, from, route[len(route)-1], plain, inner)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return append(c, pw), nil
+	var out []ID
+	ids := func() []ID {
+		if out == nil { // a hasher's Sum may be taken only once
+			out = make([]ID, len(hashes))
+			for i, m := range hashes {
+				out[i] = m.Sum()
+			}
+		}
+		return out
+	}
+	return append(c, pw), ids, nil
 }
 
 // NewAreaWriter originates an area message: the message proper is

@@ -11,6 +11,7 @@
 //	SPOOL/<NODE>/{rx,tx}/bad/<PKT>    what a queue can never process (SetAside)
 //	SPOOL/<NODE>/area/<AREA>/<MSG>    area message markers
 //	SPOOL/<NODE>/{rx,tx,toss}.lock    flock files
+//	SPOOL/ferry.idx, ferry-track.db  header cache; records of what we sent (track.go)
 //
 // Only this package names files in the spool: callers use its named
 // operations (Open, NewTmp, OpenPart, AdoptAll, PromoteNock, SetAside,
@@ -52,6 +53,7 @@ type Spool struct {
 	Self packet.ID
 	opt  Options
 	ix   *index
+	trk  *tracker // records of the messages we originated (track.go)
 	// claims is the space promised to downloads under way (claim.go).
 	claims claims
 }
@@ -69,6 +71,7 @@ func Open(dir string, self packet.ID, opt Options) (*Spool, error) {
 		return nil, fmt.Errorf("spool: %w", err)
 	}
 	s.ix = &index{path: filepath.Join(s.dir, "ferry.idx")}
+	s.trk = &tracker{path: filepath.Join(s.dir, "ferry-track.db")}
 	return s, nil
 }
 

@@ -69,6 +69,13 @@ func (t *Tosser) tossOne(node packet.ID, xx spool.XX, j spool.Job, selfTx bool) 
 			return
 		}
 		if permanent(err) {
+			// The receipt first: a run killed before the packet is set
+			// aside refuses it again and sends a second receipt, which
+			// the origin takes as a repeat.
+			if rerr := t.sendReceipt(o, ph.Type, receiptBody{Reason: err.Error()}); rerr != nil {
+				t.fail(node, j.ID, rerr)
+				return
+			}
 			t.setAside(node, xx, j.ID, err)
 		} else {
 			t.fail(node, j.ID, err)
@@ -81,13 +88,23 @@ func (t *Tosser) tossOne(node packet.ID, xx spool.XX, j spool.Job, selfTx bool) 
 	if t.opt.DryRun {
 		return
 	}
+	// The receipt before the seen marker: a run killed in between sees
+	// no marker, tosses the packet again (files and commands are
+	// delivered once all the same) and repeats the receipt, where the
+	// other order could lose it.
+	if err := t.sendReceipt(o, ph.Type, delivered(ph.Type)); err != nil {
+		t.fail(node, j.ID, err)
+		return
+	}
 	if t.opt.Seen && ph.Type != packet.TypeArea && !selfTx {
 		if err := t.sp.MarkSeen(node, j.ID); err != nil {
 			t.fail(node, j.ID, err)
 			return
 		}
 	}
-	if t.opt.GenACK && !selfTx && ph.Type != packet.TypeACK && ph.Type != packet.TypeArea && sender.Name != "self" {
+	if t.opt.GenACK && !selfTx && ph.Type != packet.TypeACK && ph.Type != packet.TypeArea && sender.Name != "self" &&
+		!t.wantsReceipt(o, ph.Type) {
+		// (A packet that has a receipt was acknowledged by it.)
 		if _, err := t.q.ACK(t.ctx, sender, j.ID, outbox.Options{Nice: packet.NiceNormal}); err != nil {
 			t.fail(node, j.ID, fmt.Errorf("queue ACK: %w", err))
 			return
@@ -141,6 +158,12 @@ func (t *Tosser) ack(o *origin, ph packet.PlainHeader, r io.Reader) error {
 	if len(ph.Path) < packet.IDLen {
 		return refused("ACK path shorter than a packet id")
 	}
+	// A receipt's body is small; more than that is not one, but the
+	// packet is still read to its verified end.
+	body, err := io.ReadAll(io.LimitReader(r, receiptMax+1))
+	if err != nil {
+		return err
+	}
 	if err := drain(r); err != nil {
 		return err
 	}
@@ -148,5 +171,9 @@ func (t *Tosser) ack(o *origin, ph packet.PlainHeader, r io.Reader) error {
 	if t.opt.DryRun {
 		return nil
 	}
-	return t.sp.Remove(o.id, spool.TX, id)
+	if err := t.sp.Remove(o.id, spool.TX, id); err != nil {
+		return err
+	}
+	t.settle(o, id, body)
+	return nil
 }

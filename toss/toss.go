@@ -91,6 +91,9 @@ func Toss(ctx context.Context, sp *spool.Spool, c *cfg.Config, opt Options) (Res
 		t.log = slog.New(slog.DiscardHandler)
 	}
 	t.res.Tossed = map[packet.Type]int{}
+	if !opt.DryRun {
+		t.expire()
+	}
 	nodes, err := sp.Nodes()
 	if err != nil {
 		return t.res, err

@@ -38,6 +38,7 @@ var commands = []command{
 	{"trns", "send an existing packet through relays", runTrns},
 	{"toss", "process received packets", runToss},
 	{"stat", "show what is queued", runStat},
+	{"track", "show what became of the messages this node sent", runTrack},
 	{"rm", "remove packets and spool leftovers", runRm},
 	{"check", "verify queued packets against their names", runCheck},
 	{"doctor", "report what is wrong with the config, the spool and the machine", runDoctor},

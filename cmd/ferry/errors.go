@@ -88,6 +88,11 @@ func report(name string, err error) int {
 		}
 		return exitFailure
 	}
+	var te *trackExit // track --wait's verdict
+	if errors.As(err, &te) {
+		printErr(err)
+		return te.code
+	}
 	printErr(err)
 	return exitFailure
 }

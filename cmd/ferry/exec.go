@@ -10,7 +10,7 @@ import (
 
 func runExec(ctx context.Context, g *globals, args []string) error {
 	fs := g.flags("[options] NODE|area:AREA HANDLE [ARG...] < BODY")
-	sf := addSendFlags(fs, packet.NicePriority, true)
+	sf := addSendFlags(fs, packet.NicePriority, true).withExpire()
 	noCompress := fs.Bool("nocompress", false, "send the body uncompressed (exec-fat)")
 	g.interspersedOff()
 	g.takesArgs(2, -1)
@@ -38,6 +38,7 @@ func runExec(ctx context.Context, g *globals, args []string) error {
 		return fmt.Errorf("exec: %w", err)
 	}
 	p.add(e, q)
+	sf.track(e, "exec", fs.Arg(1), q)
 	p.flush()
 	return nil
 }

@@ -13,7 +13,7 @@ import (
 
 func runFile(ctx context.Context, g *globals, args []string) error {
 	fs := g.flags("[options] SRC NODE:[DST] | SRC area:AREA:[DST]")
-	sf := addSendFlags(fs, packet.NiceBulk, false)
+	sf := addSendFlags(fs, packet.NiceBulk, false).withExpire()
 	g.takesArgs(2, 2)
 	chunked := fs.Int64("chunked", -1, "split into chunks of `KiB` (0: never; default the node's freq.chunked)")
 	force := fs.Bool("force", false, "queue a chunked file even if it makes more than 10000 packets")
@@ -54,6 +54,7 @@ func runFile(ctx context.Context, g *globals, args []string) error {
 	}
 	qs, err := e.outbox().File(ctx, d, src, dst, fo)
 	p.add(e, qs...)
+	sf.track(e, "file", dst, qs...)
 	var tooMany *outbox.TooManyChunksError
 	if errors.As(err, &tooMany) {
 		return withHint(spool.WrapPath("file", src, err),

@@ -10,7 +10,7 @@ import (
 
 func runFreq(ctx context.Context, g *globals, args []string) error {
 	fs := g.flags("[options] NODE:SRC [DST]")
-	sf := addSendFlags(fs, packet.NiceNormal, true)
+	sf := addSendFlags(fs, packet.NiceNormal, true).withExpire()
 	g.takesArgs(1, 2)
 	if err := g.parse(args); err != nil {
 		return err
@@ -44,6 +44,7 @@ func runFreq(ctx context.Context, g *globals, args []string) error {
 		return fmt.Errorf("freq: %w", err)
 	}
 	p.add(e, q)
+	sf.track(e, "freq", src, q)
 	p.flush()
 	return nil
 }

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"time"
+
 	"github.com/spf13/pflag"
 
 	"ferry/packet"
@@ -14,6 +16,7 @@ type sendFlags struct {
 	minSize         int64
 	maxSize         int64
 	printID, json   bool
+	expire          time.Duration
 	fs              *pflag.FlagSet
 }
 
@@ -28,6 +31,12 @@ func addSendFlags(fs *pflag.FlagSet, defNice uint8, reply bool) *sendFlags {
 	fs.Int64Var(&s.maxSize, "maxsize", 0, "refuse payloads larger than `KiB`")
 	fs.BoolVar(&s.printID, "print-id", false, "print the ids of the queued packets")
 	fs.BoolVar(&s.json, "json", false, "with --print-id: print them as a JSON array")
+	return s
+}
+
+// withExpire adds --expire, for the commands that originate messages.
+func (s *sendFlags) withExpire() *sendFlags {
+	s.fs.DurationVar(&s.expire, "expire", 0, "give up on the message after `DURATION` without a receipt (default the node's ferry-expire)")
 	return s
 }
 

@@ -64,9 +64,12 @@ func BundleTx(w io.Writer, sp *spool.Spool, nodes []packet.ID, opt Options) (Sta
 	if err := bw.Flush(); err != nil {
 		return st, fmt.Errorf("bundle: %w", err)
 	}
-	if !opt.Keep {
-		for _, j := range sent {
+	for _, j := range sent {
+		if !opt.Keep {
 			sp.Remove(j.Node, spool.TX, j.ID)
+		}
+		if err := sp.MarkSent(j.Node, j.ID, "bundle", time.Now()); err != nil {
+			opt.Log.Warn("bundle: sent packet not marked in its tracking record", "who", "bundle-tx", "pkt", j.ID.String(), "err", err)
 		}
 	}
 	return st, st.Err()

@@ -93,6 +93,9 @@ func XferTx(sp *spool.Spool, dir string, nodes []packet.ID, opt Options) (Stats,
 			if !opt.Keep {
 				sp.Remove(node, spool.TX, j.ID)
 			}
+			if err := sp.MarkSent(node, j.ID, "xfer", time.Now()); err != nil {
+				opt.Log.Warn("xfer: sent packet not marked in its tracking record", append(logAttrs, "err", err)...)
+			}
 		}
 		unlock()
 	}

@@ -122,3 +122,10 @@ func openSource(path string) (*os.File, os.FileInfo, error) {
 	}
 	return f, info, nil
 }
+
+// Receipt queues the receipt for packet id that node originated: an ACK
+// of it, whose body (nil for a plain ACK) says what became of it.
+func (q *Outbox) Receipt(ctx context.Context, node *cfg.Node, id packet.ID, body []byte, opt Options) (Queued, error) {
+	ph := packet.PlainHeader{Type: packet.TypeACK, Nice: opt.Nice, Path: id[:]}
+	return q.Send(ctx, node, ph, copyFrom(bytes.NewReader(body)), opt)
+}

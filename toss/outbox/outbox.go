@@ -32,6 +32,22 @@ type Queued struct {
 	Node packet.ID // queue it sits in (the first hop)
 	ID   packet.ID
 	Size int64
+	// Dest is the node the innermost layer is encrypted for (zero for
+	// an area message); Route its hops, first hop first, Dest last.
+	Dest  packet.ID
+	Route []packet.ID
+	// Inner holds the ids of the layers inside ID, the next hop's first
+	// and the destination's last; empty for a direct packet. The
+	// destination knows the message by the last of them (or by ID).
+	Inner []packet.ID
+}
+
+// Final is the id the destination sees the packet by.
+func (q Queued) Final() packet.ID {
+	if len(q.Inner) > 0 {
+		return q.Inner[len(q.Inner)-1]
+	}
+	return q.ID
 }
 
 func (q *Outbox) self() (*packet.Identity, error) {
@@ -73,7 +89,7 @@ func (q *Outbox) Send(ctx context.Context, node *cfg.Node, ph packet.PlainHeader
 	if err != nil {
 		return Queued{}, err
 	}
-	w, err := packet.NewRelayWriter(t, me, route, ph, opt.write())
+	w, inner, err := packet.NewTrackedRelayWriter(t, me, route, ph, opt.write())
 	if err = fill(ctx, w, err, produce); err != nil {
 		t.Abort()
 		return Queued{}, fmt.Errorf("queue %s for %s: %w", ph.Type, node.Name, err)
@@ -82,7 +98,11 @@ func (q *Outbox) Send(ctx context.Context, node *cfg.Node, ph packet.PlainHeader
 	if err != nil {
 		return Queued{}, fmt.Errorf("queue %s for %s: %w", ph.Type, node.Name, err)
 	}
-	return Queued{Node: route[0].ID, ID: id, Size: t.Size()}, nil
+	hops := make([]packet.ID, len(route))
+	for i, p := range route {
+		hops[i] = p.ID
+	}
+	return Queued{Node: route[0].ID, ID: id, Size: t.Size(), Dest: node.ID, Route: hops, Inner: inner()}, nil
 }
 
 // SendArea originates an area message: stored in our own tx queue, with
