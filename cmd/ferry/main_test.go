@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -49,7 +50,22 @@ type result struct {
 	code           int
 }
 
+// ferry runs one ferry command line in-process, through run as main
+// does, with the environment the exec'ed binary gets from ferryExec.
+// Commands that must be their own process (daemons, calls, anything
+// killed, timed by signals or run concurrently) use ferryExec.
 func ferry(t *testing.T, stdin []byte, args ...string) result {
+	t.Helper()
+	for _, k := range []string{"NNCPCFG", "NNCPSPOOL", "NNCPLOG"} {
+		t.Setenv(k, "")
+	}
+	var out, errb bytes.Buffer
+	code := run(context.Background(), args, streams{Stdin: bytes.NewReader(stdin), Stdout: &out, Stderr: &errb})
+	return result{out.Bytes(), errb.Bytes(), code}
+}
+
+// ferryExec runs the real ferry binary, as users do.
+func ferryExec(t *testing.T, stdin []byte, args ...string) result {
 	t.Helper()
 	cmd := exec.Command(ferryBin, args...)
 	cmd.Env = append(os.Environ(), "NNCPCFG=", "NNCPSPOOL=", "NNCPLOG=")
@@ -100,17 +116,19 @@ func TestEveryCommandHasHelpAndManPage(t *testing.T) {
 	}
 }
 
+// TestUsageErrors is also the smoke test of the real binary: exit codes
+// and error lines as a user's shell sees them.
 func TestUsageErrors(t *testing.T) {
 	for _, args := range [][]string{{"pkt", "--no-such-flag"}, {"no-such-command"}, {"hash", "--seek", "5"}} {
-		r := ferry(t, nil, args...)
+		r := ferryExec(t, nil, args...)
 		if r.code != 2 || !bytes.HasPrefix(r.stderr, []byte("ferry: error: ")) {
 			t.Errorf("%v: exit %d, stderr %q", args, r.code, r.stderr)
 		}
 	}
-	if r := ferry(t, nil); r.code != 2 || !bytes.Contains(r.stderr, []byte("usage: ferry COMMAND")) {
+	if r := ferryExec(t, nil); r.code != 2 || !bytes.Contains(r.stderr, []byte("usage: ferry COMMAND")) {
 		t.Errorf("no arguments: exit %d", r.code)
 	}
-	r := ferry(t, nil, "cfgmin", "--cfg", "/nonexistent/nncp.hjson")
+	r := ferryExec(t, nil, "cfgmin", "--cfg", "/nonexistent/nncp.hjson")
 	if r.code != 1 || !bytes.Contains(r.stderr, []byte("ferry: error: load config")) || !bytes.Contains(r.stderr, []byte("ferry: hint:")) {
 		t.Errorf("missing config: exit %d, %s", r.code, r.stderr)
 	}
