@@ -6,14 +6,20 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"testing"
+
+	"ferry/internal/labtest"
 )
 
 // ferryBin is the real binary, built once: tests run it as users do.
 var ferryBin string
 
 func TestMain(m *testing.M) {
+	// The environment of the in-process runs, as ferryExec gives the
+	// binary: no config, spool or log from the user's environment.
+	for _, k := range []string{"NNCPCFG", "NNCPSPOOL", "NNCPLOG"} {
+		os.Unsetenv(k)
+	}
 	dir, err := os.MkdirTemp("", "ferry-bin")
 	if err != nil {
 		panic(err)
@@ -28,18 +34,15 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// vectors live with the packet package; the lab configs need @LAB@ filled.
-const vecDir = "../../packet/testdata/nncp"
+// vectors live with the packet package.
+var vecDir = labtest.VecDir()
 
+// labCfg writes node's lab config, its paths under a fresh directory.
 func labCfg(t *testing.T, node string) string {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(vecDir, "configs", node+".hjson"))
-	if err != nil {
-		t.Fatal(err)
-	}
 	dir := t.TempDir()
-	p := filepath.Join(dir, node+".hjson")
-	if err := os.WriteFile(p, []byte(strings.ReplaceAll(string(b), "@LAB@", dir)), 0o600); err != nil {
+	p := labtest.CfgPath(dir, node)
+	if err := os.WriteFile(p, labtest.ConfigText(t, node, dir), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	return p
@@ -51,14 +54,11 @@ type result struct {
 }
 
 // ferry runs one ferry command line in-process, through run as main
-// does, with the environment the exec'ed binary gets from ferryExec.
+// does; TestMain cleared the environment ferryExec clears.
 // Commands that must be their own process (daemons, calls, anything
 // killed, timed by signals or run concurrently) use ferryExec.
 func ferry(t *testing.T, stdin []byte, args ...string) result {
 	t.Helper()
-	for _, k := range []string{"NNCPCFG", "NNCPSPOOL", "NNCPLOG"} {
-		t.Setenv(k, "")
-	}
 	var out, errb bytes.Buffer
 	code := run(context.Background(), args, streams{Stdin: bytes.NewReader(stdin), Stdout: &out, Stderr: &errb})
 	return result{out.Bytes(), errb.Bytes(), code}
