@@ -7,9 +7,9 @@ import (
 	"reflect"
 	"testing"
 
-	"ferry/internal/labtest"
-
 	"github.com/hjson/hjson-go/v4"
+
+	"ferry/internal/labtest"
 )
 
 // sameShape reports whether the scanned tree has the structure hjson-go

@@ -33,6 +33,7 @@ import (
 // The rounds are random but seeded: FERRY_KILL_SEED=N replays the same
 // choices (the seed is logged).
 func TestCallKillAnywhere(t *testing.T) {
+	t.Parallel() // mostly waiting on other processes: overlaps the other waits
 	seed := uint64(time.Now().UnixNano())
 	if s := os.Getenv("FERRY_KILL_SEED"); s != "" {
 		n, err := strconv.ParseUint(s, 10, 64)

@@ -22,7 +22,7 @@ func TestLayering(t *testing.T) {
 		// internal tests of packet and cfg can use it; labnode adds
 		// ferry's packages for the tests of the packages above them.
 		"ferry/internal/labtest":         {},
-		"ferry/internal/labtest/labnode": {"ferry/packet", "ferry/cfg", "ferry/spool"},
+		"ferry/internal/labtest/labnode": {"ferry/internal/labtest", "ferry/packet", "ferry/cfg", "ferry/spool"},
 	}
 	out, err := exec.Command("go", "list", "-f", "{{.ImportPath}} {{join .Deps \" \"}}", "ferry/...").Output()
 	if err != nil {
