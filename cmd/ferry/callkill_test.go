@@ -33,7 +33,6 @@ import (
 // The rounds are random but seeded: FERRY_KILL_SEED=N replays the same
 // choices (the seed is logged).
 func TestCallKillAnywhere(t *testing.T) {
-	t.Parallel() // mostly waiting on other processes: overlaps the other waits
 	seed := uint64(time.Now().UnixNano())
 	if s := os.Getenv("FERRY_KILL_SEED"); s != "" {
 		n, err := strconv.ParseUint(s, 10, 64)
@@ -43,6 +42,7 @@ func TestCallKillAnywhere(t *testing.T) {
 		seed = n
 	}
 	t.Logf("seed %d (replay with FERRY_KILL_SEED=%d)", seed, seed)
+	t.Parallel() // the rounds mostly wait on the killed and killing processes
 	pairs := []struct {
 		caller, daemon impl
 		rounds         int
