@@ -41,7 +41,6 @@ func newLab(t testing.TB) *lab {
 	return l
 }
 
-func (l *lab) cfgPath(n string) string       { return labtest.CfgPath(l.dir, n) }
 func (l *lab) id(n string) packet.ID         { return l.cfgs[n].Self.ID }
 func (l *lab) path(p ...string) string       { return filepath.Join(append([]string{l.dir}, p...)...) }
 func (l *lab) q(n string) *outbox.Outbox     { return &outbox.Outbox{Spool: l.spool[n], Cfg: l.cfgs[n]} }
