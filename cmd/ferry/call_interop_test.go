@@ -105,7 +105,6 @@ func TestInteropCalls(t *testing.T) {
 // TestInteropCallResume: a call cut mid-transfer (the daemon killed)
 // resumes from .part on the next call, ferry and NNCP on either side.
 func TestInteropCallResume(t *testing.T) {
-	t.Parallel() // mostly waiting on other processes: overlaps the other waits
 	needNNCP(t, "nncp-daemon")
 	for _, mix := range [][2]impl{{ferryImpl, nncpImpl}, {nncpImpl, ferryImpl}} {
 		caller, daemon := mix[0], mix[1]

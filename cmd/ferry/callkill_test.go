@@ -42,7 +42,6 @@ func TestCallKillAnywhere(t *testing.T) {
 		seed = n
 	}
 	t.Logf("seed %d (replay with FERRY_KILL_SEED=%d)", seed, seed)
-	t.Parallel() // the rounds mostly wait on the killed and killing processes
 	pairs := []struct {
 		caller, daemon impl
 		rounds         int
