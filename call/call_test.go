@@ -8,20 +8,19 @@ import (
 	"io"
 	"log/slog"
 	"net"
-	"os"
-	"path/filepath"
-	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"ferry/call"
 	"ferry/cfg"
+	"ferry/internal/labtest"
+	"ferry/internal/labtest/labnode"
 	"ferry/packet"
 	"ferry/spool"
 )
 
-const vecDir = "../packet/testdata/nncp"
+var vecDir = labtest.VecDir()
 
 type node struct {
 	c  *cfg.Config
@@ -30,22 +29,9 @@ type node struct {
 
 func lab(t *testing.T) (dir string, alice, bob *node) {
 	t.Helper()
-	dir = t.TempDir()
+	dir = labtest.New(t)
 	load := func(n string) *node {
-		b, err := os.ReadFile(filepath.Join(vecDir, "configs", n+".hjson"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		text := strings.ReplaceAll(string(b), "@LAB@", dir)
-		os.WriteFile(filepath.Join(dir, n+".hjson"), []byte(text), 0o600)
-		c, err := cfg.Parse([]byte(text))
-		if err != nil {
-			t.Fatal(err)
-		}
-		sp, err := spool.Open(c.Spool, c.Self.ID, spool.Options{NoSync: true})
-		if err != nil {
-			t.Fatal(err)
-		}
+		c, sp := labnode.Open(t, n, dir)
 		return &node{c, sp}
 	}
 	return dir, load("alice"), load("bob")

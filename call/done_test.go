@@ -3,12 +3,12 @@ package call
 import (
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
 	"ferry/call/sp"
 	"ferry/cfg"
+	"ferry/internal/labtest/labnode"
 	"ferry/packet"
 	"ferry/spool"
 )
@@ -18,19 +18,7 @@ import (
 // (here: the file put back), so it is neither counted as sent twice nor
 // left over as an offer never taken.
 func TestAcknowledgedPacketIsNotOfferedAgain(t *testing.T) {
-	dir := t.TempDir()
-	b, err := os.ReadFile("../packet/testdata/nncp/configs/alice.hjson")
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := cfg.Parse([]byte(strings.ReplaceAll(string(b), "@LAB@", dir)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	store, err := spool.Open(c.Spool, c.Self.ID, spool.Options{NoSync: true})
-	if err != nil {
-		t.Fatal(err)
-	}
+	c, store := labnode.Open(t, "alice", t.TempDir())
 	bob := c.Neigh["bob"]
 	tmp, err := store.NewTmp()
 	if err != nil {

@@ -6,7 +6,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"strings"
 	"sync"
 	"testing"
 
@@ -14,6 +13,7 @@ import (
 
 	"ferry/call/sp"
 	"ferry/cfg"
+	"ferry/internal/labtest/labnode"
 	"ferry/packet"
 )
 
@@ -26,15 +26,7 @@ var fuzzSuite = noise.NewCipherSuite(noise.DH25519, noise.CipherChaChaPoly, nois
 // fuzzConfig parses a lab config with its paths under dir.
 func fuzzConfig(tb testing.TB, name, dir string) *cfg.Config {
 	tb.Helper()
-	b, err := os.ReadFile(filepath.Join(vecDir, "configs", name+".hjson"))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	c, err := cfg.Parse([]byte(strings.ReplaceAll(string(b), "@LAB@", dir)))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return c
+	return labnode.Config(tb, name, dir)
 }
 
 func noiseKey(c *cfg.Config) noise.DHKey {

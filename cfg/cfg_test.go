@@ -9,16 +9,13 @@ import (
 	"testing"
 
 	"ferry/cfg"
+	"ferry/internal/labtest"
 	"ferry/packet"
 )
 
 func labConfig(t testing.TB, node string) []byte {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", node+".hjson"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return []byte(strings.ReplaceAll(string(b), "@LAB@", "/lab"))
+	return labtest.ConfigText(t, node, "/lab")
 }
 
 // Ids and keys as recorded in the vectors' manifest.

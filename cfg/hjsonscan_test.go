@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/hjson/hjson-go/v4"
+
+	"ferry/internal/labtest"
 )
 
 // sameShape reports whether the scanned tree has the structure hjson-go
@@ -78,7 +80,7 @@ func hasExactDuplicate(t *hjsonTree) bool {
 
 // The scanner must read exactly what hjson-go reads, on any input.
 func FuzzHjsonScan(f *testing.F) {
-	files, _ := filepath.Glob("testdata/*.hjson")
+	files, _ := filepath.Glob(filepath.Join(labtest.VecDir(), "configs", "*.hjson"))
 	for _, p := range files {
 		b, err := os.ReadFile(p)
 		if err != nil {

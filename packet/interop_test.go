@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"ferry/internal/labtest"
 	"ferry/packet"
 )
 
@@ -19,15 +20,6 @@ type lab struct {
 	keys map[string]*keyring
 }
 
-const handlerScript = `#!/bin/sh
-# Records what an exec handler is given. The environment has no PATH.
-out=$1; shift
-/bin/mkdir -p "$out"
-printf '%s\n' "$@" > "$out/args"
-/usr/bin/env | /bin/grep '^NNCP_' | /usr/bin/sort > "$out/env"
-/bin/cat > "$out/stdin"
-`
-
 func newLab(t *testing.T) *lab {
 	t.Helper()
 	for _, tool := range []string{"nncp-pkt", "nncp-toss"} {
@@ -35,25 +27,14 @@ func newLab(t *testing.T) *lab {
 			t.Skipf("%s not installed (apt-get install nncp): skipping interop with the real NNCP", tool)
 		}
 	}
-	l := &lab{dir: t.TempDir(), keys: map[string]*keyring{}}
-	for _, n := range []string{"alice", "bob", "carol"} {
-		b, err := os.ReadFile(filepath.Join("testdata", "nncp", "configs", n+".hjson"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(l.cfg(n), []byte(strings.ReplaceAll(string(b), "@LAB@", l.dir)), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		for _, d := range []string{"spool", "incoming", "pub", "area-incoming"} {
-			os.MkdirAll(filepath.Join(l.dir, n, d), 0o755)
-		}
+	l := &lab{dir: labtest.New(t), keys: map[string]*keyring{}}
+	for _, n := range labtest.Nodes {
 		l.keys[n] = loadKeyring(t, n)
 	}
-	os.WriteFile(filepath.Join(l.dir, "handler.sh"), []byte(handlerScript), 0o755)
 	return l
 }
 
-func (l *lab) cfg(node string) string   { return filepath.Join(l.dir, node+".hjson") }
+func (l *lab) cfg(node string) string   { return labtest.CfgPath(l.dir, node) }
 func (l *lab) id(node string) packet.ID { return l.keys[node].self.ID }
 func (l *lab) path(p ...string) string  { return filepath.Join(append([]string{l.dir}, p...)...) }
 

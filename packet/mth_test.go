@@ -5,15 +5,9 @@ import (
 	"encoding/hex"
 	"sync"
 	"testing"
-)
 
-func mthInput(n int) []byte {
-	b := make([]byte, n)
-	for i := range b {
-		b[i] = byte(i % 251)
-	}
-	return b
-}
+	"ferry/internal/labtest"
+)
 
 var mthVectors = []struct {
 	n    int
@@ -29,7 +23,7 @@ var mthVectors = []struct {
 
 func TestMTHVectors(t *testing.T) {
 	for _, v := range mthVectors {
-		in := mthInput(v.n)
+		in := labtest.MTHInput(v.n)
 		// Whole, and in awkward write sizes.
 		for _, step := range []int{v.n + 1, 1000, 131071, 131073} {
 			m := NewMTH()
@@ -61,7 +55,7 @@ func TestMTHPooledStatesStayApart(t *testing.T) {
 					ms = append(ms, NewMTH())
 				}
 				for i, v := range mthVectors {
-					ms[i].Write(mthInput(v.n))
+					ms[i].Write(labtest.MTHInput(v.n))
 				}
 				for i := range mthVectors { // summed in reverse order
 					k := len(ms) - 1 - i
@@ -79,7 +73,7 @@ func TestMTHPooledStatesStayApart(t *testing.T) {
 
 func TestMTHResume(t *testing.T) {
 	for _, v := range mthVectors {
-		in := mthInput(v.n)
+		in := labtest.MTHInput(v.n)
 		for _, off := range []int{0, 1, 131071, 131072, 131073, 393216} {
 			if off > v.n {
 				continue
@@ -107,7 +101,7 @@ func FuzzMTHResume(f *testing.F) {
 		} else {
 			off %= n + 1
 		}
-		in := mthInput(int(n))
+		in := labtest.MTHInput(int(n))
 		want, _, _ := MTHOf(bytes.NewReader(in))
 		m := NewMTHAt(int64(off))
 		m.Write(in[off:])
@@ -122,7 +116,7 @@ func FuzzMTHResume(f *testing.F) {
 
 func TestAsyncMTH(t *testing.T) {
 	for _, v := range mthVectors {
-		in := mthInput(v.n)
+		in := labtest.MTHInput(v.n)
 		a := NewAsyncMTH()
 		for p := in; len(p) > 0; {
 			k := min(len(p), 100000)
@@ -141,7 +135,7 @@ func TestAsyncMTH(t *testing.T) {
 
 // Inputs past the inline threshold move to the goroutine mid-stream.
 func TestAsyncMTHLarge(t *testing.T) {
-	in := mthInput(3<<20 + 5)
+	in := labtest.MTHInput(3<<20 + 5)
 	want, _, _ := MTHOf(bytes.NewReader(in))
 	a := NewAsyncMTH()
 	for p := in; len(p) > 0; {

@@ -2,7 +2,6 @@ package spool_test
 
 import (
 	"bytes"
-	"crypto/rand"
 	"encoding/binary"
 	"fmt"
 	"os"
@@ -12,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"ferry/internal/labtest/labnode"
 	"ferry/packet"
 	"ferry/spool"
 	"ferry/spool/fsio"
@@ -22,15 +22,8 @@ var (
 	peer = packet.ID{2}
 )
 
-// fakePacket is a packet-shaped file: a valid header, random body. The
-// spool never decrypts, so no crypto is needed.
-func fakePacket(nice uint8, size int) []byte {
-	h := packet.EncHeader{Nice: nice, Sender: peer, Recipient: self}
-	b := h.Append(nil)
-	body := make([]byte, size)
-	rand.Read(body)
-	return append(b, body...)
-}
+// fakePacket is a packet-shaped file from peer to self.
+func fakePacket(nice uint8, size int) []byte { return labnode.FakePacket(nice, peer, self, size) }
 
 func openSpool(t testing.TB) *spool.Spool {
 	t.Helper()

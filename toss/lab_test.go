@@ -10,25 +10,18 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	"ferry/cfg"
+	"ferry/internal/labtest"
+	"ferry/internal/labtest/labnode"
 	"ferry/packet"
 	"ferry/spool"
 	"ferry/toss"
 	"ferry/toss/outbox"
 )
 
-const vecDir = "../packet/testdata/nncp"
-
-const handlerScript = `#!/bin/sh
-out=$1; shift
-/bin/mkdir -p "$out"
-printf '%s\n' "$@" > "$out/args"
-/usr/bin/env | /bin/grep '^NNCP_' | /usr/bin/sort > "$out/env"
-/bin/cat > "$out/stdin"
-`
+var vecDir = labtest.VecDir()
 
 // lab is the vectors' three-node lab with ferry's packages on each node.
 type lab struct {
@@ -40,32 +33,14 @@ type lab struct {
 
 func newLab(t testing.TB) *lab {
 	t.Helper()
-	l := &lab{dir: t.TempDir(), cfgs: map[string]*cfg.Config{}, spool: map[string]*spool.Spool{}, logs: map[string]*bytes.Buffer{}}
-	os.WriteFile(filepath.Join(l.dir, "handler.sh"), []byte(handlerScript), 0o755)
-	for _, n := range []string{"alice", "bob", "carol"} {
-		b, err := os.ReadFile(filepath.Join(vecDir, "configs", n+".hjson"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		text := strings.ReplaceAll(string(b), "@LAB@", l.dir)
-		os.WriteFile(l.cfgPath(n), []byte(text), 0o600)
-		c, err := cfg.Parse([]byte(text))
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, d := range []string{"incoming", "pub", "area-incoming"} {
-			os.MkdirAll(filepath.Join(l.dir, n, d), 0o755)
-		}
-		sp, err := spool.Open(c.Spool, c.Self.ID, spool.Options{NoSync: true})
-		if err != nil {
-			t.Fatal(err)
-		}
+	l := &lab{dir: labtest.New(t), cfgs: map[string]*cfg.Config{}, spool: map[string]*spool.Spool{}, logs: map[string]*bytes.Buffer{}}
+	for _, n := range labtest.Nodes {
+		c, sp := labnode.Open(t, n, l.dir)
 		l.cfgs[n], l.spool[n], l.logs[n] = c, sp, &bytes.Buffer{}
 	}
 	return l
 }
 
-func (l *lab) cfgPath(n string) string       { return filepath.Join(l.dir, n+".hjson") }
 func (l *lab) id(n string) packet.ID         { return l.cfgs[n].Self.ID }
 func (l *lab) path(p ...string) string       { return filepath.Join(append([]string{l.dir}, p...)...) }
 func (l *lab) q(n string) *outbox.Outbox     { return &outbox.Outbox{Spool: l.spool[n], Cfg: l.cfgs[n]} }

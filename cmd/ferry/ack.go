@@ -42,7 +42,7 @@ func runAck(ctx context.Context, g *globals, args []string) error {
 	} else {
 		targets = strings.Split(*nodes, ",")
 	}
-	p := sf.printer()
+	p := sf.printer(g.Stdout)
 	q := e.outbox()
 	created := ackList(g)
 	failed := 0

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"os"
 
 	"ferry/spool/media"
 )
@@ -50,9 +49,9 @@ func runBundle(ctx context.Context, g *globals, args []string) error {
 			return err
 		}
 		opt.Keep = !*del
-		st, err := media.BundleTx(os.Stdout, e.sp, ids, opt)
+		st, err := media.BundleTx(g.Stdout, e.sp, ids, opt)
 		if !g.quiet {
-			fmt.Fprintln(os.Stderr, statsLine("bundled", st))
+			fmt.Fprintln(g.Stderr, statsLine("bundled", st))
 		}
 		if err != nil {
 			return fmt.Errorf("bundle --tx: %w", err)
@@ -64,9 +63,9 @@ func runBundle(ctx context.Context, g *globals, args []string) error {
 			return err
 		}
 	}
-	st, err := media.BundleRx(os.Stdin, e.sp, media.RxOptions{Options: opt, DryRun: *dry, Delete: *del})
+	st, err := media.BundleRx(g.Stdin, e.sp, media.RxOptions{Options: opt, DryRun: *dry, Delete: *del})
 	if !g.quiet {
-		fmt.Fprintln(os.Stderr, statsLine("received", st))
+		fmt.Fprintln(g.Stderr, statsLine("received", st))
 	}
 	if err != nil {
 		return fmt.Errorf("bundle --rx: %w", err)

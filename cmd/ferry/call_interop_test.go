@@ -72,6 +72,7 @@ func callCmd(l *netLab, kind, node, peer, addr string, extra ...string) *exec.Cm
 // TestInteropCalls: ferry call to nncp-daemon and nncp-call to ferry
 // daemon, packets queued on both sides (one of 64 MiB), all delivered.
 func TestInteropCalls(t *testing.T) {
+	t.Parallel() // mostly waiting on other processes: overlaps the other waits
 	needNNCP(t, "nncp-daemon")
 	for _, mix := range [][2]impl{{ferryImpl, nncpImpl}, {nncpImpl, ferryImpl}} {
 		caller, daemon := mix[0], mix[1]

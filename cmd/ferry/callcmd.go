@@ -93,7 +93,7 @@ func runCall(ctx context.Context, g *globals, args []string) error {
 	}
 	var bars *progress
 	if g.showProgress(e.c) {
-		bars = &progress{node: node.Name}
+		bars = &progress{w: g.Stderr, node: node.Name}
 		opt.Progress = bars.draw
 		show(bars)
 		defer show(nil)
@@ -118,7 +118,7 @@ func runCall(ctx context.Context, g *globals, args []string) error {
 			continue
 		}
 		if !g.quiet {
-			fmt.Fprintf(os.Stderr, "%s: received %d packets (%s), sent %d packets (%s) in %s\n", node.Name,
+			fmt.Fprintf(g.Stderr, "%s: received %d packets (%s), sent %d packets (%s) in %s\n", node.Name,
 				st.RxPkts, humanSize(st.RxBytes), st.TxPkts, humanSize(st.TxBytes), st.Duration.Round(time.Millisecond))
 		}
 		if err != nil {

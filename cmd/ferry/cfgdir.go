@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"os"
 
 	"ferry/cfg"
 )
@@ -30,7 +29,7 @@ func runCfgdir(ctx context.Context, g *globals, args []string) error {
 		if err := g.resolveCfg(); err != nil {
 			return err
 		}
-		data, err := cfg.ReadSource(g.cfgPath, cfg.LoadOptions{Passphrase: configPassphrase})
+		data, err := cfg.ReadSource(g.cfgPath, cfg.LoadOptions{Passphrase: g.configPassphrase})
 		if err != nil {
 			return fmt.Errorf("cfgdir: load config: %w", err)
 		}
@@ -50,6 +49,6 @@ func runCfgdir(ctx context.Context, g *globals, args []string) error {
 	if err != nil {
 		return fmt.Errorf("cfgdir: load %s: %w", dir, err)
 	}
-	_, err = os.Stdout.Write(text)
+	_, err = g.Stdout.Write(text)
 	return err
 }

@@ -7,8 +7,6 @@ import (
 	"fmt"
 	"os"
 
-	xterm "golang.org/x/term"
-
 	"ferry/cfg"
 	"ferry/cfg/balloon"
 )
@@ -44,18 +42,18 @@ func runCfgenc(ctx context.Context, g *globals, args []string) error {
 			return fmt.Errorf("cfgenc %s: %w", path, err)
 		}
 		// The lines nncp-cfgenc -dump prints.
-		fmt.Println("Strengthening function: Balloon with BLAKE2b-256")
-		fmt.Printf("Memory space cost: %d bytes\n", uint64(e.Space)*balloon.Size)
-		fmt.Printf("Number of rounds: %d\n", e.Time)
-		fmt.Printf("Number of parallel jobs: %d\n", e.Jobs)
-		fmt.Printf("Blob size: %d\n", len(e.Blob))
+		fmt.Fprintln(g.Stdout, "Strengthening function: Balloon with BLAKE2b-256")
+		fmt.Fprintf(g.Stdout, "Memory space cost: %d bytes\n", uint64(e.Space)*balloon.Size)
+		fmt.Fprintf(g.Stdout, "Number of rounds: %d\n", e.Time)
+		fmt.Fprintf(g.Stdout, "Number of parallel jobs: %d\n", e.Jobs)
+		fmt.Fprintf(g.Stdout, "Blob size: %d\n", len(e.Blob))
 		return nil
 	case *decrypt:
 		e, err := cfg.ParseEBlob(data)
 		if err != nil {
 			return fmt.Errorf("cfgenc %s: %w", path, err)
 		}
-		pass, err := cfgencPassphrase(false)
+		pass, err := g.cfgencPassphrase(false)
 		if err != nil {
 			return fmt.Errorf("cfgenc %s: read passphrase: %w", path, err)
 		}
@@ -63,7 +61,7 @@ func runCfgenc(ctx context.Context, g *globals, args []string) error {
 		if err != nil {
 			return fmt.Errorf("cfgenc %s: %w", path, err)
 		}
-		_, err = os.Stdout.Write(plain)
+		_, err = g.Stdout.Write(plain)
 		return err
 	}
 	cost := cfg.EBlobCost{Space: *space, Time: *rounds, Jobs: *jobs}
@@ -73,7 +71,7 @@ func runCfgenc(ctx context.Context, g *globals, args []string) error {
 	if cfg.IsEBlob(data) {
 		return withHint(fmt.Errorf("cfgenc %s: already encrypted", path), "decrypt it with 'ferry cfgenc -d %s'", path)
 	}
-	pass, err := cfgencPassphrase(true)
+	pass, err := g.cfgencPassphrase(true)
 	if err != nil {
 		return fmt.Errorf("cfgenc: read passphrase: %w", err)
 	}
@@ -81,22 +79,22 @@ func runCfgenc(ctx context.Context, g *globals, args []string) error {
 	if err != nil {
 		return fmt.Errorf("cfgenc %s: %w", path, err)
 	}
-	_, err = os.Stdout.Write(out)
+	_, err = g.Stdout.Write(out)
 	return err
 }
 
 // cfgencPassphrase asks on the terminal as nncp-cfgenc does, twice when
 // encrypting; a non-terminal stdin gives it as its first line, once.
-func cfgencPassphrase(repeat bool) ([]byte, error) {
-	fd := int(os.Stdin.Fd())
-	if !xterm.IsTerminal(fd) {
-		return stdinPassphrase(os.Stdin)
+func (g *globals) cfgencPassphrase(repeat bool) ([]byte, error) {
+	fd, ok := terminalFd(g.Stdin)
+	if !ok {
+		return stdinPassphrase(g.Stdin)
 	}
-	p1, err := promptOn(fd, os.Stderr, "Passphrase:")
+	p1, err := promptOn(fd, g.Stderr, "Passphrase:")
 	if err != nil || !repeat {
 		return p1, err
 	}
-	p2, err := promptOn(fd, os.Stderr, "Repeat passphrase:")
+	p2, err := promptOn(fd, g.Stderr, "Repeat passphrase:")
 	if err != nil {
 		return nil, err
 	}

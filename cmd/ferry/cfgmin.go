@@ -19,6 +19,6 @@ func runCfgmin(ctx context.Context, g *globals, args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Print(cfg.Minimal(c))
+	fmt.Fprint(g.Stdout, cfg.Minimal(c))
 	return nil
 }

@@ -21,6 +21,6 @@ func runCfgnew(ctx context.Context, g *globals, args []string) error {
 	if err != nil {
 		return fmt.Errorf("cfgnew: %w", err)
 	}
-	fmt.Print(text)
+	fmt.Fprint(g.Stdout, text)
 	return nil
 }

@@ -10,7 +10,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"regexp"
 	"strings"
 
@@ -43,7 +42,7 @@ func runCompletion(ctx context.Context, g *globals, args []string) error {
 	if err != nil {
 		return err
 	}
-	completionShells[fs.Arg(0)](os.Stdout, specs)
+	completionShells[fs.Arg(0)](g.Stdout, specs)
 	return nil
 }
 
@@ -112,7 +111,7 @@ func describeCommands() ([]cmdSpec, error) {
 
 // describeFlags runs the command far enough to build its flag set.
 func describeFlags(c *command) ([]flagSpec, error) {
-	g := newGlobals(c)
+	g := newGlobals(c, noStreams)
 	g.describe = true
 	if err := runFlagsOnly(c, g); !errors.Is(err, errDescribed) || g.fs == nil {
 		return nil, fmt.Errorf("completion: command %s did not stop at its flag set (%v)", c.name, err)

@@ -19,7 +19,7 @@ func TestConcurrentSpoolUse(t *testing.T) {
 	shared := l.path("shared-spool")
 	os.MkdirAll(shared, 0o755)
 	run := func(node string, args ...string) result {
-		return ferry(t, nil, append([]string{args[0], "--cfg", l.cfg(node), "--spool", shared, "--quiet"}, args[1:]...)...)
+		return ferryExec(t, nil, append([]string{args[0], "--cfg", l.cfg(node), "--spool", shared, "--quiet"}, args[1:]...)...)
 	}
 	tosser := exec.Command(ferryBin, "toss", "--cfg", l.cfg("bob"), "--spool", shared, "--quiet", "--cycle", "1")
 	tosser.Env = append(os.Environ(), "NNCPCFG=")

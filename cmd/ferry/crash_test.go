@@ -24,6 +24,7 @@ printf '%s\n' "$*" >> "$out/ran"
 // and intact, no partial file ever sat under a final name, and every
 // exec ran exactly once.
 func TestTossSurvivesSIGKILL(t *testing.T) {
+	t.Parallel() // mostly waiting on other processes: overlaps the other waits
 	l := newNetLab(t)
 	os.WriteFile(l.path("handler.sh"), []byte(countingHandler), 0o755)
 	rng := rand.New(rand.NewPCG(1, 2))

@@ -25,17 +25,17 @@ func runCronexpr(ctx context.Context, g *globals, args []string) error {
 	}
 	t := time.Now()
 	if g.nncp { // nncp-cronexpr's layout: the time now, then "N:" before each
-		fmt.Printf("Now:\t%s\n", t.UTC().Format(time.RFC3339Nano))
+		fmt.Fprintf(g.Stdout, "Now:\t%s\n", t.UTC().Format(time.RFC3339Nano))
 	}
 	for i := 0; i < *num; i++ {
 		if t, err = e.Next(t); err != nil {
 			return err
 		}
 		if g.nncp {
-			fmt.Printf("%d:\t%s\n", i, t.UTC().Format(time.RFC3339Nano))
+			fmt.Fprintf(g.Stdout, "%d:\t%s\n", i, t.UTC().Format(time.RFC3339Nano))
 			continue
 		}
-		fmt.Println(t.Format(time.RFC3339))
+		fmt.Fprintln(g.Stdout, t.Format(time.RFC3339))
 	}
 	return nil
 }

@@ -4,8 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
-	"os"
 	"regexp"
 	"sync"
 
@@ -58,16 +58,16 @@ func runDaemon(ctx context.Context, g *globals, args []string) error {
 		opt.AutoToss = tosser.hook(at.autoToss)
 	}
 	if *inetd {
-		_, err := call.Serve(ctx, e.sp, e.c, stdio{}, opt)
+		_, err := call.Serve(ctx, e.sp, e.c, inetdConn{e.streams}, opt)
 		return err
 	}
 	l, err := net.Listen("tcp", *bind)
 	if err != nil {
 		return withHint(fmt.Errorf("daemon: %w", err), "another daemon may be running; try --bind 127.0.0.1:5401")
 	}
-	fmt.Printf("listening on %s\n", l.Addr())
+	fmt.Fprintf(g.Stdout, "listening on %s\n", l.Addr())
 	if *metricsAddr != "" {
-		wait, err := serveMetrics(ctx, *metricsAddr, e, ctr, os.Stdout)
+		wait, err := serveMetrics(ctx, *metricsAddr, e, ctr, g.Stdout)
 		if err != nil {
 			l.Close()
 			return err
@@ -95,12 +95,22 @@ func runDaemon(ctx context.Context, g *globals, args []string) error {
 	return d.Run(ctx, l)
 }
 
-// stdio is the session stream of an inetd-style daemon.
-type stdio struct{}
+// inetdConn is the session stream of an inetd-style daemon: its stdin
+// and stdout.
+type inetdConn struct{ s streams }
 
-func (stdio) Read(p []byte) (int, error)  { return os.Stdin.Read(p) }
-func (stdio) Write(p []byte) (int, error) { return os.Stdout.Write(p) }
-func (stdio) Close() error                { os.Stdin.Close(); return os.Stdout.Close() }
+func (c inetdConn) Read(p []byte) (int, error)  { return c.s.Stdin.Read(p) }
+func (c inetdConn) Write(p []byte) (int, error) { return c.s.Stdout.Write(p) }
+
+func (c inetdConn) Close() error {
+	if in, ok := c.s.Stdin.(io.Closer); ok {
+		in.Close()
+	}
+	if out, ok := c.s.Stdout.(io.Closer); ok {
+		return out.Close()
+	}
+	return nil
+}
 
 // announce starts MCD announcements on the interfaces the config's
 // mcd-send names; the function it returns stops them and waits.

@@ -193,6 +193,7 @@ func stopDaemon(t *testing.T, d *loadedDaemon) string {
 // descriptors goes through once those connections go.
 // Before, the first EMFILE ended the daemon.
 func TestDaemonServesThroughEMFILE(t *testing.T) {
+	t.Parallel() // mostly waiting on other processes: overlaps the other waits
 	if _, err := exec.LookPath("prlimit"); err != nil {
 		t.Skip("prlimit (util-linux) not installed: cannot start a daemon with few descriptors")
 	}
@@ -233,6 +234,7 @@ func TestDaemonServesThroughEMFILE(t *testing.T) {
 // refusals are logged, counted by reason. Before, the first two silent
 // connections locked every neighbour out until their deadline.
 func TestDaemonSlowloris(t *testing.T) {
+	t.Parallel() // mostly waiting on other processes: overlaps the other waits
 	l := newNetLab(t)
 	d := startLoadedDaemon(t, l, nil, "--maxconn", "2")
 	idle(t, d.addr, 50, "127.0.0.2")
@@ -253,6 +255,7 @@ func TestDaemonSlowloris(t *testing.T) {
 // neighbour's five calls during the flood are served. Before, the flood
 // took every slot and the neighbour's connections were closed unanswered.
 func TestDaemonHandshakeFlood(t *testing.T) {
+	t.Parallel() // mostly waiting on other processes: overlaps the other waits
 	l := newNetLab(t)
 	d := startLoadedDaemon(t, l, nil, "--maxconn", "2")
 	c, err := cfg.Parse([]byte(l.read(t, "bob.hjson")))

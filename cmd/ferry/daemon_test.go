@@ -14,6 +14,7 @@ import (
 // an early disconnect are each refused and counted in the log, while
 // a real call still goes through, and SIGTERM stops the daemon cleanly.
 func TestDaemonSurvivesMisbehavingPeers(t *testing.T) {
+	t.Parallel() // mostly waiting on other processes: overlaps the other waits
 	l := newNetLab(t)
 	addr := freePort(t)
 	var stderr bytes.Buffer

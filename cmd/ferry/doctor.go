@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
 	"sort"
 	"time"
 
@@ -78,7 +77,7 @@ func runDoctor(ctx context.Context, g *globals, args []string) error {
 	}
 	d := &doctor{c: c, lim: lim, now: time.Now()}
 	d.examine()
-	return d.print(os.Stdout, *asJSON)
+	return d.print(g.Stdout, *asJSON)
 }
 
 // print writes the findings, errors first, and returns the exit status

@@ -3,7 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
-	"os"
+	"io"
 	"strings"
 
 	"github.com/spf13/pflag"
@@ -49,23 +49,23 @@ func hintf(format string, a ...any) hint { return hint(fmt.Sprintf(format, a...)
 // errHelp is returned after --help was printed.
 var errHelp = errors.New("help shown")
 
-func printErr(err error, hints ...hint) {
-	fmt.Fprintf(os.Stderr, "ferry: error: %s\n", strings.TrimSpace(err.Error()))
+func printErr(w io.Writer, err error, hints ...hint) {
+	fmt.Fprintf(w, "ferry: error: %s\n", strings.TrimSpace(err.Error()))
 	var h *hinted
 	if errors.As(err, &h) {
-		fmt.Fprintf(os.Stderr, "ferry: hint: %s\n", h.hint)
+		fmt.Fprintf(w, "ferry: hint: %s\n", h.hint)
 	}
 	var hinter interface{ Hint() string } // errors that carry their own, such as call.NoAnswerError
 	if errors.As(err, &hinter) {
-		fmt.Fprintf(os.Stderr, "ferry: hint: %s\n", hinter.Hint())
+		fmt.Fprintf(w, "ferry: hint: %s\n", hinter.Hint())
 	}
 	for _, s := range hints {
-		fmt.Fprintf(os.Stderr, "ferry: hint: %s\n", s)
+		fmt.Fprintf(w, "ferry: hint: %s\n", s)
 	}
 }
 
 // report maps a command's result to output and an exit code, in one place.
-func report(name string, err error) int {
+func report(w io.Writer, name string, err error) int {
 	if err == nil || errors.Is(err, errHelp) {
 		return exitOK
 	}
@@ -75,24 +75,24 @@ func report(name string, err error) int {
 	}
 	var ue *usageError
 	if errors.As(err, &ue) || errors.Is(err, pflag.ErrHelp) {
-		printErr(fmt.Errorf("%s: %w", name, err), hintf("run 'ferry %s --help'", name))
+		printErr(w, fmt.Errorf("%s: %w", name, err), hintf("run 'ferry %s --help'", name))
 		return exitUsage
 	}
 	var se *call.SessionError
 	if errors.As(err, &se) {
 		// A call cut or left unfinished fails, as nncp-call's does.
 		if !se.Left.Empty() {
-			printErr(err, hintf("nothing is lost: the packets stay queued, downloads stay as .part, and the next call resumes them"))
+			printErr(w, err, hintf("nothing is lost: the packets stay queued, downloads stay as .part, and the next call resumes them"))
 		} else {
-			printErr(err)
+			printErr(w, err)
 		}
 		return exitFailure
 	}
 	var te *trackExit // track --wait's verdict
 	if errors.As(err, &te) {
-		printErr(err)
+		printErr(w, err)
 		return te.code
 	}
-	printErr(err)
+	printErr(w, err)
 	return exitFailure
 }

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"os"
 
 	"ferry/packet"
 )
@@ -32,8 +31,8 @@ func runExec(ctx context.Context, g *globals, args []string) error {
 	if err != nil {
 		return err
 	}
-	p := sf.printer()
-	q, err := e.outbox().Exec(ctx, d, fs.Arg(1), fs.Args()[2:], os.Stdin, *noCompress, sf.replyNice, opt)
+	p := sf.printer(g.Stdout)
+	q, err := e.outbox().Exec(ctx, d, fs.Arg(1), fs.Args()[2:], g.Stdin, *noCompress, sf.replyNice, opt)
 	if err != nil {
 		return fmt.Errorf("exec: %w", err)
 	}

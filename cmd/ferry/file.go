@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"os"
 	"strings"
 
 	"ferry/packet"
@@ -47,8 +46,8 @@ func runFile(ctx context.Context, g *globals, args []string) error {
 	if *chunked >= 0 {
 		defChunk = *chunked
 	}
-	p := sf.printer()
-	fo := outbox.FileOptions{Options: opt, Chunked: defChunk * 1024, Stdin: os.Stdin}
+	p := sf.printer(g.Stdout)
+	fo := outbox.FileOptions{Options: opt, Chunked: defChunk * 1024, Stdin: g.Stdin}
 	if !*force {
 		fo.MaxChunks = maxChunksUnforced
 	}

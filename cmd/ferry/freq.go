@@ -38,7 +38,7 @@ func runFreq(ctx context.Context, g *globals, args []string) error {
 	if err != nil {
 		return err
 	}
-	p := sf.printer()
+	p := sf.printer(g.Stdout)
 	q, err := e.outbox().Freq(ctx, n, src, dst, sf.replyNice, opt)
 	if err != nil {
 		return fmt.Errorf("freq: %w", err)

@@ -45,6 +45,7 @@ func avail(t *testing.T, dir string) uint64 {
 // in the same call, the spool keeps its reserve, and once space is freed
 // the next call brings the big one.
 func TestFullSpoolDoesNotWedgeTheLink(t *testing.T) {
+	t.Parallel() // mostly waiting on other processes: overlaps the other waits
 	l := newNetLab(t)
 	spoolDir := l.path("bob", "spool")
 	mountTmpfs(t, spoolDir, "16m")

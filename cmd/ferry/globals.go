@@ -16,6 +16,8 @@ import (
 // the command line, then environment (NNCPCFG, NNCPSPOOL, NNCPLOG), then
 // the config file, then NNCP's defaults.
 type globals struct {
+	streams // where the command reads and writes: os.* in main
+
 	cmd        string
 	summary    string
 	cfgPath    string
@@ -46,8 +48,8 @@ type globals struct {
 	stopAtPositional bool // flags end at the first argument (exec's remote argv)
 }
 
-func newGlobals(c *command) *globals {
-	return &globals{cmd: c.name, summary: c.summary, noSync: os.Getenv("NNCPNOSYNC") != "", deadline: envDeadline()}
+func newGlobals(c *command, s streams) *globals {
+	return &globals{streams: s, cmd: c.name, summary: c.summary, noSync: os.Getenv("NNCPNOSYNC") != "", deadline: envDeadline()}
 }
 
 // flags returns the command's flag set with the common options on it.
@@ -64,10 +66,10 @@ func (g *globals) flags(usageLine string) *pflag.FlagSet {
 	fs.BoolVar(&g.version, "version", false, "print the version and exit")
 	fs.BoolVarP(&g.help, "help", "h", false, "show this help")
 	fs.Usage = func() {
-		fmt.Fprintf(os.Stdout, "usage: ferry %s %s\n\n", g.cmd, usageLine)
-		fmt.Fprintf(os.Stdout, "%s.\n\nOptions:\n", g.summary)
-		fmt.Fprint(os.Stdout, fs.FlagUsages())
-		fmt.Fprintf(os.Stdout, "\nSee ferry-%s(1).\n", g.cmd)
+		fmt.Fprintf(g.Stdout, "usage: ferry %s %s\n\n", g.cmd, usageLine)
+		fmt.Fprintf(g.Stdout, "%s.\n\nOptions:\n", g.summary)
+		fmt.Fprint(g.Stdout, fs.FlagUsages())
+		fmt.Fprintf(g.Stdout, "\nSee ferry-%s(1).\n", g.cmd)
 	}
 	g.fs = fs
 	g.minArgs, g.maxArgs = 0, 0
@@ -109,7 +111,7 @@ func (g *globals) parse(args []string) error {
 		return errHelp
 	}
 	if g.version {
-		fmt.Println(versionLine())
+		fmt.Fprintln(g.Stdout, versionLine())
 		return errHelp
 	}
 	if g.parseOnly {
@@ -152,7 +154,7 @@ func (g *globals) config() (*cfg.Config, error) {
 	if err := g.resolveCfg(); err != nil {
 		return nil, err
 	}
-	c, err := cfg.Load(g.cfgPath, cfg.LoadOptions{Passphrase: configPassphrase, OnlineDeadline: g.deadline})
+	c, err := cfg.Load(g.cfgPath, cfg.LoadOptions{Passphrase: g.configPassphrase, OnlineDeadline: g.deadline})
 	if err != nil {
 		if os.IsNotExist(err) {
 			return nil, withHint(fmt.Errorf("load config: %w", err), "give --cfg FILE or set NNCPCFG; 'ferry cfgnew > FILE' makes one")
@@ -163,7 +165,7 @@ func (g *globals) config() (*cfg.Config, error) {
 	// keep it clean; --quiet asks for errors only.
 	for _, w := range c.Warnings {
 		if !g.quiet {
-			fmt.Fprintf(os.Stderr, "ferry: warning: %s: %s\n", g.cfgPath, w)
+			fmt.Fprintf(g.Stderr, "ferry: warning: %s: %s\n", g.cfgPath, w)
 		}
 	}
 	if g.spool != "" {
@@ -185,6 +187,10 @@ func (g *globals) showProgress(c *cfg.Config) bool {
 	case c != nil && c.NoProgress:
 		return false
 	}
-	fi, err := os.Stderr.Stat()
+	f, ok := g.Stderr.(*os.File)
+	if !ok {
+		return false // a buffer in an in-process test: no terminal
+	}
+	fi, err := f.Stat()
 	return err == nil && fi.Mode()&os.ModeCharDevice != 0
 }

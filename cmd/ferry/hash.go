@@ -20,7 +20,7 @@ func runHash(ctx context.Context, g *globals, args []string) error {
 		return err
 	}
 	var (
-		in  io.Reader = os.Stdin
+		in  io.Reader = g.Stdin
 		f   *os.File
 		err error
 	)
@@ -37,7 +37,7 @@ func runHash(ctx context.Context, g *globals, args []string) error {
 	if g.debug || *fat {
 		// The traced hashers read from the start: with --seek the
 		// result is the same, the steps those of a fresh read.
-		return hashTraced(in, *fat, g.debug)
+		return hashTraced(g.Stdout, in, *fat, g.debug)
 	}
 	m := packet.NewMTHAt(*seek)
 	if *seek > 0 {
@@ -57,17 +57,17 @@ func runHash(ctx context.Context, g *globals, args []string) error {
 		}
 	}
 	sum := m.Sum()
-	fmt.Println(hex.EncodeToString(sum[:]))
+	fmt.Fprintln(g.Stdout, hex.EncodeToString(sum[:]))
 	return nil
 }
 
 // hashTraced prints the keys and every step (debug), then the root.
-func hashTraced(in io.Reader, fat, debug bool) error {
+func hashTraced(w io.Writer, in io.Reader, fat, debug bool) error {
 	step := func(mthStep) {}
 	if debug {
-		fmt.Println("Leaf BLAKE3 key:", hex.EncodeToString(mthLeafKey[:]))
-		fmt.Println("Node BLAKE3 key:", hex.EncodeToString(mthNodeKey[:]))
-		step = func(s mthStep) { fmt.Println(s) }
+		fmt.Fprintln(w, "Leaf BLAKE3 key:", hex.EncodeToString(mthLeafKey[:]))
+		fmt.Fprintln(w, "Node BLAKE3 key:", hex.EncodeToString(mthNodeKey[:]))
+		step = func(s mthStep) { fmt.Fprintln(w, s) }
 	}
 	hasher := mthSequential
 	if fat {
@@ -77,6 +77,6 @@ func hashTraced(in io.Reader, fat, debug bool) error {
 	if err != nil {
 		return fmt.Errorf("hash: read: %w", err)
 	}
-	fmt.Println(hex.EncodeToString(sum[:]))
+	fmt.Fprintln(w, hex.EncodeToString(sum[:]))
 	return nil
 }

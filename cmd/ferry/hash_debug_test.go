@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"testing"
 
+	"ferry/internal/labtest"
 	"ferry/packet"
 )
 
@@ -19,7 +20,7 @@ var mthTraceSizes = []int{0, 11, packet.BlockSize, packet.BlockSize + 1, 3 * pac
 // TestMTHTraceRoots: both traced orders reach packet.MTH's root.
 func TestMTHTraceRoots(t *testing.T) {
 	for _, n := range mthTraceSizes {
-		in := mthInput(n)
+		in := labtest.MTHInput(n)
 		want, _, _ := packet.MTHOf(bytes.NewReader(in))
 		for name, h := range map[string]func([]byte) ([32]byte, error){
 			"sequential": func(b []byte) ([32]byte, error) { return mthSequential(bytes.NewReader(b), func(mthStep) {}) },
@@ -45,7 +46,7 @@ func TestHashDebugMatchesNNCP(t *testing.T) {
 	dir := t.TempDir()
 	for _, n := range mthTraceSizes {
 		p := filepath.Join(dir, strconv.Itoa(n))
-		os.WriteFile(p, mthInput(n), 0o644)
+		os.WriteFile(p, labtest.MTHInput(n), 0o644)
 		for _, fat := range []bool{false, true} {
 			nargs, fargs := []string{"-debug", "-file", p}, []string{"hash", "--debug", "--file", p}
 			if fat {

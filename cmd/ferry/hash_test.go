@@ -7,15 +7,9 @@ import (
 	"path/filepath"
 	"strconv"
 	"testing"
-)
 
-func mthInput(n int) []byte {
-	b := make([]byte, n)
-	for i := range b {
-		b[i] = byte(i % 251)
-	}
-	return b
-}
+	"ferry/internal/labtest"
+)
 
 func TestHashVectors(t *testing.T) {
 	for n, want := range map[int]string{
@@ -23,7 +17,7 @@ func TestHashVectors(t *testing.T) {
 		131073: "f0f71c08a451bf7b7d26844d889293b81db3f58ca1b8d40e01c187dda9991429",
 		655367: "2655e4fd056c3d855d24f1a64ecf4c77e6a4654b8aca35ec1dfc1d24c1d24010",
 	} {
-		in := mthInput(n)
+		in := labtest.MTHInput(n)
 		if r := ferry(t, in, "hash"); string(bytes.TrimSpace(r.stdout)) != want {
 			t.Errorf("len %d stdin: %q %s", n, r.stdout, r.stderr)
 		}
@@ -44,7 +38,7 @@ func TestHashVectors(t *testing.T) {
 func TestHashMatchesNNCP(t *testing.T) {
 	needNNCP(t, "nncp-hash")
 	for _, n := range []int{0, 1, 131071, 131072, 131073, 10<<20 + 7} {
-		in := mthInput(n)
+		in := labtest.MTHInput(n)
 		p := filepath.Join(t.TempDir(), "f")
 		os.WriteFile(p, in, 0o600)
 		ref, err := exec.Command("nncp-hash", "-file", p).Output()

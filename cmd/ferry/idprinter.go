@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"strings"
 
 	"ferry/toss/outbox"
@@ -10,6 +11,7 @@ import (
 // idPrinter prints queued packet ids for scripts: one per line, or JSON.
 type idPrinter struct {
 	enabled, json bool
+	w             io.Writer // stdout
 	ids           []string
 }
 
@@ -25,11 +27,11 @@ func (p *idPrinter) flush() {
 		return
 	}
 	if p.json {
-		fmt.Printf("[%s]\n", quoteJoin(p.ids))
+		fmt.Fprintf(p.w, "[%s]\n", quoteJoin(p.ids))
 		return
 	}
 	for _, id := range p.ids {
-		fmt.Println(id)
+		fmt.Fprintln(p.w, id)
 	}
 }
 

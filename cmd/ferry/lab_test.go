@@ -5,9 +5,9 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"testing"
 
+	"ferry/internal/labtest"
 	"ferry/packet"
 )
 
@@ -18,36 +18,12 @@ type netLab struct {
 	ids map[string]string
 }
 
-const labHandler = `#!/bin/sh
-out=$1; shift
-/bin/mkdir -p "$out"
-printf '%s\n' "$@" > "$out/args"
-/usr/bin/env | /bin/grep '^NNCP_' | /usr/bin/sort > "$out/env"
-/bin/cat > "$out/stdin"
-`
-
 func newNetLab(t *testing.T) *netLab {
 	t.Helper()
-	l := &netLab{dir: t.TempDir(), ids: map[string]string{
-		"alice": "ATZZZUML6BFXMK7XCLAWUDRGOIFAJORJQUINOBNXQRBRJHG7Q4AQ",
-		"bob":   "KTW3VCPWJSCYZWMEVDETP6YMID2AHDVRVMEFLF6JRJOF4ZC3ZP3A",
-		"carol": "BIIOHKACRUV7M6I723ZFAPZSUHD6HBD2RCHAXQTPXDGYNDCG6YLQ",
-	}}
-	for n := range l.ids {
-		b, err := os.ReadFile(filepath.Join(vecDir, "configs", n+".hjson"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		os.WriteFile(l.cfg(n), []byte(strings.ReplaceAll(string(b), "@LAB@", l.dir)), 0o600)
-		for _, d := range []string{"incoming", "pub", "area-incoming", "spool"} {
-			os.MkdirAll(l.path(n, d), 0o755)
-		}
-	}
-	os.WriteFile(l.path("handler.sh"), []byte(labHandler), 0o755)
-	return l
+	return &netLab{dir: labtest.New(t), ids: labtest.IDs}
 }
 
-func (l *netLab) cfg(n string) string     { return filepath.Join(l.dir, n+".hjson") }
+func (l *netLab) cfg(n string) string     { return labtest.CfgPath(l.dir, n) }
 func (l *netLab) path(p ...string) string { return filepath.Join(append([]string{l.dir}, p...)...) }
 func (l *netLab) queue(n, peer, xx string) string {
 	return l.path(n, "spool", l.ids[peer], xx)

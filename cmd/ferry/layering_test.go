@@ -18,6 +18,11 @@ func TestLayering(t *testing.T) {
 		"ferry/spool/fsio": {},
 		"ferry/toss":       {"ferry/packet", "ferry/cfg", "ferry/spool"},
 		"ferry/call":       {"ferry/packet", "ferry/cfg", "ferry/spool"},
+		// The shared test lab: the standard library only, so that the
+		// internal tests of packet and cfg can use it; labnode adds
+		// ferry's packages for the tests of the packages above them.
+		"ferry/internal/labtest":         {},
+		"ferry/internal/labtest/labnode": {"ferry/internal/labtest", "ferry/packet", "ferry/cfg", "ferry/spool"},
 	}
 	out, err := exec.Command("go", "list", "-f", "{{.ImportPath}} {{join .Deps \" \"}}", "ferry/...").Output()
 	if err != nil {

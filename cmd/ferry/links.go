@@ -24,7 +24,7 @@ func runLinks(ctx context.Context, g *globals, args []string) error {
 	names := linkNames()
 	if *list {
 		for _, n := range names {
-			fmt.Println(n)
+			fmt.Fprintln(g.Stdout, n)
 		}
 		return nil
 	}
@@ -72,7 +72,7 @@ func runLinks(ctx context.Context, g *globals, args []string) error {
 		}
 	}
 	if !g.quiet {
-		fmt.Fprintf(os.Stderr, "%d links to %s in %s\n", made, to, dir)
+		fmt.Fprintf(g.Stderr, "%d links to %s in %s\n", made, to, dir)
 	}
 	if len(existing) > 0 {
 		errs = append(errs, withHint(fmt.Errorf("links: %d names already exist in %s, left alone: %s", len(existing), dir, strings.Join(existing, " ")),
@@ -82,7 +82,7 @@ func runLinks(ctx context.Context, g *globals, args []string) error {
 		if i == len(errs)-1 {
 			return e
 		}
-		printErr(e)
+		printErr(g.Stderr, e)
 	}
 	return nil
 }

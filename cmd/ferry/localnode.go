@@ -16,6 +16,7 @@ import (
 // localNode is what a command that touches the spool works on: this
 // node's loaded config, its open spool and log, and the umask in force.
 type localNode struct {
+	streams
 	c     *cfg.Config
 	sp    *spool.Spool
 	log   *slog.Logger
@@ -28,7 +29,7 @@ func (g *globals) open() (*localNode, error) {
 	if err != nil {
 		return nil, err
 	}
-	e := &localNode{c: c, umask: 0o022}
+	e := &localNode{streams: g.streams, c: c, umask: 0o022}
 	if c.Umask != nil {
 		e.umask = *c.Umask
 		syscall.Umask(int(e.umask))
@@ -71,10 +72,10 @@ func (g *globals) echo(c *cfg.Config) func(slog.Record) {
 			return true
 		})
 		if errText != "" {
-			writeErr(fmt.Sprintf("ferry: error: %s: %s\n", b.String(), errText))
+			writeErr(g.Stderr, fmt.Sprintf("ferry: error: %s: %s\n", b.String(), errText))
 			return
 		}
-		writeErr(b.String() + "\n")
+		writeErr(g.Stderr, b.String()+"\n")
 	}
 }
 

@@ -28,16 +28,16 @@ func runLog(ctx context.Context, g *globals, args []string) error {
 	return journal.Read(f, func(r journal.Record) error {
 		if *raw {
 			for _, fl := range r.Fields {
-				fmt.Printf("%s: %s\n", fl.Name, strings.ReplaceAll(fl.Value, "\n", "\n+ "))
+				fmt.Fprintf(g.Stdout, "%s: %s\n", fl.Name, strings.ReplaceAll(fl.Value, "\n", "\n+ "))
 			}
-			fmt.Println()
+			fmt.Fprintln(g.Stdout)
 			return nil
 		}
 		if g.nncp {
-			fmt.Println(nncpLogLine(r))
+			fmt.Fprintln(g.Stdout, nncpLogLine(r))
 			return nil
 		}
-		fmt.Println(logLine(r))
+		fmt.Fprintln(g.Stdout, logLine(r))
 		return nil
 	})
 }

@@ -6,6 +6,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"runtime"
@@ -36,14 +37,16 @@ func mainCode(argv []string) int {
 	// kills a command stuck where it cannot watch ctx (a read of the tty).
 	defer context.AfterFunc(ctx, stop)()
 	if name, ok := nncpName(argv[0]); ok {
-		return runNNCP(ctx, name, argv[1:])
+		return runNNCP(ctx, name, argv[1:], osStreams())
 	}
-	return run(ctx, argv[1:])
+	return run(ctx, argv[1:], osStreams())
 }
 
-func run(ctx context.Context, args []string) int {
+// run runs one ferry command line with the given standard streams and
+// returns its exit code; tests call it in-process.
+func run(ctx context.Context, args []string, s streams) int {
 	if len(args) == 0 {
-		usage(os.Stderr)
+		usage(s.Stderr)
 		return exitUsage
 	}
 	name := args[0]
@@ -51,24 +54,24 @@ func run(ctx context.Context, args []string) int {
 	case "-h", "--help", "help":
 		if name == "help" && len(args) > 1 {
 			if c := findCommand(args[1]); c != nil {
-				return report(c.name, c.run(ctx, newGlobals(c), []string{"--help"}))
+				return report(s.Stderr, c.name, c.run(ctx, newGlobals(c, s), []string{"--help"}))
 			}
 		}
-		usage(os.Stdout)
+		usage(s.Stdout)
 		return exitOK
 	case "-V", "--version":
-		fmt.Println(versionLine())
+		fmt.Fprintln(s.Stdout, versionLine())
 		return exitOK
 	}
 	c := findCommand(name)
 	if c == nil {
-		printErr(usageErrorf("unknown command %q", name), hintf("run 'ferry help' for the list of commands"))
+		printErr(s.Stderr, usageErrorf("unknown command %q", name), hintf("run 'ferry help' for the list of commands"))
 		return exitUsage
 	}
-	return report(c.name, c.run(ctx, newGlobals(c), args[1:]))
+	return report(s.Stderr, c.name, c.run(ctx, newGlobals(c, s), args[1:]))
 }
 
-func usage(w *os.File) {
+func usage(w io.Writer) {
 	fmt.Fprintln(w, "usage: ferry COMMAND [options] [args]")
 	fmt.Fprintln(w, "\nStore-and-forward file, mail and command transfer, compatible with NNCP 8.x.")
 	fmt.Fprintln(w, "\nCommands:")

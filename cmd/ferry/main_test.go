@@ -2,17 +2,24 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"testing"
+
+	"ferry/internal/labtest"
 )
 
 // ferryBin is the real binary, built once: tests run it as users do.
 var ferryBin string
 
 func TestMain(m *testing.M) {
+	// The environment of the in-process runs, as ferryExec gives the
+	// binary: no config, spool or log from the user's environment.
+	for _, k := range []string{"NNCPCFG", "NNCPSPOOL", "NNCPLOG"} {
+		os.Unsetenv(k)
+	}
 	dir, err := os.MkdirTemp("", "ferry-bin")
 	if err != nil {
 		panic(err)
@@ -27,18 +34,15 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// vectors live with the packet package; the lab configs need @LAB@ filled.
-const vecDir = "../../packet/testdata/nncp"
+// vectors live with the packet package.
+var vecDir = labtest.VecDir()
 
+// labCfg writes node's lab config, its paths under a fresh directory.
 func labCfg(t *testing.T, node string) string {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(vecDir, "configs", node+".hjson"))
-	if err != nil {
-		t.Fatal(err)
-	}
 	dir := t.TempDir()
-	p := filepath.Join(dir, node+".hjson")
-	if err := os.WriteFile(p, []byte(strings.ReplaceAll(string(b), "@LAB@", dir)), 0o600); err != nil {
+	p := labtest.CfgPath(dir, node)
+	if err := os.WriteFile(p, labtest.ConfigText(t, node, dir), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	return p
@@ -49,7 +53,19 @@ type result struct {
 	code           int
 }
 
+// ferry runs one ferry command line in-process, through run as main
+// does; TestMain cleared the environment ferryExec clears.
+// Commands that must be their own process (daemons, calls, anything
+// killed, timed by signals or run concurrently) use ferryExec.
 func ferry(t *testing.T, stdin []byte, args ...string) result {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code := run(context.Background(), args, streams{Stdin: bytes.NewReader(stdin), Stdout: &out, Stderr: &errb})
+	return result{out.Bytes(), errb.Bytes(), code}
+}
+
+// ferryExec runs the real ferry binary, as users do.
+func ferryExec(t *testing.T, stdin []byte, args ...string) result {
 	t.Helper()
 	cmd := exec.Command(ferryBin, args...)
 	cmd.Env = append(os.Environ(), "NNCPCFG=", "NNCPSPOOL=", "NNCPLOG=")
@@ -100,17 +116,19 @@ func TestEveryCommandHasHelpAndManPage(t *testing.T) {
 	}
 }
 
+// TestUsageErrors is also the smoke test of the real binary: exit codes
+// and error lines as a user's shell sees them.
 func TestUsageErrors(t *testing.T) {
 	for _, args := range [][]string{{"pkt", "--no-such-flag"}, {"no-such-command"}, {"hash", "--seek", "5"}} {
-		r := ferry(t, nil, args...)
+		r := ferryExec(t, nil, args...)
 		if r.code != 2 || !bytes.HasPrefix(r.stderr, []byte("ferry: error: ")) {
 			t.Errorf("%v: exit %d, stderr %q", args, r.code, r.stderr)
 		}
 	}
-	if r := ferry(t, nil); r.code != 2 || !bytes.Contains(r.stderr, []byte("usage: ferry COMMAND")) {
+	if r := ferryExec(t, nil); r.code != 2 || !bytes.Contains(r.stderr, []byte("usage: ferry COMMAND")) {
 		t.Errorf("no arguments: exit %d", r.code)
 	}
-	r := ferry(t, nil, "cfgmin", "--cfg", "/nonexistent/nncp.hjson")
+	r := ferryExec(t, nil, "cfgmin", "--cfg", "/nonexistent/nncp.hjson")
 	if r.code != 1 || !bytes.Contains(r.stderr, []byte("ferry: error: load config")) || !bytes.Contains(r.stderr, []byte("ferry: hint:")) {
 		t.Errorf("missing config: exit %d, %s", r.code, r.stderr)
 	}

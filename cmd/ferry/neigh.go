@@ -73,7 +73,7 @@ func runNeigh(ctx context.Context, g *globals, args []string) error {
 	if stray != nil {
 		return stray
 	}
-	w := io.Writer(os.Stdout)
+	w := g.Stdout
 	switch sub {
 	case "export":
 		return neighExport(g, w, &o)
@@ -204,11 +204,11 @@ func defaultNodeName() (string, error) {
 // readCard takes the card from the argument or, for "-", from stdin:
 // there, from the first "ferry1:" to the first blank line, so that a
 // whole mail, or export --qr's drawing, can be piped in.
-func readCard(arg string) (*cfg.Card, error) {
+func readCard(stdin io.Reader, arg string) (*cfg.Card, error) {
 	if arg != "-" {
 		return cfg.ParseCard(arg)
 	}
-	sc := bufio.NewScanner(os.Stdin)
+	sc := bufio.NewScanner(stdin)
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
 	var text strings.Builder
 	for sc.Scan() {
@@ -271,7 +271,7 @@ func neighEdit(fs *pflag.FlagSet, o *neighOpts) (cfg.NeighEdit, error) {
 }
 
 func neighAdd(g *globals, w io.Writer, fs *pflag.FlagSet, name, arg string, o *neighOpts) error {
-	card, err := readCard(arg)
+	card, err := readCard(g.Stdin, arg)
 	if err != nil {
 		return err
 	}

@@ -51,6 +51,7 @@ func startListeningDaemon(t *testing.T, cfgPath string) string {
 // a mail over a real call on 127.0.0.1, tossed; nothing edits a config
 // but ferry itself, and NNCP reads both configs afterwards.
 func TestNeighFromNothing(t *testing.T) {
+	t.Parallel() // a daemon, a call and its deadline in other processes: overlaps the other waits
 	dir := t.TempDir()
 	a, b := filepath.Join(dir, "alice.hjson"), filepath.Join(dir, "bob.hjson")
 	mailer := filepath.Join(dir, "mailer")

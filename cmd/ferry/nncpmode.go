@@ -18,7 +18,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"os"
 	"sort"
 	"strings"
@@ -38,30 +37,30 @@ func nncpName(argv0 string) (string, bool) {
 }
 
 // runNNCP runs ferry as nncp-name with NNCP's arguments.
-func runNNCP(ctx context.Context, name string, args []string) int {
+func runNNCP(ctx context.Context, name string, args []string, s streams) int {
 	tool := findNNCPTool(name)
 	if tool == nil {
-		printErr(fmt.Errorf("nncp-%s: not an NNCP %s command ferry stands in for", name, nncpVersion),
+		printErr(s.Stderr, fmt.Errorf("nncp-%s: not an NNCP %s command ferry stands in for", name, nncpVersion),
 			hintf("'ferry links --list' names the ones it does"))
 		return exitFailure
 	}
 	c := findCommand(tool.ferry)
 	if c == nil {
-		printErr(fmt.Errorf("nncp-%s: not supported by this ferry", name))
+		printErr(s.Stderr, fmt.Errorf("nncp-%s: not supported by this ferry", name))
 		return exitFailure
 	}
-	ferryArgs, code, err := nncpToFerry(tool, args, os.Stderr)
+	ferryArgs, code, err := nncpToFerry(tool, args, s)
 	if err != nil {
-		printErr(fmt.Errorf("nncp-%s: %w", name, err))
+		printErr(s.Stderr, fmt.Errorf("nncp-%s: %w", name, err))
 		return exitFailure
 	}
 	if ferryArgs == nil {
 		return code
 	}
-	g := newGlobals(c)
+	g := newGlobals(c, s)
 	g.nncp = true
 	if err := c.run(ctx, g, ferryArgs); err != nil && !errors.Is(err, errHelp) {
-		printErr(fmt.Errorf("nncp-%s: %w", name, err))
+		printErr(s.Stderr, fmt.Errorf("nncp-%s: %w", name, err))
 		return exitFailure // NNCP exits 1 for every failure past flag parsing
 	}
 	return exitOK
@@ -71,7 +70,8 @@ func runNNCP(ctx context.Context, name string, args []string) int {
 // arguments; none when nothing is left to run (help, version, warranty,
 // a flag error already printed), with the exit code. An error is an
 // NNCP option ferry does not support.
-func nncpToFerry(tool *nncpTool, args []string, stderr io.Writer) (out []string, code int, err error) {
+func nncpToFerry(tool *nncpTool, args []string, s streams) (out []string, code int, err error) {
+	stderr := s.Stderr
 	fs := flag.NewFlagSet("nncp-"+tool.name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	specs := tool.specs()
@@ -107,11 +107,11 @@ func nncpToFerry(tool *nncpTool, args []string, stderr io.Writer) (out []string,
 		return nil, exitUsage, nil // flag printed the error and usage
 	}
 	if *warranty {
-		fmt.Println(warrantyText)
+		fmt.Fprintln(s.Stdout, warrantyText)
 		return nil, exitOK, nil
 	}
 	if *version {
-		fmt.Printf("ferry %s (as nncp-%s, compatible with NNCP %s)\n", Version, tool.name, nncpVersion)
+		fmt.Fprintf(s.Stdout, "ferry %s (as nncp-%s, compatible with NNCP %s)\n", Version, tool.name, nncpVersion)
 		return nil, exitOK, nil
 	}
 	set := map[string]string{}
@@ -159,7 +159,7 @@ func ferryFlagHelp(name string) map[string]string {
 	if c == nil {
 		return out
 	}
-	g := newGlobals(c)
+	g := newGlobals(c, noStreams)
 	g.parseOnly = true
 	// The run stops at g.parse with errParsed: it only builds the flag set.
 	if err := runFlagsOnly(c, g); !errors.Is(err, errParsed) {

@@ -22,9 +22,9 @@ import (
 var errNoTerminal = errors.New("the config is encrypted and there is no terminal to ask for its passphrase")
 
 // configPassphrase asks for the passphrase of an encrypted config.
-func configPassphrase() ([]byte, error) {
-	if fd := int(os.Stdin.Fd()); xterm.IsTerminal(fd) {
-		return promptOn(fd, os.Stderr, "Passphrase:")
+func (g *globals) configPassphrase() ([]byte, error) {
+	if fd, ok := terminalFd(g.Stdin); ok {
+		return promptOn(fd, g.Stderr, "Passphrase:")
 	}
 	tty, err := os.OpenFile("/dev/tty", os.O_RDWR, 0)
 	if err != nil {

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 
 	"ferry/cfg"
 	"ferry/packet"
@@ -22,24 +21,24 @@ func runPkt(ctx context.Context, g *globals, args []string) error {
 		return err
 	}
 	if *overheads {
-		fmt.Printf("Plain: %d\nEncrypted: %d\nSize: %d\n", packet.PlainHeaderSize, packet.EncHeaderSize, packet.SizeBlockLen)
+		fmt.Fprintf(g.Stdout, "Plain: %d\nEncrypted: %d\nSize: %d\n", packet.PlainHeaderSize, packet.EncHeaderSize, packet.SizeBlockLen)
 		return nil
 	}
-	in := bufio.NewReaderSize(os.Stdin, 1<<20)
+	in := bufio.NewReaderSize(g.Stdin, 1<<20)
 	head, err := in.Peek(8)
 	if err != nil {
 		return fmt.Errorf("pkt: read stdin: %w", errors.Join(err, errors.New("no packet")))
 	}
 	switch {
 	case bytes.Equal(head, packet.MagicPlain[:]):
-		return pktPlain(in, *dump, *decompress)
+		return pktPlain(g.Stdout, in, *dump, *decompress)
 	case bytes.HasPrefix(head, []byte("NNCPE")):
 		return pktEncrypted(g, in, *dump, *decompress)
 	}
 	return fmt.Errorf("pkt: %w: %q", packet.ErrBadMagic, head)
 }
 
-func pktPlain(in io.Reader, dump, decompress bool) error {
+func pktPlain(w io.Writer, in io.Reader, dump, decompress bool) error {
 	var hb [packet.PlainHeaderSize]byte
 	if _, err := io.ReadFull(in, hb[:]); err != nil {
 		return fmt.Errorf("pkt: plain header: %w", err)
@@ -49,9 +48,9 @@ func pktPlain(in io.Reader, dump, decompress bool) error {
 		return fmt.Errorf("pkt: plain header: %w", err)
 	}
 	if dump {
-		return dumpPayload(in, h.Type, decompress)
+		return dumpPayload(in, h.Type, decompress, w)
 	}
-	fmt.Printf("Packet type: plain\nPayload type: %s\nNiceness: %s (%d)\nPath: %s\n",
+	fmt.Fprintf(w, "Packet type: plain\nPayload type: %s\nNiceness: %s (%d)\nPath: %s\n",
 		h.Type, packet.NiceString(h.Nice), h.Nice, describePath(h))
 	return nil
 }
@@ -70,7 +69,7 @@ func pktEncrypted(g *globals, in io.Reader, dump, decompress bool) error {
 		return fmt.Sprintf("%s (%s)", id, c.NodeName(id))
 	}
 	if !dump {
-		fmt.Printf("Packet type: encrypted\nNiceness: %s (%d)\nSender: %s\nRecipient: %s\n",
+		fmt.Fprintf(g.Stdout, "Packet type: encrypted\nNiceness: %s (%d)\nSender: %s\nRecipient: %s\n",
 			packet.NiceString(hdr.Nice), hdr.Nice, name(hdr.Sender), name(hdr.Recipient))
 	}
 	if cerr != nil || c.Self == nil {
@@ -98,7 +97,7 @@ func pktEncrypted(g *globals, in io.Reader, dump, decompress bool) error {
 		return fmt.Errorf("pkt: decrypt: %w", err)
 	}
 	if dump {
-		out := bufio.NewWriterSize(os.Stdout, 1<<20)
+		out := bufio.NewWriterSize(g.Stdout, 1<<20)
 		if !decompress {
 			out.Write(r.RawPlain())
 		}
@@ -112,7 +111,7 @@ func pktEncrypted(g *globals, in io.Reader, dump, decompress bool) error {
 		return fmt.Errorf("pkt: decrypt: %w", err)
 	}
 	p := r.Plain()
-	fmt.Printf("Payload type: %s\nPayload niceness: %s (%d)\nPath: %s\nPayload size: %d\n",
+	fmt.Fprintf(g.Stdout, "Payload type: %s\nPayload niceness: %s (%d)\nPath: %s\nPayload size: %d\n",
 		p.Type, packet.NiceString(p.Nice), p.Nice, describePlainPath(c, p), n)
 	return nil
 }
@@ -137,11 +136,7 @@ func describePlainPath(c *cfg.Config, h packet.PlainHeader) string {
 	return string(h.Path)
 }
 
-func dumpPayload(in io.Reader, t packet.Type, decompress bool, outs ...io.Writer) error {
-	var out io.Writer = os.Stdout
-	if len(outs) > 0 {
-		out = outs[0]
-	}
+func dumpPayload(in io.Reader, t packet.Type, decompress bool, out io.Writer) error {
 	if decompress && t == packet.TypeExec {
 		z, err := packet.NewExecDecompressor(in)
 		if err != nil {

@@ -37,12 +37,12 @@ func show(p *progress) {
 }
 
 // writeErr writes s (whole lines) to stderr above any progress display.
-func writeErr(s string) {
+func writeErr(w io.Writer, s string) {
 	term.mu.Lock()
 	defer term.mu.Unlock()
 	p := term.bars
 	if p == nil {
-		os.Stderr.WriteString(s)
+		io.WriteString(w, s)
 		return
 	}
 	lines := p.lines

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"io"
 	"strings"
 	"testing"
 
@@ -74,7 +75,7 @@ func TestLogAboveProgress(t *testing.T) {
 	defer show(nil)
 	p.draw(call.Stats{Rx: call.Transfer{Done: 1, Size: 2}})
 	out.Reset()
-	writeErr("packet received\n")
+	writeErr(io.Discard, "packet received\n")
 	got := out.String()
 	wipe := "\033[1A\r\033[K\n\033[K\033[1A\r"
 	if !strings.HasPrefix(got, wipe+"packet received\n\r\033[Kbob: rx") || !strings.Contains(got, "\n\033[K  rx ") {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 
 	"ferry/cfg"
 	"ferry/spool"
@@ -25,7 +24,7 @@ func runReass(ctx context.Context, g *globals, args []string) error {
 	}
 	opt := reass.Options{DryRun: *dry, Keep: *keep, NoSync: g.noSync, Room: roomWith(cfg.Reserve{})}
 	if *stdout {
-		opt.Stdout = os.Stdout
+		opt.Stdout = g.Stdout
 	}
 	var metas []string
 	switch {
@@ -66,7 +65,7 @@ func runReass(ctx context.Context, g *globals, args []string) error {
 				errs = append(errs, spool.WrapPath("", m, err))
 				continue
 			}
-			fmt.Print(reass.Describe(meta))
+			fmt.Fprint(g.Stdout, reass.Describe(meta))
 			continue
 		}
 		final, err := reass.Reass(m, opt)
@@ -75,7 +74,7 @@ func runReass(ctx context.Context, g *globals, args []string) error {
 			continue
 		}
 		if final != "" && !g.quiet {
-			fmt.Fprintf(os.Stderr, "reassembled %s\n", final)
+			fmt.Fprintf(g.Stderr, "reassembled %s\n", final)
 		}
 	}
 	if err := errors.Join(errs...); err != nil {

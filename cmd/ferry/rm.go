@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -49,7 +48,7 @@ func runRm(ctx context.Context, g *globals, args []string) error {
 	var failed []error
 	opt := spool.CleanOptions{Older: age, DryRun: *dry, Found: func(p string) {
 		if *dry {
-			fmt.Println(p)
+			fmt.Fprintln(g.Stdout, p)
 			return
 		}
 		e.log.Info("removed", "who", "rm", "path", p)
@@ -107,14 +106,14 @@ func runRm(ctx context.Context, g *globals, args []string) error {
 		return fmt.Errorf("rm: %w", err)
 	}
 	if !g.quiet && !*dry {
-		fmt.Fprintf(os.Stderr, "%d removed\n", removed)
+		fmt.Fprintf(g.Stderr, "%d removed\n", removed)
 	}
 	return nil
 }
 
 // rmListed removes packets named on stdin from rx and tx of the nodes.
 func rmListed(e *localNode, nodes []packet.ID, remove func(packet.ID, spool.XX, packet.ID)) error {
-	sc := bufio.NewScanner(os.Stdin)
+	sc := bufio.NewScanner(e.Stdin)
 	for sc.Scan() {
 		line := strings.TrimSpace(sc.Text())
 		if line == "" {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"io"
 	"time"
 
 	"github.com/spf13/pflag"
@@ -52,4 +53,6 @@ func (s *sendFlags) options(e *localNode, defMinKiB int64) (outbox.Options, erro
 	return outbox.Options{Nice: s.nice, MinSize: min * 1024, MaxSize: s.maxSize * 1024, Via: via}, nil
 }
 
-func (s *sendFlags) printer() *idPrinter { return &idPrinter{enabled: s.printID, json: s.json} }
+func (s *sendFlags) printer(w io.Writer) *idPrinter {
+	return &idPrinter{enabled: s.printID, json: s.json, w: w}
+}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"os"
 	"sort"
 
 	"ferry/packet"
@@ -50,7 +49,7 @@ func runStat(ctx context.Context, g *globals, args []string) error {
 		return err
 	}
 	if *metrics {
-		return writeSpoolMetrics(os.Stdout, e)
+		return writeSpoolMetrics(g.Stdout, e)
 	}
 	var ids []packet.ID
 	if *node != "" {
@@ -87,7 +86,7 @@ func runStat(ctx context.Context, g *globals, args []string) error {
 				return err
 			}
 			for _, b := range bad {
-				fmt.Fprintf(os.Stderr, "ferry: error: stat: %s: %v\n", b.Path, b.Err)
+				fmt.Fprintf(g.Stderr, "ferry: error: stat: %s: %v\n", b.Path, b.Err)
 			}
 			byNice := map[uint8]*niceStat{}
 			for _, j := range jobs {
@@ -131,7 +130,7 @@ func runStat(ctx context.Context, g *globals, args []string) error {
 		return nil
 	}
 	if *asJSON {
-		enc := json.NewEncoder(os.Stdout)
+		enc := json.NewEncoder(g.Stdout)
 		enc.SetIndent("", "  ")
 		return enc.Encode(stats)
 	}
@@ -141,28 +140,28 @@ func runStat(ctx context.Context, g *globals, args []string) error {
 			continue
 		}
 		shown++
-		fmt.Println(s.Node)
+		fmt.Fprintln(g.Stdout, s.Node)
 		for _, l := range []struct {
 			name string
 			ns   []niceStat
 		}{{"rx", s.Rx}, {"tx", s.Tx}} {
 			for _, ns := range l.ns {
-				fmt.Printf("  nice %-5s %s %6d packets %s\n", packet.NiceString(ns.Nice), l.name, ns.Count, humanSize(ns.Size))
+				fmt.Fprintf(g.Stdout, "  nice %-5s %s %6d packets %s\n", packet.NiceString(ns.Nice), l.name, ns.Count, humanSize(ns.Size))
 			}
 		}
 		if s.Part > 0 {
-			fmt.Printf("  part        %6d files   %s\n", s.Part, humanSize(s.PartSize))
+			fmt.Fprintf(g.Stdout, "  part        %6d files   %s\n", s.Part, humanSize(s.PartSize))
 		}
 		if s.Nock > 0 {
-			fmt.Printf("  nock        %6d files   %s\n", s.Nock, humanSize(s.NockSize))
+			fmt.Fprintf(g.Stdout, "  nock        %6d files   %s\n", s.Nock, humanSize(s.NockSize))
 		}
 		for _, p := range s.Packets {
-			fmt.Printf("  %s %s %-5s %s\n", p.XX, p.ID, packet.NiceString(p.Nice), humanSize(p.Size))
+			fmt.Fprintf(g.Stdout, "  %s %s %-5s %s\n", p.XX, p.ID, packet.NiceString(p.Nice), humanSize(p.Size))
 		}
 	}
 	if shown == 0 {
 		// Silence would look like a failure or a wrong --spool.
-		fmt.Printf("nothing queued in %s\n", e.c.Spool)
+		fmt.Fprintf(g.Stdout, "nothing queued in %s\n", e.c.Spool)
 	}
 	return nil
 }

@@ -14,12 +14,12 @@ func printStatNNCP(e *localNode, stats []nodeStat) {
 		if _, ok := e.c.Neigh[s.Node]; !ok {
 			continue // on disk but not configured: NNCP lists the config's nodes
 		}
-		fmt.Println(s.Node)
+		fmt.Fprintln(e.Stdout, s.Node)
 		for _, p := range s.Packets {
-			fmt.Printf("\t%s %s %s (nice: %s)\n", p.XX, p.ID, iBytes(p.Size), packet.NiceString(p.Nice))
+			fmt.Fprintf(e.Stdout, "\t%s %s %s (nice: %s)\n", p.XX, p.ID, iBytes(p.Size), packet.NiceString(p.Nice))
 		}
 		if s.Part > 0 {
-			fmt.Printf("\tpart: %10s, %3d pkts\n", iBytes(s.PartSize), s.Part)
+			fmt.Fprintf(e.Stdout, "\tpart: %10s, %3d pkts\n", iBytes(s.PartSize), s.Part)
 		}
 		rx, tx := map[uint8]niceStat{}, map[uint8]niceStat{}
 		for _, n := range s.Rx {
@@ -34,11 +34,11 @@ func printStatNNCP(e *localNode, stats []nodeStat) {
 			if !rok && !tok {
 				continue
 			}
-			fmt.Printf("\tnice:%4s | Rx: %10s, %3d pkts | Tx: %10s, %3d pkts\n",
+			fmt.Fprintf(e.Stdout, "\tnice:%4s | Rx: %10s, %3d pkts | Tx: %10s, %3d pkts\n",
 				packet.NiceString(uint8(nice)), iBytes(r.Size), r.Count, iBytes(t.Size), t.Count)
 		}
 		if s.Nock > 0 {
-			fmt.Printf("\tnock: %10s, %3d pkts\n", iBytes(s.NockSize), s.Nock)
+			fmt.Fprintf(e.Stdout, "\tnock: %10s, %3d pkts\n", iBytes(s.NockSize), s.Nock)
 		}
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"os"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -137,10 +136,10 @@ func printTrack(e *localNode, recs []spool.TrackRecord, asJSON bool) {
 				Status: r.Status, Hop: r.Hop, Queued: r.Queued, Sent: r.Sent, Done: r.Done, Expires: r.Expires})
 		}
 		b, _ := json.Marshal(out)
-		fmt.Println(string(b))
+		fmt.Fprintln(e.Stdout, string(b))
 		return
 	}
-	w := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', 0)
+	w := tabwriter.NewWriter(e.Stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(w, "ID\tNODE\tKIND\tSTATE\tWHEN\tHOP\tREASON")
 	for _, r := range recs {
 		when := r.Queued

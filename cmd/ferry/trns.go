@@ -52,7 +52,7 @@ func runTrns(ctx context.Context, g *globals, args []string) error {
 		return err
 	}
 	opt.Via = nil
-	p := sf.printer()
+	p := sf.printer(g.Stdout)
 	arg := fs.Arg(0)
 	if _, statErr := os.Stat(arg); statErr == nil {
 		f, err := os.Open(arg)

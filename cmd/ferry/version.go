@@ -66,6 +66,6 @@ func runVersion(ctx context.Context, g *globals, args []string) error {
 	if err := g.parse(args); err != nil {
 		return err
 	}
-	fmt.Println(versionLine())
+	fmt.Fprintln(g.Stdout, versionLine())
 	return nil
 }

@@ -94,6 +94,7 @@ func makeAndGoBuild(t *testing.T, clone string) (viaMake, viaGo, bin string) {
 // binaries; make dist twice gives identical tarballs, and the unpacked
 // tarball builds with the same version.
 func TestFreshCloneVersionAndReproducibleBuilds(t *testing.T) {
+	t.Parallel() // builds in other processes while the call tests wait on theirs
 	for _, tool := range []string{"git", "make", "go", "tar"} {
 		if _, err := exec.LookPath(tool); err != nil {
 			t.Skipf("%s not installed: skipping the fresh-clone build test", tool)

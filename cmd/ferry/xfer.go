@@ -47,7 +47,7 @@ func runXfer(ctx context.Context, g *globals, args []string) error {
 			errs = append(errs, "--rx: "+err.Error())
 		}
 		if !g.quiet {
-			fmt.Fprintln(os.Stderr, statsLine("received", st))
+			fmt.Fprintln(g.Stderr, statsLine("received", st))
 		}
 	}
 	if !*rxOnly {
@@ -56,7 +56,7 @@ func runXfer(ctx context.Context, g *globals, args []string) error {
 			errs = append(errs, "--tx: "+err.Error())
 		}
 		if !g.quiet {
-			fmt.Fprintln(os.Stderr, statsLine("written", st))
+			fmt.Fprintln(g.Stderr, statsLine("written", st))
 		}
 	}
 	if len(errs) > 0 {

@@ -2,7 +2,6 @@ package media_test
 
 import (
 	"bytes"
-	"crypto/rand"
 	"errors"
 	"io"
 	"os"
@@ -11,6 +10,7 @@ import (
 	"syscall"
 	"testing"
 
+	"ferry/internal/labtest/labnode"
 	"ferry/packet"
 	"ferry/spool"
 	"ferry/spool/media"
@@ -109,14 +109,8 @@ func TestBundleVector(t *testing.T) {
 	}
 }
 
-// fakePacket builds a packet-shaped file from alice to bob.
-func fakePacket(size int) []byte {
-	h := packet.EncHeader{Nice: 100, Sender: alice, Recipient: bob}
-	b := h.Append(nil)
-	body := make([]byte, size)
-	rand.Read(body)
-	return append(b, body...)
-}
+// fakePacket is a packet-shaped file from alice to bob.
+func fakePacket(size int) []byte { return labnode.FakePacket(100, alice, bob, size) }
 
 func queue(t *testing.T, sp *spool.Spool, n, size int) []packet.ID {
 	var ids []packet.ID

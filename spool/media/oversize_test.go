@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"ferry/cfg"
+	"ferry/internal/labtest/labnode"
 	"ferry/packet"
 	"ferry/spool"
 	"ferry/spool/media"
@@ -18,15 +19,7 @@ import (
 // labSelf loads a vector node's keys.
 func labSelf(t *testing.T, node string) *cfg.Config {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("..", "..", "packet", "testdata", "nncp", "configs", node+".hjson"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := cfg.Parse([]byte(strings.ReplaceAll(string(b), "@LAB@", t.TempDir())))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
+	return labnode.Config(t, node, t.TempDir())
 }
 
 // realPacket is a real packet from alice to bob and its id.

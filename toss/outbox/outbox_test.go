@@ -12,12 +12,12 @@ import (
 	"testing"
 
 	"ferry/cfg"
+	"ferry/internal/labtest"
+	"ferry/internal/labtest/labnode"
 	"ferry/packet"
 	"ferry/spool"
 	"ferry/toss/outbox"
 )
-
-const vecDir = "../../packet/testdata/nncp"
 
 // lab is the vectors' three nodes (alice reaches carol via bob) with a
 // spool each in a temporary directory.
@@ -30,20 +30,8 @@ type lab struct {
 func newLab(t *testing.T) *lab {
 	t.Helper()
 	l := &lab{dir: t.TempDir(), cfgs: map[string]*cfg.Config{}, spool: map[string]*spool.Spool{}}
-	for _, n := range []string{"alice", "bob", "carol"} {
-		b, err := os.ReadFile(filepath.Join(vecDir, "configs", n+".hjson"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		c, err := cfg.Parse([]byte(strings.ReplaceAll(string(b), "@LAB@", l.dir)))
-		if err != nil {
-			t.Fatal(err)
-		}
-		sp, err := spool.Open(c.Spool, c.Self.ID, spool.Options{NoSync: true})
-		if err != nil {
-			t.Fatal(err)
-		}
-		l.cfgs[n], l.spool[n] = c, sp
+	for _, n := range labtest.Nodes {
+		l.cfgs[n], l.spool[n] = labnode.Open(t, n, l.dir)
 	}
 	return l
 }
