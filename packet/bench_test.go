@@ -149,3 +149,25 @@ func TestFlatMemory2GiB(t *testing.T) {
 		t.Fatalf("peak memory %d bytes, limit 64 MiB", peak)
 	}
 }
+
+// BenchmarkSeal is sealing alone, block by block on one goroutine and in
+// parallel batches, side by side in one run.
+func BenchmarkSeal(b *testing.B) {
+	alice, bob := loadKeyring(b, "alice"), loadKeyring(b, "bob")
+	buf := make([]byte, packet.BlockSize)
+	for _, c := range []struct {
+		name       string
+		sequential bool
+	}{{"sequential", true}, {"batched", false}} {
+		b.Run(c.name, func(b *testing.B) {
+			b.SetBytes(benchSize)
+			for b.Loop() {
+				w, _ := packet.NewWriterForTest(io.Discard, alice.self, bob.self.Peer(), packet.PlainHeader{Type: packet.TypeFile}, packet.WriteOptions{}, [32]byte{1}, c.sequential)
+				for range benchSize / len(buf) {
+					w.Write(buf)
+				}
+				w.Close()
+			}
+		})
+	}
+}

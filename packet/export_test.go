@@ -1,6 +1,10 @@
 package packet
 
-import "encoding/hex"
+import (
+	"crypto/ecdh"
+	"encoding/hex"
+	"io"
+)
 
 // DeriveKeysForTest exposes the KDF to the spec vector test.
 func DeriveKeysForTest(shared []byte) (full, size, pad, opad string) {
@@ -19,4 +23,20 @@ func SetOpenParallelAfter(n int) (restore func()) {
 	old := openParallelAfter
 	openParallelAfter = n
 	return func() { openParallelAfter = old }
+}
+
+// NewWriterForTest is NewWriter with a fixed ephemeral key, so that one
+// packet can be written twice and the bytes compared, and with batched
+// sealing turned off when sequential.
+func NewWriterForTest(w io.Writer, from *Identity, to Peer, plain PlainHeader, opt WriteOptions, ephPrv [32]byte, sequential bool) (*Writer, error) {
+	eph, err := ecdh.X25519().NewPrivateKey(ephPrv[:])
+	if err != nil {
+		return nil, err
+	}
+	pw, err := newWriter(w, from, to, plain, opt, eph)
+	if err != nil {
+		return nil, err
+	}
+	pw.batch.off = sequential
+	return pw, nil
 }

@@ -26,6 +26,9 @@ type MTH struct {
 	startLeaf int64
 	saved     []ID // leaves hashed before the prefix was known
 	resumed   bool
+
+	par  bool     // hash batches of leaves on two goroutines (see mth_parallel.go)
+	jobs *leafJob // the batch being hashed, allocated on first use
 }
 
 var (
@@ -77,6 +80,10 @@ func (m *MTH) Write(p []byte) (int, error) {
 		m.skip -= k
 		p = p[k:]
 	}
+	if m.par {
+		m.writeBatched(p)
+		return n, nil
+	}
 	if len(m.buf) > 0 {
 		k := min(len(p), BlockSize-len(m.buf))
 		m.buf = append(m.buf, p[:k]...)
@@ -113,8 +120,10 @@ func (m *MTH) leafHash(b []byte) ID {
 	return id
 }
 
-func (m *MTH) addLeaf(b []byte) {
-	h := m.leafHash(b)
+func (m *MTH) addLeaf(b []byte) { m.addLeafID(m.leafHash(b)) }
+
+// addLeafID takes the hash of the next leaf in order.
+func (m *MTH) addLeafID(h ID) {
 	if m.resumed {
 		m.saved = append(m.saved, h)
 		return
@@ -192,6 +201,9 @@ func (m *MTH) Sum() ID {
 		// it loudly wrong rather than subtly.
 		return ID{}
 	}
+	if m.par {
+		m.flushWhole()
+	}
 	if len(m.buf) > 0 || m.nleaves == 0 {
 		m.push(m.leafHash(m.buf))
 		m.buf = m.buf[:0]
@@ -227,10 +239,10 @@ func (m *MTH) release() {
 	}
 }
 
-// MTHOf hashes everything r yields.
+// MTHOf hashes everything r yields, on both cores when it is long.
 func MTHOf(r io.Reader) (ID, int64, error) {
-	m := NewMTH()
-	n, err := io.Copy(m, r)
+	m := NewMTH().Parallel()
+	n, err := m.ReadFrom(r)
 	if err != nil {
 		return ID{}, n, err
 	}

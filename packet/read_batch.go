@@ -4,15 +4,17 @@ import (
 	"bytes"
 	"io"
 	"sync"
+	"sync/atomic"
 )
 
 // Every full block before the SIZE block is opened under K_full with its
 // own counter nonce, so several can be opened at once. Opening is most of
 // a toss's CPU; done one block at a time it leaves the second core idle
 // while the first decrypts. Past the first openParallelAfter blocks the
-// Reader therefore reads openBatch full-size blocks and opens them half
-// here, half on a short-lived goroutine (joined before next returns: an
-// abandoned Reader leaves nothing running). The first block that does not
+// Reader therefore reads openBatch full-size blocks and opens them here
+// and on a short-lived goroutine, each taking the next block from a shared
+// counter (joined before next returns: an abandoned Reader leaves nothing
+// running). The first block that does not
 // open under K_full, and whatever was read after it, goes back in front
 // of the stream for the sequential code, which knows the SIZE block, the
 // tail and every error case.
@@ -99,30 +101,36 @@ func (pr *Reader) readBatch() {
 	if full > 0 && b.jobs[full-1].n < len(b.jobs[full-1].ct) {
 		full-- // a short block is never a K_full block
 	}
-	half := full / 2
+	var next atomic.Int32
+	if full < 2 {
+		pr.openJobs(&next, full)
+		return
+	}
 	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		pr.openJobs(half, full)
-	}()
-	pr.openJobs(0, half)
+	wg.Go(func() { pr.openJobs(&next, full) })
+	pr.openJobs(&next, full)
 	wg.Wait()
 }
 
-// openJobs opens jobs [from, to) of the batch; job i has nonce pr.n + i.
-func (pr *Reader) openJobs(from, to int) {
-	n := pr.n
-	for range from {
-		n.inc()
-	}
-	for i := from; i < to; i++ {
+// openJobs opens jobs of the batch, taking the next one from the shared
+// counter until none is left below n: a helper that starts late (the
+// other core busy) leaves more to the caller instead of making it wait.
+// Job i has nonce pr.n + i.
+func (pr *Reader) openJobs(next *atomic.Int32, n int) {
+	for {
+		i := int(next.Add(1)) - 1
+		if i >= n {
+			return
+		}
+		nc := pr.n
+		for range i {
+			nc.inc()
+		}
 		j := &pr.batch.jobs[i]
-		pt, err := pr.keys.full.Open(j.pt[:0], n[:], j.ct, pr.ad[:])
+		pt, err := pr.keys.full.Open(j.pt[:0], nc[:], j.ct, pr.ad[:])
 		if err == nil {
 			j.pt, j.ok = pt, true
 		}
-		n.inc()
 	}
 }
 

@@ -34,7 +34,10 @@ type Writer struct {
 	n      nonce
 	buf    []byte // plaintext of the block being filled; room for SIZE and tag
 	fill   int
-	total  int64 // plaintext bytes so far, plain header included
+	blocks int64 // full blocks handed to sealing so far
+
+	batch  sealBatch // full blocks sealed in parallel (see write_batch.go)
+	total  int64     // plaintext bytes so far, plain header included
 	opt    WriteOptions
 	hdr    EncHeader
 	closed bool
@@ -48,6 +51,12 @@ func NewWriter(w io.Writer, from *Identity, to Peer, plain PlainHeader, opt Writ
 	if err != nil {
 		return nil, fmt.Errorf("ephemeral key: %w", err)
 	}
+	return newWriter(w, from, to, plain, opt, eph)
+}
+
+// newWriter is NewWriter with the ephemeral key given, so that tests can
+// write one packet twice and compare the bytes.
+func newWriter(w io.Writer, from *Identity, to Peer, plain PlainHeader, opt WriteOptions, eph *ecdh.PrivateKey) (*Writer, error) {
 	rcpt, err := ecdh.X25519().NewPublicKey(to.ExchPub[:])
 	if err != nil {
 		return nil, fmt.Errorf("recipient %s exchpub: %w", to.ID, err)
@@ -84,7 +93,8 @@ func NewWriter(w io.Writer, from *Identity, to Peer, plain PlainHeader, opt Writ
 // Header returns the encrypted header that was written.
 func (pw *Writer) Header() EncHeader { return pw.hdr }
 
-// Write encrypts p. A full block is sealed as soon as it is complete.
+// Write encrypts p. A full block is sealed as soon as it is complete, or,
+// once the packet is long, as soon as a batch of them is.
 func (pw *Writer) Write(p []byte) (int, error) {
 	if pw.err != nil {
 		return 0, pw.err
@@ -103,10 +113,9 @@ func (pw *Writer) Write(p []byte) (int, error) {
 		pw.total += int64(k)
 		p = p[k:]
 		if pw.fill == BlockSize {
-			if err := pw.seal(pw.keys.full, BlockSize); err != nil {
+			if err := pw.fullBlock(); err != nil {
 				return n - len(p), err
 			}
-			pw.fill = 0
 		}
 	}
 	return n, nil
@@ -135,6 +144,9 @@ func (pw *Writer) Close() error {
 		return nil
 	}
 	pw.closed = true
+	if err := pw.flushBatch(); err != nil {
+		return err
+	}
 	pad := PadFor(pw.total-PlainHeaderSize, pw.opt.MinSize, pw.opt.Wrappers)
 	r := pw.fill
 	var size [SizeBlockLen]byte

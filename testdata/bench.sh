@@ -50,15 +50,19 @@ fi
 
 if want hash; then
 	echo
-	echo "== MTH of a 1 GiB file: ferry hash against nncp-hash"
-	t0=$(date +%s.%N)
-	./bin/ferry hash --file "$f" >/dev/null
-	t1=$(date +%s.%N)
-	nncp-hash -file "$f" >/dev/null
-	t2=$(date +%s.%N)
-	awk -v a="$t0" -v b="$t1" -v c="$t2" 'BEGIN {
-		f = 1024 / (b - a); n = 1024 / (c - b)
-		printf "ferry %.0f MiB/s, nncp %.0f MiB/s: ferry is %.2fx NNCP\n", f, n, f / n }'
+	echo "== MTH of a 1 GiB file: ferry hash against nncp-hash (best of rounds ferry, nncp, nncp, ferry)"
+	sync # the file was just written: its writeback must not land on one tool's round
+	cat "$f" >/dev/null
+	declare -A bh
+	for tool in ferry nncp nncp ferry; do
+		t0=$(date +%s.%N)
+		if [ "$tool" = ferry ]; then ./bin/ferry hash --file "$f" >/dev/null
+		else nncp-hash -file "$f" >/dev/null; fi
+		t1=$(date +%s.%N)
+		bh[$tool]=$(awk -v a="$t0" -v b="$t1" -v o="${bh[$tool]:-}" 'BEGIN { t = b - a; print (o == "" || t < o) ? t : o }')
+	done
+	awk -v f="${bh[ferry]}" -v n="${bh[nncp]}" 'BEGIN {
+		printf "ferry %.0f MiB/s, nncp %.0f MiB/s: ferry is %.2fx NNCP (target 1.5x)\n", 1024 / f, 1024 / n, n / f }'
 fi
 
 # ---- spool, queueing and tossing (issue 3) ----

@@ -39,7 +39,7 @@ func runHash(ctx context.Context, g *globals, args []string) error {
 		// result is the same, the steps those of a fresh read.
 		return hashTraced(g.Stdout, in, *fat, g.debug)
 	}
-	m := packet.NewMTHAt(*seek)
+	m := packet.NewMTHAt(*seek).Parallel() // a whole file: both cores
 	if *seek > 0 {
 		if _, err := f.Seek(*seek, io.SeekStart); err != nil {
 			return fmt.Errorf("hash: %w", spool.WrapPath("seek", *file, err))
