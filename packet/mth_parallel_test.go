@@ -7,6 +7,8 @@ import (
 	"io"
 	"testing"
 	"testing/iotest"
+
+	"ferry/internal/labtest"
 )
 
 func sequentialMTH(in []byte) ID {
@@ -18,7 +20,7 @@ func sequentialMTH(in []byte) ID {
 // The vectors, through a parallel hasher, written in pieces and read.
 func TestParallelMTHVectors(t *testing.T) {
 	for _, v := range mthVectors {
-		in := mthInput(v.n)
+		in := labtest.MTHInput(v.n)
 		for _, step := range []int{v.n + 1, 1000, 131073} {
 			m := NewMTH().Parallel()
 			for p := in; len(p) > 0; p = p[min(step, len(p)):] {
@@ -51,7 +53,7 @@ func TestParallelMTHMatchesSequential(t *testing.T) {
 			}
 		}
 	}
-	big := mthInput(3*leafBatch + mthParallelAfter + 2*B)
+	big := labtest.MTHInput(3*leafBatch + mthParallelAfter + 2*B)
 	for _, n := range sizes {
 		in := big[:n]
 		want := sequentialMTH(in)
@@ -102,7 +104,7 @@ func TestParallelMTHMatchesSequential(t *testing.T) {
 // A read error reaches the caller, with the helper joined.
 func TestParallelMTHReadError(t *testing.T) {
 	boom := errors.New("boom")
-	in := mthInput(mthParallelAfter + 3*leafBatch)
+	in := labtest.MTHInput(mthParallelAfter + 3*leafBatch)
 	for _, at := range []int{100, mthParallelAfter + leafBatch + 5} {
 		r := io.MultiReader(bytes.NewReader(in[:at]), iotest.ErrReader(boom))
 		if _, n, err := MTHOf(r); !errors.Is(err, boom) || n != int64(at) {
