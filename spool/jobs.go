@@ -5,7 +5,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strings"
 	"sync"
 
 	"ferry/packet"
@@ -199,33 +198,12 @@ type Partial struct {
 
 // Partials lists rx/*.part and rx/*.nock of a node.
 func (s *Spool) Partials(node packet.ID) ([]Partial, error) {
-	ents, err := os.ReadDir(s.queueDir(node, RX))
-	if err != nil {
-		if os.IsNotExist(err) {
-			return nil, nil
-		}
-		return nil, err
+	files, err := s.PartialFiles(node)
+	out := make([]Partial, len(files))
+	for i, f := range files {
+		out[i] = f.Partial
 	}
-	var out []Partial
-	for _, e := range ents {
-		base, nock := strings.CutSuffix(e.Name(), ".nock")
-		if !nock {
-			var ok bool
-			if base, ok = strings.CutSuffix(e.Name(), ".part"); !ok {
-				continue
-			}
-		}
-		id, err := packet.ParseID(base)
-		if err != nil {
-			continue
-		}
-		info, err := e.Info()
-		if err != nil {
-			continue
-		}
-		out = append(out, Partial{ID: id, Size: info.Size(), Nock: nock})
-	}
-	return out, nil
+	return out, err
 }
 
 // Open opens a packet for reading.
