@@ -14,3 +14,7 @@ func (s *Spool) PacketPath(node packet.ID, xx XX, id packet.ID) string {
 }
 func (s *Spool) PartPath(node, id packet.ID) string { return s.partPath(node, id) }
 func (s *Spool) NockPath(node, id packet.ID) string { return s.nockPath(node, id) }
+
+// SetIndexBatch makes index builds add n entries per transaction, so
+// that a test with thousands of packets crosses several of them.
+func (s *Spool) SetIndexBatch(n int) { s.ix.batch = n }

@@ -24,8 +24,9 @@ import (
 // the index is opened for one short transaction at a time and never held
 // across payload I/O. If it is busy or broken, listings read the files.
 type index struct {
-	path string
-	mu   sync.Mutex
+	path  string
+	batch int // entries added per transaction (addBatch; tests use fewer)
+	mu    sync.Mutex
 }
 
 const indexTimeout = 500 * time.Millisecond
@@ -113,7 +114,13 @@ func (ix *index) lookup(node packet.ID, xx XX, names []string, ids []packet.ID) 
 
 // add caches jobs. The keys are the Base32 names, put in key order,
 // which bbolt inserts far faster. (Base32 order is not the order of the
-// raw ids: its digits sort before its letters in ASCII.)
+// raw ids: its digits sort before its letters in ASCII.) A large add is
+// cut into runs of consecutive keys, one transaction (and one open of the
+// file) each: a single transaction over a million keys holds the lock
+// for the whole build, and bbolt copies every node it has touched onto
+// the heap each time the file grows under it (node.dereference), which
+// made a first listing of 200,000 packets take seconds and hundreds of
+// MiB for that alone.
 func (ix *index) add(node packet.ID, xx XX, jobs []Job) {
 	if len(jobs) == 0 {
 		return
@@ -124,24 +131,41 @@ func (ix *index) add(node packet.ID, xx XX, jobs []Job) {
 		keys[i], order[i] = j.ID.String(), i
 	}
 	sort.Slice(order, func(a, b int) bool { return keys[order[a]] < keys[order[b]] })
-	ix.update(func(tx *bolt.Tx) error {
-		b, err := tx.CreateBucketIfNotExists(bucketName(node, xx))
-		if err != nil {
-			return err
-		}
-		for _, i := range order {
-			j := jobs[i]
-			v := make([]byte, entryLen)
-			v[0] = j.Nice
-			binary.BigEndian.PutUint64(v[1:9], uint64(j.Size))
-			copy(v[9:], j.Sender[:])
-			if err := b.Put([]byte(keys[i]), v); err != nil {
+	for len(order) > 0 {
+		run := order[:min(len(order), ix.batch)]
+		order = order[len(run):]
+		err := ix.update(func(tx *bolt.Tx) error {
+			b, err := tx.CreateBucketIfNotExists(bucketName(node, xx))
+			if err != nil {
 				return err
 			}
+			// Runs arrive in key order, so pages split by bbolt need not
+			// keep half their room for later keys: a fuller tree is a
+			// smaller file and fewer pages for every later listing to map.
+			b.FillPercent = 0.9
+			vals := make([]byte, entryLen*len(run)) // one allocation per run, not per key
+			for k, i := range run {
+				j := jobs[i]
+				v := vals[k*entryLen : (k+1)*entryLen : (k+1)*entryLen]
+				v[0] = j.Nice
+				binary.BigEndian.PutUint64(v[1:9], uint64(j.Size))
+				copy(v[9:], j.Sender[:])
+				if err := b.Put([]byte(keys[i]), v); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return // busy or broken: the rest is read from the files next time
 		}
-		return nil
-	})
+	}
 }
+
+// addBatch is how many entries one index transaction adds: large enough
+// that opening and syncing the file is a small part of it, small enough
+// that no transaction holds the lock or the heap for long.
+const addBatch = 20000
 
 // prune drops cached entries whose files are gone.
 func (ix *index) prune(node packet.ID, xx XX, present map[string]bool) {

@@ -157,35 +157,26 @@ func (s *Spool) readJobs(node packet.ID, xx XX, names []string, missing []int, f
 // readJobsWorkers bounds the goroutines reading headers at once.
 const readJobsWorkers = 4
 
-// readJob reads one packet's header from hdr/ or from the packet itself.
+// readJob reads one packet's header from the packet itself: one open,
+// fstat and read. Its hdr/ copy, if any, is not read: it costs the same
+// syscalls plus a failed open where there is none (the usual case: ferry
+// caches headers in the index instead), and the packet is the truth (a
+// damaged copy must not make a good packet look damaged).
 func (s *Spool) readJob(node packet.ID, xx XX, name string) (Job, error) {
 	id, _ := packet.ParseID(name)
-	p := filepath.Join(s.queueDir(node, xx), name)
-	info, err := os.Stat(p)
+	var head [packet.EncHeaderSize]byte
+	n, size, err := fsio.ReadHead(filepath.Join(s.queueDir(node, xx), name), head[:])
 	if err != nil {
 		return Job{}, err
 	}
-	// One byte more than a header: a longer hdr/ file is not a copy.
-	head := make([]byte, packet.EncHeaderSize+1)
-	n, err := fsio.ReadAt(s.hdrPath(node, xx, id), head, 0)
-	h, herr := packet.ParseEncHeader(head[:n])
-	if err != nil || n != packet.EncHeaderSize || herr != nil {
-		// No usable copy: the packet itself decides (a damaged copy must
-		// not make a good packet look damaged).
-		n, err = fsio.ReadAt(p, head[:packet.EncHeaderSize], 0)
-		if err != nil {
-			return Job{}, err
-		}
-		if n < packet.EncHeaderSize {
-			return Job{}, fmt.Errorf("%d bytes: %w", n, packet.ErrShortHeader)
-		}
-		if h, err = packet.ParseEncHeader(head[:packet.EncHeaderSize]); err != nil {
-			return Job{}, err
-		}
+	if n < packet.EncHeaderSize {
+		return Job{}, fmt.Errorf("%d bytes: %w", n, packet.ErrShortHeader)
 	}
-	// No hdr/ copy is made here: the index caches the header, and every
-	// new inode costs (NNCP's tools make the copy themselves if they want).
-	return Job{Node: node, XX: xx, ID: id, Nice: h.Nice, Size: info.Size(), Sender: h.Sender}, nil
+	h, err := packet.ParseEncHeader(head[:])
+	if err != nil {
+		return Job{}, err
+	}
+	return Job{Node: node, XX: xx, ID: id, Nice: h.Nice, Size: size, Sender: h.Sender}, nil
 }
 
 // Partial is an incomplete online download (.part) or one awaiting its

@@ -70,7 +70,7 @@ func Open(dir string, self packet.ID, opt Options) (*Spool, error) {
 	if err := os.MkdirAll(s.tmpDir(), s.dirMode()); err != nil {
 		return nil, fmt.Errorf("spool: %w", err)
 	}
-	s.ix = &index{path: filepath.Join(s.dir, "ferry.idx")}
+	s.ix = &index{path: filepath.Join(s.dir, "ferry.idx"), batch: addBatch}
 	s.trk = &tracker{path: filepath.Join(s.dir, "ferry-track.db")}
 	return s, nil
 }

@@ -6,6 +6,7 @@
 #
 # BENCH="smallcall call" runs only the sections named (crypto memory hash
 # file small stat call smallcall flood xfer metrics); all of them by default.
+# BENCH=scale (SCALE_N packets, default 1,000,000) runs only when named.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=$(mktemp)
@@ -428,6 +429,63 @@ fi
 # Last: its 100,000 packets are deleted when it ends, and a burst of
 # deletions slows every file created nearby for minutes after (see
 # "Creating a file" above), which would weigh on the sections after it.
+# ---- a million queued packets (issue 16), opt-in: BENCH=scale ----
+# SCALE_N (default 1,000,000) real small packets for bob, queued straight
+# into alice's spool by internal/scalegen (no fsync, no hdr/ copies: the
+# state in which a listing must build its index from the packets), then a
+# copy of that spool for NNCP. Timed on each: the first and a second stat,
+# a call offering them (seconds from dialling until bob's daemon has the
+# first packet in rx/), and rm of the whole tx queue; peak RSS of each.
+if [[ " ${BENCH:-} " == *" scale "* ]]; then
+	n=${SCALE_N:-1000000}
+	echo
+	echo "== $n queued packets for one node: stat, call, rm (targets: first stat < 10 s, later < 1 s, call sends within 5 s, rm < 60 s, RSS < 256 MiB)"
+	go build -o "$work/scalegen" ./internal/scalegen
+	"$work/scalegen" -cfg "$lab/alice.hjson" -node bob -n "$n"
+	nspool="$lab/alice/nncp-spool"
+	cp -a "$lab/alice/spool" "$nspool"
+	rm -f "$nspool/ferry.idx"
+	sed "s#$lab/alice/spool#$nspool#" "$lab/alice.hjson" >"$lab/alice-nncp.hjson"
+	row() { # label ferry-secs ferry-rss nncp-secs nncp-rss
+		awk -v l="$1" -v f="$2" -v fr="$3" -v n="$4" -v nr="$5" 'BEGIN {
+		printf "%-14s ferry %8.2f s (peak RSS %7.0f MiB), nncp %8.2f s (%7.0f MiB): %.2fx NNCP\n", l, f, fr/1024, n, nr/1024, n/f }'
+	}
+	f1=$(secs ./bin/ferry stat --cfg "$lab/alice.hjson" --node bob); r1=$(rss)
+	f2=$(secs ./bin/ferry stat --cfg "$lab/alice.hjson" --node bob); r2=$(rss)
+	n1=$(secs nncp-stat -cfg "$lab/alice-nncp.hjson" -node bob); m1=$(rss)
+	n2=$(secs nncp-stat -cfg "$lab/alice-nncp.hjson" -node bob); m2=$(rss)
+	row "first stat:" "$f1" "$r1" "$n1" "$m1"
+	row "second stat:" "$f2" "$r2" "$n2" "$m2"
+	firstsend() { # TOOL CFG: seconds from dialling to the first packet in bob's rx/; caller RSS in $work/rss
+		local addr="127.0.0.1:$(port)" t0 t1 dpid cpid
+		if [ "$1" = ferry ]; then ./bin/ferry daemon --cfg "$lab/bob.hjson" --quiet --bind "$addr" >/dev/null 2>&1 &
+		else nncp-daemon -cfg "$lab/bob.hjson" -quiet -bind "$addr" >/dev/null 2>&1 & fi
+		dpid=$!
+		sleep 0.5
+		t0=$(date +%s.%N)
+		if [ "$1" = ferry ]; then /usr/bin/time -f %M -o "$work/rss" ./bin/ferry call --cfg "$2" --quiet bob "$addr" >/dev/null 2>&1 &
+		else /usr/bin/time -f %M -o "$work/rss" nncp-call -cfg "$2" -quiet bob "$addr" >/dev/null 2>&1 & fi
+		cpid=$!
+		t1=
+		for _ in $(seq 1200); do # 120 s at most
+			if [ -n "$(find "$bob_rx" -maxdepth 1 -type f -name '[A-Z2-7]*' -print -quit 2>/dev/null)" ]; then t1=$(date +%s.%N); break; fi
+			sleep 0.1
+		done
+		sleep 2 # let the caller's memory grow as it would while sending
+		pkill -TERM -P "$cpid" 2>/dev/null || true; wait "$cpid" 2>/dev/null || true
+		kill -TERM "$dpid" 2>/dev/null || true; wait "$dpid" 2>/dev/null || true
+		rm -rf "$lab/bob/spool"/*
+		if [ -n "$t1" ]; then awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }'; else echo 120; fi
+	}
+	fc=$(firstsend ferry "$lab/alice.hjson"); rc=$(rss)
+	nc=$(firstsend nncp "$lab/alice-nncp.hjson"); mc=$(rss)
+	row "call, 1st pkt:" "$fc" "$rc" "$nc" "$mc"
+	fr=$(secs ./bin/ferry rm --cfg "$lab/alice.hjson" --node bob --tx); rr=$(rss)
+	nr=$(secs nncp-rm -cfg "$lab/alice-nncp.hjson" -node bob -tx); mr=$(rss)
+	row "rm --tx:" "$fr" "$rr" "$nr" "$mr"
+	clean
+fi
+
 if want stat; then
 	echo
 	echo "== listing a spool of 100,000 packets (ferry stat's work; target < 200 ms)"

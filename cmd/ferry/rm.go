@@ -46,12 +46,18 @@ func runRm(ctx context.Context, g *globals, args []string) error {
 	}
 	removed := 0
 	var failed []error
+	var shown rmProgress
+	if !*dry && g.showProgress(e.c) {
+		shown.w = g.Stderr
+	}
+	defer shown.done()
 	opt := spool.CleanOptions{Older: age, DryRun: *dry, Found: func(p string) {
 		if *dry {
 			fmt.Fprintln(g.Stdout, p)
 			return
 		}
 		e.log.Info("removed", "who", "rm", "path", p)
+		shown.one()
 	}}
 	counted := func(n int, err error) {
 		removed += n
@@ -102,6 +108,7 @@ func runRm(ctx context.Context, g *globals, args []string) error {
 			return err
 		}
 	}
+	shown.done()
 	if err := errors.Join(failed...); err != nil {
 		return fmt.Errorf("rm: %w", err)
 	}

@@ -80,6 +80,37 @@ func ReadAt(path string, buf []byte, off int64) (int, error) {
 	return n, nil
 }
 
+// ReadHead reads up to len(buf) bytes from the start of the file at path
+// and says how long the file is: one open, fstat and pread, which is what
+// listing a queue whose headers are not cached costs per packet.
+func ReadHead(path string, buf []byte) (int, int64, error) {
+	fd, err := openFd(path, os.O_RDONLY, 0)
+	if err != nil {
+		return 0, 0, err
+	}
+	defer unix.Close(fd)
+	var st unix.Stat_t
+	if err := ignoringEINTR(func() error { return unix.Fstat(fd, &st) }); err != nil {
+		return 0, 0, &os.PathError{Op: "fstat", Path: path, Err: err}
+	}
+	n := 0
+	for n < len(buf) {
+		var m int
+		err := ignoringEINTR(func() (err error) {
+			m, err = unix.Pread(fd, buf[n:], int64(n))
+			return err
+		})
+		if err != nil {
+			return n, st.Size, &os.PathError{Op: "read", Path: path, Err: err}
+		}
+		if m == 0 {
+			break
+		}
+		n += m
+	}
+	return n, st.Size, nil
+}
+
 // ignoringEINTR retries f while a signal interrupts it.
 func ignoringEINTR(f func() error) error {
 	for {
