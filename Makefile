@@ -19,7 +19,8 @@ NNCP_LINKS ?=
 GOBUILD  := $(GO) build -trimpath $(if $(NNCP_CFG),-ldflags "-X main.DefaultCfg=$(NNCP_CFG)")
 
 # Packages with concurrency run under the race detector in `make test`.
-RACE_PKGS := ferry/(packet|spool|toss|call)
+MODULE   := $(shell sed -n 's/^module //p' go.mod)
+RACE_PKGS := $(MODULE)/(packet|spool|toss|call)
 
 .PHONY: all build test demo bench fuzz lint install clean
 
@@ -77,8 +78,8 @@ $(GOIMPORTS):
 
 lint: $(STATICCHECK) $(GOIMPORTS)
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt:"; echo "$$out"; exit 1; fi
-	@out=$$($(GOIMPORTS) -local ferry -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then \
-		echo "import groups (run: $(GOIMPORTS) -local ferry -w FILE):"; echo "$$out"; exit 1; fi
+	@out=$$($(GOIMPORTS) -local $(MODULE) -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then \
+		echo "import groups (run: $(GOIMPORTS) -local $(MODULE) -w FILE):"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 	$(STATICCHECK) ./...
 	@if command -v mandoc >/dev/null; then mandoc -Tlint -Wwarning man/*.1 man/*.5 man/*.7; else echo "mandoc not installed: man pages not linted"; fi

@@ -1,4 +1,4 @@
-module ferry
+module github.com/ferry-dtn/ferry
 
 go 1.26.0
 

@@ -5,8 +5,8 @@ import (
 	"fmt"
 	"io"
 
-	"ferry/cfg"
-	"ferry/spool"
+	"github.com/ferry-dtn/ferry/cfg"
+	"github.com/ferry-dtn/ferry/spool"
 )
 
 // locks takes the node's rx and tx locks as the session's direction

@@ -12,12 +12,12 @@ import (
 	"testing"
 	"time"
 
-	"ferry/call"
-	"ferry/cfg"
-	"ferry/internal/labtest"
-	"ferry/internal/labtest/labnode"
-	"ferry/packet"
-	"ferry/spool"
+	"github.com/ferry-dtn/ferry/call"
+	"github.com/ferry-dtn/ferry/cfg"
+	"github.com/ferry-dtn/ferry/internal/labtest"
+	"github.com/ferry-dtn/ferry/internal/labtest/labnode"
+	"github.com/ferry-dtn/ferry/packet"
+	"github.com/ferry-dtn/ferry/spool"
 )
 
 var vecDir = labtest.VecDir()

@@ -10,10 +10,10 @@ import (
 	"sync"
 	"time"
 
-	"ferry/call/cron"
-	"ferry/cfg"
-	"ferry/packet"
-	"ferry/spool"
+	"github.com/ferry-dtn/ferry/call/cron"
+	"github.com/ferry-dtn/ferry/cfg"
+	"github.com/ferry-dtn/ferry/packet"
+	"github.com/ferry-dtn/ferry/spool"
 )
 
 // Caller makes the calls that the config's `calls` entries schedule.

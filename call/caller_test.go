@@ -11,9 +11,9 @@ import (
 
 	"go.uber.org/goleak"
 
-	"ferry/call"
-	"ferry/cfg"
-	"ferry/spool"
+	"github.com/ferry-dtn/ferry/call"
+	"github.com/ferry-dtn/ferry/cfg"
+	"github.com/ferry-dtn/ferry/spool"
 )
 
 // stepClock is a fake clock for the caller: each wait passes at once and

@@ -4,8 +4,8 @@ import (
 	"context"
 	"fmt"
 
-	"ferry/call/sp"
-	"ferry/spool"
+	"github.com/ferry-dtn/ferry/call/sp"
+	"github.com/ferry-dtn/ferry/spool"
 )
 
 // Group commit: a verified download waits, not yet durable, for the

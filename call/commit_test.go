@@ -3,10 +3,10 @@ package call
 import (
 	"testing"
 
-	"ferry/call/sp"
-	"ferry/cfg"
-	"ferry/packet"
-	"ferry/spool"
+	"github.com/ferry-dtn/ferry/call/sp"
+	"github.com/ferry-dtn/ferry/cfg"
+	"github.com/ferry-dtn/ferry/packet"
+	"github.com/ferry-dtn/ferry/spool"
 )
 
 // A packet handed to the committer is neither requested again nor

@@ -14,10 +14,10 @@ import (
 	"testing"
 	"time"
 
-	"ferry/call"
-	"ferry/cfg"
-	"ferry/packet"
-	"ferry/spool"
+	"github.com/ferry-dtn/ferry/call"
+	"github.com/ferry-dtn/ferry/cfg"
+	"github.com/ferry-dtn/ferry/packet"
+	"github.com/ferry-dtn/ferry/spool"
 )
 
 // A peer that drops the connection mid-packet leaves both sides with a

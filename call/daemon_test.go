@@ -13,8 +13,8 @@ import (
 	"testing"
 	"time"
 
-	"ferry/call"
-	"ferry/spool"
+	"github.com/ferry-dtn/ferry/call"
+	"github.com/ferry-dtn/ferry/spool"
 )
 
 // emfileListener fails its first accepts with EMFILE, as a listener

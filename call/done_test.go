@@ -6,11 +6,11 @@ import (
 	"testing"
 	"time"
 
-	"ferry/call/sp"
-	"ferry/cfg"
-	"ferry/internal/labtest/labnode"
-	"ferry/packet"
-	"ferry/spool"
+	"github.com/ferry-dtn/ferry/call/sp"
+	"github.com/ferry-dtn/ferry/cfg"
+	"github.com/ferry-dtn/ferry/internal/labtest/labnode"
+	"github.com/ferry-dtn/ferry/packet"
+	"github.com/ferry-dtn/ferry/spool"
 )
 
 // A packet acknowledged during the session is not offered again, even

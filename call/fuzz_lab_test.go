@@ -11,10 +11,10 @@ import (
 
 	"github.com/flynn/noise"
 
-	"ferry/call/sp"
-	"ferry/cfg"
-	"ferry/internal/labtest/labnode"
-	"ferry/packet"
+	"github.com/ferry-dtn/ferry/call/sp"
+	"github.com/ferry-dtn/ferry/cfg"
+	"github.com/ferry-dtn/ferry/internal/labtest/labnode"
+	"github.com/ferry-dtn/ferry/packet"
 )
 
 // The fuzz targets drive the daemon's side (bob) from a peer written

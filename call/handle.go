@@ -5,10 +5,10 @@ import (
 	"io"
 	"time"
 
-	"ferry/call/sp"
-	"ferry/packet"
-	"ferry/spool"
-	"ferry/spool/fsio"
+	"github.com/ferry-dtn/ferry/call/sp"
+	"github.com/ferry-dtn/ferry/packet"
+	"github.com/ferry-dtn/ferry/spool"
+	"github.com/ferry-dtn/ferry/spool/fsio"
 )
 
 // handle processes one received payload and queues the replies.

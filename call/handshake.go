@@ -19,9 +19,9 @@ import (
 
 	"github.com/flynn/noise"
 
-	"ferry/call/sp"
-	"ferry/cfg"
-	"ferry/packet"
+	"github.com/ferry-dtn/ferry/call/sp"
+	"github.com/ferry-dtn/ferry/cfg"
+	"github.com/ferry-dtn/ferry/packet"
 )
 
 var cipherSuite = noise.NewCipherSuite(noise.DH25519, noise.CipherChaChaPoly, noise.HashBLAKE2b)

@@ -10,10 +10,10 @@ import (
 	"github.com/flynn/noise"
 	"go.uber.org/goleak"
 
-	"ferry/call"
-	"ferry/call/sp"
-	"ferry/packet"
-	"ferry/spool"
+	"github.com/ferry-dtn/ferry/call"
+	"github.com/ferry-dtn/ferry/call/sp"
+	"github.com/ferry-dtn/ferry/packet"
+	"github.com/ferry-dtn/ferry/spool"
 )
 
 // maxRefusalAlloc bounds what one refused handshake may allocate: a

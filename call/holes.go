@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"os"
 
-	"ferry/packet"
+	"github.com/ferry-dtn/ferry/packet"
 )
 
 // noHole refuses FILE data that would start past the end of what the

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"ferry/call"
+	"github.com/ferry-dtn/ferry/call"
 )
 
 type refusal struct {

@@ -3,8 +3,8 @@ package call
 import (
 	"errors"
 
-	"ferry/packet"
-	"ferry/spool"
+	"github.com/ferry-dtn/ferry/packet"
+	"github.com/ferry-dtn/ferry/spool"
 )
 
 // Before asking for a packet, the receiver makes sure the rest of it

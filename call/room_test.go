@@ -8,9 +8,9 @@ import (
 	"sync"
 	"testing"
 
-	"ferry/cfg"
-	"ferry/packet"
-	"ferry/spool"
+	"github.com/ferry-dtn/ferry/cfg"
+	"github.com/ferry-dtn/ferry/packet"
+	"github.com/ferry-dtn/ferry/spool"
 )
 
 // fakeDisk plays a small filesystem holding one spool: its free space is

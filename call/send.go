@@ -6,10 +6,10 @@ import (
 	"io"
 	"time"
 
-	"ferry/call/sp"
-	"ferry/packet"
-	"ferry/spool"
-	"ferry/spool/fsio"
+	"github.com/ferry-dtn/ferry/call/sp"
+	"github.com/ferry-dtn/ferry/packet"
+	"github.com/ferry-dtn/ferry/spool"
+	"github.com/ferry-dtn/ferry/spool/fsio"
 )
 
 // sendLoop sends control payloads first, then FILE payloads for the

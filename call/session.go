@@ -10,11 +10,11 @@ import (
 	"sync"
 	"time"
 
-	"ferry/call/sp"
-	"ferry/cfg"
-	"ferry/packet"
-	"ferry/spool"
-	"ferry/spool/fsio"
+	"github.com/ferry-dtn/ferry/call/sp"
+	"github.com/ferry-dtn/ferry/cfg"
+	"github.com/ferry-dtn/ferry/packet"
+	"github.com/ferry-dtn/ferry/spool"
+	"github.com/ferry-dtn/ferry/spool/fsio"
 )
 
 // Options shape a session.

@@ -17,11 +17,11 @@ import (
 	"github.com/flynn/noise"
 	"go.uber.org/goleak"
 
-	"ferry/call"
-	"ferry/call/sp"
-	"ferry/cfg"
-	"ferry/packet"
-	"ferry/spool"
+	"github.com/ferry-dtn/ferry/call"
+	"github.com/ferry-dtn/ferry/call/sp"
+	"github.com/ferry-dtn/ferry/cfg"
+	"github.com/ferry-dtn/ferry/packet"
+	"github.com/ferry-dtn/ferry/spool"
 )
 
 // hangLimit only turns a hung session into a failure with stacks; no

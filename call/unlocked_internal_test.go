@@ -7,9 +7,9 @@ import (
 	"slices"
 	"testing"
 
-	"ferry/cfg"
-	"ferry/packet"
-	"ferry/spool"
+	"github.com/ferry-dtn/ferry/cfg"
+	"github.com/ferry-dtn/ferry/packet"
+	"github.com/ferry-dtn/ferry/spool"
 )
 
 // TestCallbacksRunUnlocked: Progress and AutoToss are called without the

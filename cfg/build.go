@@ -11,7 +11,7 @@ import (
 	"strings"
 	"time"
 
-	"ferry/packet"
+	"github.com/ferry-dtn/ferry/packet"
 )
 
 // Defaults shared with NNCP.

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"ferry/packet"
+	"github.com/ferry-dtn/ferry/packet"
 )
 
 // testSelf is a fresh identity from Generate, as cfgnew makes one.

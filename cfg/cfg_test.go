@@ -8,9 +8,9 @@ import (
 	"strings"
 	"testing"
 
-	"ferry/cfg"
-	"ferry/internal/labtest"
-	"ferry/packet"
+	"github.com/ferry-dtn/ferry/cfg"
+	"github.com/ferry-dtn/ferry/internal/labtest"
+	"github.com/ferry-dtn/ferry/packet"
 )
 
 func labConfig(t testing.TB, node string) []byte {

@@ -4,7 +4,7 @@ import (
 	"testing"
 	"time"
 
-	"ferry/cfg"
+	"github.com/ferry-dtn/ferry/cfg"
 )
 
 // TestOnlineDeadlineDefault: a neighbour without onlinedeadline takes the

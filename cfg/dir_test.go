@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"ferry/cfg"
+	"github.com/ferry-dtn/ferry/cfg"
 )
 
 const fullCfg = "testdata/dir/full.hjson" // every key nncp-cfgdir knows

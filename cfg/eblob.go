@@ -10,7 +10,7 @@ import (
 
 	"golang.org/x/crypto/chacha20poly1305"
 
-	"ferry/cfg/balloon"
+	"github.com/ferry-dtn/ferry/cfg/balloon"
 )
 
 // An eblob is nncp-cfgenc's passphrase-encrypted file, XDR-encoded:

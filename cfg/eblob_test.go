@@ -11,7 +11,7 @@ import (
 	"strings"
 	"testing"
 
-	"ferry/cfg"
+	"github.com/ferry-dtn/ferry/cfg"
 )
 
 // The eblobs in testdata/eblob were written by the real nncp-cfgenc

@@ -10,7 +10,7 @@ import (
 
 	"github.com/hjson/hjson-go/v4"
 
-	"ferry/packet"
+	"github.com/ferry-dtn/ferry/packet"
 )
 
 // Editing a config as text, so that its comments and layout survive:

@@ -3,7 +3,7 @@ package cfg
 import (
 	"fmt"
 
-	"ferry/packet"
+	"github.com/ferry-dtn/ferry/packet"
 )
 
 // FindNode finds a neighbour by name or by base32 id.

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"text/template"
 
-	"ferry/packet"
+	"github.com/ferry-dtn/ferry/packet"
 )
 
 // GenOptions shape a new config.

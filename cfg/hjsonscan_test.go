@@ -9,7 +9,7 @@ import (
 
 	"github.com/hjson/hjson-go/v4"
 
-	"ferry/internal/labtest"
+	"github.com/ferry-dtn/ferry/internal/labtest"
 )
 
 // sameShape reports whether the scanned tree has the structure hjson-go

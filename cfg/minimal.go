@@ -3,7 +3,7 @@ package cfg
 import (
 	"encoding/json"
 
-	"ferry/packet"
+	"github.com/ferry-dtn/ferry/packet"
 )
 
 // Minimal renders the config without any private key: spool, log, the

@@ -6,8 +6,8 @@ import (
 	"strings"
 	"testing"
 
-	"ferry/cfg"
-	"ferry/packet"
+	"github.com/ferry-dtn/ferry/cfg"
+	"github.com/ferry-dtn/ferry/packet"
 )
 
 // threeNodes is a valid config with self, bob and carol; each @X@ marks

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"ferry/cfg"
+	"github.com/ferry-dtn/ferry/cfg"
 )
 
 func TestParseReserve(t *testing.T) {

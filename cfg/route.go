@@ -4,7 +4,7 @@ import (
 	"strconv"
 	"strings"
 
-	"ferry/packet"
+	"github.com/ferry-dtn/ferry/packet"
 )
 
 // MaxVia is the longest route (relays before the destination) a config

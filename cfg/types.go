@@ -8,7 +8,7 @@ import (
 	"regexp"
 	"time"
 
-	"ferry/packet"
+	"github.com/ferry-dtn/ferry/packet"
 )
 
 // Config is a loaded, validated configuration.

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"ferry/cfg"
+	"github.com/ferry-dtn/ferry/cfg"
 )
 
 // An unknown key loads (NNCP ignores it) but is warned about by its full

@@ -10,7 +10,7 @@ import (
 	"github.com/zeebo/blake3"
 	"golang.org/x/crypto/chacha20poly1305"
 
-	"ferry/packet"
+	"github.com/ferry-dtn/ferry/packet"
 )
 
 const benchSize = 16 << 20

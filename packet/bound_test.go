@@ -7,7 +7,7 @@ import (
 	"testing"
 	"testing/iotest"
 
-	"ferry/packet"
+	"github.com/ferry-dtn/ferry/packet"
 )
 
 // TestBoundStopsAtPacketEnd: whatever follows a packet (a huge tail on a

@@ -7,7 +7,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"ferry/packet"
+	"github.com/ferry-dtn/ferry/packet"
 )
 
 // vectorSeeds adds every NNCP vector packet to a fuzz corpus.

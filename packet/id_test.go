@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"ferry/packet"
+	"github.com/ferry-dtn/ferry/packet"
 )
 
 func TestParseID(t *testing.T) {

@@ -9,8 +9,8 @@ import (
 	"strings"
 	"testing"
 
-	"ferry/internal/labtest"
-	"ferry/packet"
+	"github.com/ferry-dtn/ferry/internal/labtest"
+	"github.com/ferry-dtn/ferry/packet"
 )
 
 // lab is the three-node NNCP lab of the vectors, in a temporary directory,

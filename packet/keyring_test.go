@@ -8,7 +8,7 @@ import (
 
 	"github.com/hjson/hjson-go/v4"
 
-	"ferry/packet"
+	"github.com/ferry-dtn/ferry/packet"
 )
 
 // keyring is the part of an NNCP config the packet tests need. It is read

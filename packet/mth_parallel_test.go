@@ -8,7 +8,7 @@ import (
 	"testing"
 	"testing/iotest"
 
-	"ferry/internal/labtest"
+	"github.com/ferry-dtn/ferry/internal/labtest"
 )
 
 func sequentialMTH(in []byte) ID {

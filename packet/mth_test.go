@@ -6,7 +6,7 @@ import (
 	"sync"
 	"testing"
 
-	"ferry/internal/labtest"
+	"github.com/ferry-dtn/ferry/internal/labtest"
 )
 
 var mthVectors = []struct {

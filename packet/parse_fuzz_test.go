@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"ferry/packet"
+	"github.com/ferry-dtn/ferry/packet"
 )
 
 // manifestStrings adds every string value of the NNCP vector manifest

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"testing/iotest"
 
-	"ferry/packet"
+	"github.com/ferry-dtn/ferry/packet"
 )
 
 // readOut decrypts data and returns the payload read before the end or

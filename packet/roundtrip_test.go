@@ -7,7 +7,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
-	"ferry/packet"
+	"github.com/ferry-dtn/ferry/packet"
 )
 
 func payload(n int) []byte {

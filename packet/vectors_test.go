@@ -9,7 +9,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"ferry/packet"
+	"github.com/ferry-dtn/ferry/packet"
 )
 
 type vectorPacket struct {

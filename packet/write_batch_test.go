@@ -5,7 +5,7 @@ import (
 	"errors"
 	"testing"
 
-	"ferry/packet"
+	"github.com/ferry-dtn/ferry/packet"
 )
 
 // writeWith writes body as one packet with a fixed ephemeral key, in

@@ -3,7 +3,7 @@ package spool
 import (
 	"sync"
 
-	"ferry/packet"
+	"github.com/ferry-dtn/ferry/packet"
 )
 
 // claims counts the bytes promised to downloads under way in this

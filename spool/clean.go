@@ -7,7 +7,7 @@ import (
 	"path/filepath"
 	"time"
 
-	"ferry/packet"
+	"github.com/ferry-dtn/ferry/packet"
 )
 
 // Kinds is a set of the kinds of files Clean removes.

@@ -10,8 +10,8 @@ import (
 	"testing"
 	"time"
 
-	"ferry/packet"
-	"ferry/spool"
+	"github.com/ferry-dtn/ferry/packet"
+	"github.com/ferry-dtn/ferry/spool"
 )
 
 // fullSpool holds one file of every kind Clean knows, for peer, and

@@ -9,8 +9,8 @@ import (
 	"syscall"
 	"testing"
 
-	"ferry/packet"
-	"ferry/spool"
+	"github.com/ferry-dtn/ferry/packet"
+	"github.com/ferry-dtn/ferry/spool"
 )
 
 func TestWrapPathSaysThePathOnce(t *testing.T) {

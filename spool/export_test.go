@@ -1,6 +1,6 @@
 package spool
 
-import "ferry/packet"
+import "github.com/ferry-dtn/ferry/packet"
 
 // The layout's paths, for this package's own tests only: they check the
 // files where NNCP expects them. No other package sees these.

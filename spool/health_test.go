@@ -6,8 +6,8 @@ import (
 	"testing"
 	"time"
 
-	"ferry/packet"
-	"ferry/spool"
+	"github.com/ferry-dtn/ferry/packet"
+	"github.com/ferry-dtn/ferry/spool"
 )
 
 func TestInspectCreatesNothing(t *testing.T) {

@@ -8,8 +8,8 @@ import (
 	"slices"
 	"testing"
 
-	"ferry/packet"
-	"ferry/spool"
+	"github.com/ferry-dtn/ferry/packet"
+	"github.com/ferry-dtn/ferry/spool"
 )
 
 // A first listing of thousands of packets that have no hdr/ copy and no

@@ -7,8 +7,8 @@ import (
 	"slices"
 	"sync"
 
-	"ferry/packet"
-	"ferry/spool/fsio"
+	"github.com/ferry-dtn/ferry/packet"
+	"github.com/ferry-dtn/ferry/spool/fsio"
 )
 
 // Job is one packet in a queue.

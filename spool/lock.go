@@ -6,7 +6,7 @@ import (
 	"path/filepath"
 	"syscall"
 
-	"ferry/packet"
+	"github.com/ferry-dtn/ferry/packet"
 )
 
 // LockKind names one of a node's lock files.

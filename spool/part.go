@@ -7,8 +7,8 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"ferry/packet"
-	"ferry/spool/fsio"
+	"github.com/ferry-dtn/ferry/packet"
+	"github.com/ferry-dtn/ferry/spool/fsio"
 )
 
 // Part is an online download being written: SPOOL/<node>/rx/<id>.part.

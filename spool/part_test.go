@@ -6,8 +6,8 @@ import (
 	"os"
 	"testing"
 
-	"ferry/packet"
-	"ferry/spool"
+	"github.com/ferry-dtn/ferry/packet"
+	"github.com/ferry-dtn/ferry/spool"
 )
 
 // arrivals writes n .part files in peer's rx as a session would, left open.

@@ -5,7 +5,7 @@ import (
 	"path/filepath"
 	"time"
 
-	"ferry/packet"
+	"github.com/ferry-dtn/ferry/packet"
 )
 
 // RxState is one listing of a node's rx queue: complete packets, partial

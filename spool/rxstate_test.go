@@ -5,8 +5,8 @@ import (
 	"path/filepath"
 	"testing"
 
-	"ferry/packet"
-	"ferry/spool"
+	"github.com/ferry-dtn/ferry/packet"
+	"github.com/ferry-dtn/ferry/spool"
 )
 
 func TestRxState(t *testing.T) {

@@ -4,7 +4,7 @@ import (
 	"os"
 	"path/filepath"
 
-	"ferry/packet"
+	"github.com/ferry-dtn/ferry/packet"
 )
 
 // CreateTemp creates a scratch file in SPOOL/tmp, as os.CreateTemp does

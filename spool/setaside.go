@@ -5,8 +5,8 @@ import (
 	"os"
 	"path/filepath"
 
-	"ferry/packet"
-	"ferry/spool/fsio"
+	"github.com/ferry-dtn/ferry/packet"
+	"github.com/ferry-dtn/ferry/spool/fsio"
 )
 
 // badDir is where SetAside keeps what a queue can never process:

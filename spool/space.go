@@ -6,7 +6,7 @@ import (
 	"path/filepath"
 	"syscall"
 
-	"ferry/packet"
+	"github.com/ferry-dtn/ferry/packet"
 )
 
 // Space is what a filesystem holds, in bytes: Avail is what an

@@ -5,7 +5,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"ferry/spool"
+	"github.com/ferry-dtn/ferry/spool"
 )
 
 func TestDiskSpaceOfAPathYetToBeMade(t *testing.T) {

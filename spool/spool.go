@@ -25,8 +25,8 @@ import (
 	"os"
 	"path/filepath"
 
-	"ferry/packet"
-	"ferry/spool/fsio"
+	"github.com/ferry-dtn/ferry/packet"
+	"github.com/ferry-dtn/ferry/spool/fsio"
 )
 
 // XX is a queue direction.

@@ -11,10 +11,10 @@ import (
 	"testing"
 	"time"
 
-	"ferry/internal/labtest/labnode"
-	"ferry/packet"
-	"ferry/spool"
-	"ferry/spool/fsio"
+	"github.com/ferry-dtn/ferry/internal/labtest/labnode"
+	"github.com/ferry-dtn/ferry/packet"
+	"github.com/ferry-dtn/ferry/spool"
+	"github.com/ferry-dtn/ferry/spool/fsio"
 )
 
 var (

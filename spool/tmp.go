@@ -10,8 +10,8 @@ import (
 	"sync/atomic"
 	"time"
 
-	"ferry/packet"
-	"ferry/spool/fsio"
+	"github.com/ferry-dtn/ferry/packet"
+	"github.com/ferry-dtn/ferry/spool/fsio"
 )
 
 // Tmp is a packet being written into SPOOL/tmp. It hashes as it writes,

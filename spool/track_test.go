@@ -5,8 +5,8 @@ import (
 	"testing"
 	"time"
 
-	"ferry/packet"
-	"ferry/spool"
+	"github.com/ferry-dtn/ferry/packet"
+	"github.com/ferry-dtn/ferry/spool"
 )
 
 func trackID(b byte) packet.ID { var id packet.ID; id[0] = b; return id }

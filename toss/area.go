@@ -5,8 +5,8 @@ import (
 	"io"
 	"os"
 
-	"ferry/packet"
-	"ferry/toss/outbox"
+	"github.com/ferry-dtn/ferry/packet"
+	"github.com/ferry-dtn/ferry/toss/outbox"
 )
 
 // areaMsg handles an area packet: relay the message it carries to every

@@ -3,8 +3,8 @@ package toss
 import (
 	"errors"
 
-	"ferry/spool"
-	"ferry/toss/reass"
+	"github.com/ferry-dtn/ferry/spool"
+	"github.com/ferry-dtn/ferry/toss/reass"
 )
 
 // reassemble rebuilds every chunked file whose meta and chunks have all

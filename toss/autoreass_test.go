@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"ferry/toss"
+	"github.com/ferry-dtn/ferry/toss"
 )
 
 // TestReassUnlistableIncomingFails: an incoming directory that cannot be

@@ -8,8 +8,8 @@ import (
 	"strings"
 	"testing"
 
-	"ferry/packet"
-	"ferry/toss"
+	"github.com/ferry-dtn/ferry/packet"
+	"github.com/ferry-dtn/ferry/toss"
 )
 
 // TestDamagedRxFileSetAside: a file with a packet's name but no packet's

@@ -5,10 +5,10 @@ import (
 	"io"
 	"os"
 
-	"ferry/cfg"
-	"ferry/packet"
-	"ferry/spool"
-	"ferry/toss/outbox"
+	"github.com/ferry-dtn/ferry/cfg"
+	"github.com/ferry-dtn/ferry/packet"
+	"github.com/ferry-dtn/ferry/spool"
+	"github.com/ferry-dtn/ferry/toss/outbox"
 )
 
 // origin is who a plain packet counts as coming from: a neighbour, or an

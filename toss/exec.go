@@ -10,7 +10,7 @@ import (
 	"strconv"
 	"strings"
 
-	"ferry/packet"
+	"github.com/ferry-dtn/ferry/packet"
 )
 
 // maxExecOutput bounds the handler output kept for the log and the mail.

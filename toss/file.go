@@ -7,9 +7,9 @@ import (
 	"os"
 	"path/filepath"
 
-	"ferry/packet"
-	"ferry/spool"
-	"ferry/spool/fsio"
+	"github.com/ferry-dtn/ferry/packet"
+	"github.com/ferry-dtn/ferry/spool"
+	"github.com/ferry-dtn/ferry/spool/fsio"
 )
 
 // ErrNotAllowed is returned when the config does not permit an action.

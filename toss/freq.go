@@ -7,9 +7,9 @@ import (
 	"path/filepath"
 	"strings"
 
-	"ferry/packet"
-	"ferry/spool"
-	"ferry/toss/outbox"
+	"github.com/ferry-dtn/ferry/packet"
+	"github.com/ferry-dtn/ferry/spool"
+	"github.com/ferry-dtn/ferry/toss/outbox"
 )
 
 // freq answers a file request from the sender's freq.path, with the

@@ -1,6 +1,6 @@
 package toss_test
 
-import "ferry/toss/outbox"
+import "github.com/ferry-dtn/ferry/toss/outbox"
 
 func queueDest(l *lab, from, to string) outbox.Dest { return outbox.Dest{Node: l.node(from, to)} }
 

@@ -7,9 +7,9 @@ import (
 	"strings"
 	"testing"
 
-	"ferry/packet"
-	"ferry/spool"
-	"ferry/toss"
+	"github.com/ferry-dtn/ferry/packet"
+	"github.com/ferry-dtn/ferry/spool"
+	"github.com/ferry-dtn/ferry/toss"
 )
 
 // forge makes a packet from alice to bob with any plain header, the way

@@ -12,13 +12,13 @@ import (
 	"path/filepath"
 	"testing"
 
-	"ferry/cfg"
-	"ferry/internal/labtest"
-	"ferry/internal/labtest/labnode"
-	"ferry/packet"
-	"ferry/spool"
-	"ferry/toss"
-	"ferry/toss/outbox"
+	"github.com/ferry-dtn/ferry/cfg"
+	"github.com/ferry-dtn/ferry/internal/labtest"
+	"github.com/ferry-dtn/ferry/internal/labtest/labnode"
+	"github.com/ferry-dtn/ferry/packet"
+	"github.com/ferry-dtn/ferry/spool"
+	"github.com/ferry-dtn/ferry/toss"
+	"github.com/ferry-dtn/ferry/toss/outbox"
 )
 
 var vecDir = labtest.VecDir()

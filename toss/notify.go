@@ -7,7 +7,7 @@ import (
 	"os/exec"
 	"strings"
 
-	"ferry/cfg"
+	"github.com/ferry-dtn/ferry/cfg"
 )
 
 // Notification mails go through neigh.self.exec.sendmail. Failures are

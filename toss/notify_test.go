@@ -6,9 +6,9 @@ import (
 	"strings"
 	"testing"
 
-	"ferry/cfg"
-	"ferry/spool"
-	"ferry/toss"
+	"github.com/ferry-dtn/ferry/cfg"
+	"github.com/ferry-dtn/ferry/spool"
+	"github.com/ferry-dtn/ferry/toss"
 )
 
 func TestNotifyMail(t *testing.T) {

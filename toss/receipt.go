@@ -9,10 +9,10 @@ import (
 	"strings"
 	"time"
 
-	"ferry/cfg"
-	"ferry/packet"
-	"ferry/spool"
-	"ferry/toss/outbox"
+	"github.com/ferry-dtn/ferry/cfg"
+	"github.com/ferry-dtn/ferry/packet"
+	"github.com/ferry-dtn/ferry/spool"
+	"github.com/ferry-dtn/ferry/toss/outbox"
 )
 
 // A receipt is an ordinary ACK packet (type 7) from the destination to

@@ -3,8 +3,8 @@ package toss
 import (
 	"errors"
 
-	"ferry/packet"
-	"ferry/spool"
+	"github.com/ferry-dtn/ferry/packet"
+	"github.com/ferry-dtn/ferry/spool"
 )
 
 // Toss stops before a disk is full, not at ENOSPC: what a packet would

@@ -10,9 +10,9 @@ import (
 	"sync"
 	"testing"
 
-	"ferry/cfg"
-	"ferry/spool"
-	"ferry/toss"
+	"github.com/ferry-dtn/ferry/cfg"
+	"github.com/ferry-dtn/ferry/spool"
+	"github.com/ferry-dtn/ferry/toss"
 )
 
 // smallDisk plays a filesystem holding dir: its free space is its

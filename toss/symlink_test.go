@@ -5,9 +5,9 @@ import (
 	"path/filepath"
 	"testing"
 
-	"ferry/packet"
-	"ferry/spool"
-	"ferry/toss"
+	"github.com/ferry-dtn/ferry/packet"
+	"github.com/ferry-dtn/ferry/spool"
+	"github.com/ferry-dtn/ferry/toss"
 )
 
 // A symbolic link already sitting at a received file's name holds that

@@ -18,10 +18,10 @@ import (
 	"fmt"
 	"log/slog"
 
-	"ferry/cfg"
-	"ferry/packet"
-	"ferry/spool"
-	"ferry/toss/outbox"
+	"github.com/ferry-dtn/ferry/cfg"
+	"github.com/ferry-dtn/ferry/packet"
+	"github.com/ferry-dtn/ferry/spool"
+	"github.com/ferry-dtn/ferry/toss/outbox"
 )
 
 // TypeSet is a set of packet types.

@@ -4,9 +4,9 @@ import (
 	"fmt"
 	"io"
 
-	"ferry/packet"
-	"ferry/spool"
-	"ferry/toss/outbox"
+	"github.com/ferry-dtn/ferry/packet"
+	"github.com/ferry-dtn/ferry/spool"
+	"github.com/ferry-dtn/ferry/toss/outbox"
 )
 
 // trns relays the inner packet to the next hop: verbatim when that node

@@ -6,9 +6,9 @@ import (
 	"strings"
 	"testing"
 
-	"ferry/packet"
-	"ferry/spool"
-	"ferry/toss"
+	"github.com/ferry-dtn/ferry/packet"
+	"github.com/ferry-dtn/ferry/spool"
+	"github.com/ferry-dtn/ferry/toss"
 )
 
 // Every NNCP-made vector, tossed by ferry, gives what manifest.json says.

@@ -13,7 +13,7 @@ import (
 	"sync"
 	"time"
 
-	"ferry/packet"
+	"github.com/ferry-dtn/ferry/packet"
 )
 
 // Port is where announcements are sent and heard.

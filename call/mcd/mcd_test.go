@@ -3,7 +3,7 @@ package mcd
 import (
 	"testing"
 
-	"ferry/packet"
+	"github.com/ferry-dtn/ferry/packet"
 )
 
 func TestCodec(t *testing.T) {

@@ -7,7 +7,7 @@ import (
 	"io"
 	"testing"
 
-	"ferry/packet"
+	"github.com/ferry-dtn/ferry/packet"
 )
 
 // countingReader counts what ReadEnvelope takes from the stream.

@@ -12,7 +12,7 @@ import (
 	"fmt"
 	"io"
 
-	"ferry/packet"
+	"github.com/ferry-dtn/ferry/packet"
 )
 
 // Limits from NNCP.

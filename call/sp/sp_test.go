@@ -5,7 +5,7 @@ import (
 	"encoding/hex"
 	"testing"
 
-	"ferry/packet"
+	"github.com/ferry-dtn/ferry/packet"
 )
 
 func TestEnvelopeExample(t *testing.T) {

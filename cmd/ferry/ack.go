@@ -7,9 +7,9 @@ import (
 	"os"
 	"strings"
 
-	"ferry/cfg"
-	"ferry/packet"
-	"ferry/spool"
+	"github.com/ferry-dtn/ferry/cfg"
+	"github.com/ferry-dtn/ferry/packet"
+	"github.com/ferry-dtn/ferry/spool"
 )
 
 func runAck(ctx context.Context, g *globals, args []string) error {

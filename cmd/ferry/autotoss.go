@@ -9,9 +9,9 @@ import (
 
 	"github.com/spf13/pflag"
 
-	"ferry/cfg"
-	"ferry/packet"
-	"ferry/toss"
+	"github.com/ferry-dtn/ferry/cfg"
+	"github.com/ferry-dtn/ferry/packet"
+	"github.com/ferry-dtn/ferry/toss"
 )
 
 // autoToss is what a session's tosses do: the part of toss.Options that

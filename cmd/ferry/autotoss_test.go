@@ -9,9 +9,9 @@ import (
 
 	"github.com/spf13/pflag"
 
-	"ferry/cfg"
-	"ferry/packet"
-	"ferry/toss"
+	"github.com/ferry-dtn/ferry/cfg"
+	"github.com/ferry-dtn/ferry/packet"
+	"github.com/ferry-dtn/ferry/toss"
 )
 
 // TestAutoTosserOneAtATime: tosses run one at a time on the tosser's

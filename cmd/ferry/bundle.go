@@ -4,7 +4,7 @@ import (
 	"context"
 	"fmt"
 
-	"ferry/spool/media"
+	"github.com/ferry-dtn/ferry/spool/media"
 )
 
 func runBundle(ctx context.Context, g *globals, args []string) error {

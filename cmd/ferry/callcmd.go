@@ -9,10 +9,10 @@ import (
 	"strings"
 	"time"
 
-	"ferry/call"
-	"ferry/call/mcd"
-	"ferry/packet"
-	"ferry/spool"
+	"github.com/ferry-dtn/ferry/call"
+	"github.com/ferry-dtn/ferry/call/mcd"
+	"github.com/ferry-dtn/ferry/packet"
+	"github.com/ferry-dtn/ferry/spool"
 )
 
 func runCall(ctx context.Context, g *globals, args []string) error {

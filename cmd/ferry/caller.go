@@ -3,10 +3,10 @@ package main
 import (
 	"context"
 
-	"ferry/call"
-	"ferry/call/mcd"
-	"ferry/cfg"
-	"ferry/packet"
+	"github.com/ferry-dtn/ferry/call"
+	"github.com/ferry-dtn/ferry/call/mcd"
+	"github.com/ferry-dtn/ferry/cfg"
+	"github.com/ferry-dtn/ferry/packet"
 )
 
 func runCaller(ctx context.Context, g *globals, args []string) error {

@@ -16,7 +16,7 @@ import (
 	"testing"
 	"time"
 
-	"ferry/packet"
+	"github.com/ferry-dtn/ferry/packet"
 )
 
 // TestCallKillAnywhere kills the daemon or the caller (SIGKILL) at random

@@ -4,7 +4,7 @@ import (
 	"context"
 	"fmt"
 
-	"ferry/cfg"
+	"github.com/ferry-dtn/ferry/cfg"
 )
 
 // runCfgdir is nncp-cfgdir: write the config (--cfg) into a directory,

@@ -10,7 +10,7 @@ import (
 	"strings"
 	"testing"
 
-	"ferry/cfg"
+	"github.com/ferry-dtn/ferry/cfg"
 )
 
 // Config directories both ways with the real nncp-cfgdir, on a config

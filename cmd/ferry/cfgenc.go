@@ -7,8 +7,8 @@ import (
 	"fmt"
 	"os"
 
-	"ferry/cfg"
-	"ferry/cfg/balloon"
+	"github.com/ferry-dtn/ferry/cfg"
+	"github.com/ferry-dtn/ferry/cfg/balloon"
 )
 
 // runCfgenc is nncp-cfgenc: encrypt a config under a passphrase into an

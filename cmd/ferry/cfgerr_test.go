@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"ferry/cfg"
+	"github.com/ferry-dtn/ferry/cfg"
 )
 
 // A config that can never work stops every command with one line naming

@@ -4,7 +4,7 @@ import (
 	"context"
 	"fmt"
 
-	"ferry/cfg"
+	"github.com/ferry-dtn/ferry/cfg"
 )
 
 func runCfgnew(ctx context.Context, g *globals, args []string) error {

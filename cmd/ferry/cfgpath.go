@@ -6,7 +6,7 @@ import (
 	"os"
 	"strings"
 
-	"ferry/cfg"
+	"github.com/ferry-dtn/ferry/cfg"
 )
 
 // DefaultCfg is a packager's config path, looked at first; set it with

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"ferry/cfg"
+	"github.com/ferry-dtn/ferry/cfg"
 )
 
 // editLabCfg writes alice's lab config with after inserted after the

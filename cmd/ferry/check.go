@@ -7,8 +7,8 @@ import (
 	"os"
 	"time"
 
-	"ferry/packet"
-	"ferry/spool"
+	"github.com/ferry-dtn/ferry/packet"
+	"github.com/ferry-dtn/ferry/spool"
 )
 
 func runCheck(ctx context.Context, g *globals, args []string) error {

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"time"
 
-	"ferry/call/cron"
+	"github.com/ferry-dtn/ferry/call/cron"
 )
 
 func runCronexpr(ctx context.Context, g *globals, args []string) error {

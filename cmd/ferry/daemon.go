@@ -9,9 +9,9 @@ import (
 	"regexp"
 	"sync"
 
-	"ferry/call"
-	"ferry/call/mcd"
-	"ferry/packet"
+	"github.com/ferry-dtn/ferry/call"
+	"github.com/ferry-dtn/ferry/call/mcd"
+	"github.com/ferry-dtn/ferry/packet"
 )
 
 func runDaemon(ctx context.Context, g *globals, args []string) error {

@@ -10,8 +10,8 @@ import (
 	"sync"
 	"time"
 
-	"ferry/call"
-	"ferry/toss"
+	"github.com/ferry-dtn/ferry/call"
+	"github.com/ferry-dtn/ferry/toss"
 )
 
 // daemonCounters are what ferry daemon --metrics counts since it

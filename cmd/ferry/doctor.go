@@ -8,7 +8,7 @@ import (
 	"sort"
 	"time"
 
-	"ferry/spool"
+	"github.com/ferry-dtn/ferry/spool"
 )
 
 // finding is one problem ferry doctor reports: what it is (Kind, a

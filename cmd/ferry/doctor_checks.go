@@ -12,10 +12,10 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"ferry/cfg"
-	"ferry/packet"
-	"ferry/spool"
-	"ferry/spool/journal"
+	"github.com/ferry-dtn/ferry/cfg"
+	"github.com/ferry-dtn/ferry/packet"
+	"github.com/ferry-dtn/ferry/spool"
+	"github.com/ferry-dtn/ferry/spool/journal"
 )
 
 // doctor holds one ferry doctor run: the checks below each add what

@@ -15,7 +15,7 @@ import (
 	"testing"
 	"time"
 
-	"ferry/packet"
+	"github.com/ferry-dtn/ferry/packet"
 )
 
 // doctorSeed plants one problem in a clean lab (as alice) and says what

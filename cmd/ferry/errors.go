@@ -8,7 +8,7 @@ import (
 
 	"github.com/spf13/pflag"
 
-	"ferry/call"
+	"github.com/ferry-dtn/ferry/call"
 )
 
 const (

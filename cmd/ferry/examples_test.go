@@ -6,7 +6,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"ferry/cfg"
+	"github.com/ferry-dtn/ferry/cfg"
 )
 
 // The example network under contrib/examples: which node each file is.

@@ -4,7 +4,7 @@ import (
 	"context"
 	"fmt"
 
-	"ferry/packet"
+	"github.com/ferry-dtn/ferry/packet"
 )
 
 func runExec(ctx context.Context, g *globals, args []string) error {

@@ -5,9 +5,9 @@ import (
 	"errors"
 	"strings"
 
-	"ferry/packet"
-	"ferry/spool"
-	"ferry/toss/outbox"
+	"github.com/ferry-dtn/ferry/packet"
+	"github.com/ferry-dtn/ferry/spool"
+	"github.com/ferry-dtn/ferry/toss/outbox"
 )
 
 func runFile(ctx context.Context, g *globals, args []string) error {

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"path"
 
-	"ferry/packet"
+	"github.com/ferry-dtn/ferry/packet"
 )
 
 func runFreq(ctx context.Context, g *globals, args []string) error {

@@ -8,8 +8,8 @@ import (
 	"syscall"
 	"testing"
 
-	"ferry/packet"
-	"ferry/spool/journal"
+	"github.com/ferry-dtn/ferry/packet"
+	"github.com/ferry-dtn/ferry/spool/journal"
 )
 
 // mountTmpfs puts a tmpfs of size (mount's syntax, "16m") on dir until

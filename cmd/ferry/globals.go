@@ -9,7 +9,7 @@ import (
 
 	"github.com/spf13/pflag"
 
-	"ferry/cfg"
+	"github.com/ferry-dtn/ferry/cfg"
 )
 
 // globals are the options every subcommand accepts, resolved as: flag on

@@ -7,8 +7,8 @@ import (
 	"io"
 	"os"
 
-	"ferry/packet"
-	"ferry/spool"
+	"github.com/ferry-dtn/ferry/packet"
+	"github.com/ferry-dtn/ferry/spool"
 )
 
 func runHash(ctx context.Context, g *globals, args []string) error {

@@ -9,8 +9,8 @@ import (
 	"strconv"
 	"testing"
 
-	"ferry/internal/labtest"
-	"ferry/packet"
+	"github.com/ferry-dtn/ferry/internal/labtest"
+	"github.com/ferry-dtn/ferry/packet"
 )
 
 // Sizes around the tree's shapes: empty, one short leaf, one full leaf,

@@ -8,7 +8,7 @@ import (
 	"strconv"
 	"testing"
 
-	"ferry/internal/labtest"
+	"github.com/ferry-dtn/ferry/internal/labtest"
 )
 
 func TestHashVectors(t *testing.T) {

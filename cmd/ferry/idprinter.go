@@ -5,7 +5,7 @@ import (
 	"io"
 	"strings"
 
-	"ferry/toss/outbox"
+	"github.com/ferry-dtn/ferry/toss/outbox"
 )
 
 // idPrinter prints queued packet ids for scripts: one per line, or JSON.

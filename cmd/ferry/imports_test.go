@@ -60,7 +60,7 @@ func TestImportGroups(t *testing.T) {
 func importClass(path string) int {
 	first, _, _ := strings.Cut(path, "/")
 	switch {
-	case first == "ferry":
+	case path == modulePath || strings.HasPrefix(path, modulePath+"/"):
 		return 2
 	case strings.Contains(first, "."):
 		return 1

@@ -7,8 +7,8 @@ import (
 	"path/filepath"
 	"testing"
 
-	"ferry/internal/labtest"
-	"ferry/packet"
+	"github.com/ferry-dtn/ferry/internal/labtest"
+	"github.com/ferry-dtn/ferry/packet"
 )
 
 // netLab is the vectors' three-node lab on disk, driven through the real

@@ -11,20 +11,20 @@ import (
 // only in cmd/ferry.
 func TestLayering(t *testing.T) {
 	allowed := map[string][]string{
-		"ferry/packet": {},
-		"ferry/cfg":    {"ferry/packet"},
-		"ferry/spool":  {"ferry/packet"},
+		"github.com/ferry-dtn/ferry/packet": {},
+		"github.com/ferry-dtn/ferry/cfg":    {"github.com/ferry-dtn/ferry/packet"},
+		"github.com/ferry-dtn/ferry/spool":  {"github.com/ferry-dtn/ferry/packet"},
 		// The filesystem toolkit knows nothing of packets or the spool.
-		"ferry/spool/fsio": {},
-		"ferry/toss":       {"ferry/packet", "ferry/cfg", "ferry/spool"},
-		"ferry/call":       {"ferry/packet", "ferry/cfg", "ferry/spool"},
+		"github.com/ferry-dtn/ferry/spool/fsio": {},
+		"github.com/ferry-dtn/ferry/toss":       {"github.com/ferry-dtn/ferry/packet", "github.com/ferry-dtn/ferry/cfg", "github.com/ferry-dtn/ferry/spool"},
+		"github.com/ferry-dtn/ferry/call":       {"github.com/ferry-dtn/ferry/packet", "github.com/ferry-dtn/ferry/cfg", "github.com/ferry-dtn/ferry/spool"},
 		// The shared test lab: the standard library only, so that the
 		// internal tests of packet and cfg can use it; labnode adds
 		// ferry's packages for the tests of the packages above them.
-		"ferry/internal/labtest":         {},
-		"ferry/internal/labtest/labnode": {"ferry/internal/labtest", "ferry/packet", "ferry/cfg", "ferry/spool"},
+		"github.com/ferry-dtn/ferry/internal/labtest":         {},
+		"github.com/ferry-dtn/ferry/internal/labtest/labnode": {"github.com/ferry-dtn/ferry/internal/labtest", "github.com/ferry-dtn/ferry/packet", "github.com/ferry-dtn/ferry/cfg", "github.com/ferry-dtn/ferry/spool"},
 	}
-	out, err := exec.Command("go", "list", "-f", "{{.ImportPath}} {{join .Deps \" \"}}", "ferry/...").Output()
+	out, err := exec.Command("go", "list", "-f", "{{.ImportPath}} {{join .Deps \" \"}}", "github.com/ferry-dtn/ferry/...").Output()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -43,10 +43,10 @@ func TestLayering(t *testing.T) {
 		}
 		ok, layered := allowed[root]
 		for _, d := range deps {
-			if d == "github.com/spf13/pflag" && root != "ferry/cmd/ferry" {
+			if d == "github.com/spf13/pflag" && root != "github.com/ferry-dtn/ferry/cmd/ferry" {
 				t.Errorf("%s imports pflag; only cmd/ferry may", pkg)
 			}
-			if !layered || !strings.HasPrefix(d, "ferry/") || d == root || strings.HasPrefix(d, root+"/") {
+			if !layered || !strings.HasPrefix(d, "github.com/ferry-dtn/ferry/") || d == root || strings.HasPrefix(d, root+"/") {
 				continue
 			}
 			allowedDep := false
@@ -61,3 +61,6 @@ func TestLayering(t *testing.T) {
 		}
 	}
 }
+
+// modulePath is the module's import path, as go.mod names it.
+const modulePath = "github.com/ferry-dtn/ferry"

@@ -6,11 +6,11 @@ import (
 	"strings"
 	"syscall"
 
-	"ferry/cfg"
-	"ferry/packet"
-	"ferry/spool"
-	"ferry/spool/journal"
-	"ferry/toss/outbox"
+	"github.com/ferry-dtn/ferry/cfg"
+	"github.com/ferry-dtn/ferry/packet"
+	"github.com/ferry-dtn/ferry/spool"
+	"github.com/ferry-dtn/ferry/spool/journal"
+	"github.com/ferry-dtn/ferry/toss/outbox"
 )
 
 // localNode is what a command that touches the spool works on: this

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"ferry/spool/journal"
+	"github.com/ferry-dtn/ferry/spool/journal"
 )
 
 func runLog(ctx context.Context, g *globals, args []string) error {

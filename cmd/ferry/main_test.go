@@ -8,7 +8,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"ferry/internal/labtest"
+	"github.com/ferry-dtn/ferry/internal/labtest"
 )
 
 // ferryBin is the real binary, built once: tests run it as users do.

@@ -7,7 +7,7 @@ import (
 	"regexp"
 	"strconv"
 
-	"ferry/call/mcd"
+	"github.com/ferry-dtn/ferry/call/mcd"
 )
 
 // announceOnce is daemon --mcd-once, as nncp-daemon -mcd-once: one round

@@ -12,8 +12,8 @@ import (
 	"testing"
 	"time"
 
-	"ferry/call/mcd"
-	"ferry/packet"
+	"github.com/ferry-dtn/ferry/call/mcd"
+	"github.com/ferry-dtn/ferry/packet"
 )
 
 // heard is what a daemon --mcd-once did, seen from its link.

@@ -5,8 +5,8 @@ import (
 
 	"github.com/spf13/pflag"
 
-	"ferry/packet"
-	"ferry/spool/media"
+	"github.com/ferry-dtn/ferry/packet"
+	"github.com/ferry-dtn/ferry/spool/media"
 )
 
 // mediaOptions builds the options xfer and bundle share.

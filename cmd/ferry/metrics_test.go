@@ -11,9 +11,9 @@ import (
 	"testing"
 	"time"
 
-	"ferry/cfg"
-	"ferry/packet"
-	"ferry/spool"
+	"github.com/ferry-dtn/ferry/cfg"
+	"github.com/ferry-dtn/ferry/packet"
+	"github.com/ferry-dtn/ferry/spool"
 )
 
 func TestMetricSetEscapes(t *testing.T) {

@@ -7,7 +7,7 @@ import (
 
 	"github.com/zeebo/blake3"
 
-	"ferry/packet"
+	"github.com/ferry-dtn/ferry/packet"
 )
 
 // mthtrace computes the MTH step by step for `hash --debug` and

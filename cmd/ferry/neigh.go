@@ -13,7 +13,7 @@ import (
 
 	"github.com/spf13/pflag"
 
-	"ferry/cfg"
+	"github.com/ferry-dtn/ferry/cfg"
 )
 
 // ferry neigh: neighbour cards and the config's neigh section. export

@@ -1,6 +1,6 @@
 package main
 
-import "ferry/packet"
+import "github.com/ferry-dtn/ferry/packet"
 
 // niceValue is a pflag.Value accepting 1..255 or NNCP's names with
 // modifiers (flash, P, normal+5, B-3).

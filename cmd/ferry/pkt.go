@@ -8,8 +8,8 @@ import (
 	"fmt"
 	"io"
 
-	"ferry/cfg"
-	"ferry/packet"
+	"github.com/ferry-dtn/ferry/cfg"
+	"github.com/ferry-dtn/ferry/packet"
 )
 
 func runPkt(ctx context.Context, g *globals, args []string) error {

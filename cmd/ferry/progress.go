@@ -8,7 +8,7 @@ import (
 	"sync"
 	"time"
 
-	"ferry/call"
+	"github.com/ferry-dtn/ferry/call"
 )
 
 // progress draws a call's state on the terminal, redrawn each second: a

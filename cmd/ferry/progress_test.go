@@ -6,8 +6,8 @@ import (
 	"strings"
 	"testing"
 
-	"ferry/call"
-	"ferry/packet"
+	"github.com/ferry-dtn/ferry/call"
+	"github.com/ferry-dtn/ferry/packet"
 )
 
 func TestProgressBar(t *testing.T) {

@@ -5,9 +5,9 @@ import (
 	"errors"
 	"fmt"
 
-	"ferry/cfg"
-	"ferry/spool"
-	"ferry/toss/reass"
+	"github.com/ferry-dtn/ferry/cfg"
+	"github.com/ferry-dtn/ferry/spool"
+	"github.com/ferry-dtn/ferry/toss/reass"
 )
 
 func runReass(ctx context.Context, g *globals, args []string) error {

@@ -10,8 +10,8 @@ import (
 	"strings"
 	"time"
 
-	"ferry/packet"
-	"ferry/spool"
+	"github.com/ferry-dtn/ferry/packet"
+	"github.com/ferry-dtn/ferry/spool"
 )
 
 func runRm(ctx context.Context, g *globals, args []string) error {

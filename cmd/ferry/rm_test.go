@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"ferry/packet"
+	"github.com/ferry-dtn/ferry/packet"
 )
 
 // TestRmRemovesOnlyWhatItSays: --dryrun lists a packet and keeps it,

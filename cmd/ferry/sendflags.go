@@ -6,8 +6,8 @@ import (
 
 	"github.com/spf13/pflag"
 
-	"ferry/packet"
-	"ferry/toss/outbox"
+	"github.com/ferry-dtn/ferry/packet"
+	"github.com/ferry-dtn/ferry/toss/outbox"
 )
 
 // sendFlags are the options every sending command shares.

@@ -5,9 +5,9 @@ import (
 	"io"
 	"time"
 
-	"ferry/cfg"
-	"ferry/packet"
-	"ferry/spool"
+	"github.com/ferry-dtn/ferry/cfg"
+	"github.com/ferry-dtn/ferry/packet"
+	"github.com/ferry-dtn/ferry/spool"
 )
 
 // spoolMetrics adds the spool's gauges to m: per node and direction the

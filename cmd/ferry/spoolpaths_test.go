@@ -30,10 +30,10 @@ import (
 // Tests are not checked: some plant files where NNCP's layout puts them,
 // as another tool would, and say so.
 var spoolPathsAllowed = map[string]string{
-	"(*ferry/spool.Spool).SetAside":  "the new place, for the log line",
-	"(*ferry/spool.Part).Path":       "the .part in write errors",
-	"(*ferry/spool.ExecMarker).Path": "the claiming shell creates it",
-	"(*ferry/spool.Spool).NodePath":  "doctor's advice names the queue directory no neighbour owns",
+	"(*github.com/ferry-dtn/ferry/spool.Spool).SetAside":  "the new place, for the log line",
+	"(*github.com/ferry-dtn/ferry/spool.Part).Path":       "the .part in write errors",
+	"(*github.com/ferry-dtn/ferry/spool.ExecMarker).Path": "the claiming shell creates it",
+	"(*github.com/ferry-dtn/ferry/spool.Spool).NodePath":  "doctor's advice names the queue directory no neighbour owns",
 }
 
 // pathFuncs build, or act on, a path given as an argument.
@@ -49,7 +49,7 @@ func TestSpoolPathsStayInSpool(t *testing.T) {
 	pkgs, lookup := listModule(t)
 	checked := 0
 	for _, p := range pkgs {
-		if p.ImportPath == "ferry/spool" || len(p.GoFiles) == 0 {
+		if p.ImportPath == "github.com/ferry-dtn/ferry/spool" || len(p.GoFiles) == 0 {
 			continue
 		}
 		var files []string
@@ -84,7 +84,7 @@ func TestSpoolPathsCheckFindsJoins(t *testing.T) {
 		{"a path method not allowed", `moved, _ := s.SetAside(n, spool.RX, n); use(moved)`, nil, 1},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			src := "package fixture\n\nimport (\n\t\"os\"\n\t\"path/filepath\"\n\n\t\"ferry/packet\"\n\t\"ferry/spool\"\n)\n\n" +
+			src := "package fixture\n\nimport (\n\t\"os\"\n\t\"path/filepath\"\n\n\t\"github.com/ferry-dtn/ferry/packet\"\n\t\"github.com/ferry-dtn/ferry/spool\"\n)\n\n" +
 				"var _ = os.Rename\nvar _ = filepath.Join\n\nfunc use(string) {}\n\nfunc f(s *spool.Spool, n packet.ID) {\n\t" + c.body + "\n}\n"
 			got := spoolPathViolations(t, "fixture", nil, map[string]string{"fixture.go": src}, lookup, c.allowed)
 			if len(got) != c.want {
@@ -103,7 +103,7 @@ type listedPkg struct {
 // package they import, built by the go command.
 func listModule(t *testing.T) ([]listedPkg, func(string) (io.ReadCloser, error)) {
 	t.Helper()
-	out, err := exec.Command("go", "list", "-export", "-deps", "-json=ImportPath,Dir,Export,GoFiles", "ferry/...").Output()
+	out, err := exec.Command("go", "list", "-export", "-deps", "-json=ImportPath,Dir,Export,GoFiles", "github.com/ferry-dtn/ferry/...").Output()
 	if err != nil {
 		t.Fatalf("go list: %v", err)
 	}
@@ -116,7 +116,7 @@ func listModule(t *testing.T) ([]listedPkg, func(string) (io.ReadCloser, error))
 			t.Fatal(err)
 		}
 		exports[p.ImportPath] = p.Export
-		if p.ImportPath == "ferry" || strings.HasPrefix(p.ImportPath, "ferry/") {
+		if p.ImportPath == modulePath || strings.HasPrefix(p.ImportPath, "github.com/ferry-dtn/ferry/") {
 			mine = append(mine, p)
 		}
 	}
@@ -210,7 +210,9 @@ func calledFunc(info *types.Info, c *ast.CallExpr) *types.Func {
 	return fn
 }
 
-func isSpool(obj types.Object) bool { return obj.Pkg() != nil && obj.Pkg().Path() == "ferry/spool" }
+func isSpool(obj types.Object) bool {
+	return obj.Pkg() != nil && obj.Pkg().Path() == "github.com/ferry-dtn/ferry/spool"
+}
 
 func returnsString(fn *types.Func) bool {
 	res := fn.Type().(*types.Signature).Results()

@@ -6,8 +6,8 @@ import (
 	"fmt"
 	"sort"
 
-	"ferry/packet"
-	"ferry/spool"
+	"github.com/ferry-dtn/ferry/packet"
+	"github.com/ferry-dtn/ferry/spool"
 )
 
 type niceStat struct {

@@ -3,7 +3,7 @@ package main
 import (
 	"fmt"
 
-	"ferry/packet"
+	"github.com/ferry-dtn/ferry/packet"
 )
 
 // printStatNNCP prints nncp-stat's layout: every configured node by

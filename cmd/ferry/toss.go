@@ -5,8 +5,8 @@ import (
 	"errors"
 	"time"
 
-	"ferry/packet"
-	"ferry/toss"
+	"github.com/ferry-dtn/ferry/packet"
+	"github.com/ferry-dtn/ferry/toss"
 )
 
 func runToss(ctx context.Context, g *globals, args []string) error {

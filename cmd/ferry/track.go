@@ -8,9 +8,9 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"ferry/packet"
-	"ferry/spool"
-	"ferry/toss"
+	"github.com/ferry-dtn/ferry/packet"
+	"github.com/ferry-dtn/ferry/spool"
+	"github.com/ferry-dtn/ferry/toss"
 )
 
 // Exit statuses of `ferry track --wait` beyond 0 (every message

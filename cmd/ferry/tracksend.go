@@ -3,8 +3,8 @@ package main
 import (
 	"time"
 
-	"ferry/spool"
-	"ferry/toss/outbox"
+	"github.com/ferry-dtn/ferry/spool"
+	"github.com/ferry-dtn/ferry/toss/outbox"
 )
 
 // track records the messages a sending command queued, so that ferry

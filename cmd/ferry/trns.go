@@ -8,9 +8,9 @@ import (
 	"os"
 	"strings"
 
-	"ferry/cfg"
-	"ferry/packet"
-	"ferry/spool"
+	"github.com/ferry-dtn/ferry/cfg"
+	"github.com/ferry-dtn/ferry/packet"
+	"github.com/ferry-dtn/ferry/spool"
 )
 
 // runTrns wraps an existing encrypted packet for relays. The packet is

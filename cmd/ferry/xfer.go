@@ -6,7 +6,7 @@ import (
 	"os"
 	"strings"
 
-	"ferry/spool/media"
+	"github.com/ferry-dtn/ferry/spool/media"
 )
 
 func runXfer(ctx context.Context, g *globals, args []string) error {

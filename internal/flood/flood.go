@@ -16,7 +16,7 @@ import (
 
 	"github.com/flynn/noise"
 
-	"ferry/call/sp"
+	"github.com/ferry-dtn/ferry/call/sp"
 )
 
 // target is the only address flood ever dials; Options has no way to

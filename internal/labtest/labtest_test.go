@@ -6,7 +6,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"ferry/internal/labtest"
+	"github.com/ferry-dtn/ferry/internal/labtest"
 )
 
 // TestNewLab: the configs New writes name the lab's own directory and no

@@ -16,9 +16,9 @@ import (
 	"sync/atomic"
 	"time"
 
-	"ferry/cfg"
-	"ferry/packet"
-	"ferry/spool"
+	"github.com/ferry-dtn/ferry/cfg"
+	"github.com/ferry-dtn/ferry/packet"
+	"github.com/ferry-dtn/ferry/spool"
 )
 
 func main() {

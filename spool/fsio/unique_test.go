@@ -5,7 +5,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"ferry/spool/fsio"
+	"github.com/ferry-dtn/ferry/spool/fsio"
 )
 
 // A run interrupted after a file was linked in beside a dangling link

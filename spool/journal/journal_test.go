@@ -10,7 +10,7 @@ import (
 	"sync"
 	"testing"
 
-	"ferry/spool/journal"
+	"github.com/ferry-dtn/ferry/spool/journal"
 )
 
 func TestRoundTrip(t *testing.T) {

@@ -8,8 +8,8 @@ import (
 	"os"
 	"time"
 
-	"ferry/packet"
-	"ferry/spool"
+	"github.com/ferry-dtn/ferry/packet"
+	"github.com/ferry-dtn/ferry/spool"
 )
 
 // BundleTx writes our outbound packets for nodes as one tar stream, in

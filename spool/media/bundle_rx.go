@@ -8,8 +8,8 @@ import (
 	"strconv"
 	"strings"
 
-	"ferry/packet"
-	"ferry/spool"
+	"github.com/ferry-dtn/ferry/packet"
+	"github.com/ferry-dtn/ferry/spool"
 )
 
 // RxOptions add bundle-reading choices.

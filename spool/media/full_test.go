@@ -12,9 +12,9 @@ import (
 	"syscall"
 	"testing"
 
-	"ferry/packet"
-	"ferry/spool"
-	"ferry/spool/media"
+	"github.com/ferry-dtn/ferry/packet"
+	"github.com/ferry-dtn/ferry/spool"
+	"github.com/ferry-dtn/ferry/spool/media"
 )
 
 // queueSized queues one packet of size bytes for bob at niceness nice.

@@ -7,7 +7,7 @@ import (
 	"io"
 	"log/slog"
 
-	"ferry/packet"
+	"github.com/ferry-dtn/ferry/packet"
 )
 
 // Options shape an xfer or bundle run.

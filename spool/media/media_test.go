@@ -10,10 +10,10 @@ import (
 	"syscall"
 	"testing"
 
-	"ferry/internal/labtest/labnode"
-	"ferry/packet"
-	"ferry/spool"
-	"ferry/spool/media"
+	"github.com/ferry-dtn/ferry/internal/labtest/labnode"
+	"github.com/ferry-dtn/ferry/packet"
+	"github.com/ferry-dtn/ferry/spool"
+	"github.com/ferry-dtn/ferry/spool/media"
 )
 
 var (

@@ -9,11 +9,11 @@ import (
 	"strings"
 	"testing"
 
-	"ferry/cfg"
-	"ferry/internal/labtest/labnode"
-	"ferry/packet"
-	"ferry/spool"
-	"ferry/spool/media"
+	"github.com/ferry-dtn/ferry/cfg"
+	"github.com/ferry-dtn/ferry/internal/labtest/labnode"
+	"github.com/ferry-dtn/ferry/packet"
+	"github.com/ferry-dtn/ferry/spool"
+	"github.com/ferry-dtn/ferry/spool/media"
 )
 
 // labSelf loads a vector node's keys.

@@ -7,9 +7,9 @@ import (
 	"strings"
 	"testing"
 
-	"ferry/packet"
-	"ferry/spool"
-	"ferry/spool/media"
+	"github.com/ferry-dtn/ferry/packet"
+	"github.com/ferry-dtn/ferry/spool"
+	"github.com/ferry-dtn/ferry/spool/media"
 )
 
 // FuzzXferRxNames puts one fuzzed entry (sender directory, file name,

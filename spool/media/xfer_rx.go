@@ -9,9 +9,9 @@ import (
 	"path/filepath"
 	"syscall"
 
-	"ferry/packet"
-	"ferry/spool"
-	"ferry/spool/fsio"
+	"github.com/ferry-dtn/ferry/packet"
+	"github.com/ferry-dtn/ferry/spool"
+	"github.com/ferry-dtn/ferry/spool/fsio"
 )
 
 // XferRx takes packets addressed to us from DIR/<self>/<sender>/ into the

@@ -7,7 +7,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"ferry/toss/outbox"
+	"github.com/ferry-dtn/ferry/toss/outbox"
 )
 
 // A chunked send that would make more packets than MaxChunks is refused

@@ -13,9 +13,9 @@ import (
 	"strconv"
 	"time"
 
-	"ferry/packet"
-	"ferry/spool"
-	"ferry/spool/fsio"
+	"github.com/ferry-dtn/ferry/packet"
+	"github.com/ferry-dtn/ferry/spool"
+	"github.com/ferry-dtn/ferry/spool/fsio"
 )
 
 // FileOptions add chunking and the stdin source to Options.

@@ -11,12 +11,12 @@ import (
 	"strings"
 	"testing"
 
-	"ferry/cfg"
-	"ferry/internal/labtest"
-	"ferry/internal/labtest/labnode"
-	"ferry/packet"
-	"ferry/spool"
-	"ferry/toss/outbox"
+	"github.com/ferry-dtn/ferry/cfg"
+	"github.com/ferry-dtn/ferry/internal/labtest"
+	"github.com/ferry-dtn/ferry/internal/labtest/labnode"
+	"github.com/ferry-dtn/ferry/packet"
+	"github.com/ferry-dtn/ferry/spool"
+	"github.com/ferry-dtn/ferry/toss/outbox"
 )
 
 // lab is the vectors' three nodes (alice reaches carol via bob) with a

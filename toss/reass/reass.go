@@ -13,9 +13,9 @@ import (
 	"strconv"
 	"strings"
 
-	"ferry/packet"
-	"ferry/spool"
-	"ferry/spool/fsio"
+	"github.com/ferry-dtn/ferry/packet"
+	"github.com/ferry-dtn/ferry/spool"
+	"github.com/ferry-dtn/ferry/spool/fsio"
 )
 
 // MetaSuffix ends every chunked file's meta name.

@@ -8,8 +8,8 @@ import (
 	"path/filepath"
 	"testing"
 
-	"ferry/packet"
-	"ferry/toss/reass"
+	"github.com/ferry-dtn/ferry/packet"
+	"github.com/ferry-dtn/ferry/toss/reass"
 )
 
 // chunk writes data as base.nncp.chunkN files plus the meta.

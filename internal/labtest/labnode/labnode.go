@@ -7,10 +7,10 @@ import (
 	"crypto/rand"
 	"testing"
 
-	"ferry/cfg"
-	"ferry/internal/labtest"
-	"ferry/packet"
-	"ferry/spool"
+	"github.com/ferry-dtn/ferry/cfg"
+	"github.com/ferry-dtn/ferry/internal/labtest"
+	"github.com/ferry-dtn/ferry/packet"
+	"github.com/ferry-dtn/ferry/spool"
 )
 
 // Config is node's lab config, parsed, with its paths under dir.

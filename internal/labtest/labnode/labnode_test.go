@@ -3,9 +3,9 @@ package labnode_test
 import (
 	"testing"
 
-	"ferry/internal/labtest"
-	"ferry/internal/labtest/labnode"
-	"ferry/packet"
+	"github.com/ferry-dtn/ferry/internal/labtest"
+	"github.com/ferry-dtn/ferry/internal/labtest/labnode"
+	"github.com/ferry-dtn/ferry/packet"
 )
 
 // TestOpen: each node's config parses with its own id, and its spool

@@ -14,8 +14,8 @@ import (
 	"syscall"
 	"time"
 
-	"ferry/internal/flood"
-	"ferry/packet"
+	"github.com/ferry-dtn/ferry/internal/flood"
+	"github.com/ferry-dtn/ferry/packet"
 )
 
 func main() {
