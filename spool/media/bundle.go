@@ -27,13 +27,9 @@ func BundleTx(w io.Writer, sp *spool.Spool, nodes []packet.ID, opt Options) (Sta
 		if !opt.wanted(node) {
 			continue
 		}
-		jobs, bad, err := sp.Jobs(node, spool.TX)
+		jobs, err := txJobs(sp, node, &st, opt, "bundle")
 		if err != nil {
 			return st, err
-		}
-		for _, b := range bad {
-			st.Failed++
-			opt.Log.Error("bundle: not a packet, left in the spool", "who", "bundle-tx", "node", opt.Name(node), "path", b.Path, "err", b.Err)
 		}
 		for _, j := range jobs {
 			if j.Nice > opt.Nice {

@@ -35,13 +35,9 @@ func XferTx(sp *spool.Spool, dir string, nodes []packet.ID, opt Options) (Stats,
 		if !opt.wanted(node) {
 			continue
 		}
-		jobs, bad, err := sp.Jobs(node, spool.TX)
+		jobs, err := txJobs(sp, node, &st, opt, "xfer")
 		if err != nil {
 			return st, err
-		}
-		for _, b := range bad {
-			st.Failed++
-			opt.Log.Error("xfer: not a packet, left in the spool", "who", "xfer-tx", "node", opt.Name(node), "path", b.Path, "err", b.Err)
 		}
 		nodeDir := filepath.Join(dir, node.String())
 		if _, err := os.Stat(nodeDir); err != nil {
