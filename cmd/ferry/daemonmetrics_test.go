@@ -61,25 +61,31 @@ func TestDaemonMetrics(t *testing.T) {
 	io.Copy(io.Discard, c)     // until the daemon hangs up: it has counted it by then
 	c.Close()
 
-	var body []byte
-	// The refusal is counted as the daemon closes: poll a bounded number
-	// of times until it shows (the test's verdict is the content, not the time).
-	for range 100 {
-		body = scrape(t, metricsURL)
-		if strings.Contains(string(body), `ferry_daemon_handshake_failures_total{reason="bad-handshake"} 1`) &&
-			strings.Contains(string(body), `ferry_toss_packets_total{result="tossed",type="file"} 1`) {
-			break
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	for _, want := range []string{
+	wants := []string{
 		`ferry_daemon_sessions_total{node="bob",outcome="ok"} 1`,
 		`ferry_daemon_packets_total{node="bob",direction="rx"} 1`,
 		`ferry_daemon_handshake_failures_total{reason="bad-handshake"} 1`,
 		`ferry_toss_packets_total{result="tossed",type="file"} 1`,
 		`# TYPE ferry_queue_packets gauge`,
 		`# TYPE ferry_daemon_refused_total counter`,
-	} {
+	}
+	var body []byte
+	// The daemon counts a session as its side of it ends, which may be
+	// after our caller has exited, and the refusal as it closes: poll a
+	// bounded number of times until everything shows (the test's verdict
+	// is the content, not the time).
+	for range 200 {
+		body = scrape(t, metricsURL)
+		all := true
+		for _, want := range wants {
+			all = all && strings.Contains(string(body), want+"\n")
+		}
+		if all {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	for _, want := range wants {
 		if !strings.Contains(string(body), want+"\n") {
 			t.Errorf("no %q in:\n%s", want, body)
 		}
