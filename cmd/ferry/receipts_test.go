@@ -79,23 +79,31 @@ func printedID(t *testing.T, r result) string {
 	return id
 }
 
+// receiptLab marks alice, bob and carol as ferry to each other and has
+// alice queue for carol (via bob) a file, a command, a command of a
+// handle carol does not list and a file request; it returns their ids.
+func receiptLab(t *testing.T) (l *netLab, file, exec, bad, freq string) {
+	t.Helper()
+	l = newNetLab(t)
+	l.markFerry(t, "alice", "bob", "carol")
+	l.markFerry(t, "bob", "alice", "carol")
+	l.markFerry(t, "carol", "alice", "bob")
+	os.WriteFile(l.path("src.txt"), []byte("hello carol\n"), 0o644)
+	os.WriteFile(l.path("carol", "pub", "wanted.txt"), []byte("from carol\n"), 0o644)
+	file = printedID(t, l.ferry(t, "alice", nil, "file", "--print-id", l.path("src.txt"), "carol:r.txt"))
+	exec = printedID(t, l.ferry(t, "alice", []byte("body"), "exec", "--print-id", "carol", "handler", "a1"))
+	bad = printedID(t, l.ferry(t, "alice", []byte("body"), "exec", "--print-id", "carol", "nosuch"))
+	freq = printedID(t, l.ferry(t, "alice", nil, "freq", "--print-id", "carol:wanted.txt", "got.txt"))
+	return l, file, exec, bad, freq
+}
+
 // TestReceiptsOverXfer: alice sends carol, through bob, a file, a
 // command, a command of a handle carol does not list and a file
 // request; USB trips carry them there and the receipts back. With no
 // step of its own, alice's ferry track ends with each delivered, and the
 // unlisted command failed with carol's reason.
 func TestReceiptsOverXfer(t *testing.T) {
-	l := newNetLab(t)
-	l.markFerry(t, "alice", "bob", "carol")
-	l.markFerry(t, "bob", "alice", "carol")
-	l.markFerry(t, "carol", "alice", "bob")
-	os.WriteFile(l.path("src.txt"), []byte("hello carol\n"), 0o644)
-	os.WriteFile(l.path("carol", "pub", "wanted.txt"), []byte("from carol\n"), 0o644)
-
-	file := printedID(t, l.ferry(t, "alice", nil, "file", "--print-id", l.path("src.txt"), "carol:r.txt"))
-	exec := printedID(t, l.ferry(t, "alice", []byte("body"), "exec", "--print-id", "carol", "handler", "a1"))
-	bad := printedID(t, l.ferry(t, "alice", []byte("body"), "exec", "--print-id", "carol", "nosuch"))
-	freq := printedID(t, l.ferry(t, "alice", nil, "freq", "--print-id", "carol:wanted.txt", "got.txt"))
+	l, file, exec, bad, freq := receiptLab(t)
 	ids := []string{file, exec, bad, freq}
 	for id, row := range l.track(t, "alice") {
 		if row.State != "queued" || row.Node != "carol" {
@@ -175,16 +183,7 @@ func (l *netLab) tossAllowRefused(t *testing.T, n string, flags ...string) {
 // TestReceiptsOverCalls: the same as TestReceiptsOverXfer, moved by
 // real calls to bob's ferry daemon on 127.0.0.1.
 func TestReceiptsOverCalls(t *testing.T) {
-	l := newNetLab(t)
-	l.markFerry(t, "alice", "bob", "carol")
-	l.markFerry(t, "bob", "alice", "carol")
-	l.markFerry(t, "carol", "alice", "bob")
-	os.WriteFile(l.path("src.txt"), []byte("hello carol\n"), 0o644)
-	os.WriteFile(l.path("carol", "pub", "wanted.txt"), []byte("from carol\n"), 0o644)
-	file := printedID(t, l.ferry(t, "alice", nil, "file", "--print-id", l.path("src.txt"), "carol:r.txt"))
-	exec := printedID(t, l.ferry(t, "alice", []byte("body"), "exec", "--print-id", "carol", "handler", "a1"))
-	bad := printedID(t, l.ferry(t, "alice", []byte("body"), "exec", "--print-id", "carol", "nosuch"))
-	freq := printedID(t, l.ferry(t, "alice", nil, "freq", "--print-id", "carol:wanted.txt", "got.txt"))
+	l, file, exec, bad, freq := receiptLab(t)
 
 	addr := freePort(t)
 	startDaemon(t, l, "ferry", "bob", addr)
