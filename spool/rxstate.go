@@ -30,7 +30,7 @@ func dirNames(dir string) map[string]struct{} {
 	if err != nil {
 		return set
 	}
-	defer d.Close()
+	defer func() { _ = d.Close() }() // read only
 	names, _ := d.Readdirnames(-1)
 	for _, n := range names {
 		set[n] = struct{}{}
