@@ -5,6 +5,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/signal"
@@ -53,36 +54,41 @@ func run(ctx context.Context, args []string, s streams) int {
 	case "-h", "--help", "help":
 		if name == "help" && len(args) > 1 {
 			if c := findCommand(args[1]); c != nil {
-				return report(s.Stderr, c.name, outputErr(c.run(ctx, newGlobals(c, s), []string{"--help"}), s))
+				return report(s.Stderr, c.name, outputErr(c.name, c.run(ctx, newGlobals(c, s), []string{"--help"}), s))
 			}
 		}
 		usage(s.Stdout)
-		return report(s.Stderr, name, outputErr(nil, s))
+		return report(s.Stderr, name, outputErr("", nil, s))
 	case "-V", "--version":
 		fmt.Fprintln(s.Stdout, versionLine())
-		return report(s.Stderr, name, outputErr(nil, s))
+		return report(s.Stderr, name, outputErr("", nil, s))
 	}
 	c := findCommand(name)
 	if c == nil {
 		printErr(s.Stderr, usageErrorf("unknown command %q", name), hintf("run 'ferry help' for the list of commands"))
 		return exitUsage
 	}
-	return report(s.Stderr, c.name, outputErr(c.run(ctx, newGlobals(c, s), args[1:]), s))
+	return report(s.Stderr, c.name, outputErr(c.name, c.run(ctx, newGlobals(c, s), args[1:]), s))
 }
 
-// outputErr is a command's result once its prints are counted: a
-// command that did its work but lost some of its output failed.
-func outputErr(err error, s streams) error {
-	if err != nil {
+// outputErr is command name's result once its prints are counted: a
+// command that did its work (or showed its help) but lost some of its
+// output failed. name is empty for ferry's own --help and --version.
+func outputErr(name string, err error, s streams) error {
+	if err != nil && !errors.Is(err, errHelp) {
 		return err
 	}
+	prefix := ""
+	if name != "" {
+		prefix = name + ": "
+	}
 	if e := s.Stdout.Err(); e != nil {
-		return fmt.Errorf("write stdout: %w", e)
+		return fmt.Errorf("%swrite stdout: %w", prefix, e)
 	}
 	if e := s.Stderr.Err(); e != nil {
-		return fmt.Errorf("write stderr: %w", e)
+		return fmt.Errorf("%swrite stderr: %w", prefix, e)
 	}
-	return nil
+	return err
 }
 
 func usage(w *output) {

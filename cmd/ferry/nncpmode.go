@@ -56,7 +56,7 @@ func runNNCP(ctx context.Context, name string, args []string, s streams) int {
 		return exitFailure
 	}
 	if ferryArgs == nil {
-		if err := outputErr(nil, s); err != nil && code == exitOK {
+		if err := outputErr("", nil, s); err != nil && code == exitOK {
 			printErr(s.Stderr, fmt.Errorf("nncp-%s: %w", name, err))
 			return exitFailure
 		}
@@ -64,7 +64,7 @@ func runNNCP(ctx context.Context, name string, args []string, s streams) int {
 	}
 	g := newGlobals(c, s)
 	g.nncp = true
-	if err := outputErr(c.run(ctx, g, ferryArgs), s); err != nil && !errors.Is(err, errHelp) {
+	if err := outputErr("", c.run(ctx, g, ferryArgs), s); err != nil && !errors.Is(err, errHelp) {
 		printErr(s.Stderr, fmt.Errorf("nncp-%s: %w", name, err))
 		return exitFailure // NNCP exits 1 for every failure past flag parsing
 	}
