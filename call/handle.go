@@ -151,7 +151,10 @@ func (s *session) listing() *spool.RxState {
 	if rs != nil && time.Since(rs.At) <= rxStateAge {
 		return rs
 	}
-	rs = s.sp.RxState(s.node.ID)
+	rs, err := s.sp.RxState(s.node.ID)
+	if err != nil {
+		s.log.Warn("rx listing incomplete: packets already here may be fetched again", "who", "sp-info", "err", err)
+	}
 	s.mu.Lock()
 	s.rxState = rs
 	s.mu.Unlock()

@@ -280,7 +280,10 @@ func neighAdd(g *globals, w *output, fs *pflag.FlagSet, name, arg string, o *nei
 		return err
 	}
 	if fs.Changed("addr") { // --addr adds to the card's addresses
-		a, _ := addrList(append(cardAddrFlags(card), o.addrs...))
+		a, err := addrList(append(cardAddrFlags(card), o.addrs...))
+		if err != nil {
+			return err
+		}
 		e.SetAddrs(a)
 	}
 	err = cfg.EditFile(g.cfgPath, func(b []byte) ([]byte, error) { return cfg.AddNeigh(b, name, card, e) },
