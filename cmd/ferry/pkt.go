@@ -56,7 +56,10 @@ func pktPlain(w *output, in io.Reader, dump, decompress bool) error {
 }
 
 func pktEncrypted(g *globals, in io.Reader, dump, decompress bool) error {
-	hb, _ := in.(*bufio.Reader).Peek(packet.EncHeaderSize)
+	hb, err := in.(*bufio.Reader).Peek(packet.EncHeaderSize)
+	if err != nil && !errors.Is(err, io.EOF) { // a short file is ParseEncHeader's to describe
+		return fmt.Errorf("pkt: %w", err)
+	}
 	hdr, err := packet.ParseEncHeader(hb)
 	if err != nil {
 		return fmt.Errorf("pkt: %w", err)
