@@ -16,7 +16,9 @@ func TestRxState(t *testing.T) {
 	}
 	have, part, nock, seen, none := packet.ID{10}, packet.ID{11}, packet.ID{12}, packet.ID{13}, packet.ID{14}
 	rx := sp.QueueDir(peer, spool.RX)
-	os.MkdirAll(filepath.Join(rx, "seen"), 0o755)
+	if err := os.MkdirAll(filepath.Join(rx, "seen"), 0o755); err != nil {
+		t.Fatal(err)
+	}
 	for _, p := range []string{sp.PacketPath(peer, spool.RX, have), sp.PartPath(peer, part), sp.NockPath(peer, nock), filepath.Join(rx, "seen", seen.String())} {
 		if err := os.WriteFile(p, nil, 0o644); err != nil {
 			t.Fatal(err)
