@@ -318,7 +318,9 @@ func TestDisconnectAtEveryStep(t *testing.T) {
 		// is checked is that nothing is lost.
 		_, _ = call.Call(context.Background(), alice.sp, alice.c, alice.c.Neigh["bob"], conn, quick())
 		_ = conn.Close()
-		_ = <-served // the serving side of a cut session may fail too
+		if err := <-served; err != nil {
+			t.Logf("cut at %d: the serving side: %v", cut, err) // may fail too
+		}
 		if !alice.sp.Has(bob.c.Self.ID, spool.TX, id) && !bob.sp.Has(alice.c.Self.ID, spool.RX, id) {
 			t.Fatalf("cut at %d: packet lost", cut)
 		}

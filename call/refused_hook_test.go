@@ -38,7 +38,9 @@ func TestDaemonRefusedHook(t *testing.T) {
 	go func() { ran <- d.Run(ctx, l) }()
 	defer func() {
 		cancel()
-		_ = <-ran // the cancel's
+		if err := <-ran; err != nil { // a cancelled daemon returns nil
+			t.Error(err)
+		}
 	}()
 	conn, err := net.Dial("tcp", tl.Addr().String())
 	if err != nil {
