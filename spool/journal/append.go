@@ -7,20 +7,16 @@ import (
 	"time"
 )
 
-// reopenCheck is how often a long-lived writer looks whether the log was
-// rotated (renamed or removed) under it, so a daemon follows logrotate
-// without a stat per record.
-var reopenCheck = time.Second
-
 // appender appends records to the log file under the blocking flock on
 // LOG.lock that NNCP's tools also take. Both files stay open between
 // records: a busy call logs thousands of events a second, and two opens
 // and closes per event cost more than the event's own write.
 type appender struct {
-	path    string
-	lock    *os.File
-	log     *os.File
-	checked time.Time
+	path        string
+	reopenCheck time.Duration // see Options.ReopenCheck
+	lock        *os.File
+	log         *os.File
+	checked     time.Time
 }
 
 // append writes one whole record; the caller serialises calls.
@@ -44,7 +40,7 @@ func (a *appender) append(rec string) error {
 // still writes this record, then returns it.
 func (a *appender) open() (closeErr, err error) {
 	now := time.Now()
-	if a.log != nil && now.Sub(a.checked) < reopenCheck {
+	if a.log != nil && now.Sub(a.checked) < a.reopenCheck {
 		return nil, nil
 	}
 	a.checked = now

@@ -15,7 +15,7 @@ import (
 
 func TestRoundTrip(t *testing.T) {
 	p := filepath.Join(t.TempDir(), "log")
-	h, err := journal.Open(p, nil, false)
+	h, err := journal.Open(p, journal.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -56,7 +56,7 @@ func TestAfterNNCPRecord(t *testing.T) {
 	if err := os.WriteFile(p, []byte(nncpRec), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	h, err := journal.Open(p, nil, false)
+	h, err := journal.Open(p, journal.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -90,7 +90,7 @@ func TestConcurrentAppenders(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			h, _ := journal.Open(p, nil, false)
+			h, _ := journal.Open(p, journal.Options{})
 			log := slog.New(h)
 			for i := 0; i < 50; i++ {
 				log.Info(strings.Repeat("x", 500), "who", "tx")
@@ -133,9 +133,8 @@ func FuzzRead(f *testing.F) {
 // A long-lived handler keeps its files open but follows a rotation: after
 // the log is renamed away, new records go to a new file under the name.
 func TestFollowsRotation(t *testing.T) {
-	defer journal.SetReopenCheck(0)()
 	p := filepath.Join(t.TempDir(), "log")
-	h, _ := journal.Open(p, nil, false)
+	h, _ := journal.Open(p, journal.Options{ReopenCheck: -1})
 	log := slog.New(h)
 	log.Info("before", "who", "tx")
 	if err := os.Rename(p, p+".1"); err != nil {
