@@ -146,7 +146,7 @@ func (a *admission) dropPending(c *daemonConn) {
 // the daemon stopping); a wait for a turn to compute ends with it.
 func (c *daemonConn) shut() {
 	c.shutter.Do(func() { close(c.gone) })
-	c.Conn.Close()
+	_ = c.Conn.Close() // we are dropping it: nothing of it is kept
 }
 
 func (c *daemonConn) wasEvicted() bool {

@@ -125,7 +125,9 @@ func TestAdmissionCloseAllEndsWaits(t *testing.T) {
 	a := newAdmission(1, 10, 10, 1)
 	c := from(a, "10.0.0.1")
 	a.enter(c, time.Now())
-	a.compute.acquire("busy", nil, nil) // every turn taken
+	if err := a.compute.acquire("busy", nil, nil); err != nil { // every turn taken
+		t.Fatal(err)
+	}
 	res := make(chan error, 1)
 	go func() {
 		res <- c.computeMessage1(time.Now().Add(time.Hour), func() { t.Error("computed without a turn") })

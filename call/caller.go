@@ -150,7 +150,7 @@ func (c *Caller) once(ctx context.Context, node *cfg.Node, entry cfg.Call) {
 			continue
 		}
 		_, err = Call(ctx, c.Spool, c.Cfg, node, conn, opt)
-		conn.Close()
+		_ = conn.Close() // the session is over: err is its result, whatever the close says
 		if err == nil {
 			return
 		}

@@ -52,16 +52,16 @@ func (c *stepClock) After(d time.Duration) <-chan time.Time {
 func TestCallerEveryTwoSeconds(t *testing.T) {
 	_, alice, bob := lab(t)
 	l, _ := net.Listen("tcp", "127.0.0.1:0")
-	defer l.Close()
+	defer func() { _ = l.Close() }()
 	ctx, cancel := context.WithCancel(context.Background())
 	var daemon sync.WaitGroup
 	defer daemon.Wait()
 	defer cancel()
 	daemon.Go(func() {
-		(&call.Daemon{Serve: func(ctx context.Context, conn net.Conn) error {
+		_ = (&call.Daemon{Serve: func(ctx context.Context, conn net.Conn) error {
 			_, err := call.Serve(ctx, bob.sp, bob.c, conn, quick())
 			return err
-		}}).Run(ctx, l)
+		}}).Run(ctx, l) // until cancelled
 	})
 
 	node := alice.c.Neigh["bob"]

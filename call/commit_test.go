@@ -33,7 +33,9 @@ func TestOfferOfPacketAwaitingCommit(t *testing.T) {
 		s.onInfo(sp.Msg{Type: sp.TypeInfo, Hash: c.id, Size: 100, Nice: 1}, &r)
 		var got []sp.Type
 		for _, p := range r.out {
-			sp.Decode(p, func(m sp.Msg) error { got = append(got, m.Type); return nil })
+			if err := sp.Decode(p, func(m sp.Msg) error { got = append(got, m.Type); return nil }); err != nil {
+				t.Fatal(err)
+			}
 		}
 		if len(got) != len(c.want) || (len(got) > 0 && got[0] != c.want[0]) {
 			t.Errorf("offer of %s: replies %v, want %v", c.id, got, c.want)

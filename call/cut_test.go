@@ -29,7 +29,7 @@ func TestSessionCutMidPacketIsAnError(t *testing.T) {
 	size := txSize(t, alice, bob, id)
 	// bob reads the handshake and part of the packet, then hangs up.
 	conn, served := serveOnce(t, bob, func(c net.Conn) io.ReadWriteCloser { return &cutAfter{conn: c, left: 200000} })
-	defer conn.Close()
+	defer func() { _ = conn.Close() }()
 	st, err := call.Call(context.Background(), alice.sp, alice.c, alice.c.Neigh["bob"], conn, quick())
 	var se *call.SessionError
 	if !errors.As(err, &se) {
@@ -68,7 +68,7 @@ func TestCallCutBeforeAnyRequest(t *testing.T) {
 	// bob only sends: alice's offer is left alone.
 	conn, served := serveOnceWith(t, bob, call.Options{TxOnly: true, OnlineDeadline: time.Minute},
 		func(c net.Conn) io.ReadWriteCloser { return &cutAfterFirstWrite{conn: c} })
-	defer conn.Close()
+	defer func() { _ = conn.Close() }()
 	aopt := quick()
 	aopt.TxOnly = true // bob's offer is left alone too
 	_, err := call.Call(context.Background(), alice.sp, alice.c, alice.c.Neigh["bob"], conn, aopt)
@@ -109,7 +109,7 @@ func TestCallerLogsCutSessionAsFailed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer l.Close()
+	defer func() { _ = l.Close() }()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	// bob hangs up on every call once part of the packet arrived.
@@ -121,13 +121,14 @@ func TestCallerLogsCutSessionAsFailed(t *testing.T) {
 				return // the listener closed: the test is over
 			}
 			served.Go(func() {
-				defer conn.Close()
-				call.Serve(ctx, bob.sp, bob.c, &cutAfter{conn: conn, left: 200000}, quick())
+				defer func() { _ = conn.Close() }()
+				// Cut on purpose: the caller's log is what is checked.
+				_, _ = call.Serve(ctx, bob.sp, bob.c, &cutAfter{conn: conn, left: 200000}, quick())
 			})
 		}
 	})
 	defer served.Wait()
-	defer l.Close()
+	defer func() { _ = l.Close() }()
 	defer cancel()
 	node := alice.c.Neigh["bob"]
 	node.Calls = []cfg.Call{{Cron: "* * * * * * *", Nice: 255, Addr: l.Addr().String(), OnlineDeadline: time.Second}}
@@ -135,7 +136,9 @@ func TestCallerLogsCutSessionAsFailed(t *testing.T) {
 	c := &call.Caller{Spool: alice.sp, Cfg: alice.c, Log: slog.New(log)}
 	for i := 0; i < 10 && !log.has("call failed"); i++ {
 		run, stop := context.WithTimeout(ctx, 2*time.Second)
-		c.Run(run, []*cfg.Node{node})
+		if err := c.Run(run, []*cfg.Node{node}); err != nil {
+			t.Fatal(err)
+		}
 		stop()
 	}
 	if got := log.find("call failed"); !strings.Contains(got, "session cut: 1 packet half-sent") {
@@ -152,7 +155,7 @@ type cutAfterFirstWrite struct {
 
 func (c *cutAfterFirstWrite) Read(p []byte) (int, error) {
 	if c.wrote.Load() {
-		c.conn.Close()
+		_ = c.conn.Close()
 		return 0, io.EOF
 	}
 	return c.conn.Read(p)

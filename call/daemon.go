@@ -99,7 +99,7 @@ func (d *Daemon) Run(ctx context.Context, l net.Listener) error {
 		wg.Wait()
 		logged.flush()
 	}()
-	stop := context.AfterFunc(ctx, func() { l.Close() })
+	stop := context.AfterFunc(ctx, func() { _ = l.Close() }) // ends Accept: its error is what the loop sees
 	defer stop()
 	delay := time.Duration(0)
 	for {
@@ -129,12 +129,12 @@ func (d *Daemon) Run(ctx context.Context, l net.Listener) error {
 		}
 		if reason != "" {
 			refused.add(reason, c.src, nil)
-			conn.Close()
+			_ = conn.Close() // refused: nothing of it is kept
 			continue
 		}
 		wg.Go(func() {
-			defer conn.Close()
-			defer adm.leave(c) // first: the peer may call again as soon as it sees the close
+			defer func() { _ = conn.Close() }() // the session is over: its result is logged below
+			defer adm.leave(c)                  // first: the peer may call again as soon as it sees the close
 			err := d.Serve(ctx, c)
 			switch {
 			case err == nil:

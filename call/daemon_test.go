@@ -86,7 +86,7 @@ func TestDaemonRetriesEMFILE(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer conn.Close()
+	defer func() { _ = conn.Close() }()
 	if _, err := call.Call(context.Background(), alice.sp, alice.c, alice.c.Neigh["bob"], conn, opt); err != nil {
 		t.Fatalf("call to a daemon out of descriptors for a while: %v", err)
 	}
@@ -121,20 +121,20 @@ func TestNoAnswerHasHint(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer l.Close()
+	defer func() { _ = l.Close() }()
 	go func() { // reads message 1, then hangs up, as a full daemon does
 		c, err := l.Accept()
 		if err != nil {
 			return
 		}
-		c.Read(make([]byte, 64))
-		c.Close()
+		_, _ = c.Read(make([]byte, 64)) // message 1, or what came of it
+		_ = c.Close()
 	}()
 	conn, err := net.Dial("tcp", l.Addr().String())
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer conn.Close()
+	defer func() { _ = conn.Close() }()
 	_, err = call.Call(context.Background(), alice.sp, alice.c, alice.c.Neigh["bob"], conn, opt)
 	var na *call.NoAnswerError
 	if !errors.As(err, &na) || !strings.Contains(na.Hint(), "may not know our key") {

@@ -1,7 +1,9 @@
 package call
 
 import (
+	"errors"
 	"io"
+	"os"
 	"time"
 )
 
@@ -23,18 +25,29 @@ type deadliner interface {
 	SetWriteDeadline(time.Time) error
 }
 
-func setDeadline(rw io.ReadWriter, read bool, d time.Duration) {
+// setDeadline sets (d > 0) or clears the read or write deadline of rw,
+// when it has deadlines: a file that cannot take one (os.ErrNoDeadline)
+// is as a stream without them. Another error is returned: a deadline not
+// set could let a silent peer hang the session.
+func setDeadline(rw io.ReadWriter, read bool, d time.Duration) error {
 	dl, ok := rw.(deadliner)
 	if !ok {
-		return
+		return nil
 	}
 	t := time.Time{}
 	if d > 0 {
 		t = time.Now().Add(d)
 	}
 	if read {
-		dl.SetReadDeadline(t)
-	} else {
-		dl.SetWriteDeadline(t)
+		return ignoreNoDeadline(dl.SetReadDeadline(t))
 	}
+	return ignoreNoDeadline(dl.SetWriteDeadline(t))
+}
+
+// ignoreNoDeadline is err, but nil for a file that takes no deadlines.
+func ignoreNoDeadline(err error) error {
+	if errors.Is(err, os.ErrNoDeadline) {
+		return nil
+	}
+	return err
 }

@@ -2,6 +2,7 @@ package call
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -32,21 +33,23 @@ type cmdConn struct {
 	cmd *exec.Cmd
 }
 
-// Close closes both pipes and gives the program 10 s to leave.
+// Close closes both pipes and gives the program 10 s to leave. Its error
+// is the pipes' and the program's exit (killed, when it did not leave).
 func (c *cmdConn) Close() error {
-	c.WriteCloser.Close()
+	errs := []error{c.WriteCloser.Close()}
 	if rc, ok := c.Reader.(io.Closer); ok {
-		rc.Close()
+		errs = append(errs, rc.Close())
 	}
+	var waitErr error
 	done := make(chan struct{})
-	go func() { c.cmd.Wait(); close(done) }()
+	go func() { waitErr = c.cmd.Wait(); close(done) }()
 	select {
 	case <-done:
 	case <-time.After(10 * time.Second):
-		c.cmd.Process.Kill()
+		_ = c.cmd.Process.Kill() // fails only if it has just left: Wait says how
 		<-done
 	}
-	return nil
+	return errors.Join(append(errs, waitErr)...)
 }
 
 func dialCommand(cmdline string) (io.ReadWriteCloser, error) {

@@ -28,8 +28,12 @@ func TestAcknowledgedPacketIsNotOfferedAgain(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w.Write([]byte("x"))
-	w.Close()
+	if _, err := w.Write([]byte("x")); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
 	id, err := tmp.Commit(bob.ID, spool.TX)
 	if err != nil {
 		t.Fatal(err)

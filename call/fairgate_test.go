@@ -67,7 +67,9 @@ func TestFairGateRoundRobin(t *testing.T) {
 // passed) leaves the queue and takes no turn with it.
 func TestFairGateAbandon(t *testing.T) {
 	g := newFairGate(1)
-	g.acquire("holder", nil, nil)
+	if err := g.acquire("holder", nil, nil); err != nil {
+		t.Fatal(err)
+	}
 	gone := make(chan struct{})
 	timeout := make(chan time.Time)
 	res := make(chan error, 2)

@@ -83,7 +83,11 @@ func (s *session) onInfo(m sp.Msg, r *reply) {
 		if size, ok := s.sp.PartSize(s.node.ID, m.Hash); ok {
 			offset = size
 			if offset > int64(m.Size) {
-				s.sp.DropPart(s.node.ID, m.Hash)
+				// Longer than the packet: junk, fetched afresh (and
+				// truncated on open if it could not be removed).
+				if err := s.sp.DropPart(s.node.ID, m.Hash); err != nil {
+					s.log.Warn("oversized .part not removed", "who", "sp-file", "pkt", m.Hash.String(), "err", err)
+				}
 				offset = 0
 			}
 		}
@@ -147,7 +151,10 @@ func (s *session) listing() *spool.RxState {
 	if rs != nil && time.Since(rs.At) <= rxStateAge {
 		return rs
 	}
-	rs = s.sp.RxState(s.node.ID)
+	rs, err := s.sp.RxState(s.node.ID)
+	if err != nil {
+		s.log.Warn("rx listing incomplete: packets already here may be fetched again", "who", "sp-info", "err", err)
+	}
 	s.mu.Lock()
 	s.rxState = rs
 	s.mu.Unlock()
@@ -193,7 +200,7 @@ func (s *session) onFile(m sp.Msg) error {
 			return err
 		}
 		if err := noHole(part.File(), off, m.Hash); err != nil {
-			part.Close()
+			_ = part.Close() // nothing written to it yet
 			return err
 		}
 		rf = &rxFile{part: part, size: size, next: off, start: off}
@@ -252,7 +259,7 @@ func (s *session) complete(id packet.ID, rf *rxFile) error {
 		err := rf.bw.Finish()
 		rf.bw = nil
 		if err != nil {
-			rf.part.Close()
+			_ = rf.part.Close() // the write error is the one to report
 			return spool.WrapPath("write", rf.part.Path(), err)
 		}
 	}
@@ -273,13 +280,16 @@ func (s *session) complete(id packet.ID, rf *rxFile) error {
 		// Resumed or out of order: hash the file as it now stands.
 		var err error
 		if got, err = rf.part.Hash(); err != nil {
-			rf.part.Close()
+			_ = rf.part.Close() // the read error is the one to report
 			return err
 		}
 	}
 	if got != id {
-		rf.part.Discard()
-		s.log.Error("packet damaged in transit, discarded", "who", "sp-file", "pkt", id.String(), "err", spool.ErrHashMismatch)
+		err := spool.ErrHashMismatch
+		if derr := rf.part.Discard(); derr != nil {
+			err = fmt.Errorf("%w; its .part not removed: %w", err, derr)
+		}
+		s.log.Error("packet damaged in transit, discarded", "who", "sp-file", "pkt", id.String(), "err", err)
 		return nil
 	}
 	s.queueArrival(arrival{Part: rf.part, size: rf.size})

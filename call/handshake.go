@@ -103,11 +103,15 @@ func handshakeInitiator(rw io.ReadWriter, c *cfg.Config, node *cfg.Node, infos [
 	if err != nil {
 		return nil, nil, err
 	}
-	setDeadline(rw, false, deadline)
+	if err := setDeadline(rw, false, deadline); err != nil {
+		return nil, nil, fmt.Errorf("handshake: %w", err)
+	}
 	if err := sp.WriteEnvelope(rw, msg1); err != nil {
 		return nil, nil, fmt.Errorf("handshake: %w", &NoAnswerError{err})
 	}
-	setDeadline(rw, true, deadline)
+	if err := setDeadline(rw, true, deadline); err != nil {
+		return nil, nil, fmt.Errorf("handshake: %w", err)
+	}
 	data, err := sp.ReadEnvelope(rw, nil)
 	if err != nil {
 		return nil, nil, fmt.Errorf("handshake: %w", &NoAnswerError{err})
@@ -118,7 +122,9 @@ func handshakeInitiator(rw io.ReadWriter, c *cfg.Config, node *cfg.Node, infos [
 	}
 	// From here on silence is judged by the session's timers, not by a
 	// read deadline left over from the handshake.
-	setDeadline(rw, true, 0)
+	if err := setDeadline(rw, true, 0); err != nil {
+		return nil, nil, fmt.Errorf("handshake: %w", err)
+	}
 	return newTransport(rw, cs1, cs2), payload, nil
 }
 
@@ -175,11 +181,15 @@ func handshakeResponder(rw io.ReadWriter, c *cfg.Config, infos func(*cfg.Node) (
 	if err != nil {
 		return nil, node, nil, err
 	}
-	setDeadline(rw, false, deadline)
+	if err := setDeadline(rw, false, deadline); err != nil {
+		return nil, node, nil, fmt.Errorf("handshake: %w", err)
+	}
 	if err := sp.WriteEnvelope(rw, msg2); err != nil {
 		return nil, node, nil, fmt.Errorf("handshake: %w", err)
 	}
-	setDeadline(rw, true, 0)
+	if err := setDeadline(rw, true, 0); err != nil {
+		return nil, node, nil, fmt.Errorf("handshake: %w", err)
+	}
 	return newTransport(rw, cs2, cs1), node, payload, nil
 }
 
@@ -196,7 +206,9 @@ func readMessage1(rw io.ReadWriter, deadline time.Duration) ([]byte, error) {
 	start := time.Now()
 	dl, timed := rw.(deadliner)
 	if timed {
-		dl.SetReadDeadline(start.Add(min(firstByteDeadline, deadline)))
+		if err := ignoreNoDeadline(dl.SetReadDeadline(start.Add(min(firstByteDeadline, deadline)))); err != nil {
+			return nil, err
+		}
 	}
 	var first [1]byte
 	if _, err := io.ReadFull(rw, first[:]); err != nil {
@@ -206,7 +218,9 @@ func readMessage1(rw io.ReadWriter, deadline time.Duration) ([]byte, error) {
 		a.heard()
 	}
 	if timed {
-		dl.SetReadDeadline(start.Add(deadline))
+		if err := ignoreNoDeadline(dl.SetReadDeadline(start.Add(deadline))); err != nil {
+			return nil, err
+		}
 	}
 	return sp.ReadEnvelope(io.MultiReader(bytes.NewReader(first[:]), rw), nil)
 }

@@ -23,7 +23,9 @@ func TestFreqOffsetsAndDone(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tmp.Write(make([]byte, 480))
+	if _, err := tmp.Write(make([]byte, 480)); err != nil {
+		t.Fatal(err)
+	}
 	id, err := tmp.Commit(peer, spool.TX)
 	if err != nil {
 		t.Fatal(err)
@@ -78,7 +80,7 @@ func TestFileOffsets(t *testing.T) {
 			t.Fatalf("FILE at %d: %v, want ok=%v", c.offset, err, c.ok)
 		}
 	}
-	s.finish(EndIdle, nil)
+	_, _ = s.finish(EndIdle, nil) // left unfinished on purpose: its error says so
 	if size, ok := store.PartSize(packet.ID{2}, id); !ok || size != 10 {
 		t.Fatalf(".part: %d bytes (there: %v); want 10 bytes", size, ok)
 	}

@@ -38,14 +38,18 @@ func TestDaemonRefusedHook(t *testing.T) {
 	go func() { ran <- d.Run(ctx, l) }()
 	defer func() {
 		cancel()
-		<-ran
+		if err := <-ran; err != nil { // a cancelled daemon returns nil
+			t.Error(err)
+		}
 	}()
 	conn, err := net.Dial("tcp", tl.Addr().String())
 	if err != nil {
 		t.Fatal(err)
 	}
-	conn.Write(make([]byte, 300)) // not a handshake
-	conn.Close()
+	if _, err := conn.Write(make([]byte, 300)); err != nil { // not a handshake
+		t.Fatal(err)
+	}
+	_ = conn.Close()
 	want := map[refusal]bool{{"accept-error", false}: true, {"bad-handshake", true}: true}
 	for len(want) > 0 {
 		select {

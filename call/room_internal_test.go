@@ -30,7 +30,9 @@ func TestFileForAPacketNotRequestedIsDropped(t *testing.T) {
 		s.onInfo(sp.Msg{Type: sp.TypeInfo, Hash: o.id, Size: o.size, Nice: 1}, &r)
 		freq := false
 		for _, p := range r.out {
-			sp.Decode(p, func(m sp.Msg) error { freq = freq || m.Type == sp.TypeFreq; return nil })
+			if err := sp.Decode(p, func(m sp.Msg) error { freq = freq || m.Type == sp.TypeFreq; return nil }); err != nil {
+				t.Fatal(err)
+			}
 		}
 		if freq != o.freq {
 			t.Errorf("offer of %d bytes: FREQ %v, want %v", o.size, freq, o.freq)

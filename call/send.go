@@ -116,7 +116,9 @@ func (s *session) flush() error {
 	if s.t.pending() == 0 {
 		return nil
 	}
-	setDeadline(s.t.rw, false, s.opt.Deadline)
+	if err := setDeadline(s.t.rw, false, s.opt.Deadline); err != nil {
+		return &connError{fmt.Errorf("send: %w", err)}
+	}
 	if err := s.t.flush(); err != nil {
 		return &connError{fmt.Errorf("send: %w", err)}
 	}
@@ -222,7 +224,7 @@ func (x *txFiles) stream(id packet.ID, off int64, open func() (*fsio.StreamReade
 
 func (x *txFiles) drop(id packet.ID) {
 	if t := x.open[id]; t != nil {
-		t.r.Close()
+		_ = t.r.Close() // read only
 		delete(x.open, id)
 	}
 }

@@ -214,7 +214,7 @@ func (s *session) run(ctx context.Context, peerFirst []byte) (Stats, error) {
 	defer cancel(nil)
 	s.ending = ctx.Done()
 	if c, ok := s.t.rw.(interface{ Close() error }); ok {
-		stop := context.AfterFunc(ctx, func() { c.Close() })
+		stop := context.AfterFunc(ctx, func() { _ = c.Close() }) // to unblock the reader: the session's end is its result
 		defer stop()
 	}
 	if err := s.handle(peerFirst); err != nil {
@@ -243,8 +243,11 @@ func (s *session) finish(end End, cause error) (Stats, error) {
 	}
 	s.releaseAllRoom()
 	s.mu.Lock()
+	var unclosed []error
 	for id, r := range s.rx {
-		r.close()
+		if err := r.close(); err != nil {
+			unclosed = append(unclosed, fmt.Errorf("%s: %w", id, err))
+		}
 		if _, ok := s.fetching[id]; !ok { // sent to us unasked: left all the same
 			s.fetching[id] = r.size
 		}
@@ -254,6 +257,10 @@ func (s *session) finish(end End, cause error) (Stats, error) {
 	s.stats.Duration = s.now().Sub(s.started)
 	st := s.stats
 	s.mu.Unlock()
+	for _, err := range unclosed {
+		// The next call resumes from what reached the disk.
+		s.log.Warn("download left as .part, not closed cleanly", "who", "sp-file", "err", err)
+	}
 	if s.opt.AutoToss != nil {
 		s.opt.AutoToss()
 	}
@@ -411,10 +418,12 @@ func (s *session) enqueue(r fileReq) {
 	s.queue[i] = r
 }
 
-// close releases an unfinished download: the file stays as .part.
-func (r *rxFile) close() {
+// close releases an unfinished download: the file stays as .part, for
+// the next call to resume from what reached it.
+func (r *rxFile) close() error {
+	var err error
 	if r.bw != nil {
-		r.bw.Finish() // what arrived stays in .part for the next call to resume from
+		err = r.bw.Finish()
 	}
-	r.part.Close()
+	return errors.Join(err, r.part.Close())
 }

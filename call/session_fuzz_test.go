@@ -57,7 +57,7 @@ func FuzzSession(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
-	f.Cleanup(func() { l.Close() })
+	f.Cleanup(func() { _ = l.Close() })
 	lab.l = l
 	small, smallPkt := vectorPacket(f, "file-1byte")
 	big, bigPkt := vectorPacket(f, "file-128k-plus-1")
@@ -122,7 +122,9 @@ func (lab *sessionLab) run(t *testing.T, first []byte, payloads [][]byte) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		tmp.Write(b)
+		if _, err := tmp.Write(b); err != nil {
+			t.Fatal(err)
+		}
 		if err := tmp.CommitAs(lab.alice.Self.ID, spool.TX, id); err != nil {
 			t.Fatal(err)
 		}
@@ -140,7 +142,7 @@ func (lab *sessionLab) run(t *testing.T, first []byte, payloads [][]byte) {
 			served <- result{err: err}
 			return
 		}
-		defer conn.Close()
+		defer func() { _ = conn.Close() }()
 		st, err := call.Serve(context.Background(), bsp, lab.bob, conn, call.Options{})
 		served <- result{st, err}
 	}()
@@ -148,7 +150,7 @@ func (lab *sessionLab) run(t *testing.T, first []byte, payloads [][]byte) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer conn.Close()
+	defer func() { _ = conn.Close() }()
 
 	hs, m1 := msg1(t, noiseKey(lab.alice), lab.bob.Self.NoisePub[:], clip(first))
 	if err := sp.WriteEnvelope(conn, m1); err != nil {
@@ -193,7 +195,7 @@ func (lab *sessionLab) run(t *testing.T, first []byte, payloads [][]byte) {
 		}
 		break
 	}
-	conn.(*net.TCPConn).CloseWrite()
+	_ = conn.(*net.TCPConn).CloseWrite() // bob may have hung up already
 
 	var r result
 	select {
@@ -202,7 +204,7 @@ func (lab *sessionLab) run(t *testing.T, first []byte, payloads [][]byte) {
 		buf := make([]byte, 1<<20)
 		t.Fatalf("session still running after %v:\n%s", hangLimit, buf[:runtime.Stack(buf, true)])
 	}
-	conn.Close()
+	_ = conn.Close()
 	drained.Wait()
 	goleak.VerifyNone(t, leaks)
 
@@ -223,7 +225,7 @@ func (lab *sessionLab) run(t *testing.T, first []byte, payloads [][]byte) {
 	// past what arrived would leave a sparse file to hash whole.
 	sent := map[packet.ID]int64{}
 	for _, p := range append([][]byte{first}, payloads...) {
-		sp.Decode(clip(p), func(m sp.Msg) error {
+		_ = sp.Decode(clip(p), func(m sp.Msg) error { // fuzzed: junk after the messages is fine here
 			switch m.Type {
 			case sp.TypeInfo:
 				sent[m.Hash] += 0
@@ -239,7 +241,7 @@ func (lab *sessionLab) run(t *testing.T, first []byte, payloads [][]byte) {
 		}
 		if f, err := bsp.Open(lab.alice.Self.ID, spool.RX, id); err == nil {
 			fi, err := f.Stat()
-			f.Close()
+			_ = f.Close() // read only
 			if err == nil && fi.Size() > n {
 				t.Fatalf("rx holds %d bytes of %s, of which alice sent %d", fi.Size(), id, n)
 			}
@@ -281,7 +283,7 @@ func drain(conn net.Conn, in *noise.CipherState, heard chan<- struct{}, total *a
 func asksFiles(first []byte, payloads [][]byte) bool {
 	for _, p := range append([][]byte{first}, payloads...) {
 		found := false
-		sp.Decode(clip(p), func(m sp.Msg) error {
+		_ = sp.Decode(clip(p), func(m sp.Msg) error { // fuzzed: junk after the messages is fine here
 			found = found || m.Type == sp.TypeFreq
 			return nil
 		})

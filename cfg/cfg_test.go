@@ -203,7 +203,9 @@ func TestGeneratedAcceptedByNNCP(t *testing.T) {
 		t.Fatal(err)
 	}
 	p := filepath.Join(t.TempDir(), "node.hjson")
-	os.WriteFile(p, []byte(text), 0o600)
+	if err := os.WriteFile(p, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	out, err := exec.Command(bin, "-cfg", p).CombinedOutput()
 	if err != nil {
 		t.Fatalf("nncp-cfgmin rejected our config: %v\n%s", err, out)

@@ -462,7 +462,7 @@ func quote(s string) string {
 	var b bytes.Buffer
 	enc := json.NewEncoder(&b)
 	enc.SetEscapeHTML(false)
-	enc.Encode(s) // a string always encodes
+	_ = enc.Encode(s) // a string always encodes, and a bytes.Buffer takes it
 	return strings.TrimSuffix(b.String(), "\n")
 }
 

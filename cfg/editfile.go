@@ -59,14 +59,20 @@ func EditFile(path string, edit func([]byte) ([]byte, error), check func(*Config
 	return replaceFile(real, data, fi.Mode().Perm())
 }
 
-func replaceFile(path string, data []byte, mode os.FileMode) error {
+func replaceFile(path string, data []byte, mode os.FileMode) (err error) {
 	dir := filepath.Dir(path)
 	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*")
 	if err != nil {
 		return err
 	}
 	tmp := f.Name()
-	defer os.Remove(tmp) // gone after the rename; cleans up after a failure
+	defer func() {
+		// Gone after the rename; cleans up after a failure, and says so
+		// when it cannot (a copy of the config, keys and all, stays).
+		if rerr := os.Remove(tmp); rerr != nil && !errors.Is(rerr, os.ErrNotExist) {
+			err = errors.Join(err, rerr)
+		}
+	}()
 	if _, err = f.Write(data); err == nil {
 		if err = f.Chmod(mode); err == nil {
 			err = f.Sync()
@@ -85,6 +91,6 @@ func replaceFile(path string, data []byte, mode os.FileMode) error {
 	if err != nil {
 		return err
 	}
-	defer d.Close()
+	defer func() { _ = d.Close() }() // opened to sync: the sync's error is the one that counts
 	return d.Sync()
 }

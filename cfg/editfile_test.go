@@ -16,8 +16,12 @@ func TestEditFile(t *testing.T) {
 	}
 	real := filepath.Join(dir, "real.hjson")
 	link := filepath.Join(dir, "nncp.hjson")
-	os.WriteFile(real, []byte(text), 0o640)
-	os.Symlink("real.hjson", link)
+	if err := os.WriteFile(real, []byte(text), 0o640); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("real.hjson", link); err != nil {
+		t.Fatal(err)
+	}
 	card := testCard(t, "")
 	add := func(b []byte) ([]byte, error) { return AddNeigh(b, "bob", card, NeighEdit{}) }
 
@@ -50,7 +54,9 @@ func TestEditFile(t *testing.T) {
 		{"a failed check", func(b []byte) ([]byte, error) { return RemoveNeigh(b, "bob") },
 			func(*Config) error { return errors.New("no") }, "no"},
 		{"a change meanwhile", func(b []byte) ([]byte, error) {
-			os.WriteFile(real, append([]byte("# theirs\n"), got...), 0o640)
+			if err := os.WriteFile(real, append([]byte("# theirs\n"), got...), 0o640); err != nil {
+				t.Fatal(err)
+			}
 			return RemoveNeigh(b, "bob")
 		}, nil, "changed while being edited"},
 	} {
@@ -67,11 +73,15 @@ func TestEditFile(t *testing.T) {
 			t.Errorf("%s: the other edit was undone", tc.what)
 		}
 	}
-	os.Mkdir(filepath.Join(dir, "d"), 0o755)
+	if err := os.Mkdir(filepath.Join(dir, "d"), 0o755); err != nil {
+		t.Fatal(err)
+	}
 	if err := EditFile(filepath.Join(dir, "d"), add, nil); !errors.Is(err, ErrConfigDir) {
 		t.Errorf("a directory: %v", err)
 	}
-	os.WriteFile(filepath.Join(dir, "e"), []byte("NNCPB\x00\x00\x03xxxx"), 0o600)
+	if err := os.WriteFile(filepath.Join(dir, "e"), []byte("NNCPB\x00\x00\x03xxxx"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	if err := EditFile(filepath.Join(dir, "e"), add, nil); !errors.Is(err, ErrEncrypted) {
 		t.Errorf("an eblob: %v", err)
 	}

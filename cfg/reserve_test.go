@@ -104,7 +104,9 @@ func TestReserveKeyIgnoredByNNCP(t *testing.T) {
 		t.Fatal(err)
 	}
 	p := filepath.Join(t.TempDir(), "node.hjson")
-	os.WriteFile(p, []byte(strings.Replace(text, "{", "{\n  ferry-reserve: 2%\n", 1)), 0o600)
+	if err := os.WriteFile(p, []byte(strings.Replace(text, "{", "{\n  ferry-reserve: 2%\n", 1)), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	if out, err := exec.Command(bin, "-cfg", p).CombinedOutput(); err != nil {
 		t.Fatalf("nncp-cfgmin rejected ferry-reserve: %v\n%s", err, out)
 	}

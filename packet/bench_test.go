@@ -61,9 +61,13 @@ func BenchmarkEncrypt(b *testing.B) {
 		m := packet.NewAsyncMTH()
 		w, _ := packet.NewWriter(m, alice.self, bob.self.Peer(), packet.PlainHeader{Type: packet.TypeFile}, packet.WriteOptions{})
 		for range benchSize / len(buf) {
-			w.Write(buf)
+			if _, err := w.Write(buf); err != nil {
+				b.Fatal(err)
+			}
 		}
-		w.Close()
+		if err := w.Close(); err != nil {
+			b.Fatal(err)
+		}
 		m.Sum()
 	}
 }
@@ -72,8 +76,12 @@ func BenchmarkDecrypt(b *testing.B) {
 	alice, bob := loadKeyring(b, "alice"), loadKeyring(b, "bob")
 	var pkt bytes.Buffer
 	w, _ := packet.NewWriter(&pkt, alice.self, bob.self.Peer(), packet.PlainHeader{Type: packet.TypeFile}, packet.WriteOptions{})
-	w.Write(make([]byte, benchSize))
-	w.Close()
+	if _, err := w.Write(make([]byte, benchSize)); err != nil {
+		b.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		b.Fatal(err)
+	}
 	b.SetBytes(benchSize)
 	for b.Loop() {
 		r, err := packet.NewReader(bytes.NewReader(pkt.Bytes()), bob.self, bob.lookup, packet.ReadOptions{})
@@ -164,9 +172,13 @@ func BenchmarkSeal(b *testing.B) {
 			for b.Loop() {
 				w, _ := packet.NewWriterForTest(io.Discard, alice.self, bob.self.Peer(), packet.PlainHeader{Type: packet.TypeFile}, packet.WriteOptions{}, [32]byte{1}, c.sequential)
 				for range benchSize / len(buf) {
-					w.Write(buf)
+					if _, err := w.Write(buf); err != nil {
+						b.Fatal(err)
+					}
 				}
-				w.Close()
+				if err := w.Close(); err != nil {
+					b.Fatal(err)
+				}
 			}
 		})
 	}

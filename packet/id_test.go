@@ -12,7 +12,9 @@ func TestParseID(t *testing.T) {
 	r := rand.NewChaCha8([32]byte{9})
 	for range 1000 {
 		var id packet.ID
-		r.Read(id[:])
+		if _, err := r.Read(id[:]); err != nil {
+			t.Fatal(err)
+		}
 		got, err := packet.ParseID(id.String())
 		if err != nil || got != id {
 			t.Fatalf("%s: parsed as %s, %v", id, got, err)

@@ -43,7 +43,9 @@ func (l *lab) put(t *testing.T, node, peer, xx string, data []byte) string {
 	t.Helper()
 	id, _, _ := packet.MTHOf(bytes.NewReader(data))
 	dir := l.path(node, "spool", l.id(peer).String(), xx)
-	os.MkdirAll(dir, 0o755)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
 	if err := os.WriteFile(filepath.Join(dir, id.String()), data, 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -102,7 +104,9 @@ func (l *lab) make(t *testing.T, from string, route []string, ph packet.PlainHea
 	if err != nil {
 		t.Fatal(err)
 	}
-	w.Write(body)
+	if _, err := w.Write(body); err != nil {
+		t.Fatal(err)
+	}
 	if err := w.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -112,8 +116,12 @@ func (l *lab) make(t *testing.T, from string, route []string, ph packet.PlainHea
 func zstdBody(t *testing.T, body []byte) []byte {
 	var b bytes.Buffer
 	z, _ := packet.NewExecCompressor(&b)
-	z.Write(body)
-	z.Close()
+	if _, err := z.Write(body); err != nil {
+		t.Fatal(err)
+	}
+	if err := z.Close(); err != nil {
+		t.Fatal(err)
+	}
 	return b.Bytes()
 }
 
@@ -132,7 +140,9 @@ func TestInteropNNCPReadsAndTossesFerryPackets(t *testing.T) {
 			{packet.PlainHeader{Type: packet.TypeExecFat, Nice: 32, Path: []byte("handler\x00fat")}, []byte("fat body\n")},
 			{packet.PlainHeader{Type: packet.TypeFreq, Nice: 160, Path: []byte("pub.txt")}, []byte("got-" + name)},
 		}
-		os.WriteFile(l.path("bob", "pub", "pub.txt"), []byte("public\n"), 0o644)
+		if err := os.WriteFile(l.path("bob", "pub", "pub.txt"), []byte("public\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
 		for _, c := range cases {
 			pkt := l.make(t, "alice", []string{"bob"}, c.ph, c.body, opt)
 			if minSize > 0 && int64(len(pkt)) != minSize {
@@ -178,7 +188,9 @@ func TestInteropNNCPReadsAndTossesFerryPackets(t *testing.T) {
 				// alice tosses bob's reply and gets the file under the asked name.
 				for _, r := range replies {
 					data := readFile(t, l.path("bob", "spool", l.id("alice").String(), "tx", r))
-					os.Remove(l.path("bob", "spool", l.id("alice").String(), "tx", r))
+					if err := os.Remove(l.path("bob", "spool", l.id("alice").String(), "tx", r)); err != nil {
+						t.Fatal(err)
+					}
 					l.put(t, "alice", "bob", "rx", data)
 				}
 				l.toss(t, "alice")
@@ -221,7 +233,9 @@ func TestInteropRelayLayers(t *testing.T) {
 		t.Fatalf("bob queued %v for carol", out)
 	}
 	inner := readFile(t, l.path("bob", "spool", l.id("carol").String(), "tx", out[0]))
-	os.Remove(l.path("bob", "spool", l.id("carol").String(), "tx", out[0]))
+	if err := os.Remove(l.path("bob", "spool", l.id("carol").String(), "tx", out[0])); err != nil {
+		t.Fatal(err)
+	}
 	if innerID, _, _ := packet.MTHOf(bytes.NewReader(inner)); innerID.String() != out[0] {
 		t.Errorf("relay stored %s under %s", innerID, out[0])
 	}
@@ -248,7 +262,9 @@ func TestInteropRelayLayers(t *testing.T) {
 		}
 		p := l.path(h.node, "spool", l.id(h.next).String(), "tx", q[0])
 		data = readFile(t, p)
-		os.Remove(p)
+		if err := os.Remove(p); err != nil {
+			t.Fatal(err)
+		}
 	}
 	l.put(t, "alice", "bob", "rx", data)
 	l.toss(t, "alice")
@@ -265,12 +281,20 @@ func TestInteropArea(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	io.WriteString(w, "to the area\n")
-	w.Close()
+	if _, err := io.WriteString(w, "to the area\n"); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
 	l.put(t, "alice", "alice", "tx", out.Bytes())
 	marker := l.path("alice", "spool", l.id("alice").String(), "area", alice.area.ID.String())
-	os.MkdirAll(marker, 0o755)
-	os.WriteFile(filepath.Join(marker, msg.String()), nil, 0o644)
+	if err := os.MkdirAll(marker, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(marker, msg.String()), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
 	l.toss(t, "alice", "-node", "self")
 	q := l.tx(t, "alice", "bob")
 	if len(q) != 1 {

@@ -120,7 +120,9 @@ func TestAsyncMTH(t *testing.T) {
 		a := NewAsyncMTH()
 		for p := in; len(p) > 0; {
 			k := min(len(p), 100000)
-			a.Write(p[:k])
+			if _, err := a.Write(p[:k]); err != nil {
+				t.Fatal(err)
+			}
 			p = p[k:]
 		}
 		id := a.Sum()
@@ -140,7 +142,9 @@ func TestAsyncMTHLarge(t *testing.T) {
 	a := NewAsyncMTH()
 	for p := in; len(p) > 0; {
 		k := min(len(p), 300001)
-		a.Write(p[:k])
+		if _, err := a.Write(p[:k]); err != nil {
+			t.Fatal(err)
+		}
 		p = p[k:]
 	}
 	// Sum twice: summing must not disturb the state it sums.

@@ -324,6 +324,8 @@ func (pr *Reader) finish(ipad []byte) {
 			opad -= k
 		}
 	}
+	// Past the verified end only whether more follows matters: a read
+	// error there says nothing about the packet.
 	var one [1]byte
 	if n, _ := io.ReadFull(pr.r, one[:]); n > 0 {
 		pr.fail(ErrTrailingData)

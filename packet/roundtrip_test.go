@@ -127,7 +127,9 @@ func TestRelayLayers(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		w.Write(body)
+		if _, err := w.Write(body); err != nil {
+			t.Fatal(err)
+		}
 		if err := w.Close(); err != nil {
 			t.Fatal(err)
 		}
@@ -168,7 +170,9 @@ func TestAreaOrigination(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	io.WriteString(w, "hello area\n")
+	if _, err := io.WriteString(w, "hello area\n"); err != nil {
+		t.Fatal(err)
+	}
 	if err := w.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -199,8 +203,12 @@ func TestAreaOrigination(t *testing.T) {
 func TestExecCompression(t *testing.T) {
 	var buf bytes.Buffer
 	w, _ := packet.NewExecCompressor(&buf)
-	io.WriteString(w, "exec body\n")
-	w.Close()
+	if _, err := io.WriteString(w, "exec body\n"); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
 	if !bytes.HasPrefix(buf.Bytes(), []byte{0x28, 0xb5, 0x2f, 0xfd, 0x04, 0x00}) {
 		t.Fatalf("frame header % x", buf.Bytes()[:6])
 	}

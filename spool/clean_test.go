@@ -39,7 +39,9 @@ func fullSpool(t *testing.T) (*spool.Spool, map[spool.Kinds][]string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	part.Close()
+	if err := part.Close(); err != nil {
+		t.Fatal(err)
+	}
 	nock, err := sp.OpenPart(peer, packet.ID{6})
 	if err != nil {
 		t.Fatal(err)
@@ -54,7 +56,9 @@ func fullSpool(t *testing.T) (*spool.Spool, map[spool.Kinds][]string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tmp.Close()
+	if err := tmp.Close(); err != nil {
+		t.Fatal(err)
+	}
 	n := peer.String()
 	return sp, map[spool.Kinds][]string{
 		spool.TmpFiles:    {"tmp/" + filepath.Base(tmp.Name())},

@@ -117,7 +117,7 @@ func statByID(dir string, fn func(id packet.ID, name string, st *unix.Stat_t)) e
 		}
 		return err
 	}
-	defer d.Close()
+	defer func() { _ = d.Close() }() // read only
 	names, err := d.Readdirnames(-1)
 	if err != nil {
 		return err
@@ -253,11 +253,11 @@ func heldByOther(p string) bool {
 	if err != nil {
 		return false
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }() // closing also drops the probe's lock
 	if err := unix.Flock(int(f.Fd()), unix.LOCK_SH|unix.LOCK_NB); err != nil {
 		return errors.Is(err, unix.EWOULDBLOCK)
 	}
-	unix.Flock(int(f.Fd()), unix.LOCK_UN)
+	_ = unix.Flock(int(f.Fd()), unix.LOCK_UN) // the close drops it anyway
 	return false
 }
 

@@ -18,7 +18,9 @@ func TestInspectCreatesNothing(t *testing.T) {
 	if _, err := os.Stat(dir); !os.IsNotExist(err) {
 		t.Fatalf("Inspect made the spool: %v", err)
 	}
-	os.Mkdir(dir, 0o755)
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
 	sp, err := spool.Inspect(dir, self, spool.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -36,7 +38,9 @@ func TestInspectCreatesNothing(t *testing.T) {
 func TestQueueFilesAndSummary(t *testing.T) {
 	sp := openSpool(t)
 	dir := sp.QueueDir(peer, spool.TX)
-	os.MkdirAll(filepath.Join(dir, "hdr"), 0o755)
+	if err := os.MkdirAll(filepath.Join(dir, "hdr"), 0o755); err != nil {
+		t.Fatal(err)
+	}
 	now := time.Now()
 	var oldest time.Time
 	for i, c := range []struct {
@@ -45,18 +49,32 @@ func TestQueueFilesAndSummary(t *testing.T) {
 	}{{10, time.Hour}, {20, 3 * time.Hour}, {30, 0}} {
 		id := packet.ID{byte(i + 1)}
 		p := filepath.Join(dir, id.String())
-		os.WriteFile(p, make([]byte, c.size), 0o644)
+		if err := os.WriteFile(p, make([]byte, c.size), 0o644); err != nil {
+			t.Fatal(err)
+		}
 		m := now.Add(-c.age).Truncate(time.Second)
-		os.Chtimes(p, m, m)
+		if err := os.Chtimes(p, m, m); err != nil {
+			t.Fatal(err)
+		}
 		if oldest.IsZero() || m.Before(oldest) {
 			oldest = m
 		}
 	}
-	os.WriteFile(filepath.Join(dir, "junk"), []byte("x"), 0o644)                                         // not a packet's name
-	os.WriteFile(filepath.Join(dir, packet.ID{9}.String()+".part"), []byte("x"), 0o644)                  // a download
-	os.Mkdir(filepath.Join(dir, packet.ID{8}.String()), 0o755)                                           // a directory
-	os.Symlink("/etc/passwd", filepath.Join(dir, packet.ID{7}.String()))                                 // a link
-	os.WriteFile(filepath.Join(dir, "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA1"), nil, 0o644) // 52 characters, not base32
+	if err := os.WriteFile(filepath.Join(dir, "junk"), []byte("x"), 0o644); err != nil { // not a packet's name
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, packet.ID{9}.String()+".part"), []byte("x"), 0o644); err != nil { // a download
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(filepath.Join(dir, packet.ID{8}.String()), 0o755); err != nil { // a directory
+		t.Fatal(err)
+	}
+	if err := os.Symlink("/etc/passwd", filepath.Join(dir, packet.ID{7}.String())); err != nil { // a link
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA1"), nil, 0o644); err != nil { // 52 characters, not base32
+		t.Fatal(err)
+	}
 	files, err := sp.QueueFiles(peer, spool.TX)
 	if err != nil || len(files) != 3 {
 		t.Fatalf("QueueFiles: %d files, %v: %+v", len(files), err, files)
@@ -82,7 +100,9 @@ func TestLockFiles(t *testing.T) {
 		t.Fatal(err)
 	}
 	u2() // a lock file nobody holds: normal
-	os.Mkdir(filepath.Join(sp.NodeDir(peer), "toss.lock"), 0o755)
+	if err := os.Mkdir(filepath.Join(sp.NodeDir(peer), "toss.lock"), 0o755); err != nil {
+		t.Fatal(err)
+	}
 	locks, err := sp.LockFiles(peer)
 	if err != nil {
 		t.Fatal(err)

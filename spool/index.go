@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"os"
 	"sort"
 	"sync"
@@ -38,19 +39,28 @@ func bucketName(node packet.ID, xx XX) []byte {
 	return []byte(node.String() + "/" + string(xx))
 }
 
-func (ix *index) update(fn func(tx *bolt.Tx) error) error {
+func (ix *index) update(fn func(tx *bolt.Tx) error) (err error) {
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
 	db, err := bolt.Open(ix.path, 0o600, &bolt.Options{Timeout: indexTimeout})
 	if err != nil {
 		if !errors.Is(err, bolterrors.ErrTimeout) {
 			// Unreadable: it is only a cache, start afresh.
-			os.Remove(ix.path)
+			err = errors.Join(err, removeIndex(ix.path))
 		}
 		return err
 	}
-	defer db.Close()
+	defer func() { err = errors.Join(err, db.Close()) }()
 	return db.Update(fn)
+}
+
+// removeIndex removes an index file bbolt cannot read; nil when it is
+// gone already.
+func removeIndex(path string) error {
+	if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("remove unreadable index: %w", err)
+	}
+	return nil
 }
 
 // view runs a read-only transaction. The file is opened read-only, under
@@ -63,12 +73,13 @@ func (ix *index) view(fn func(tx *bolt.Tx) error) error {
 	case errors.Is(err, os.ErrNotExist):
 		return nil // nothing cached yet: the caller fills the index
 	case err != nil && !errors.Is(err, bolterrors.ErrTimeout):
-		os.Remove(ix.path) // unreadable: it is only a cache, start afresh
-		return nil
+		// Unreadable: it is only a cache, start afresh (if it cannot be
+		// removed, every listing reads the files and says why).
+		return removeIndex(ix.path)
 	case err != nil:
 		return err
 	}
-	defer db.Close()
+	defer func() { _ = db.Close() }() // read only
 	return db.View(fn)
 }
 
@@ -168,21 +179,28 @@ func (ix *index) add(node packet.ID, xx XX, jobs []Job) {
 const addBatch = 20000
 
 // prune drops cached entries whose files are gone.
+// Busy or broken, it is left for a later listing, as add leaves what it
+// could not add: a stale entry costs a lookup, never a wrong listing.
 func (ix *index) prune(node packet.ID, xx XX, present map[string]bool) {
-	ix.update(func(tx *bolt.Tx) error {
+	_ = ix.update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketName(node, xx))
 		if b == nil {
 			return nil
 		}
 		var gone [][]byte
-		b.ForEach(func(k, _ []byte) error {
+		err := b.ForEach(func(k, _ []byte) error {
 			if !present[string(k)] {
 				gone = append(gone, bytes.Clone(k))
 			}
 			return nil
 		})
+		if err != nil {
+			return err
+		}
 		for _, k := range gone {
-			b.Delete(k)
+			if err := b.Delete(k); err != nil {
+				return err
+			}
 		}
 		return nil
 	})

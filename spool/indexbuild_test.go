@@ -27,7 +27,9 @@ func TestIndexBuildInBatches(t *testing.T) {
 		nice uint8
 		size int64
 	}
-	os.MkdirAll(sp.QueueDir(peer, spool.TX), 0o755)
+	if err := os.MkdirAll(sp.QueueDir(peer, spool.TX), 0o755); err != nil {
+		t.Fatal(err)
+	}
 	var wants []want
 	nices := []uint8{224, 32, 160, 96, 1, 255}
 	for i := range n {

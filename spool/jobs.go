@@ -43,7 +43,7 @@ func (s *Spool) Jobs(node packet.ID, xx XX) ([]Job, []BadFile, error) {
 	// Readdirnames: no sorting and no per-entry objects; only names of
 	// exactly 52 Base32 characters are packets (hdr/, seen/, .part never are).
 	all, err := d.Readdirnames(-1)
-	d.Close()
+	_ = d.Close() // read only
 	if err != nil {
 		return nil, nil, err
 	}
@@ -225,7 +225,7 @@ func (s *Spool) Verify(node packet.ID, xx XX, id packet.ID) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }() // read only
 	got, _, err := packet.MTHOf(f)
 	return err == nil && got == id, err
 }

@@ -32,14 +32,16 @@ func (s *Spool) Lock(node packet.ID, kind LockKind) (unlock func(), err error) {
 		return nil, WrapPath("lock", p, err)
 	}
 	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
-		f.Close()
+		_ = f.Close() // a lock file: nothing written
 		if err == syscall.EWOULDBLOCK {
 			return nil, fmt.Errorf("%s: %w", p, ErrLocked)
 		}
 		return nil, WrapPath("lock", p, err)
 	}
 	return func() {
-		syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
-		f.Close()
+		// A lock file holds no data; closing it drops the lock even if
+		// the unlock failed.
+		_ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+		_ = f.Close()
 	}, nil
 }

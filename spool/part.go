@@ -71,25 +71,31 @@ func (p *Part) Hash() (packet.ID, error) {
 	if err != nil {
 		return packet.ID{}, err
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }() // read only
 	got, _, err := packet.MTHOf(f)
 	return got, err
 }
 
 // Discard closes and removes the download (it did not hash to its name).
-func (p *Part) Discard() {
-	p.f.Close()
-	os.Remove(p.f.Name())
+// Its error is the removal's: a .part left behind, which the caller
+// should log (the next session would resume it and fail the hash again).
+func (p *Part) Discard() error {
+	_ = p.f.Close() // its content is being thrown away
+	return os.Remove(p.f.Name())
 }
 
 // KeepUnchecked makes a download received without its checksum durable
 // as <id>.nock, where listings do not see it until PromoteNock verified it.
 func (p *Part) KeepUnchecked() error {
-	defer p.f.Close()
 	if !p.s.opt.NoSync {
 		if err := p.f.Sync(); err != nil {
+			_ = p.f.Close() // the sync error is the one to report
 			return err
 		}
+	}
+	// A write path: the close can be the first to report a lost write.
+	if err := p.f.Close(); err != nil {
+		return err
 	}
 	return os.Rename(p.f.Name(), p.s.nockPath(p.node, p.ID))
 }
@@ -105,7 +111,7 @@ func (s *Spool) PromoteNock(node, id packet.ID) error {
 		return err
 	}
 	got, _, err := packet.MTHOf(f)
-	f.Close()
+	_ = f.Close() // read only
 	if err != nil || got != id {
 		return fmt.Errorf("%s.nock: %w", id, errors.Join(err, ErrHashMismatch))
 	}
@@ -127,7 +133,7 @@ const syncfsFrom = 3
 func (s *Spool) AdoptAll(batch []*Part) (int, error) {
 	closeFrom := func(i int) {
 		for _, p := range batch[i:] {
-			p.f.Close()
+			_ = p.f.Close() // after an error: they stay .part, resumed (and rechecked) later
 		}
 	}
 	if len(batch) == 0 {

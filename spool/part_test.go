@@ -21,7 +21,9 @@ func arrivals(t *testing.T, sp *spool.Spool, n int) []*spool.Part {
 		if err != nil {
 			t.Fatal(err)
 		}
-		p.File().Write(body)
+		if _, err := p.File().Write(body); err != nil {
+			t.Fatal(err)
+		}
 		out = append(out, p)
 	}
 	return out
@@ -59,7 +61,9 @@ func TestAdoptAll(t *testing.T) {
 func TestAdoptAllStopsAtFailure(t *testing.T) {
 	sp := openSpool(t)
 	batch := arrivals(t, sp, 4)
-	os.Remove(batch[2].Path()) // vanished under us
+	if err := os.Remove(batch[2].Path()); err != nil { // vanished under us
+		t.Fatal(err)
+	}
 	got, err := sp.AdoptAll(batch)
 	if err == nil || got != 2 {
 		t.Fatalf("adopted %d, err %v", got, err)
@@ -132,11 +136,15 @@ func TestPartEnds(t *testing.T) {
 	}
 
 	discarded := packet.ID{10}
-	write(discarded, body[:10]).Discard()
+	if err := write(discarded, body[:10]).Discard(); err != nil {
+		t.Fatal(err)
+	}
 	if _, ok := sp.PartSize(peer, discarded); ok {
 		t.Error("a discarded download is still there")
 	}
-	write(discarded, body[:10]).Close()
+	if err := write(discarded, body[:10]).Close(); err != nil {
+		t.Fatal(err)
+	}
 	if n, ok := sp.PartSize(peer, discarded); !ok || n != 10 {
 		t.Errorf("a closed download holds %d (there: %v), want 10", n, ok)
 	}

@@ -1,6 +1,7 @@
 package spool
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"time"
@@ -19,23 +20,30 @@ type RxState struct {
 }
 
 // RxState lists node's rx queue. A queue that does not exist yet is empty.
-func (s *Spool) RxState(node packet.ID) *RxState {
+// On an error the listing holds what could be read, and is still usable:
+// what it misses is only fetched again (and dropped by toss).
+func (s *Spool) RxState(node packet.ID) (*RxState, error) {
 	dir := s.queueDir(node, RX)
-	return &RxState{At: time.Now(), names: dirNames(dir), seen: dirNames(filepath.Join(dir, "seen"))}
+	names, err1 := dirNames(dir)
+	seen, err2 := dirNames(filepath.Join(dir, "seen"))
+	return &RxState{At: time.Now(), names: names, seen: seen}, errors.Join(err1, err2)
 }
 
-func dirNames(dir string) map[string]struct{} {
+func dirNames(dir string) (map[string]struct{}, error) {
 	set := map[string]struct{}{}
 	d, err := os.Open(dir)
-	if err != nil {
-		return set
+	if errors.Is(err, os.ErrNotExist) {
+		return set, nil
 	}
-	defer d.Close()
-	names, _ := d.Readdirnames(-1)
+	if err != nil {
+		return set, err
+	}
+	defer func() { _ = d.Close() }() // read only
+	names, err := d.Readdirnames(-1)
 	for _, n := range names {
 		set[n] = struct{}{}
 	}
-	return set
+	return set, err
 }
 
 func (r *RxState) has(name string) bool { _, ok := r.names[name]; return ok }

@@ -11,18 +11,23 @@ import (
 
 func TestRxState(t *testing.T) {
 	sp := openSpool(t)
-	if st := sp.RxState(peer); st.Has(packet.ID{9}) || st.Seen(packet.ID{9}) {
-		t.Fatal("a queue that does not exist yet lists something")
+	if st, err := sp.RxState(peer); err != nil || st.Has(packet.ID{9}) || st.Seen(packet.ID{9}) {
+		t.Fatalf("a queue that does not exist yet lists something, or fails (%v)", err)
 	}
 	have, part, nock, seen, none := packet.ID{10}, packet.ID{11}, packet.ID{12}, packet.ID{13}, packet.ID{14}
 	rx := sp.QueueDir(peer, spool.RX)
-	os.MkdirAll(filepath.Join(rx, "seen"), 0o755)
+	if err := os.MkdirAll(filepath.Join(rx, "seen"), 0o755); err != nil {
+		t.Fatal(err)
+	}
 	for _, p := range []string{sp.PacketPath(peer, spool.RX, have), sp.PartPath(peer, part), sp.NockPath(peer, nock), filepath.Join(rx, "seen", seen.String())} {
 		if err := os.WriteFile(p, nil, 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
-	st := sp.RxState(peer)
+	st, err := sp.RxState(peer)
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, c := range []struct {
 		name                    string
 		id                      packet.ID
@@ -41,5 +46,20 @@ func TestRxState(t *testing.T) {
 	st.Add(none)
 	if !st.Has(none) {
 		t.Error("an added packet is not listed")
+	}
+}
+
+// A queue that cannot be listed says so (it listed nothing, silently).
+func TestRxStateUnreadable(t *testing.T) {
+	sp := openSpool(t)
+	rx := sp.QueueDir(peer, spool.RX)
+	if err := os.MkdirAll(filepath.Dir(rx), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(rx, nil, 0o644); err != nil { // not a directory
+		t.Fatal(err)
+	}
+	if _, err := sp.RxState(peer); err == nil {
+		t.Fatal("no error from a queue that is not a directory")
 	}
 }

@@ -48,7 +48,9 @@ func (m *ExecMarker) Touch() error {
 	if err != nil {
 		return err
 	}
-	f.Close()
+	if err := f.Close(); err != nil {
+		return err
+	}
 	return m.Sync()
 }
 
@@ -61,7 +63,7 @@ func (m *ExecMarker) Sync() error {
 	if err != nil {
 		return err
 	}
-	defer d.Close()
+	defer func() { _ = d.Close() }() // opened to sync: the sync's error is the one that counts
 	return d.Sync()
 }
 

@@ -28,7 +28,11 @@ func (s *Spool) SetAside(node packet.ID, xx XX, id packet.ID) (string, error) {
 	if err := fsio.Rename(s.packetPath(node, xx, id), to); err != nil {
 		return "", fmt.Errorf("set aside %s/%s/%s: %w", node, xx, id, err)
 	}
-	fsio.Unlink(s.hdrPath(node, xx, id))
-	s.syncDir(s.queueDir(node, xx))
+	if err := fsio.Unlink(s.hdrPath(node, xx, id)); err != nil && !os.IsNotExist(err) {
+		return to, fmt.Errorf("set aside %s/%s/%s: header copy: %w", node, xx, id, err)
+	}
+	if err := s.syncDir(s.queueDir(node, xx)); err != nil {
+		return to, fmt.Errorf("set aside %s/%s/%s: %w", node, xx, id, err)
+	}
 	return to, nil
 }

@@ -135,7 +135,9 @@ func (s *Spool) Remove(node packet.ID, xx XX, id packet.ID) error {
 	if err != nil && !os.IsNotExist(err) {
 		return WrapPath("remove", fmt.Sprintf("%s/%s/%s", node, xx, id), err)
 	}
-	fsio.Unlink(s.hdrPath(node, xx, id))
+	if err := fsio.Unlink(s.hdrPath(node, xx, id)); err != nil && !os.IsNotExist(err) {
+		return WrapPath("remove header copy", fmt.Sprintf("%s/%s/%s", node, xx, id), err)
+	}
 	return nil
 }
 
@@ -180,12 +182,7 @@ func (s *Spool) syncDir(dir string) error {
 	if s.opt.NoSync {
 		return nil
 	}
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
+	return fsio.SyncDir(dir)
 }
 
 // Nodes lists the node directories present in the spool.
@@ -223,7 +220,7 @@ func (s *Spool) admit(node packet.ID, xx XX, files []admitted) (int, error) {
 	for i, a := range files {
 		if err := fsio.Rename(a.from, filepath.Join(dir, a.id.String())); err != nil {
 			if i > 0 {
-				s.syncDir(dir)
+				err = errors.Join(err, s.syncDir(dir)) // the ones renamed stay, durably
 			}
 			return i, err
 		}

@@ -67,7 +67,9 @@ func TestPutListRemove(t *testing.T) {
 func TestCommitAsRejectsWrongContent(t *testing.T) {
 	sp := openSpool(t)
 	tmp, _ := sp.NewTmp()
-	tmp.Write(fakePacket(1, 10))
+	if _, err := tmp.Write(fakePacket(1, 10)); err != nil {
+		t.Fatal(err)
+	}
 	if err := tmp.CommitAs(peer, spool.RX, packet.ID{9}); err == nil {
 		t.Fatal("accepted content under the wrong name")
 	}
@@ -82,7 +84,9 @@ func TestCommitAsRejectsWrongContent(t *testing.T) {
 func TestAbandonedPutLeavesNothingFinal(t *testing.T) {
 	sp := openSpool(t)
 	tmp, _ := sp.NewTmp()
-	tmp.Write(fakePacket(1, 100000))
+	if _, err := tmp.Write(fakePacket(1, 100000)); err != nil {
+		t.Fatal(err)
+	}
 	// The writer dies here without Commit or Abort.
 	if jobs, _, _ := sp.Jobs(peer, spool.TX); len(jobs) != 0 {
 		t.Fatal("a half-written packet is listed")
@@ -98,19 +102,27 @@ func TestAbandonedPutLeavesNothingFinal(t *testing.T) {
 func TestIndexFollowsFiles(t *testing.T) {
 	sp := openSpool(t)
 	a, _, _ := sp.CopyIn(bytes.NewReader(fakePacket(10, 10)), peer, spool.RX, nil)
-	sp.Jobs(peer, spool.RX)
+	if _, _, err := sp.Jobs(peer, spool.RX); err != nil {
+		t.Fatal(err)
+	}
 	// Removed behind the index's back.
-	os.Remove(sp.PacketPath(peer, spool.RX, a))
+	if err := os.Remove(sp.PacketPath(peer, spool.RX, a)); err != nil {
+		t.Fatal(err)
+	}
 	// Added by another tool (a plain copy, no hdr, no index entry).
 	data := fakePacket(20, 20)
 	id, _, _ := packet.MTHOf(bytes.NewReader(data))
-	os.WriteFile(sp.PacketPath(peer, spool.RX, id), data, 0o644)
+	if err := os.WriteFile(sp.PacketPath(peer, spool.RX, id), data, 0o644); err != nil {
+		t.Fatal(err)
+	}
 	jobs, _, _ := sp.Jobs(peer, spool.RX)
 	if len(jobs) != 1 || jobs[0].ID != id || jobs[0].Nice != 20 {
 		t.Fatalf("%+v", jobs)
 	}
 	// Corrupt index: rebuilt.
-	os.WriteFile(filepath.Join(sp.Dir(), "ferry.idx"), []byte("garbage garbage"), 0o600)
+	if err := os.WriteFile(filepath.Join(sp.Dir(), "ferry.idx"), []byte("garbage garbage"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	jobs, _, _ = sp.Jobs(peer, spool.RX)
 	if len(jobs) != 1 || jobs[0].Nice != 20 {
 		t.Fatalf("with corrupt index: %+v", jobs)
@@ -120,7 +132,9 @@ func TestIndexFollowsFiles(t *testing.T) {
 		t.Fatalf("after rebuild: %+v", jobs)
 	}
 	// A file with a packet name but no packet inside is reported.
-	os.WriteFile(sp.PacketPath(peer, spool.RX, packet.ID{7}), []byte("junk"), 0o644)
+	if err := os.WriteFile(sp.PacketPath(peer, spool.RX, packet.ID{7}), []byte("junk"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	_, bad, _ := sp.Jobs(peer, spool.RX)
 	if len(bad) != 1 {
 		t.Fatalf("bad files: %v", bad)
@@ -178,7 +192,10 @@ func TestFileWriterNeverClobbers(t *testing.T) {
 				t.Error(err)
 				return
 			}
-			fmt.Fprintf(w, "writer %d", i)
+			if _, err := fmt.Fprintf(w, "writer %d", i); err != nil {
+				t.Error(err)
+				return
+			}
 			p, err := w.Commit()
 			if err != nil {
 				t.Error(err)
@@ -233,13 +250,17 @@ func TestStat100k(t *testing.T) {
 	}
 	sp := openSpool(t)
 	dir := sp.QueueDir(peer, spool.TX)
-	os.MkdirAll(dir, 0o755)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
 	h := packet.EncHeader{Nice: 100, Sender: peer, Recipient: self}
 	head := h.Append(nil)
 	for i := 0; i < 100000; i++ {
 		var id packet.ID
 		binary.BigEndian.PutUint64(id[:], uint64(i))
-		os.WriteFile(filepath.Join(dir, id.String()), head, 0o644)
+		if err := os.WriteFile(filepath.Join(dir, id.String()), head, 0o644); err != nil {
+			t.Fatal(err)
+		}
 	}
 	start := time.Now()
 	if _, _, err := sp.Jobs(peer, spool.TX); err != nil {

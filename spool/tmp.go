@@ -56,15 +56,22 @@ func (t *Tmp) Write(p []byte) (int, error) {
 // Size is the number of bytes written so far.
 func (t *Tmp) Size() int64 { return t.n }
 
-// Abort removes the temporary file.
-func (t *Tmp) Abort() {
+// Abort removes the temporary file. Its error is the removal's: a
+// temporary file left behind, which the caller should log.
+func (t *Tmp) Abort() error {
 	if t.done {
-		return
+		return nil
 	}
 	t.done = true
 	t.bw.Abort()
-	t.f.Close()
-	os.Remove(t.f.Name())
+	return t.discard()
+}
+
+// discard closes and removes the temporary file, whose content is being
+// thrown away: only the removal's error matters.
+func (t *Tmp) discard() error {
+	_ = t.f.Close()
+	return os.Remove(t.f.Name())
 }
 
 // ErrHashMismatch is returned when a packet's content does not match the
@@ -89,31 +96,24 @@ func (t *Tmp) commit(node packet.ID, xx XX, want *packet.ID) (packet.ID, error) 
 	}
 	if err := t.bw.Finish(); err != nil {
 		t.done = true
-		t.f.Close()
-		os.Remove(t.f.Name())
-		return packet.ID{}, fmt.Errorf("spool write: %w", err)
+		return packet.ID{}, errors.Join(fmt.Errorf("spool write: %w", err), t.discard())
 	}
 	id := t.mth.Sum()
 	if want != nil && id != *want {
-		t.Abort()
-		return id, fmt.Errorf("%s: %w (content is %s)", *want, ErrHashMismatch, id)
+		return id, errors.Join(fmt.Errorf("%s: %w (content is %s)", *want, ErrHashMismatch, id), t.Abort())
 	}
 	t.done = true
 	if !t.s.opt.NoSync {
 		if err := t.f.Sync(); err != nil {
-			t.f.Close()
-			os.Remove(t.f.Name())
-			return id, fmt.Errorf("spool fsync: %w", err)
+			return id, errors.Join(fmt.Errorf("spool fsync: %w", err), t.discard())
 		}
 	}
 	if err := t.f.Close(); err != nil {
-		os.Remove(t.f.Name())
-		return id, fmt.Errorf("spool close: %w", err)
+		return id, errors.Join(fmt.Errorf("spool close: %w", err), os.Remove(t.f.Name()))
 	}
 	if n, err := t.s.admit(node, xx, []admitted{{t.f.Name(), id}}); err != nil {
 		if n == 0 { // not renamed: still ours to remove
-			os.Remove(t.f.Name())
-			return id, fmt.Errorf("spool rename: %w", err)
+			return id, errors.Join(fmt.Errorf("spool rename: %w", err), os.Remove(t.f.Name()))
 		}
 		return id, err
 	}
@@ -142,10 +142,12 @@ func (s *Spool) writeHdr(node packet.ID, xx XX, id packet.ID, head []byte) {
 		return
 	}
 	_, err = f.Write(head[:packet.EncHeaderSize])
+	// Best effort, as said above: a copy that failed is not there, and
+	// a leftover .tmp is never read as a header.
 	if cerr := f.Close(); err == nil && cerr == nil {
-		fsio.Rename(tmp, filepath.Join(dir, id.String()))
+		_ = fsio.Rename(tmp, filepath.Join(dir, id.String()))
 	} else {
-		fsio.Unlink(tmp)
+		_ = fsio.Unlink(tmp)
 	}
 }
 
@@ -156,8 +158,7 @@ func (s *Spool) CopyIn(r io.Reader, node packet.ID, xx XX, want *packet.ID) (pac
 		return packet.ID{}, 0, err
 	}
 	if _, err := packet.Copy(t, r); err != nil {
-		t.Abort()
-		return packet.ID{}, t.n, err
+		return packet.ID{}, t.n, errors.Join(err, t.Abort())
 	}
 	id, err := t.commit(node, xx, want)
 	return id, t.n, err

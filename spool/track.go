@@ -86,7 +86,7 @@ func (s *Spool) tracks() *tracker { return s.trk }
 // update runs one short read-write transaction. With mustExist, a
 // missing database is not created: a relay that never originated
 // anything does not pay for tracking on every packet it passes on.
-func (tr *tracker) update(mustExist bool, fn func(tx *bolt.Tx) error) error {
+func (tr *tracker) update(mustExist bool, fn func(tx *bolt.Tx) error) (err error) {
 	tr.mu.Lock()
 	defer tr.mu.Unlock()
 	if mustExist {
@@ -101,7 +101,7 @@ func (tr *tracker) update(mustExist bool, fn func(tx *bolt.Tx) error) error {
 	if err != nil {
 		return fmt.Errorf("tracking records: %w", err)
 	}
-	defer db.Close()
+	defer func() { err = errors.Join(err, db.Close()) }()
 	return db.Update(fn)
 }
 
@@ -117,7 +117,7 @@ func (tr *tracker) view(fn func(tx *bolt.Tx) error) error {
 	case err != nil:
 		return fmt.Errorf("tracking records: %w", err)
 	}
-	defer db.Close()
+	defer func() { _ = db.Close() }() // read only
 	return db.View(fn)
 }
 
@@ -327,9 +327,13 @@ func (s *Spool) Expire(now time.Time, keep time.Duration) ([]Expired, error) {
 			out = append(out, e)
 		}
 		for _, r := range old {
-			msg.Delete([]byte(r.ID.String()))
+			if err := msg.Delete([]byte(r.ID.String())); err != nil {
+				return err
+			}
 			if inner != nil {
-				inner.Delete([]byte(r.Final.String()))
+				if err := inner.Delete([]byte(r.Final.String())); err != nil {
+					return err
+				}
 			}
 		}
 		return nil

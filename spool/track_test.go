@@ -48,9 +48,13 @@ func TestTrackLifecycle(t *testing.T) {
 		t.Fatal(err)
 	}
 	state(spool.TrackQueued, "")
-	sp.MarkSent(carol, outer, "call", t0) // not the queue it sits in
+	if err := sp.MarkSent(carol, outer, "call", t0); err != nil { // not the queue it sits in
+		t.Fatal(err)
+	}
 	state(spool.TrackQueued, "")
-	sp.MarkSent(bob, outer, "xfer", t0.Add(time.Minute))
+	if err := sp.MarkSent(bob, outer, "xfer", t0.Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
 	state(spool.TrackSent, "")
 	// Only the destination settles it: bob holds the inner packet and
 	// could name it, but his ACK is no receipt.
@@ -63,7 +67,9 @@ func TestTrackLifecycle(t *testing.T) {
 	}
 	state(spool.TrackFailed, "no")
 	// A repeated or contrary receipt does not change it, nor does expiry.
-	sp.Settle(spool.Receipt{From: carol, Final: inner, Delivered: true, At: t0.Add(3 * time.Minute)})
+	if _, err := sp.Settle(spool.Receipt{From: carol, Final: inner, Delivered: true, At: t0.Add(3 * time.Minute)}); err != nil {
+		t.Fatal(err)
+	}
 	if gone, err := sp.Expire(t0.Add(2*time.Hour), 0); err != nil || len(gone) != 0 {
 		t.Fatalf("expire a settled message: %v %v", gone, err)
 	}
@@ -95,7 +101,9 @@ func TestTrackExpire(t *testing.T) {
 		if exp > 0 {
 			r.Expires = t0.Add(exp)
 		}
-		sp.Track(r)
+		if err := sp.Track(r); err != nil {
+			t.Fatal(err)
+		}
 	}
 	if gone, _ := sp.Expire(t0.Add(59*time.Minute), 0); len(gone) != 0 {
 		t.Fatalf("expired early: %+v", gone)
@@ -108,7 +116,9 @@ func TestTrackExpire(t *testing.T) {
 	if len(rs) != 2 || rs[0].State != spool.TrackExpired && rs[1].State != spool.TrackExpired {
 		t.Fatalf("records: %+v", rs)
 	}
-	sp.Settle(spool.Receipt{From: bob, Final: trackID(20), Delivered: true, At: t0.Add(2 * time.Hour)})
+	if _, err := sp.Settle(spool.Receipt{From: bob, Final: trackID(20), Delivered: true, At: t0.Add(2 * time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
 	rs, _ = sp.Tracked([]packet.ID{trackID(20)})
 	if rs[0].State != spool.TrackDelivered {
 		t.Fatalf("late receipt: %+v", rs[0])

@@ -3,7 +3,6 @@ package toss
 import (
 	"fmt"
 	"io"
-	"os"
 
 	"github.com/ferry-dtn/ferry/packet"
 	"github.com/ferry-dtn/ferry/toss/outbox"
@@ -20,7 +19,9 @@ func (t *Tosser) areaMsg(o *origin, ph packet.PlainHeader, r io.Reader) error {
 	aid := packet.ID(ph.Path[:packet.IDLen])
 	area, ok := t.c.AreaByID[aid]
 	if !ok {
-		drain(r)
+		if err := drain(r); err != nil {
+			return err
+		}
 		return fmt.Errorf("area %s: unknown area", aid)
 	}
 	// The message is copied to tmp/, then once per subscriber.
@@ -33,8 +34,7 @@ func (t *Tosser) areaMsg(o *origin, ph packet.PlainHeader, r io.Reader) error {
 	if err != nil {
 		return err
 	}
-	defer os.Remove(mf.Name())
-	defer mf.Close()
+	defer t.dropScratch(o, mf)
 	n, err := io.Copy(mf, r)
 	if err != nil {
 		return err

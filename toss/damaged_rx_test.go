@@ -19,7 +19,9 @@ import (
 func TestDamagedRxFileSetAside(t *testing.T) {
 	l := newLab(t)
 	rx := l.rxDir("bob", "alice")
-	os.MkdirAll(filepath.Join(rx, "hdr"), 0o755)
+	if err := os.MkdirAll(filepath.Join(rx, "hdr"), 0o755); err != nil {
+		t.Fatal(err)
+	}
 	cases := []struct {
 		name, log string
 		data      []byte
@@ -37,7 +39,9 @@ func TestDamagedRxFileSetAside(t *testing.T) {
 		}
 	}
 	good := l.put(t, "bob", "alice", "rx", forge(t, l, packet.PlainHeader{Type: packet.TypeFile, Path: []byte("good.txt")}, []byte("good")))
-	os.WriteFile(filepath.Join(rx, "hdr", good.String()), bytes.Repeat([]byte{'x'}, packet.EncHeaderSize), 0o644)
+	if err := os.WriteFile(filepath.Join(rx, "hdr", good.String()), bytes.Repeat([]byte{'x'}, packet.EncHeaderSize), 0o644); err != nil {
+		t.Fatal(err)
+	}
 
 	res, err := l.toss(t, "bob", toss.Options{})
 	if !errors.Is(err, toss.ErrSomeFailed) {

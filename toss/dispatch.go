@@ -35,7 +35,10 @@ func (t *Tosser) tossOne(node packet.ID, xx spool.XX, j spool.Job, selfTx bool) 
 	if xx == spool.RX && t.sp.Seen(node, j.ID) {
 		// Identical content was already processed: a duplicate.
 		if !t.opt.DryRun {
-			t.sp.Remove(node, xx, j.ID)
+			if err := t.sp.Remove(node, xx, j.ID); err != nil {
+				t.fail(node, j.ID, fmt.Errorf("remove duplicate: %w", err))
+				return
+			}
 		}
 		t.log.Info("duplicate of a processed packet removed", "who", "rx", "node", t.c.NodeName(node), "pkt", j.ID.String())
 		return
@@ -47,7 +50,7 @@ func (t *Tosser) tossOne(node packet.ID, xx spool.XX, j spool.Job, selfTx bool) 
 		}
 		return
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }() // read only
 	r, err := packet.NewReader(f, t.me, t.c.Lookup, packet.ReadOptions{})
 	if err != nil {
 		t.setAside(node, xx, j.ID, err)
@@ -115,7 +118,7 @@ func (t *Tosser) tossOne(node packet.ID, xx spool.XX, j spool.Job, selfTx bool) 
 		return
 	}
 	for _, remove := range o.cleanup {
-		remove()
+		t.leftover(o, remove())
 	}
 }
 

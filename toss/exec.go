@@ -29,7 +29,9 @@ func (t *Tosser) exec(o *origin, ph packet.PlainHeader, r io.Reader) error {
 	handle, args := parts[0], parts[1:]
 	argv, ok := o.exec[handle]
 	if !ok || len(argv) == 0 {
-		drain(r)
+		if err := drain(r); err != nil {
+			return err
+		}
 		return refused("exec from %s: handle %q is not listed", o.name, handle)
 	}
 	// The handler's input, decompressed as it arrives: it runs only once
@@ -38,8 +40,7 @@ func (t *Tosser) exec(o *origin, ph packet.PlainHeader, r io.Reader) error {
 	if err != nil {
 		return err
 	}
-	defer os.Remove(stdin.Name())
-	defer stdin.Close()
+	defer t.dropScratch(o, stdin)
 	if err := execBody(stdin, r, ph.Type == packet.TypeExec); err != nil {
 		return err
 	}
@@ -62,8 +63,7 @@ func (t *Tosser) exec(o *origin, ph packet.PlainHeader, r io.Reader) error {
 	if err != nil {
 		return err
 	}
-	defer os.Remove(outFile.Name())
-	defer outFile.Close()
+	defer t.dropScratch(o, outFile)
 	full := append(append([]string(nil), argv...), args...)
 	if err := marker.Prepare(); err != nil {
 		return fmt.Errorf("exec marker: %w", err)
@@ -90,7 +90,7 @@ func (t *Tosser) exec(o *origin, ph packet.PlainHeader, r io.Reader) error {
 	// The claim is durable before the packet can be removed. (A power
 	// cut while the handler runs may lose it: the command then runs
 	// again after the reboot, at least once rather than not at all.)
-	marker.Sync()
+	syncErr := marker.Sync()
 	out := readCapped(outFile)
 	var ee *exec.ExitError
 	if errors.As(err, &ee) && ee.ExitCode() == claimTaken {
@@ -100,11 +100,21 @@ func (t *Tosser) exec(o *origin, ph packet.PlainHeader, r io.Reader) error {
 		return nil
 	}
 	if err != nil {
-		marker.Remove() // it may be retried: the packet stays
-		return fmt.Errorf("exec %s from %s: %w: %s", handle, o.name, err, bytes.TrimSpace(out))
+		err = fmt.Errorf("exec %s from %s: %w: %s", handle, o.name, err, bytes.TrimSpace(out))
+		// It may be retried, as the packet stays, but only once the
+		// claim is gone: a claim left behind reads as a command started.
+		if rerr := marker.Remove(); rerr != nil {
+			return fmt.Errorf("%w; its claim could not be dropped, so it will not run again: %w", err, rerr)
+		}
+		return err
 	}
 	t.log.Info("exec ran", "who", "rx-exec", "node", o.name, "pkt", o.pktID.String(), "handle", handle)
 	t.notifyExec(o, handle, args, out)
+	if syncErr != nil {
+		// The packet stays: a later toss finds the claim, if it survived,
+		// and does not run the command again.
+		return fmt.Errorf("exec %s from %s: ran, but its claim is not durable: %w", handle, o.name, syncErr)
+	}
 	o.cleanup = append(o.cleanup, marker.Remove)
 	return nil
 }
@@ -137,7 +147,7 @@ func execBody(in io.Writer, r io.Reader, compressed bool) error {
 		return refused("exec body: %v", err)
 	}
 	_, err = io.Copy(in, z)
-	z.Close()
+	_ = z.Close() // a decompressor: its Close only frees memory
 	if src.err != nil && src.err != io.EOF {
 		return src.err
 	}
@@ -161,8 +171,15 @@ func (e *readErr) Read(p []byte) (int, error) {
 	return n, err
 }
 
+// readCapped is the handler's output, for the log and the notification;
+// what cannot be read is said there instead.
 func readCapped(f *os.File) []byte {
-	f.Seek(0, io.SeekStart)
-	b, _ := io.ReadAll(io.LimitReader(f, maxExecOutput))
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return []byte("(output unreadable: " + err.Error() + ")")
+	}
+	b, err := io.ReadAll(io.LimitReader(f, maxExecOutput))
+	if err != nil {
+		b = append(b, "\n(output unreadable past this point: "+err.Error()+")"...)
+	}
 	return b
 }

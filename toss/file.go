@@ -17,7 +17,9 @@ var ErrNotAllowed = errors.New("not allowed by the config")
 
 func (t *Tosser) file(o *origin, ph packet.PlainHeader, r io.Reader) error {
 	if o.inc == "" {
-		drain(r)
+		if err := drain(r); err != nil {
+			return err
+		}
 		return fmt.Errorf("file from %s: incoming %w", o.name, ErrNotAllowed)
 	}
 	dst, err := confineNew(o.inc, string(ph.Path))
@@ -49,7 +51,7 @@ func (t *Tosser) file(o *origin, ph packet.PlainHeader, r io.Reader) error {
 		return spool.WrapPath("file", dst, err)
 	}
 	if _, err := packet.Copy(w, r); err != nil {
-		w.Abort()
+		t.leftover(o, w.Abort())
 		return err
 	}
 	final, err := w.CommitKeeping()

@@ -21,17 +21,27 @@ func forge(t *testing.T, l *lab, ph packet.PlainHeader, body []byte) []byte {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w.Write(body)
-	w.Close()
+	if _, err := w.Write(body); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
 	return out.Bytes()
 }
 
 func TestHostilePacketsRefused(t *testing.T) {
 	l := newLab(t)
 	// A secret outside incoming, a link inside it pointing out.
-	os.WriteFile(l.path("bob", "secret"), []byte("secret"), 0o600)
-	os.Symlink(l.path("bob"), l.path("bob", "incoming", "escape"))
-	os.Symlink(l.path("bob", "secret"), l.path("bob", "pub", "link-out"))
+	if err := os.WriteFile(l.path("bob", "secret"), []byte("secret"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(l.path("bob"), l.path("bob", "incoming", "escape")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(l.path("bob", "secret"), l.path("bob", "pub", "link-out")); err != nil {
+		t.Fatal(err)
+	}
 	file := func(p string) packet.PlainHeader { return packet.PlainHeader{Type: packet.TypeFile, Path: []byte(p)} }
 	good := forge(t, l, file("good.txt"), []byte("good"))
 	cases := []struct {
@@ -119,7 +129,9 @@ func TestTossOptions(t *testing.T) {
 	l := newLab(t)
 	body := []byte("hello")
 	q := l.q("alice")
-	os.WriteFile(l.path("f.txt"), body, 0o644)
+	if err := os.WriteFile(l.path("f.txt"), body, 0o644); err != nil {
+		t.Fatal(err)
+	}
 	dest := queueDest(l, "alice", "bob")
 	if _, err := q.File(t.Context(), dest, l.path("f.txt"), "f.txt", fileOpts(224)); err != nil {
 		t.Fatal(err)

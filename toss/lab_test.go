@@ -77,7 +77,9 @@ func (l *lab) move(t testing.TB, node, peer string) int {
 	jobs := l.jobs(t, node, peer, spool.TX)
 	for _, j := range jobs {
 		l.put(t, peer, node, spool.RX, l.read(t, node, j))
-		l.spool[node].Remove(j.Node, spool.TX, j.ID)
+		if err := l.spool[node].Remove(j.Node, spool.TX, j.ID); err != nil {
+			t.Fatal(err)
+		}
 	}
 	return len(jobs)
 }
@@ -94,7 +96,7 @@ func (l *lab) read(t testing.TB, node string, j spool.Job) []byte {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }() // read only
 	b, err := io.ReadAll(f)
 	if err != nil {
 		t.Fatal(err)

@@ -14,7 +14,9 @@ import (
 func TestNotifyMail(t *testing.T) {
 	l := newLab(t)
 	mailer := l.path("mailer.sh")
-	os.WriteFile(mailer, []byte("#!/bin/sh\nbox=$1; shift\n{ echo \"RCPT $*\"; /bin/cat; echo; } >> \"$box\"\n"), 0o755)
+	if err := os.WriteFile(mailer, []byte("#!/bin/sh\nbox=$1; shift\n{ echo \"RCPT $*\"; /bin/cat; echo; } >> \"$box\"\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
 	box := l.path("box")
 	c := l.cfgs["bob"]
 	c.Neigh["self"].Exec = map[string][]string{"sendmail": {mailer, box}}

@@ -25,7 +25,7 @@ type smallDisk struct {
 
 func (d *smallDisk) space(string) (spool.Space, error) {
 	var used uint64
-	filepath.WalkDir(d.dir, func(_ string, e fs.DirEntry, err error) error {
+	_ = filepath.WalkDir(d.dir, func(_ string, e fs.DirEntry, err error) error { // files going meanwhile are not counted
 		if err == nil && e.Type().IsRegular() {
 			if fi, err := e.Info(); err == nil {
 				used += uint64(fi.Size())
@@ -49,8 +49,12 @@ func TestTossStopsBeforeIncomingIsFull(t *testing.T) {
 	disk := &smallDisk{dir: l.path("bob", "incoming"), capacity: reserve + 1<<20}
 	big, small := make([]byte, 3<<20), []byte("small and urgent\n")
 	rand.Read(big)
-	os.WriteFile(l.path("big"), big, 0o644)
-	os.WriteFile(l.path("small"), small, 0o644)
+	if err := os.WriteFile(l.path("big"), big, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(l.path("small"), small, 0o644); err != nil {
+		t.Fatal(err)
+	}
 	q, dest := l.q("alice"), queueDest(l, "alice", "bob")
 	if _, err := q.File(t.Context(), dest, l.path("big"), "big.bin", fileOpts(96)); err != nil {
 		t.Fatal(err)
@@ -107,7 +111,9 @@ func TestTossRelayWaitsForSpoolSpace(t *testing.T) {
 	l.cfgs["bob"].Reserve = cfg.Reserve{Set: true, Bytes: reserve}
 	body := make([]byte, 2<<20)
 	rand.Read(body)
-	os.WriteFile(l.path("big"), body, 0o644)
+	if err := os.WriteFile(l.path("big"), body, 0o644); err != nil {
+		t.Fatal(err)
+	}
 	// alice reaches carol through bob (the lab's via).
 	if _, err := l.q("alice").File(t.Context(), queueDest(l, "alice", "carol"), l.path("big"), "big.bin", fileOpts(96)); err != nil {
 		t.Fatal(err)

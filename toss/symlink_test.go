@@ -17,7 +17,9 @@ func TestLeafSymlinkInIncomingGetsTheNextName(t *testing.T) {
 	l := newLab(t)
 	inc := l.path("bob", "incoming")
 	secret := l.path("bob", "secret")
-	os.WriteFile(secret, []byte("secret"), 0o600)
+	if err := os.WriteFile(secret, []byte("secret"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	links := map[string]string{
 		"x.txt": secret,                      // to a file outside incoming
 		"y.txt": "nowhere",                   // dangling

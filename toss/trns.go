@@ -17,7 +17,9 @@ func (t *Tosser) trns(o *origin, ph packet.PlainHeader, r io.Reader) error {
 	}
 	next, ok := t.c.ByID[packet.ID(ph.Path[:packet.IDLen])]
 	if !ok {
-		drain(r)
+		if err := drain(r); err != nil {
+			return err
+		}
 		return refused("trns to unknown node %s", packet.ID(ph.Path[:packet.IDLen]))
 	}
 	if t.opt.DryRun {
@@ -39,11 +41,11 @@ func (t *Tosser) trns(o *origin, ph packet.PlainHeader, r io.Reader) error {
 		return err
 	}
 	if _, err := packet.Copy(tmp, r); err != nil {
-		tmp.Abort()
+		t.leftover(o, tmp.Abort())
 		return err
 	}
 	if tmp.Size() < packet.EncHeaderSize {
-		tmp.Abort()
+		t.leftover(o, tmp.Abort())
 		return refused("trns payload is not a packet")
 	}
 	id, err := tmp.Commit(next.ID, spool.TX)

@@ -63,7 +63,9 @@ func TestTossNNCPVectors(t *testing.T) {
 	t.Run("freq", func(t *testing.T) {
 		l := newLab(t)
 		v := vs["freq"]
-		os.WriteFile(l.path("bob", "pub", v.Expect["src_path"].(string)), []byte(v.Expect["responder_file_content"].(string)), 0o644)
+		if err := os.WriteFile(l.path("bob", "pub", v.Expect["src_path"].(string)), []byte(v.Expect["responder_file_content"].(string)), 0o644); err != nil {
+			t.Fatal(err)
+		}
 		l.put(t, "bob", "alice", spool.RX, readFile(t, filepath.Join(vecDir, v.File)))
 		if _, err := l.toss(t, "bob", toss.Options{}); err != nil {
 			t.Fatalf("%v\n%s", err, l.logs["bob"])
@@ -121,7 +123,9 @@ func TestTossNNCPVectors(t *testing.T) {
 		self := vs["area-self"]
 		aid, _ := packet.ParseID(self.Expect["area_id"].(string))
 		msg, _ := packet.ParseID(self.Expect["msg_hash"].(string))
-		l.spool["alice"].MarkArea(l.id("alice"), aid, msg)
+		if err := l.spool["alice"].MarkArea(l.id("alice"), aid, msg); err != nil {
+			t.Fatal(err)
+		}
 		l.put(t, "alice", "alice", spool.TX, readFile(t, filepath.Join(vecDir, self.File)))
 		if _, err := l.toss(t, "alice", toss.Options{}); err != nil {
 			t.Fatalf("%v\n%s", err, l.logs["alice"])

@@ -68,7 +68,7 @@ func Announce(ctx context.Context, ifaces []net.Interface, self packet.ID, tcpPo
 	if err != nil {
 		return err
 	}
-	defer conn.Close()
+	defer func() { _ = conn.Close() }() // a UDP socket: nothing to flush
 	tick := time.NewTicker(every)
 	defer tick.Stop()
 	for {
@@ -89,7 +89,7 @@ func AnnounceOnce(ifaces []net.Interface, self packet.ID, tcpPort int, log *slog
 	if err != nil {
 		return 0, err
 	}
-	defer conn.Close()
+	defer func() { _ = conn.Close() }() // a UDP socket: nothing to flush
 	return sendRound(conn, ifaces, self, log), nil
 }
 
@@ -184,7 +184,7 @@ func (b *Book) Listen(ctx context.Context, ifaces []net.Interface, known func(pa
 		c, err := net.ListenMulticastUDP("udp6", &ifi, &net.UDPAddr{IP: Group, Port: Port})
 		if err != nil {
 			for _, c := range conns {
-				c.Close()
+				_ = c.Close() // a UDP socket: nothing to flush
 			}
 			return err
 		}
@@ -195,7 +195,7 @@ func (b *Book) Listen(ctx context.Context, ifaces []net.Interface, known func(pa
 	b.mu.Unlock()
 	context.AfterFunc(ctx, func() {
 		for _, c := range conns {
-			c.Close()
+			_ = c.Close() // a UDP socket: nothing to flush
 		}
 	})
 	for _, c := range conns {
@@ -228,7 +228,7 @@ func (b *Book) Stop() {
 	b.conns = nil
 	b.mu.Unlock()
 	for _, c := range conns {
-		c.Close()
+		_ = c.Close() // a UDP socket: nothing to flush
 	}
 	b.readers.Wait()
 }

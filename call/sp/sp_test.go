@@ -10,7 +10,9 @@ import (
 
 func TestEnvelopeExample(t *testing.T) {
 	var b bytes.Buffer
-	WriteEnvelope(&b, []byte{1, 2, 3, 4, 5})
+	if err := WriteEnvelope(&b, []byte{1, 2, 3, 4, 5}); err != nil {
+		t.Fatal(err)
+	}
 	if got := hex.EncodeToString(b.Bytes()); got != "4e4e43505300000100000005"+"0102030405"+"000000" {
 		t.Fatal(got)
 	}
@@ -88,7 +90,9 @@ func FuzzDecodePayload(f *testing.F) {
 func TestAppendEnvelope(t *testing.T) {
 	for _, data := range [][]byte{nil, {1}, {1, 2, 3, 4}, {1, 2, 3, 4, 5}} {
 		var w bytes.Buffer
-		WriteEnvelope(&w, data)
+		if err := WriteEnvelope(&w, data); err != nil {
+			t.Fatal(err)
+		}
 		got, err := AppendEnvelope([]byte("prefix"), func(b []byte) ([]byte, error) { return append(b, data...), nil })
 		if err != nil || string(got[:6]) != "prefix" || !bytes.Equal(got[6:], w.Bytes()) {
 			t.Errorf("%x: appended %x, written %x, %v", data, got, w.Bytes(), err)

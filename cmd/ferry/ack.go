@@ -87,7 +87,9 @@ func runAck(ctx context.Context, g *globals, args []string) error {
 			}
 			p.add(e, r)
 			if created != nil {
-				fmt.Fprintf(created, "%s/%s\n", r.Node, r.ID)
+				if _, err := fmt.Fprintf(created, "%s/%s\n", r.Node, r.ID); err != nil {
+					return fmt.Errorf("ack: list of created ACKs: %w", err)
+				}
 			}
 		}
 	}
@@ -109,7 +111,7 @@ func rxIsACK(e *localNode, node, id packet.ID) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }() // read only
 	br := bufio.NewReaderSize(f, packet.EncHeaderSize)
 	hb, err := br.Peek(packet.EncHeaderSize)
 	if err != nil {

@@ -4,13 +4,11 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"strconv"
 	"sync"
 
 	"github.com/spf13/pflag"
 
 	"github.com/ferry-dtn/ferry/cfg"
-	"github.com/ferry-dtn/ferry/packet"
 	"github.com/ferry-dtn/ferry/toss"
 )
 
@@ -33,14 +31,7 @@ func addAutoTossFlags(fs *pflag.FlagSet) *autoTossFlags {
 	a := &autoTossFlags{}
 	fs.BoolVar(&a.on, "autotoss", false, "toss received packets every second during the session")
 	fs.BoolVar(&a.Seen, "autotoss-seen", false, "with --autotoss: keep seen markers")
-	for _, s := range []struct {
-		name  string
-		types []packet.Type
-	}{{"file", []packet.Type{packet.TypeFile}}, {"freq", []packet.Type{packet.TypeFreq}},
-		{"exec", []packet.Type{packet.TypeExec, packet.TypeExecFat}}, {"trns", []packet.Type{packet.TypeTrns}},
-		{"area", []packet.Type{packet.TypeArea}}, {"ack", []packet.Type{packet.TypeACK}}} {
-		fs.VarPF(&skipFlag{set: &a.Skip, types: s.types}, "autotoss-no"+s.name, "", "with --autotoss: leave "+s.name+" packets").NoOptDefVal = "true"
-	}
+	addSkipFlags(fs, &a.Skip, "autotoss-no", func(kind string) string { return "with --autotoss: leave " + kind + " packets" })
 	fs.BoolVar(&a.GenACK, "autotoss-gen-ack", false, "with --autotoss: answer tossed packets with ACKs")
 	return a
 }
@@ -52,49 +43,12 @@ func (a autoToss) or(b autoToss) autoToss {
 	return autoToss{Seen: a.Seen || b.Seen, GenACK: a.GenACK || b.GenACK, Skip: a.Skip | b.Skip}
 }
 
-// skipFlag is a boolean flag that puts its packet types in a skip set.
-type skipFlag struct {
-	set   *toss.TypeSet
-	types []packet.Type
-}
-
-func (f *skipFlag) String() string {
-	return strconv.FormatBool(f.set != nil && len(f.types) > 0 && f.set.Has(f.types[0]))
-}
-
-func (f *skipFlag) Set(s string) error {
-	on, err := strconv.ParseBool(s)
-	if err != nil {
-		return err
-	}
-	for _, t := range f.types {
-		if on {
-			*f.set = f.set.With(t)
-		} else {
-			*f.set &^= toss.TypeSet(0).With(t)
-		}
-	}
-	return nil
-}
-
-func (f *skipFlag) Type() string { return "bool" }
-
 // entryAutoToss is a calls entry's autotoss-* keys as an autoToss.
 func entryAutoToss(e cfg.Call) autoToss {
-	a := autoToss{Seen: e.AutoTossSeen}
-	for _, s := range []struct {
-		on    bool
-		types []packet.Type
-	}{{e.AutoTossNoFile, []packet.Type{packet.TypeFile}}, {e.AutoTossNoFreq, []packet.Type{packet.TypeFreq}},
-		{e.AutoTossNoExec, []packet.Type{packet.TypeExec, packet.TypeExecFat}}, {e.AutoTossNoTrns, []packet.Type{packet.TypeTrns}},
-		{e.AutoTossNoArea, []packet.Type{packet.TypeArea}}} {
-		if s.on {
-			for _, t := range s.types {
-				a.Skip = a.Skip.With(t)
-			}
-		}
-	}
-	return a
+	return autoToss{Seen: e.AutoTossSeen, Skip: skipSet(map[string]bool{
+		"file": e.AutoTossNoFile, "freq": e.AutoTossNoFreq, "exec": e.AutoTossNoExec,
+		"trns": e.AutoTossNoTrns, "area": e.AutoTossNoArea, // a calls entry has no autotoss-noack
+	})}
 }
 
 // autoTosser runs the tosses that sessions ask for, one at a time, on

@@ -106,7 +106,7 @@ func runCall(ctx context.Context, g *globals, args []string) error {
 			continue
 		}
 		st, err := call.Call(ctx, e.sp, e.c, node, conn, opt)
-		conn.Close()
+		_ = conn.Close() // the session is over: st and err are its result, whatever the close says
 		if bars != nil {
 			bars.clear()
 		}
@@ -169,4 +169,4 @@ type fdConn struct{ in, out *os.File }
 
 func (c fdConn) Read(p []byte) (int, error)  { return c.in.Read(p) }
 func (c fdConn) Write(p []byte) (int, error) { return c.out.Write(p) }
-func (c fdConn) Close() error                { c.in.Close(); return c.out.Close() }
+func (c fdConn) Close() error                { return errors.Join(c.in.Close(), c.out.Close()) }

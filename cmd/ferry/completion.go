@@ -9,7 +9,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"regexp"
 	"strings"
 
@@ -27,7 +26,7 @@ func init() {
 	commands = append(commands, command{"completion", "print a bash or zsh completion script", runCompletion})
 }
 
-var completionShells = map[string]func(io.Writer, []cmdSpec){"bash": writeBash, "zsh": writeZsh}
+var completionShells = map[string]func(*output, []cmdSpec){"bash": writeBash, "zsh": writeZsh}
 
 func runCompletion(ctx context.Context, g *globals, args []string) error {
 	fs := g.flags("bash|zsh")
@@ -111,7 +110,7 @@ func describeCommands() ([]cmdSpec, error) {
 
 // describeFlags runs the command far enough to build its flag set.
 func describeFlags(c *command) ([]flagSpec, error) {
-	g := newGlobals(c, noStreams)
+	g := newGlobals(c, noStreams())
 	g.describe = true
 	if err := runFlagsOnly(c, g); !errors.Is(err, errDescribed) || g.fs == nil {
 		return nil, fmt.Errorf("completion: command %s did not stop at its flag set (%v)", c.name, err)

@@ -69,7 +69,7 @@ func runDaemon(ctx context.Context, g *globals, args []string) error {
 	if *metricsAddr != "" {
 		wait, err := serveMetrics(ctx, *metricsAddr, e, ctr, g.Stdout)
 		if err != nil {
-			l.Close()
+			_ = l.Close() // nothing was accepted on it yet
 			return err
 		}
 		defer wait()
@@ -103,13 +103,14 @@ func (c inetdConn) Read(p []byte) (int, error)  { return c.s.Stdin.Read(p) }
 func (c inetdConn) Write(p []byte) (int, error) { return c.s.Stdout.Write(p) }
 
 func (c inetdConn) Close() error {
+	var errs []error
 	if in, ok := c.s.Stdin.(io.Closer); ok {
-		in.Close()
+		errs = append(errs, in.Close())
 	}
-	if out, ok := c.s.Stdout.(io.Closer); ok {
-		return out.Close()
+	if out, ok := c.s.Stdout.w.(io.Closer); ok {
+		errs = append(errs, out.Close())
 	}
-	return nil
+	return errors.Join(errs...)
 }
 
 // announce starts MCD announcements on the interfaces the config's

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"sync"
@@ -130,7 +129,7 @@ func (d *daemonCounters) add(m *metricSet) {
 // serveMetrics serves GET /metrics on addr until ctx ends: the spool's
 // gauges (as stat --metrics) and the counters. It returns once
 // listening; wait returns when the server has stopped.
-func serveMetrics(ctx context.Context, addr string, e *localNode, ctr *daemonCounters, out io.Writer) (wait func(), err error) {
+func serveMetrics(ctx context.Context, addr string, e *localNode, ctr *daemonCounters, out *output) (wait func(), err error) {
 	l, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, fmt.Errorf("daemon --metrics: %w", err)
@@ -146,7 +145,9 @@ func serveMetrics(ctx context.Context, addr string, e *localNode, ctr *daemonCou
 		}
 		ctr.add(&m)
 		w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
-		m.write(w)
+		if err := m.write(w); err != nil {
+			e.log.Info("metrics scrape cut short", "who", "daemon", "peer", r.RemoteAddr, "err", err)
+		}
 	})
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, BaseContext: func(net.Listener) context.Context { return ctx }}
 	var wg sync.WaitGroup
@@ -156,10 +157,12 @@ func serveMetrics(ctx context.Context, addr string, e *localNode, ctr *daemonCou
 			e.log.Error("metrics server failed", "who", "daemon", "err", err)
 		}
 	})
-	stop := context.AfterFunc(ctx, func() { srv.Close() })
+	// Close only fails with the listener's close error, and the server
+	// is done with the listener either way.
+	stop := context.AfterFunc(ctx, func() { _ = srv.Close() })
 	return func() {
 		stop()
-		srv.Close()
+		_ = srv.Close()
 		wg.Wait()
 	}, nil
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"sort"
 	"time"
 
@@ -82,7 +81,7 @@ func runDoctor(ctx context.Context, g *globals, args []string) error {
 
 // print writes the findings, errors first, and returns the exit status
 // they make.
-func (d *doctor) print(w io.Writer, asJSON bool) error {
+func (d *doctor) print(w *output, asJSON bool) error {
 	sort.SliceStable(d.found, func(i, k int) bool {
 		return d.found[i].Severity == sevError && d.found[k].Severity != sevError
 	})

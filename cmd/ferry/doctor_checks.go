@@ -241,8 +241,8 @@ func (d *doctor) tossFailures() map[string]*tossFailure {
 	if err != nil {
 		return out // checkLog said what is wrong with it, if anything
 	}
-	defer f.Close()
-	journal.Read(f, func(r journal.Record) error {
+	defer func() { _ = f.Close() }() // read only
+	err = journal.Read(f, func(r journal.Record) error {
 		pkt, e := r.Get("Pkt"), r.Get("Err")
 		if pkt == "" || e == "" {
 			return nil
@@ -256,6 +256,10 @@ func (d *doctor) tossFailures() map[string]*tossFailure {
 		tf.last = e
 		return nil
 	})
+	if err != nil {
+		d.add(finding{Kind: "log-unreadable", Severity: sevWarning, Path: d.c.Log, Message: "toss failures past this point are not counted: " + err.Error(),
+			Advice: "look at the log's end; a line over 1 MiB or a read error stops the reading"})
+	}
 	return out
 }
 

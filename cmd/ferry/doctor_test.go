@@ -128,6 +128,21 @@ func doctorSeeds(l *doctorLab) []doctorSeed {
 		{"incoming-dir", sevError, "bob", func(t *testing.T, l *doctorLab) { os.RemoveAll(l.path("alice", "incoming")) }},
 		{"freq-path", sevError, "bob", func(t *testing.T, l *doctorLab) { os.RemoveAll(l.path("alice", "pub")) }},
 		{"exec-handler", sevError, "bob", func(t *testing.T, l *doctorLab) { os.Chmod(l.path("handler.sh"), 0o644) }},
+		{"log-unreadable", sevWarning, "token too long", func(t *testing.T, l *doctorLab) {
+			// A line past what the log reader takes: the toss failures
+			// after it would go uncounted, so doctor says so.
+			f, err := os.OpenFile(l.path("alice", "log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = f.WriteString("Msg: " + strings.Repeat("x", 2<<20) + "\n\n")
+			if cerr := f.Close(); err == nil {
+				err = cerr
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+		}},
 		{"log-unwritable", sevError, "/nonexistent", func(t *testing.T, l *doctorLab) {
 			l.edit(t, "log: "+l.path("alice", "log"), "log: /nonexistent/ferry/log")
 		}},

@@ -3,7 +3,6 @@ package main
 import (
 	"errors"
 	"fmt"
-	"io"
 	"strings"
 
 	"github.com/spf13/pflag"
@@ -49,7 +48,7 @@ func hintf(format string, a ...any) hint { return hint(fmt.Sprintf(format, a...)
 // errHelp is returned after --help was printed.
 var errHelp = errors.New("help shown")
 
-func printErr(w io.Writer, err error, hints ...hint) {
+func printErr(w *output, err error, hints ...hint) {
 	fmt.Fprintf(w, "ferry: error: %s\n", strings.TrimSpace(err.Error()))
 	var h *hinted
 	if errors.As(err, &h) {
@@ -65,7 +64,7 @@ func printErr(w io.Writer, err error, hints ...hint) {
 }
 
 // report maps a command's result to output and an exit code, in one place.
-func report(w io.Writer, name string, err error) int {
+func report(w *output, name string, err error) int {
 	if err == nil || errors.Is(err, errHelp) {
 		return exitOK
 	}

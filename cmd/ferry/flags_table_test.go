@@ -13,7 +13,7 @@ import (
 
 // parseOnly runs a command's flag parsing and nothing else.
 func parseOnly(c *command, args []string) (*globals, error) {
-	g := newGlobals(c, noStreams)
+	g := newGlobals(c, noStreams())
 	g.parseOnly = true
 	err := c.run(context.Background(), g, args)
 	return g, err
@@ -101,7 +101,7 @@ func TestNNCPFlagTablesReachFerry(t *testing.T) {
 			if s.name == "nice" || s.name == "replynice" {
 				v = "normal"
 			}
-			args, code, err := nncpToFerry(tool, []string{"-" + s.name + "=" + v}, streams{Stdout: os.Stdout, Stderr: os.Stderr})
+			args, code, err := nncpToFerry(tool, []string{"-" + s.name + "=" + v}, newStreams(nil, os.Stdout, os.Stderr))
 			if s.name == "yggdrasil" {
 				if err == nil || !strings.Contains(err.Error(), "not supported") {
 					t.Errorf("nncp-%s -yggdrasil: %v, want not supported", tool.name, err)
@@ -147,20 +147,20 @@ func TestNNCPTranslation(t *testing.T) {
 		{"hash", []string{"-debug", "-force-fat", "-file", "f"}, "--debug --file=f --force-fat --"},
 	} {
 		t.Setenv("NNCPCFG", "")
-		args, _, err := nncpToFerry(findNNCPTool(c.tool), c.args, streams{Stdout: os.Stdout, Stderr: os.Stderr})
+		args, _, err := nncpToFerry(findNNCPTool(c.tool), c.args, newStreams(nil, os.Stdout, os.Stderr))
 		if got := strings.Join(args, " "); err != nil || got != c.want {
 			t.Errorf("nncp-%s %v → %q (%v), want %q", c.tool, c.args, got, err, c.want)
 		}
 	}
 	// NNCPCFG wins over -cfg, as in NNCP.
 	t.Setenv("NNCPCFG", "/env/cfg")
-	args, _, _ := nncpToFerry(findNNCPTool("toss"), []string{"-cfg", "/flag/cfg"}, streams{Stdout: os.Stdout, Stderr: os.Stderr})
+	args, _, _ := nncpToFerry(findNNCPTool("toss"), []string{"-cfg", "/flag/cfg"}, newStreams(nil, os.Stdout, os.Stderr))
 	if got := strings.Join(args, " "); got != "--cfg=/env/cfg --" {
 		t.Errorf("NNCPCFG and -cfg: %q", got)
 	}
 	// nncp-cfgdir alone reads -cfg only.
 	for in, want := range map[string]string{"-cfg=/flag/cfg -load d": "--cfg=/flag/cfg --load -- d", "-load d": "--cfg= --load -- d"} {
-		args, _, _ = nncpToFerry(findNNCPTool("cfgdir"), strings.Fields(in), streams{Stdout: os.Stdout, Stderr: os.Stderr})
+		args, _, _ = nncpToFerry(findNNCPTool("cfgdir"), strings.Fields(in), newStreams(nil, os.Stdout, os.Stderr))
 		if got := strings.Join(args, " "); got != want {
 			t.Errorf("nncp-cfgdir %s with NNCPCFG: %q, want %q", in, got, want)
 		}

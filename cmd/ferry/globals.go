@@ -187,7 +187,7 @@ func (g *globals) showProgress(c *cfg.Config) bool {
 	case c != nil && c.NoProgress:
 		return false
 	}
-	f, ok := g.Stderr.(*os.File)
+	f, ok := g.Stderr.w.(*os.File)
 	if !ok {
 		return false // a buffer in an in-process test: no terminal
 	}

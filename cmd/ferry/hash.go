@@ -28,7 +28,7 @@ func runHash(ctx context.Context, g *globals, args []string) error {
 		if f, err = os.Open(*file); err != nil {
 			return fmt.Errorf("hash: %w", err)
 		}
-		defer f.Close()
+		defer func() { _ = f.Close() }() // read only
 		in = f
 	}
 	if *seek < 0 || (*seek > 0 && f == nil) {
@@ -62,7 +62,7 @@ func runHash(ctx context.Context, g *globals, args []string) error {
 }
 
 // hashTraced prints the keys and every step (debug), then the root.
-func hashTraced(w io.Writer, in io.Reader, fat, debug bool) error {
+func hashTraced(w *output, in io.Reader, fat, debug bool) error {
 	step := func(mthStep) {}
 	if debug {
 		fmt.Fprintln(w, "Leaf BLAKE3 key:", hex.EncodeToString(mthLeafKey[:]))

@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"io"
 	"strings"
 
 	"github.com/ferry-dtn/ferry/toss/outbox"
@@ -11,7 +10,7 @@ import (
 // idPrinter prints queued packet ids for scripts: one per line, or JSON.
 type idPrinter struct {
 	enabled, json bool
-	w             io.Writer // stdout
+	w             *output // stdout
 	ids           []string
 }
 

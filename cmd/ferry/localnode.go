@@ -44,7 +44,7 @@ func (g *globals) open() (*localNode, error) {
 	if err != nil {
 		return nil, withHint(err, "check 'spool' in %s or --spool", g.cfgPath)
 	}
-	h, err := journal.Open(c.Log, g.echo(c), g.debug)
+	h, err := journal.Open(c.Log, journal.Options{Echo: g.echo(c), Debug: g.debug})
 	if err != nil {
 		return nil, err
 	}

@@ -24,7 +24,7 @@ func runLog(ctx context.Context, g *globals, args []string) error {
 	if err != nil {
 		return fmt.Errorf("log: %w", err)
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }() // read only
 	return journal.Read(f, func(r journal.Record) error {
 		if *raw {
 			for _, fl := range r.Fields {

@@ -5,8 +5,8 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"io"
 	"os"
 	"os/signal"
 	"runtime"
@@ -54,24 +54,44 @@ func run(ctx context.Context, args []string, s streams) int {
 	case "-h", "--help", "help":
 		if name == "help" && len(args) > 1 {
 			if c := findCommand(args[1]); c != nil {
-				return report(s.Stderr, c.name, c.run(ctx, newGlobals(c, s), []string{"--help"}))
+				return report(s.Stderr, c.name, outputErr(c.name, c.run(ctx, newGlobals(c, s), []string{"--help"}), s))
 			}
 		}
 		usage(s.Stdout)
-		return exitOK
+		return report(s.Stderr, name, outputErr("", nil, s))
 	case "-V", "--version":
 		fmt.Fprintln(s.Stdout, versionLine())
-		return exitOK
+		return report(s.Stderr, name, outputErr("", nil, s))
 	}
 	c := findCommand(name)
 	if c == nil {
 		printErr(s.Stderr, usageErrorf("unknown command %q", name), hintf("run 'ferry help' for the list of commands"))
 		return exitUsage
 	}
-	return report(s.Stderr, c.name, c.run(ctx, newGlobals(c, s), args[1:]))
+	return report(s.Stderr, c.name, outputErr(c.name, c.run(ctx, newGlobals(c, s), args[1:]), s))
 }
 
-func usage(w io.Writer) {
+// outputErr is command name's result once its prints are counted: a
+// command that did its work (or showed its help) but lost some of its
+// output failed. name is empty for ferry's own --help and --version.
+func outputErr(name string, err error, s streams) error {
+	if err != nil && !errors.Is(err, errHelp) {
+		return err
+	}
+	prefix := ""
+	if name != "" {
+		prefix = name + ": "
+	}
+	if e := s.Stdout.Err(); e != nil {
+		return fmt.Errorf("%swrite stdout: %w", prefix, e)
+	}
+	if e := s.Stderr.Err(); e != nil {
+		return fmt.Errorf("%swrite stderr: %w", prefix, e)
+	}
+	return err
+}
+
+func usage(w *output) {
 	fmt.Fprintln(w, "usage: ferry COMMAND [options] [args]")
 	fmt.Fprintln(w, "\nStore-and-forward file, mail and command transfer, compatible with NNCP 8.x.")
 	fmt.Fprintln(w, "\nCommands:")

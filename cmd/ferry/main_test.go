@@ -60,7 +60,7 @@ type result struct {
 func ferry(t *testing.T, stdin []byte, args ...string) result {
 	t.Helper()
 	var out, errb bytes.Buffer
-	code := run(context.Background(), args, streams{Stdin: bytes.NewReader(stdin), Stdout: &out, Stderr: &errb})
+	code := run(context.Background(), args, newStreams(bytes.NewReader(stdin), &out, &errb))
 	return result{out.Bytes(), errb.Bytes(), code}
 }
 

@@ -147,7 +147,7 @@ func addrList(vals []string) ([]cfg.CardAddr, error) {
 	return out, nil
 }
 
-func neighExport(g *globals, w io.Writer, o *neighOpts) error {
+func neighExport(g *globals, w *output, o *neighOpts) error {
 	c, err := g.config()
 	if err != nil {
 		return err
@@ -270,7 +270,7 @@ func neighEdit(fs *pflag.FlagSet, o *neighOpts) (cfg.NeighEdit, error) {
 	return e, nil
 }
 
-func neighAdd(g *globals, w io.Writer, fs *pflag.FlagSet, name, arg string, o *neighOpts) error {
+func neighAdd(g *globals, w *output, fs *pflag.FlagSet, name, arg string, o *neighOpts) error {
 	card, err := readCard(g.Stdin, arg)
 	if err != nil {
 		return err
@@ -280,7 +280,10 @@ func neighAdd(g *globals, w io.Writer, fs *pflag.FlagSet, name, arg string, o *n
 		return err
 	}
 	if fs.Changed("addr") { // --addr adds to the card's addresses
-		a, _ := addrList(append(cardAddrFlags(card), o.addrs...))
+		a, err := addrList(append(cardAddrFlags(card), o.addrs...))
+		if err != nil {
+			return err
+		}
 		e.SetAddrs(a)
 	}
 	err = cfg.EditFile(g.cfgPath, func(b []byte) ([]byte, error) { return cfg.AddNeigh(b, name, card, e) },
@@ -307,7 +310,7 @@ func cardAddrFlags(c *cfg.Card) []string {
 	return out
 }
 
-func neighSet(g *globals, w io.Writer, fs *pflag.FlagSet, name string, o *neighOpts) error {
+func neighSet(g *globals, w *output, fs *pflag.FlagSet, name string, o *neighOpts) error {
 	e, err := neighEdit(fs, o)
 	if err != nil {
 		return err
@@ -325,7 +328,7 @@ func neighSet(g *globals, w io.Writer, fs *pflag.FlagSet, name string, o *neighO
 	return nil
 }
 
-func neighRm(g *globals, w io.Writer, name string) error {
+func neighRm(g *globals, w *output, name string) error {
 	if name == "self" {
 		return errors.New("neigh.self is this node's own entry, which every config needs")
 	}
@@ -339,7 +342,7 @@ func neighRm(g *globals, w io.Writer, name string) error {
 }
 
 // neighList prints one line per neighbour: name, id, then what it may do.
-func neighList(g *globals, w io.Writer) error {
+func neighList(g *globals, w *output) error {
 	c, err := g.config()
 	if err != nil {
 		return err

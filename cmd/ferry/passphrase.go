@@ -30,16 +30,20 @@ func (g *globals) configPassphrase() ([]byte, error) {
 	if err != nil {
 		return nil, withHint(errNoTerminal, "decrypt it once with 'ferry cfgenc -d FILE > PLAIN' where the config is safe to keep plain, or run on a terminal")
 	}
-	defer tty.Close()
+	defer func() { _ = tty.Close() }() // a terminal: a failed close loses nothing
 	return promptOn(int(tty.Fd()), tty, "Passphrase:")
 }
 
 // promptOn prints the prompt and reads a line from the terminal fd
 // without echo.
 func promptOn(fd int, w io.Writer, prompt string) ([]byte, error) {
-	fmt.Fprint(w, prompt)
+	if _, err := io.WriteString(w, prompt); err != nil {
+		return nil, fmt.Errorf("passphrase prompt: %w", err)
+	}
 	p, err := xterm.ReadPassword(fd)
-	fmt.Fprintln(w)
+	if _, werr := io.WriteString(w, "\n"); err == nil && werr != nil {
+		return nil, fmt.Errorf("passphrase prompt: %w", werr)
+	}
 	return p, err
 }
 

@@ -38,7 +38,7 @@ func runPkt(ctx context.Context, g *globals, args []string) error {
 	return fmt.Errorf("pkt: %w: %q", packet.ErrBadMagic, head)
 }
 
-func pktPlain(w io.Writer, in io.Reader, dump, decompress bool) error {
+func pktPlain(w *output, in io.Reader, dump, decompress bool) error {
 	var hb [packet.PlainHeaderSize]byte
 	if _, err := io.ReadFull(in, hb[:]); err != nil {
 		return fmt.Errorf("pkt: plain header: %w", err)
@@ -56,7 +56,10 @@ func pktPlain(w io.Writer, in io.Reader, dump, decompress bool) error {
 }
 
 func pktEncrypted(g *globals, in io.Reader, dump, decompress bool) error {
-	hb, _ := in.(*bufio.Reader).Peek(packet.EncHeaderSize)
+	hb, err := in.(*bufio.Reader).Peek(packet.EncHeaderSize)
+	if err != nil && !errors.Is(err, io.EOF) { // a short file is ParseEncHeader's to describe
+		return fmt.Errorf("pkt: %w", err)
+	}
 	hdr, err := packet.ParseEncHeader(hb)
 	if err != nil {
 		return fmt.Errorf("pkt: %w", err)
@@ -142,7 +145,7 @@ func dumpPayload(in io.Reader, t packet.Type, decompress bool, out io.Writer) er
 		if err != nil {
 			return fmt.Errorf("pkt: decompress: %w", err)
 		}
-		defer z.Close()
+		defer func() { _ = z.Close() }() // a decompressor: its Close only frees memory
 		in = z
 	}
 	if _, err := io.Copy(out, in); err != nil {

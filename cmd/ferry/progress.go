@@ -16,7 +16,7 @@ import (
 // the packet being sent. Log lines printed meanwhile (writeErr) go above
 // it: the display is wiped, the line printed, the display drawn again.
 type progress struct {
-	w              io.Writer // os.Stderr when nil
+	w              *output // os.Stderr when nil
 	node           string
 	lastRx, lastTx int64
 	drawn          int      // lines on screen; the cursor is on the last
@@ -37,7 +37,7 @@ func show(p *progress) {
 }
 
 // writeErr writes s (whole lines) to stderr above any progress display.
-func writeErr(w io.Writer, s string) {
+func writeErr(w *output, s string) {
 	term.mu.Lock()
 	defer term.mu.Unlock()
 	p := term.bars
@@ -51,9 +51,9 @@ func writeErr(w io.Writer, s string) {
 	p.redraw(lines)
 }
 
-func (p *progress) out() io.Writer {
+func (p *progress) out() *output {
 	if p.w == nil {
-		return os.Stderr
+		return &output{w: os.Stderr}
 	}
 	return p.w
 }

@@ -35,7 +35,7 @@ func TestProgressBar(t *testing.T) {
 // blanks lines it no longer needs, so nothing is left behind on screen.
 func TestProgressRedraw(t *testing.T) {
 	var out bytes.Buffer
-	p := &progress{w: &out, node: "bob"}
+	p := &progress{w: &output{w: &out}, node: "bob"}
 	step := func(st call.Stats, want string) {
 		t.Helper()
 		out.Reset()
@@ -70,12 +70,12 @@ func TestProgressRedraw(t *testing.T) {
 // where the bars were, and the bars are drawn again below it.
 func TestLogAboveProgress(t *testing.T) {
 	var out bytes.Buffer
-	p := &progress{w: &out, node: "bob"}
+	p := &progress{w: &output{w: &out}, node: "bob"}
 	show(p)
 	defer show(nil)
 	p.draw(call.Stats{Rx: call.Transfer{Done: 1, Size: 2}})
 	out.Reset()
-	writeErr(io.Discard, "packet received\n")
+	writeErr(&output{w: io.Discard}, "packet received\n")
 	got := out.String()
 	wipe := "\033[1A\r\033[K\n\033[K\033[1A\r"
 	if !strings.HasPrefix(got, wipe+"packet received\n\r\033[Kbob: rx") || !strings.Contains(got, "\n\033[K  rx ") {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"io"
 	"time"
 )
 
@@ -11,7 +10,7 @@ import (
 // packets takes minutes to remove, and a silent rm looks hung. With no
 // writer (not a terminal, --quiet, --noprogress) it draws nothing.
 type rmProgress struct {
-	w     io.Writer
+	w     *output
 	n     int
 	start time.Time
 	last  time.Time

@@ -11,7 +11,7 @@ import (
 // without a writer (not a terminal, --quiet, --noprogress) nothing shows.
 func TestRmProgress(t *testing.T) {
 	var b bytes.Buffer
-	p := rmProgress{w: &b}
+	p := rmProgress{w: &output{w: &b}}
 	p.one()
 	p.last = p.last.Add(-time.Second) // as if a redraw were due
 	p.one()

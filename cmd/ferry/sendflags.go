@@ -1,7 +1,6 @@
 package main
 
 import (
-	"io"
 	"time"
 
 	"github.com/spf13/pflag"
@@ -53,6 +52,6 @@ func (s *sendFlags) options(e *localNode, defMinKiB int64) (outbox.Options, erro
 	return outbox.Options{Nice: s.nice, MinSize: min * 1024, MaxSize: s.maxSize * 1024, Via: via}, nil
 }
 
-func (s *sendFlags) printer(w io.Writer) *idPrinter {
+func (s *sendFlags) printer(w *output) *idPrinter {
 	return &idPrinter{enabled: s.printID, json: s.json, w: w}
 }

@@ -112,7 +112,10 @@ func runStat(ctx context.Context, g *globals, args []string) error {
 				s.Tx = list
 			}
 		}
-		parts, _ := e.sp.Partials(id)
+		parts, err := e.sp.Partials(id)
+		if err != nil {
+			return err
+		}
 		for _, p := range parts {
 			if p.Nock {
 				s.Nock++

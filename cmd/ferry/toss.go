@@ -19,13 +19,8 @@ func runToss(ctx context.Context, g *globals, args []string) error {
 	cycle := fs.Int("cycle", 0, "repeat every `SEC` seconds until interrupted")
 	genACK := fs.Bool("gen-ack", false, "answer each tossed packet with an ACK to its sender (implies --seen)")
 	doReass := fs.Bool("reass", false, "reassemble chunked files as soon as every chunk is in (config: autoreass)")
-	skip := map[packet.Type]*bool{}
-	for _, t := range []struct {
-		typ  packet.Type
-		name string
-	}{{packet.TypeFile, "file"}, {packet.TypeFreq, "freq"}, {packet.TypeExec, "exec"}, {packet.TypeTrns, "trns"}, {packet.TypeArea, "area"}, {packet.TypeACK, "ack"}} {
-		skip[t.typ] = fs.Bool("no"+t.name, false, "leave "+t.name+" packets untouched")
-	}
+	var skip toss.TypeSet
+	addSkipFlags(fs, &skip, "no", func(kind string) string { return "leave " + kind + " packets untouched" })
 	if err := g.parse(args); err != nil {
 		return err
 	}
@@ -33,15 +28,7 @@ func runToss(ctx context.Context, g *globals, args []string) error {
 	if err != nil {
 		return err
 	}
-	opt := toss.Options{Nice: nice, Seen: *seen, DryRun: *dry, GenACK: *genACK, Reass: *doReass, Log: e.log, Umask: e.umask}
-	for t, on := range skip {
-		if *on {
-			opt.Skip = opt.Skip.With(t)
-			if t == packet.TypeExec {
-				opt.Skip = opt.Skip.With(packet.TypeExecFat)
-			}
-		}
-	}
+	opt := toss.Options{Nice: nice, Seen: *seen, DryRun: *dry, GenACK: *genACK, Reass: *doReass, Skip: skip, Log: e.log, Umask: e.umask}
 	if *node != "" {
 		n, err := e.c.FindNode(*node)
 		if err != nil {

@@ -103,7 +103,9 @@ func runTrack(ctx context.Context, g *globals, args []string) error {
 			}
 		}
 		if !*wait || pending == 0 {
-			printTrack(e, recs, *asJSON)
+			if err := printTrack(e, recs, *asJSON); err != nil {
+				return err
+			}
 			if *wait && failed > 0 {
 				return &trackExit{exitFailure, fmt.Sprintf("track: %d of %d messages failed or expired", failed, len(recs))}
 			}
@@ -116,14 +118,16 @@ func runTrack(ctx context.Context, g *globals, args []string) error {
 			return ctx.Err()
 		case <-deadline:
 			t.Stop()
-			printTrack(e, recs, *asJSON)
+			if err := printTrack(e, recs, *asJSON); err != nil {
+				return err
+			}
 			return &trackExit{exitStillPending, fmt.Sprintf("track: %d of %d messages still on their way after %s", pending, len(recs), *timeout)}
 		case <-t.C:
 		}
 	}
 }
 
-func printTrack(e *localNode, recs []spool.TrackRecord, asJSON bool) {
+func printTrack(e *localNode, recs []spool.TrackRecord, asJSON bool) error {
 	if asJSON {
 		out := make([]trackJSON, 0, len(recs))
 		for _, r := range recs {
@@ -135,12 +139,17 @@ func printTrack(e *localNode, recs []spool.TrackRecord, asJSON bool) {
 				Route: route, Kind: r.Kind, What: r.What, Size: r.Size, State: string(r.State), Reason: r.Reason,
 				Status: r.Status, Hop: r.Hop, Queued: r.Queued, Sent: r.Sent, Done: r.Done, Expires: r.Expires})
 		}
-		b, _ := json.Marshal(out)
+		b, err := json.Marshal(out)
+		if err != nil {
+			return fmt.Errorf("track --json: %w", err)
+		}
 		fmt.Fprintln(e.Stdout, string(b))
-		return
+		return nil
 	}
 	w := tabwriter.NewWriter(e.Stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(w, "ID\tNODE\tKIND\tSTATE\tWHEN\tHOP\tREASON")
+	if _, err := fmt.Fprintln(w, "ID\tNODE\tKIND\tSTATE\tWHEN\tHOP\tREASON"); err != nil {
+		return err
+	}
 	for _, r := range recs {
 		when := r.Queued
 		switch {
@@ -157,8 +166,10 @@ func printTrack(e *localNode, recs []spool.TrackRecord, asJSON bool) {
 		if r.Status != nil {
 			reason = strings.TrimSpace(fmt.Sprintf("exit %d %s", *r.Status, reason))
 		}
-		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, e.c.NodeName(r.Node), r.Kind, r.State,
-			when.UTC().Format(time.RFC3339), hop, reason)
+		if _, err := fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, e.c.NodeName(r.Node), r.Kind, r.State,
+			when.UTC().Format(time.RFC3339), hop, reason); err != nil {
+			return err
+		}
 	}
-	w.Flush()
+	return w.Flush()
 }

@@ -59,7 +59,7 @@ func runTrns(ctx context.Context, g *globals, args []string) error {
 		if err != nil {
 			return fmt.Errorf("trns: %w", err)
 		}
-		defer f.Close()
+		defer func() { _ = f.Close() }() // read only
 		to, err := recipientOf(e, f)
 		if err != nil {
 			return fmt.Errorf("trns %s: %w", arg, err)
@@ -106,7 +106,7 @@ func runTrns(ctx context.Context, g *globals, args []string) error {
 		if err != nil {
 			return fmt.Errorf("trns: %w", err)
 		}
-		defer f.Close()
+		defer func() { _ = f.Close() }() // read only
 		r, err := e.outbox().Trns(ctx, n, via, f, opt)
 		if err != nil {
 			return fmt.Errorf("trns: %w", err)

@@ -84,7 +84,7 @@ func (o *Options) dial(ctx context.Context, i int) (*net.TCPConn, error) {
 	}
 	tc := c.(*net.TCPConn)
 	if ip := tc.RemoteAddr().(*net.TCPAddr).IP; !ip.Equal(net.IPv4(127, 0, 0, 1)) {
-		tc.Close()
+		_ = tc.Close() // about to panic: the address is the news
 		panic("flood: connected to " + ip.String())
 	}
 	return tc, nil
@@ -157,8 +157,13 @@ func Handshakes(ctx context.Context, o Options) (Result, error) {
 					pause(ctx, 10*time.Millisecond)
 					continue
 				}
-				stop := context.AfterFunc(ctx, func() { c.Close() })
-				c.SetDeadline(time.Now().Add(15 * time.Second))
+				stop := context.AfterFunc(ctx, func() { _ = c.Close() }) // ends the read below
+				if err := c.SetDeadline(time.Now().Add(15 * time.Second)); err != nil {
+					stop()
+					atomic.AddInt64(&r.Failed, 1)
+					_ = c.Close() // given up on
+					continue
+				}
 				if _, err := c.Write(msgs[i%len(msgs)]); err == nil {
 					atomic.AddInt64(&r.Sent, 1)
 					if o.Progress != nil {
@@ -171,8 +176,7 @@ func Handshakes(ctx context.Context, o Options) (Result, error) {
 					}
 				}
 				stop()
-				c.SetLinger(0)
-				c.Close()
+				hangUp(c)
 			}
 		})
 	}
@@ -213,16 +217,15 @@ func Idle(ctx context.Context, o Options) (Result, error) {
 						break
 					}
 				}
-				stop := context.AfterFunc(ctx, func() { c.Close() })
-				for { // silent until the daemon hangs up
+				stop := context.AfterFunc(ctx, func() { _ = c.Close() }) // ends the read below
+				for {                                                    // silent until the daemon hangs up
 					if _, err := c.Read(buf[:]); err != nil {
 						break
 					}
 				}
 				stop()
 				held.Add(-1)
-				c.SetLinger(0)
-				c.Close()
+				hangUp(c)
 				pause(ctx, 250*time.Millisecond)
 			}
 		})
@@ -259,4 +262,12 @@ func pause(ctx context.Context, d time.Duration) {
 	case <-ctx.Done():
 	case <-time.After(d):
 	}
+}
+
+// hangUp closes a connection the daemon is done with at once (a reset,
+// not TIME_WAIT: a flood would run out of ports). Its errors say only
+// that the daemon closed first.
+func hangUp(c *net.TCPConn) {
+	_ = c.SetLinger(0)
+	_ = c.Close()
 }

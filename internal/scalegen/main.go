@@ -8,6 +8,7 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -101,7 +102,7 @@ func one(sp *spool.Spool, me *packet.Identity, to packet.Peer, node packet.ID, n
 		_, err = t.Commit(node, spool.TX)
 	}
 	if err != nil {
-		t.Abort()
+		err = errors.Join(err, t.Abort())
 	}
 	return err
 }

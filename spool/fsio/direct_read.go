@@ -1,6 +1,7 @@
 package fsio
 
 import (
+	"errors"
 	"io"
 	"os"
 	"sync"
@@ -67,7 +68,7 @@ func openStreamAt(path string, off int64, m readMode) (*StreamReader, error) {
 	}
 	if off > 0 {
 		if _, err := f.Seek(off, io.SeekStart); err != nil {
-			f.Close()
+			_ = f.Close() // read only, and the seek error is the one to report
 			return nil, err
 		}
 	}
@@ -178,7 +179,7 @@ func (r *StreamReader) Close() error {
 	if r.dfd != nil {
 		close(r.stop)
 		r.readers.Wait()
-		r.dfd.Close()
+		return errors.Join(r.dfd.Close(), r.f.Close())
 	}
 	return r.f.Close()
 }

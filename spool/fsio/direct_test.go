@@ -88,7 +88,11 @@ func TestBulkWriterAbort(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
+	defer func() {
+		if err := f.Close(); err != nil {
+			t.Error(err)
+		}
+	}()
 	w := NewBulkWriter(f, 0, true, sha256.New())
 	writeOdd(t, w, pattern(directAfter+5*directChunk))
 	w.Abort() // must return: the goroutines end
@@ -102,12 +106,18 @@ func TestBulkWriterAbort(t *testing.T) {
 // read-only) comes back from Write or Finish, never silently.
 func TestBulkWriterError(t *testing.T) {
 	p := filepath.Join(t.TempDir(), "f")
-	os.WriteFile(p, nil, 0o644)
+	if err := os.WriteFile(p, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
 	f, err := os.Open(p)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
+	defer func() {
+		if err := f.Close(); err != nil {
+			t.Error(err)
+		}
+	}()
 	w := NewBulkWriter(f, 0, false, nil)
 	if _, err := w.Write(pattern(10 << 20)); err == nil {
 		if err := w.Finish(); err == nil {
@@ -126,7 +136,11 @@ func TestStreamReader(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		defer r.Close()
+		defer func() {
+			if err := r.Close(); err != nil {
+				t.Error(err)
+			}
+		}()
 		// Odd read sizes cross chunk edges.
 		var got bytes.Buffer
 		buf := make([]byte, 100003)
@@ -150,13 +164,17 @@ func TestStreamReader(t *testing.T) {
 func TestStreamReaderCloseEarly(t *testing.T) {
 	t.Parallel()
 	p := filepath.Join(t.TempDir(), "f")
-	os.WriteFile(p, pattern(directReadAfter+9*directChunk), 0o644)
+	if err := os.WriteFile(p, pattern(directReadAfter+9*directChunk), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	for _, k := range []int{0, 1, directChunk + 5} {
 		r, err := openStreamAt(p, 0, readMode{ignoreCache: true})
 		if err != nil {
 			t.Fatal(err)
 		}
-		io.CopyN(io.Discard, r, int64(k))
+		if _, err := io.CopyN(io.Discard, r, int64(k)); err != nil {
+			t.Fatal(err)
+		}
 		if err := r.Close(); err != nil {
 			t.Fatal(err)
 		}
@@ -178,7 +196,9 @@ func TestStreamReaderAt(t *testing.T) {
 			t.Fatal(err)
 		}
 		got, err := io.ReadAll(r)
-		r.Close()
+		if err := r.Close(); err != nil {
+			t.Fatal(err)
+		}
 		if err != nil {
 			t.Fatalf("from %d: %v", off, err)
 		}
@@ -207,7 +227,9 @@ func TestBulkWriterStayCached(t *testing.T) {
 	if err := w.Finish(); err != nil {
 		t.Fatal(err)
 	}
-	f.Close()
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
 	got, _ := os.ReadFile(p)
 	sum := sha256.Sum256(want)
 	if !bytes.Equal(got, want) || !bytes.Equal(h.Sum(nil), sum[:]) {

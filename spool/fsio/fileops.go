@@ -61,7 +61,7 @@ func ReadAt(path string, buf []byte, off int64) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	defer unix.Close(fd)
+	defer func() { _ = unix.Close(fd) }() // read only
 	n := 0
 	for n < len(buf) {
 		var m int
@@ -88,7 +88,7 @@ func ReadHead(path string, buf []byte) (int, int64, error) {
 	if err != nil {
 		return 0, 0, err
 	}
-	defer unix.Close(fd)
+	defer func() { _ = unix.Close(fd) }() // read only
 	var st unix.Stat_t
 	if err := ignoringEINTR(func() error { return unix.Fstat(fd, &st) }); err != nil {
 		return 0, 0, &os.PathError{Op: "fstat", Path: path, Err: err}

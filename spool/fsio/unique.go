@@ -94,19 +94,24 @@ func (w *FileWriter) Write(p []byte) (int, error) {
 	return n, err
 }
 
-// Abort removes the temporary file.
-func (w *FileWriter) Abort() {
+// Abort removes the temporary file. Its error is the removal's: a
+// temporary file left behind, which the caller should log.
+func (w *FileWriter) Abort() error {
 	w.bw.Abort()
-	w.f.Close()
-	os.Remove(w.f.Name())
+	_ = w.f.Close() // its content is being thrown away
+	return os.Remove(w.f.Name())
 }
 
 // Commit syncs the file and links it under the first free name; link(2)
 // fails rather than replace, so concurrent writers never clobber each
 // other. It returns the final path.
 func (w *FileWriter) Commit() (string, error) {
-	defer os.Remove(w.f.Name())
-	return w.CommitKeeping()
+	p, err := w.CommitKeeping()
+	if rmErr := os.Remove(w.f.Name()); rmErr != nil && err == nil {
+		// The file is in place, but its temporary name is left behind.
+		return p, rmErr
+	}
+	return p, err
 }
 
 // TmpPath is the temporary file's path.
@@ -116,12 +121,12 @@ func (w *FileWriter) TmpPath() string { return w.f.Name() }
 // hard link) for the caller to remove later.
 func (w *FileWriter) CommitKeeping() (string, error) {
 	if err := w.bw.Finish(); err != nil {
-		w.f.Close()
+		_ = w.f.Close() // the write error is the one to report
 		return "", err
 	}
 	if !w.noSync {
 		if err := w.f.Sync(); err != nil {
-			w.f.Close()
+			_ = w.f.Close() // the sync error is the one to report
 			return "", err
 		}
 	}
@@ -137,9 +142,9 @@ func (w *FileWriter) CommitKeeping() (string, error) {
 		err := os.Link(w.f.Name(), p)
 		if err == nil {
 			if !w.noSync {
-				if d, err := os.Open(w.dir); err == nil {
-					d.Sync()
-					d.Close()
+				// The file is there under p, but not durably so.
+				if err := SyncDir(w.dir); err != nil {
+					return p, err
 				}
 			}
 			return p, nil
@@ -155,3 +160,16 @@ func (w *FileWriter) CommitKeeping() (string, error) {
 func (w *FileWriter) Size() int64 { return w.n }
 
 var _ io.Writer = (*FileWriter)(nil)
+
+// SyncDir makes the names made in dir durable.
+func SyncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	err = d.Sync()
+	if cerr := d.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}

@@ -13,12 +13,16 @@ import (
 // the delivery when rerun, or the file would arrive twice.
 func TestDeliveredLooksPastLinks(t *testing.T) {
 	dir := t.TempDir()
-	os.Symlink("nowhere", filepath.Join(dir, "y.txt"))
+	if err := os.Symlink("nowhere", filepath.Join(dir, "y.txt")); err != nil {
+		t.Fatal(err)
+	}
 	w, err := fsio.NewKeyedFileWriter(dir, "y.txt", "KEY", 0o22, true)
 	if err != nil {
 		t.Fatal(err)
 	}
-	w.Write([]byte("data"))
+	if _, err := w.Write([]byte("data")); err != nil {
+		t.Fatal(err)
+	}
 	final, err := w.CommitKeeping()
 	if err != nil || final != filepath.Join(dir, "y.txt.0") {
 		t.Fatalf("committed as %q: %v", final, err)
@@ -33,11 +37,19 @@ func TestDeliveredLooksPastLinks(t *testing.T) {
 func TestKeyedTmpNameRefusesALink(t *testing.T) {
 	dir := t.TempDir()
 	victim := filepath.Join(t.TempDir(), "victim")
-	os.WriteFile(victim, []byte("precious"), 0o600)
-	os.Symlink(victim, filepath.Join(dir, ".ferry.KEY.tmp"))
+	if err := os.WriteFile(victim, []byte("precious"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(victim, filepath.Join(dir, ".ferry.KEY.tmp")); err != nil {
+		t.Fatal(err)
+	}
 	if w, err := fsio.NewKeyedFileWriter(dir, "z.txt", "KEY", 0o22, true); err == nil {
-		w.Write([]byte("overwrite"))
-		w.CommitKeeping()
+		if _, err := w.Write([]byte("overwrite")); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := w.CommitKeeping(); err != nil {
+			t.Fatal(err)
+		}
 		t.Error("opened the keyed temporary name through a link")
 	}
 	if got, _ := os.ReadFile(victim); string(got) != "precious" {
@@ -57,7 +69,9 @@ func TestDeliveredTwiceAfterTwoInterruptions(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w.Write([]byte("mail"))
+	if _, err := w.Write([]byte("mail")); err != nil {
+		t.Fatal(err)
+	}
 	final, err := w.CommitKeeping()
 	if err != nil {
 		t.Fatal(err)

@@ -23,6 +23,6 @@ func (w *writeback) advance(n int64) {
 	if n-w.done < writebackEvery {
 		return
 	}
-	syscall.SyncFileRange(int(w.f.Fd()), w.done, n-w.done, 2 /* SYNC_FILE_RANGE_WRITE */)
+	_ = syscall.SyncFileRange(int(w.f.Fd()), w.done, n-w.done, 2 /* SYNC_FILE_RANGE_WRITE */)
 	w.done = n
 }

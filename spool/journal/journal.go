@@ -27,10 +27,25 @@ type Handler struct {
 	level slog.Level
 }
 
+// Options are how a Handler writes.
+type Options struct {
+	Echo  func(slog.Record) // nil: none; else also shows each event (stderr)
+	Debug bool              // debug events are logged too
+	// ReopenCheck is how often a long-lived handler looks whether the log
+	// was rotated (renamed or removed) under it, so a daemon follows
+	// logrotate without a stat per record. 0: every second; negative:
+	// before every record.
+	ReopenCheck time.Duration
+}
+
 // Open returns a handler for target: a path, or "FD:n".
-func Open(target string, echo func(slog.Record), debug bool) (*Handler, error) {
-	h := &Handler{path: target, fd: -1, mu: &sync.Mutex{}, out: &appender{path: target}, echo: echo, level: slog.LevelInfo}
-	if debug {
+func Open(target string, opt Options) (*Handler, error) {
+	every := opt.ReopenCheck
+	if every == 0 {
+		every = time.Second
+	}
+	h := &Handler{path: target, fd: -1, mu: &sync.Mutex{}, out: &appender{path: target, reopenCheck: every}, echo: opt.Echo, level: slog.LevelInfo}
+	if opt.Debug {
 		h.level = slog.LevelDebug
 	}
 	if n, ok := strings.CutPrefix(target, "FD:"); ok {

@@ -44,7 +44,7 @@ func BundleTx(w io.Writer, sp *spool.Spool, nodes []packet.ID, opt Options) (Sta
 				continue
 			}
 			err = writeEntry(tw, sp.Self, j, f)
-			f.Close()
+			_ = f.Close() // read only
 			if err != nil {
 				return st, fmt.Errorf("bundle: %w", err)
 			}
@@ -62,7 +62,10 @@ func BundleTx(w io.Writer, sp *spool.Spool, nodes []packet.ID, opt Options) (Sta
 	}
 	for _, j := range sent {
 		if !opt.Keep {
-			sp.Remove(j.Node, spool.TX, j.ID)
+			if err := sp.Remove(j.Node, spool.TX, j.ID); err != nil {
+				st.Failed++
+				opt.Log.Error("bundle: packet written, but its queued copy not removed (it goes again next time)", "who", "bundle-tx", "pkt", j.ID.String(), "err", err)
+			}
 		}
 		if err := sp.MarkSent(j.Node, j.ID, "bundle", time.Now()); err != nil {
 			opt.Log.Warn("bundle: sent packet not marked in its tracking record", "who", "bundle-tx", "pkt", j.ID.String(), "err", err)

@@ -277,7 +277,9 @@ func (rx *bundleReader) take(rcpt, sender, id packet.ID, size int64, body io.Rea
 		case err != nil || got != id:
 			return skip("our own packet, but its content does not match its name")
 		case !opt.DryRun:
-			sp.Remove(rcpt, spool.TX, id)
+			if err := sp.Remove(rcpt, spool.TX, id); err != nil {
+				return verdict{kind: failedV, node: rcpt, pkt: id, reason: fmt.Errorf("our own packet, but its queued copy could not be removed: %w", err)}
+			}
 		}
 		return skip("our own packet: its queued copy is removed")
 	}
@@ -351,8 +353,7 @@ func (rx *bundleReader) store(in io.Reader, sender, id packet.ID) (int64, error)
 	}
 	n, err := packet.Copy(tmp, in)
 	if err != nil {
-		tmp.Abort()
-		return n, err
+		return n, errors.Join(err, tmp.Abort())
 	}
 	return n, tmp.CommitAs(sender, spool.RX, id)
 }

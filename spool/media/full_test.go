@@ -113,7 +113,11 @@ func TestXferTxFullTmpfs(t *testing.T) {
 	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", dir).CombinedOutput(); err != nil {
 		t.Skipf("cannot mount a tmpfs: %v %s", err, out)
 	}
-	t.Cleanup(func() { exec.Command("umount", dir).Run() })
+	t.Cleanup(func() {
+		if out, err := exec.Command("umount", dir).CombinedOutput(); err != nil {
+			t.Errorf("umount %s: %v %s", dir, err, out)
+		}
+	})
 	a := openSpool(t, alice)
 	huge := queueSized(t, a, 1, 6<<20)
 	fits := queueSized(t, a, 2, 3<<20)

@@ -30,7 +30,9 @@ func goodEntry(t *testing.T, tw *tar.Writer, size int) packet.ID {
 	if err := tw.WriteHeader(&tar.Header{Name: name, Typeflag: tar.TypeReg, Mode: 0o400, Size: int64(len(data)), Format: tar.FormatUSTAR}); err != nil {
 		t.Fatal(err)
 	}
-	tw.Write(data)
+	if _, err := tw.Write(data); err != nil {
+		t.Fatal(err)
+	}
 	return id
 }
 
@@ -74,7 +76,9 @@ func TestBundleRxRefusesJunkEntries(t *testing.T) {
 			var buf bytes.Buffer
 			tw := tar.NewWriter(&buf)
 			for _, d := range []string{"NNCP", "NNCP/" + bob.String() + "/", "NNCP/" + bob.String() + "/" + alice.String() + "/"} {
-				tw.WriteHeader(&tar.Header{Name: d, Typeflag: tar.TypeDir, Mode: 0o700, Format: tar.FormatUSTAR})
+				if err := tw.WriteHeader(&tar.Header{Name: d, Typeflag: tar.TypeDir, Mode: 0o700, Format: tar.FormatUSTAR}); err != nil {
+					t.Fatal(err)
+				}
 			}
 			ids := []packet.ID{goodEntry(t, tw, 3000)}
 			if !c.cut {
@@ -83,12 +87,18 @@ func TestBundleRxRefusesJunkEntries(t *testing.T) {
 			if err := tw.WriteHeader(c.hdr); err != nil {
 				t.Fatal(err)
 			}
-			tw.Write([]byte(c.data))
+			if _, err := tw.Write([]byte(c.data)); err != nil {
+				t.Fatal(err)
+			}
 			if !c.cut {
 				ids = append(ids, goodEntry(t, tw, 1000))
-				tw.Close()
+				if err := tw.Close(); err != nil {
+					t.Fatal(err)
+				}
 			} else {
-				tw.Flush() // ends the stream inside the entry
+				// Ends the stream inside the entry: the tar writer says
+				// so, which is the point.
+				_ = tw.Flush()
 			}
 			sp := openSpool(t, bob)
 			var logs bytes.Buffer
@@ -136,10 +146,14 @@ func TestBundleRxReadsPaxAndGNU(t *testing.T) {
 		if err := tw.WriteHeader(h); err != nil {
 			t.Fatal(err)
 		}
-		tw.Write(data)
+		if _, err := tw.Write(data); err != nil {
+			t.Fatal(err)
+		}
 		ids = append(ids, id)
 	}
-	tw.Close()
+	if err := tw.Close(); err != nil {
+		t.Fatal(err)
+	}
 	var logs bytes.Buffer
 	sp := openSpool(t, bob)
 	st, err := media.BundleRx(bytes.NewReader(buf.Bytes()), sp, media.RxOptions{Options: media.Options{Log: logTo(&logs)}})
@@ -159,10 +173,14 @@ func TestBundleRxGarbageBetweenEntries(t *testing.T) {
 	var a, b bytes.Buffer
 	tw := tar.NewWriter(&a)
 	goodEntry(t, tw, 3000)
-	tw.Flush()
+	if err := tw.Flush(); err != nil {
+		t.Fatal(err)
+	}
 	tw = tar.NewWriter(&b)
 	goodEntry(t, tw, 2000)
-	tw.Close()
+	if err := tw.Close(); err != nil {
+		t.Fatal(err)
+	}
 	stream := append(append(bytes.Clone(a.Bytes()), bytes.Repeat([]byte("junk"), 300)...), b.Bytes()...)
 	stream = append(stream, make([]byte, 10240)...) // record padding, as GNU tar writes
 	var logs bytes.Buffer
@@ -186,7 +204,9 @@ func TestXferRxRefusesJunk(t *testing.T) {
 	mine := filepath.Join(dir, bob.String())
 	from := filepath.Join(mine, alice.String())
 	elsewhere := t.TempDir()
-	os.WriteFile(filepath.Join(elsewhere, "secret"), []byte("secret"), 0o600)
+	if err := os.WriteFile(filepath.Join(elsewhere, "secret"), []byte("secret"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	stranger := packet.ID{9}.String()
 	carol := packet.ID{7}.String()
 	mk := func(id byte) string { return filepath.Join(from, packet.ID{id}.String()) }

@@ -31,8 +31,12 @@ func realPacket(t *testing.T, n int) ([]byte, packet.ID) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w.Write(bytes.Repeat([]byte("x"), n))
-	w.Close()
+	if _, err := w.Write(bytes.Repeat([]byte("x"), n)); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
 	id, _, _ := packet.MTHOf(bytes.NewReader(out.Bytes()))
 	return out.Bytes(), id
 }
@@ -47,7 +51,9 @@ func TestXferRxBoundsOversizedPacket(t *testing.T) {
 	sp := openSpool(t, bob)
 	dir := t.TempDir()
 	from := filepath.Join(dir, bob.String(), alice.String())
-	os.MkdirAll(from, 0o755)
+	if err := os.MkdirAll(from, 0o755); err != nil {
+		t.Fatal(err)
+	}
 	src := filepath.Join(from, id.String())
 	if err := os.WriteFile(src, append(bytes.Clone(pkt), make([]byte, junkTail)...), 0o644); err != nil {
 		t.Fatal(err)
@@ -75,10 +81,18 @@ func TestBundleRxBoundsOversizedPacket(t *testing.T) {
 	var buf bytes.Buffer
 	tw := tar.NewWriter(&buf)
 	name := "NNCP/" + bob.String() + "/" + alice.String() + "/" + id.String()
-	tw.WriteHeader(&tar.Header{Name: name, Typeflag: tar.TypeReg, Mode: 0o400, Size: int64(len(pkt) + junkTail), Format: tar.FormatUSTAR})
-	tw.Write(pkt)
-	tw.Write(make([]byte, junkTail))
-	tw.Close()
+	if err := tw.WriteHeader(&tar.Header{Name: name, Typeflag: tar.TypeReg, Mode: 0o400, Size: int64(len(pkt) + junkTail), Format: tar.FormatUSTAR}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tw.Write(pkt); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tw.Write(make([]byte, junkTail)); err != nil {
+		t.Fatal(err)
+	}
+	if err := tw.Close(); err != nil {
+		t.Fatal(err)
+	}
 	sp := openSpool(t, bob)
 	var logs bytes.Buffer
 	st, err := media.BundleRx(bytes.NewReader(buf.Bytes()), sp, media.RxOptions{Options: media.Options{Log: logTo(&logs), Me: labSelf(t, "bob").Self.Identity()}})

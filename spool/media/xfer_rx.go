@@ -77,7 +77,7 @@ func readDir(path string) ([]fs.DirEntry, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }() // read only
 	return f.ReadDir(-1)
 }
 
@@ -97,7 +97,7 @@ func (x *xferRx) senderDir(path string, sender packet.ID) error {
 		case x.sp.Has(sender, spool.RX, id) || x.sp.Seen(sender, id):
 			x.skip(src, &sender, "already received")
 			if !x.opt.Keep {
-				os.Remove(src)
+				x.removeSrc(src, sender, id)
 			}
 		default:
 			x.one(src, sender, id)
@@ -118,7 +118,7 @@ func (x *xferRx) one(src string, sender, id packet.ID) {
 		x.fail(src, sender, id, err)
 		return
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }() // read only
 	fi, err := f.Stat()
 	if err != nil {
 		x.fail(src, sender, id, err)
@@ -146,8 +146,8 @@ func (x *xferRx) one(src string, sender, id packet.ID) {
 		x.fail(src, sender, id, err)
 		return
 	}
-	stream := fsio.StreamFile(f) // a medium's packets are seldom cached
-	defer stream.Close()
+	stream := fsio.StreamFile(f)          // a medium's packets are seldom cached
+	defer func() { _ = stream.Close() }() // read only
 	in := packet.NewBound(stream, x.opt.Me)
 	_, n, err := x.sp.CopyIn(in, sender, spool.RX, &id)
 	if err != nil {
@@ -162,7 +162,15 @@ func (x *xferRx) one(src string, sender, id packet.ID) {
 		return
 	}
 	if !x.opt.Keep {
-		os.Remove(src)
+		x.removeSrc(src, sender, id)
+	}
+}
+
+// removeSrc removes a packet from the medium once the spool has it; one
+// left there is not lost, but the medium is not done: it counts as failed.
+func (x *xferRx) removeSrc(src string, sender, id packet.ID) {
+	if err := os.Remove(src); err != nil && !os.IsNotExist(err) {
+		x.fail(src, sender, id, fmt.Errorf("received, but not removed from the medium: %w", bare(err, src)))
 	}
 }
 

@@ -87,7 +87,10 @@ func XferTx(sp *spool.Spool, dir string, nodes []packet.ID, opt Options) (Stats,
 			st.Bytes += n
 			opt.Log.Info("xfer: packet written", logAttrs...)
 			if !opt.Keep {
-				sp.Remove(node, spool.TX, j.ID)
+				if err := sp.Remove(node, spool.TX, j.ID); err != nil {
+					st.Failed++
+					opt.Log.Error("xfer: packet written, but its queued copy not removed (it goes again next time)", append(logAttrs, "err", err)...)
+				}
 			}
 			if err := sp.MarkSent(node, j.ID, "xfer", time.Now()); err != nil {
 				opt.Log.Warn("xfer: sent packet not marked in its tracking record", append(logAttrs, "err", err)...)
@@ -126,16 +129,23 @@ func txOne(sp *spool.Spool, j spool.Job, dst string, opt *Options) (int64, error
 	if err != nil {
 		return 0, err
 	}
-	defer src.Close()
+	defer func() { _ = src.Close() }() // read only
 	tmp := filepath.Join(dst, ".ferryxfer."+strconv.FormatInt(time.Now().UnixNano(), 16))
 	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o666)
 	if err != nil {
 		return 0, mediumErr(err)
 	}
+	// removeTmp drops the unfinished copy; a leftover is named so that
+	// no reader takes it for a packet, and the error says it is there.
+	removeTmp := func() error {
+		if err := os.Remove(tmp); err != nil && !os.IsNotExist(err) {
+			return err
+		}
+		return nil
+	}
 	fail := func(err error) (int64, error) {
-		f.Close()
-		os.Remove(tmp)
-		return 0, mediumErr(err)
+		_ = f.Close() // the copy is being thrown away
+		return 0, errors.Join(mediumErr(err), removeTmp())
 	}
 	bw := fsio.NewBulkWriter(f, 0, true, nil) // around the cache past 4 MiB
 	var w io.Writer = bw
@@ -157,31 +167,34 @@ func txOne(sp *spool.Spool, j spool.Job, dst string, opt *Options) (int64, error
 	// Read the copy back from the medium itself, not from our own writes
 	// still in the page cache: media lie, and this is our only chance to
 	// know.
-	unix.Fadvise(int(f.Fd()), 0, 0, unix.FADV_DONTNEED)
+	if err := unix.Fadvise(int(f.Fd()), 0, 0, unix.FADV_DONTNEED); err != nil {
+		return fail(fmt.Errorf("drop the copy from the page cache before reading it back: %w", err))
+	}
 	if err := f.Close(); err != nil {
-		os.Remove(tmp)
-		return 0, mediumErr(err)
+		return 0, errors.Join(mediumErr(err), removeTmp())
 	}
 	rf, err := fsio.OpenStream(tmp)
 	if err != nil {
-		os.Remove(tmp)
-		return 0, err
+		return 0, errors.Join(err, removeTmp())
 	}
 	got, _, err := packet.MTHOf(rf)
-	rf.Close()
+	_ = rf.Close() // read only
 	if err != nil || got != j.ID {
-		os.Remove(tmp)
-		return 0, fmt.Errorf("read-back of %s does not match: %w", j.ID, errors.Join(err, spool.ErrHashMismatch))
+		return 0, errors.Join(fmt.Errorf("read-back of %s does not match: %w", j.ID, errors.Join(err, spool.ErrHashMismatch)), removeTmp())
 	}
 	final := filepath.Join(dst, j.ID.String())
 	if err := os.Rename(tmp, final); err != nil {
-		os.Remove(tmp)
+		return 0, errors.Join(err, removeTmp())
+	}
+	// A .part left by an earlier, cut copy of this packet: it would
+	// only be junk next to the whole one.
+	if err := os.Remove(final + ".part"); err != nil && !os.IsNotExist(err) {
 		return 0, err
 	}
-	os.Remove(final + ".part")
-	if d, err := os.Open(dst); err == nil {
-		d.Sync()
-		d.Close()
+	// The spool's copy goes once this returns: the name on the medium
+	// must be durable first.
+	if err := fsio.SyncDir(dst); err != nil {
+		return 0, mediumErr(err)
 	}
 	return n, nil
 }

@@ -70,7 +70,7 @@ func (q *Outbox) File(ctx context.Context, d Dest, src, dst string, opt FileOpti
 		if err != nil {
 			return nil, spool.WrapPath("file", src, err)
 		}
-		defer f.Close()
+		defer func() { _ = f.Close() }() // read only
 		if info.IsDir() {
 			if dst == "" {
 				dst = filepath.Base(filepath.Clean(src)) + ".tar"
@@ -79,8 +79,8 @@ func (q *Outbox) File(ctx context.Context, d Dest, src, dst string, opt FileOpti
 		}
 		in, size = f, info.Size()
 		if info.Mode().IsRegular() {
-			sr := fsio.StreamFile(f) // a large file not in the page cache is read around it
-			defer sr.Close()
+			sr := fsio.StreamFile(f)          // a large file not in the page cache is read around it
+			defer func() { _ = sr.Close() }() // read only
 			in = sr
 		}
 		if dst == "" {
@@ -141,7 +141,7 @@ func (q *Outbox) fileDir(ctx context.Context, d Dest, dir, dst string, opt FileO
 			if err != nil {
 				return err
 			}
-			defer f.Close()
+			defer func() { _ = f.Close() }() // read only
 			_, err = io.CopyN(tw, f, info.Size())
 			return err
 		})

@@ -51,7 +51,7 @@ func (q *Outbox) Exec(ctx context.Context, d Dest, handle string, args []string,
 			return err
 		}
 		if _, err := io.Copy(z, body); err != nil {
-			z.Close()
+			_ = z.Close() // the copy's error is the one to report
 			return err
 		}
 		return z.Close()
@@ -102,7 +102,7 @@ func (q *Outbox) TrnsFromSpool(ctx context.Context, node *cfg.Node, id packet.ID
 		return Queued{}, err
 	}
 	res, err := q.Trns(ctx, node, via, f, opt)
-	f.Close()
+	_ = f.Close() // read only
 	if err != nil {
 		return res, err
 	}
@@ -117,7 +117,7 @@ func openSource(path string) (*os.File, os.FileInfo, error) {
 	}
 	info, err := f.Stat()
 	if err != nil {
-		f.Close()
+		_ = f.Close() // read only
 		return nil, nil, err
 	}
 	return f, info, nil

@@ -5,6 +5,7 @@ package outbox
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 
@@ -91,8 +92,7 @@ func (q *Outbox) Send(ctx context.Context, node *cfg.Node, ph packet.PlainHeader
 	}
 	w, inner, err := packet.NewTrackedRelayWriter(t, me, route, ph, opt.write())
 	if err = fill(ctx, w, err, produce); err != nil {
-		t.Abort()
-		return Queued{}, fmt.Errorf("queue %s for %s: %w", ph.Type, node.Name, err)
+		return Queued{}, errors.Join(fmt.Errorf("queue %s for %s: %w", ph.Type, node.Name, err), t.Abort())
 	}
 	id, err := t.Commit(route[0].ID, spool.TX)
 	if err != nil {
@@ -121,14 +121,12 @@ func (q *Outbox) SendArea(ctx context.Context, area *cfg.Area, ph packet.PlainHe
 	}
 	w, msg, err := packet.NewAreaWriter(t, me, area.Peer(), ph, opt.write())
 	if err = fill(ctx, w, err, produce); err != nil {
-		t.Abort()
-		return Queued{}, fmt.Errorf("queue %s for area %s: %w", ph.Type, area.Name, err)
+		return Queued{}, errors.Join(fmt.Errorf("queue %s for area %s: %w", ph.Type, area.Name, err), t.Abort())
 	}
 	// The marker first: a crash between the two leaves a marker without
 	// a message (harmless), never a message that would loop back to us.
 	if err := q.Spool.MarkArea(me.ID, area.ID, msg); err != nil {
-		t.Abort()
-		return Queued{}, err
+		return Queued{}, errors.Join(err, t.Abort())
 	}
 	id, err := t.Commit(me.ID, spool.TX)
 	if err != nil {

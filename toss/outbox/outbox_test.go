@@ -55,7 +55,7 @@ func (l *lab) open(t *testing.T, from string, q outbox.Queued) opened {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }() // read only
 	var r io.Reader = f
 	var out opened
 	for {
@@ -249,7 +249,7 @@ func TestPackets(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			defer z.Close()
+			defer func() { _ = z.Close() }() // read only
 			if b, err := io.ReadAll(z); err != nil || string(b) != "mail body" {
 				t.Fatalf("exec body %q: %v", b, err)
 			}
@@ -284,7 +284,7 @@ func TestPackets(t *testing.T) {
 			if err != nil {
 				return nil, err
 			}
-			defer f.Close()
+			defer func() { _ = f.Close() }() // read only
 			pkt, err := io.ReadAll(f)
 			if err != nil {
 				return nil, err

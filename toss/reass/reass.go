@@ -120,7 +120,7 @@ func Reass(metaPath string, opt Options) (string, error) {
 	}
 	fail := func(err error) (string, error) {
 		if fw != nil {
-			fw.Abort()
+			err = errors.Join(err, fw.Abort())
 		}
 		return "", err
 	}
@@ -131,7 +131,7 @@ func Reass(metaPath string, opt Options) (string, error) {
 		}
 		h := packet.NewMTH()
 		_, err = io.Copy(io.MultiWriter(out, h), f)
-		f.Close()
+		_ = f.Close() // read only
 		if err != nil {
 			return fail(err)
 		}
@@ -146,10 +146,16 @@ func Reass(metaPath string, opt Options) (string, error) {
 		}
 	}
 	if !opt.Keep && !opt.DryRun {
+		var errs []error
 		for i := range m.Checksums {
-			os.Remove(chunkPath(base, i))
+			errs = append(errs, os.Remove(chunkPath(base, i)))
 		}
-		os.Remove(metaPath)
+		errs = append(errs, os.Remove(metaPath))
+		if err := errors.Join(errs...); err != nil {
+			// The file is whole; what is left is junk, and with one
+			// chunk gone it is not reassembled a second time.
+			return final, fmt.Errorf("reassembled, but not cleaned up: %w", err)
+		}
 	}
 	return final, nil
 }

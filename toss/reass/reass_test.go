@@ -18,13 +18,17 @@ func chunk(t *testing.T, dir, name string, data []byte, size int) string {
 	m := packet.Meta{FileSize: uint64(len(data)), ChunkSize: uint64(size)}
 	for i := 0; i*size < len(data) || i == 0; i++ {
 		part := data[i*size : min(len(data), (i+1)*size)]
-		os.WriteFile(filepath.Join(dir, fmt.Sprintf("%s.nncp.chunk%d", name, i)), part, 0o644)
+		if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("%s.nncp.chunk%d", name, i)), part, 0o644); err != nil {
+			t.Fatal(err)
+		}
 		id, _, _ := packet.MTHOf(bytes.NewReader(part))
 		m.Checksums = append(m.Checksums, id)
 	}
 	b, _ := m.MarshalBinary()
 	p := filepath.Join(dir, name+".nncp.meta")
-	os.WriteFile(p, b, 0o644)
+	if err := os.WriteFile(p, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
 	return p
 }
 
@@ -55,7 +59,9 @@ func TestReassRefusesBadChunks(t *testing.T) {
 	data := make([]byte, 40000)
 	rand.Read(data)
 	meta := chunk(t, dir, "f.bin", data, 16384)
-	os.Remove(filepath.Join(dir, "f.bin.nncp.chunk1"))
+	if err := os.Remove(filepath.Join(dir, "f.bin.nncp.chunk1")); err != nil {
+		t.Fatal(err)
+	}
 	if reass.Complete(meta) {
 		t.Fatal("complete with a chunk missing")
 	}
@@ -65,7 +71,9 @@ func TestReassRefusesBadChunks(t *testing.T) {
 	meta = chunk(t, dir, "g.bin", data, 16384)
 	b, _ := os.ReadFile(filepath.Join(dir, "g.bin.nncp.chunk2"))
 	b[0] ^= 1
-	os.WriteFile(filepath.Join(dir, "g.bin.nncp.chunk2"), b, 0o644)
+	if err := os.WriteFile(filepath.Join(dir, "g.bin.nncp.chunk2"), b, 0o644); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := reass.Reass(meta, reass.Options{}); err == nil {
 		t.Fatal("reassembled a damaged chunk")
 	}
