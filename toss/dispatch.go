@@ -51,7 +51,8 @@ func (t *Tosser) tossOne(node packet.ID, xx spool.XX, j spool.Job, selfTx bool) 
 		return
 	}
 	defer func() { _ = f.Close() }() // read only
-	r, err := packet.NewReader(f, t.me, t.c.Lookup, packet.ReadOptions{})
+	meter := t.meter(node, j)
+	r, err := packet.NewReader(meter.Reader(f), t.me, t.c.Lookup, packet.ReadOptions{})
 	if err != nil {
 		t.setAside(node, xx, j.ID, err)
 		return
@@ -85,6 +86,7 @@ func (t *Tosser) tossOne(node packet.ID, xx spool.XX, j spool.Job, selfTx bool) 
 		}
 		return
 	}
+	meter.Finish()
 	t.res.Tossed[ph.Type]++
 	t.log.Info("tossed", "who", "rx", "node", sender.Name, "pkt", j.ID.String(), "type", ph.Type.String(),
 		"nice", int(j.Nice), "size", j.Size)
@@ -120,6 +122,14 @@ func (t *Tosser) tossOne(node packet.ID, xx spool.XX, j spool.Job, selfTx bool) 
 	for _, remove := range o.cleanup {
 		t.leftover(o, remove())
 	}
+}
+
+// meter starts the progress count of one packet's toss.
+func (t *Tosser) meter(node packet.ID, j spool.Job) *packet.ProgressMeter {
+	if t.opt.Progress == nil {
+		return nil // no name to build: a million small packets pay nothing
+	}
+	return packet.NewProgressMeter(t.opt.Progress, t.c.NodeName(node)+" "+j.ID.String()[:12], j.Size)
 }
 
 // process acts on one decrypted plain packet. It returns only after the

@@ -47,6 +47,9 @@ type Options struct {
 	// Space tells the free space of incoming directories (nil:
 	// spool.DiskSpace); the spool's own comes from its Options.
 	Space spool.SpaceFunc
+	// Progress, when set, is told how much of each packet was read, one
+	// job per packet named "NODE PKT" (the id shortened).
+	Progress packet.Progress
 }
 
 // Result counts what a toss did.

@@ -38,6 +38,9 @@ func runBundle(ctx context.Context, g *globals, args []string) error {
 	if err != nil {
 		return err
 	}
+	bar := g.jobProgress(e.c)
+	defer bar.end()
+	opt.Progress = bar.progress()
 	if *tx {
 		if fs.NArg() == 0 {
 			return usageErrorf("--tx needs at least one NODE")
@@ -51,7 +54,7 @@ func runBundle(ctx context.Context, g *globals, args []string) error {
 		opt.Keep = !*del
 		st, err := media.BundleTx(g.Stdout, e.sp, ids, opt)
 		if !g.quiet {
-			fmt.Fprintln(g.Stderr, statsLine("bundled", st))
+			writeErr(g.Stderr, statsLine("bundled", st)+"\n")
 		}
 		if err != nil {
 			return fmt.Errorf("bundle --tx: %w", err)
@@ -62,10 +65,11 @@ func runBundle(ctx context.Context, g *globals, args []string) error {
 		if opt, err = mediaOptions(e, nice, joinComma(fs.Args())); err != nil {
 			return err
 		}
+		opt.Progress = bar.progress()
 	}
 	st, err := media.BundleRx(g.Stdin, e.sp, media.RxOptions{Options: opt, DryRun: *dry, Delete: *del})
 	if !g.quiet {
-		fmt.Fprintln(g.Stderr, statsLine("received", st))
+		writeErr(g.Stderr, statsLine("received", st)+"\n")
 	}
 	if err != nil {
 		return fmt.Errorf("bundle --rx: %w", err)

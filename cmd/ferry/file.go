@@ -51,6 +51,9 @@ func runFile(ctx context.Context, g *globals, args []string) error {
 	if !*force {
 		fo.MaxChunks = maxChunksUnforced
 	}
+	bar := g.jobProgress(e.c)
+	defer bar.end()
+	fo.Progress = bar.progress()
 	qs, err := e.outbox().File(ctx, d, src, dst, fo)
 	p.add(e, qs...)
 	sf.track(e, "file", dst, qs...)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 
 	"github.com/ferry-dtn/ferry/packet"
 	"github.com/ferry-dtn/ferry/spool"
@@ -34,10 +35,17 @@ func runHash(ctx context.Context, g *globals, args []string) error {
 	if *seek < 0 || (*seek > 0 && f == nil) {
 		return usageErrorf("--seek needs --file and a non-negative offset")
 	}
+	var bar *jobBar
+	if !g.debug { // --debug traces every step on stdout: no bar between them
+		bar = g.jobProgress(nil)
+		defer bar.end()
+	}
+	meter := hashMeter(bar, *file, in)
+	in = meter.Reader(in)
 	if g.debug || *fat {
 		// The traced hashers read from the start: with --seek the
 		// result is the same, the steps those of a fresh read.
-		return hashTraced(g.Stdout, in, *fat, g.debug)
+		return hashTraced(g.Stdout, in, *fat, g.debug, meter)
 	}
 	m := packet.NewMTHAt(*seek).Parallel() // a whole file: both cores
 	if *seek > 0 {
@@ -52,17 +60,37 @@ func runHash(ctx context.Context, g *globals, args []string) error {
 		if _, err := f.Seek(0, io.SeekStart); err != nil {
 			return fmt.Errorf("hash: %w", err)
 		}
-		if err := m.Prepend(f); err != nil {
+		if err := m.Prepend(meter.Reader(f)); err != nil {
 			return fmt.Errorf("hash: %w", spool.WrapPath("", *file, err))
 		}
 	}
 	sum := m.Sum()
+	meter.Finish()
 	fmt.Fprintln(g.Stdout, hex.EncodeToString(sum[:]))
 	return nil
 }
 
+// hashMeter counts what hash reads from in (the file, or stdin when name
+// is empty) for the progress bar. A regular file's whole size is the
+// total, the prefix a --seek skips included: it is hashed afterwards.
+func hashMeter(bar *jobBar, name string, in io.Reader) *packet.ProgressMeter {
+	if bar == nil {
+		return nil
+	}
+	if name == "" {
+		name = "stdin"
+	}
+	total := int64(-1)
+	if f, ok := in.(*os.File); ok {
+		if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() {
+			total = fi.Size()
+		}
+	}
+	return packet.NewProgressMeter(bar.progress(), filepath.Base(name), total)
+}
+
 // hashTraced prints the keys and every step (debug), then the root.
-func hashTraced(w *output, in io.Reader, fat, debug bool) error {
+func hashTraced(w *output, in io.Reader, fat, debug bool, meter *packet.ProgressMeter) error {
 	step := func(mthStep) {}
 	if debug {
 		fmt.Fprintln(w, "Leaf BLAKE3 key:", hex.EncodeToString(mthLeafKey[:]))
@@ -77,6 +105,7 @@ func hashTraced(w *output, in io.Reader, fat, debug bool) error {
 	if err != nil {
 		return fmt.Errorf("hash: read: %w", err)
 	}
+	meter.Finish()
 	fmt.Fprintln(w, hex.EncodeToString(sum[:]))
 	return nil
 }

@@ -15,6 +15,7 @@ import (
 // line of totals, then a bar for the packet being received and one for
 // the packet being sent. Log lines printed meanwhile (writeErr) go above
 // it: the display is wiped, the line printed, the display drawn again.
+// The local jobs' bar (jobBar) draws through the same code, one line.
 type progress struct {
 	w              *output // os.Stderr when nil
 	node           string
@@ -119,8 +120,6 @@ const barWidth = 30
 // bar renders one transfer: direction, packet, bar, percentage, sizes.
 func bar(dir string, t call.Transfer) string {
 	done := min(max(t.Done, 0), t.Size)
-	fill := int(int64(barWidth) * done / t.Size)
-	return fmt.Sprintf("  %s %s [%s%s] %3d%% %s of %s", dir, t.ID.String()[:12],
-		strings.Repeat("=", fill), strings.Repeat(" ", barWidth-fill), 100*done/t.Size,
-		humanSize(done), humanSize(t.Size))
+	return fmt.Sprintf("  %s %s [%s] %3d%% %s of %s", dir, t.ID.String()[:12],
+		fill(barWidth, done, t.Size), percent(done, t.Size), humanSize(done), humanSize(t.Size))
 }

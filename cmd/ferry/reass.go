@@ -26,7 +26,10 @@ func runReass(ctx context.Context, g *globals, args []string) error {
 	if *stdout {
 		opt.Stdout = g.Stdout
 	}
-	var metas []string
+	var (
+		metas []string
+		c     *cfg.Config // only when a node's or every incoming directory is searched
+	)
 	switch {
 	case fs.NArg() == 1 && !*all && *node == "":
 		metas = []string{fs.Arg(0)}
@@ -35,6 +38,7 @@ func runReass(ctx context.Context, g *globals, args []string) error {
 		if err != nil {
 			return err
 		}
+		c = e.c
 		opt.Umask = e.umask
 		opt.Room = roomWith(e.c.Reserve)
 		if *node != "" {
@@ -57,6 +61,9 @@ func runReass(ctx context.Context, g *globals, args []string) error {
 	default:
 		return usageErrorf("give one FILE.nncp.meta, or --node NODE, or --all")
 	}
+	bar := g.jobProgress(c)
+	defer bar.end()
+	opt.Progress = bar.progress()
 	var errs []error
 	for _, m := range metas {
 		if *dump {
@@ -74,7 +81,7 @@ func runReass(ctx context.Context, g *globals, args []string) error {
 			continue
 		}
 		if final != "" && !g.quiet {
-			fmt.Fprintf(g.Stderr, "reassembled %s\n", final)
+			writeErr(g.Stderr, "reassembled "+final+"\n")
 		}
 	}
 	if err := errors.Join(errs...); err != nil {

@@ -28,7 +28,10 @@ func runToss(ctx context.Context, g *globals, args []string) error {
 	if err != nil {
 		return err
 	}
-	opt := toss.Options{Nice: nice, Seen: *seen, DryRun: *dry, GenACK: *genACK, Reass: *doReass, Skip: skip, Log: e.log, Umask: e.umask}
+	bar := g.jobProgress(e.c)
+	defer bar.end()
+	opt := toss.Options{Nice: nice, Seen: *seen, DryRun: *dry, GenACK: *genACK, Reass: *doReass, Skip: skip, Log: e.log, Umask: e.umask,
+		Progress: bar.progress()}
 	if *node != "" {
 		n, err := e.c.FindNode(*node)
 		if err != nil {

@@ -38,6 +38,9 @@ func runXfer(ctx context.Context, g *globals, args []string) error {
 		return err
 	}
 	opt.Keep, opt.Mkdir = *keep, *mkdir
+	bar := g.jobProgress(e.c)
+	defer bar.end()
+	opt.Progress = bar.progress()
 	// Both directions run even when the first refused something; the
 	// error names each direction that did.
 	var errs []string
@@ -47,7 +50,7 @@ func runXfer(ctx context.Context, g *globals, args []string) error {
 			errs = append(errs, "--rx: "+err.Error())
 		}
 		if !g.quiet {
-			fmt.Fprintln(g.Stderr, statsLine("received", st))
+			writeErr(g.Stderr, statsLine("received", st)+"\n")
 		}
 	}
 	if !*rxOnly {
@@ -56,7 +59,7 @@ func runXfer(ctx context.Context, g *globals, args []string) error {
 			errs = append(errs, "--tx: "+err.Error())
 		}
 		if !g.quiet {
-			fmt.Fprintln(g.Stderr, statsLine("written", st))
+			writeErr(g.Stderr, statsLine("written", st)+"\n")
 		}
 	}
 	if len(errs) > 0 {

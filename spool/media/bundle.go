@@ -43,11 +43,13 @@ func BundleTx(w io.Writer, sp *spool.Spool, nodes []packet.ID, opt Options) (Sta
 				}
 				continue
 			}
-			err = writeEntry(tw, sp.Self, j, f)
+			meter := opt.meter(node, j.ID, j.Size)
+			err = writeEntry(tw, sp.Self, j, meter.Reader(f))
 			_ = f.Close() // read only
 			if err != nil {
 				return st, fmt.Errorf("bundle: %w", err)
 			}
+			meter.Finish()
 			st.Packets++
 			st.Bytes += j.Size
 			sent = append(sent, j)

@@ -311,7 +311,8 @@ func (rx *bundleReader) take(rcpt, sender, id packet.ID, size int64, body io.Rea
 	}
 	// The copy stops where the packet says it ends, not where the entry
 	// does: a packet with gigabytes appended costs no more than itself.
-	in := packet.NewBound(br, opt.Me)
+	meter := opt.meter(sender, id, size)
+	in := packet.NewBound(meter.Reader(br), opt.Me)
 	var n int64
 	if opt.DryRun {
 		var got packet.ID
@@ -328,6 +329,7 @@ func (rx *bundleReader) take(rcpt, sender, id packet.ID, size int64, body io.Rea
 	if err != nil {
 		return verdict{kind: failedV, reason: err}
 	}
+	meter.Finish()
 	if opt.DryRun {
 		if n < size {
 			return refuse("%d bytes after the end of the packet it holds", size-n)

@@ -24,6 +24,17 @@ type Options struct {
 	// to the end its SIZE block declares (see packet.Bound). nil: up to
 	// the end of the file or entry.
 	Me *packet.Identity
+	// Progress, when set, is told how much of each packet was copied,
+	// one job per packet named "NODE PKT" (the id shortened).
+	Progress packet.Progress
+}
+
+// meter starts the progress count of one packet's copy.
+func (o *Options) meter(node, id packet.ID, size int64) *packet.ProgressMeter {
+	if o.Progress == nil {
+		return nil // no name to build
+	}
+	return packet.NewProgressMeter(o.Progress, o.Name(node)+" "+id.String()[:12], size)
 }
 
 func (o *Options) init() {

@@ -148,12 +148,14 @@ func (x *xferRx) one(src string, sender, id packet.ID) {
 	}
 	stream := fsio.StreamFile(f)          // a medium's packets are seldom cached
 	defer func() { _ = stream.Close() }() // read only
-	in := packet.NewBound(stream, x.opt.Me)
+	meter := x.opt.meter(sender, id, fi.Size())
+	in := packet.NewBound(meter.Reader(stream), x.opt.Me)
 	_, n, err := x.sp.CopyIn(in, sender, spool.RX, &id)
 	if err != nil {
 		x.fail(src, sender, id, err)
 		return
 	}
+	meter.Finish()
 	x.st.Packets++
 	x.st.Bytes += n
 	x.opt.Log.Info("xfer: packet received", "who", "xfer-rx", "node", x.opt.Name(sender), "pkt", id.String(), "size", n)

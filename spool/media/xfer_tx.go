@@ -152,7 +152,9 @@ func txOne(sp *spool.Spool, j spool.Job, dst string, opt *Options) (int64, error
 	if opt.Write != nil {
 		w = opt.Write(bw)
 	}
-	n, err := packet.Copy(w, src)
+	// Progress counts the copy; the job ends once the read-back agrees.
+	meter := opt.meter(j.Node, j.ID, j.Size)
+	n, err := packet.Copy(w, meter.Reader(src))
 	if err == nil {
 		err = bw.Finish()
 	} else {
@@ -196,6 +198,7 @@ func txOne(sp *spool.Spool, j spool.Job, dst string, opt *Options) (int64, error
 	if err := fsio.SyncDir(dst); err != nil {
 		return 0, mediumErr(err)
 	}
+	meter.Finish()
 	return n, nil
 }
 

@@ -27,6 +27,9 @@ type FileOptions struct {
 	// this, the meta packet included (0: no limit): one mistyped
 	// --chunked once queued a million packets for a 1 GiB file.
 	MaxChunks int
+	// Progress, when set, is told how much of the source was read: one
+	// job named after the source, over all its chunks.
+	Progress packet.Progress
 }
 
 // TooManyChunksError is a chunked send refused for its packet count.
@@ -56,8 +59,9 @@ func chunkCount(size, chunk int64) int64 {
 // `dst.nncp.meta`.
 func (q *Outbox) File(ctx context.Context, d Dest, src, dst string, opt FileOptions) ([]Queued, error) {
 	var (
-		in   io.Reader
-		size int64 = -1
+		in    io.Reader
+		size  int64 = -1
+		total int64 = -1 // for progress: only a regular file's size is known
 	)
 	switch {
 	case src == "-":
@@ -81,7 +85,7 @@ func (q *Outbox) File(ctx context.Context, d Dest, src, dst string, opt FileOpti
 		if info.Mode().IsRegular() {
 			sr := fsio.StreamFile(f)          // a large file not in the page cache is read around it
 			defer func() { _ = sr.Close() }() // read only
-			in = sr
+			in, total = sr, size
 		}
 		if dst == "" {
 			dst = filepath.Base(src)
@@ -93,23 +97,50 @@ func (q *Outbox) File(ctx context.Context, d Dest, src, dst string, opt FileOpti
 	if len(dst)+len(".nncp.chunk")+20 > packet.MaxPathLen {
 		return nil, fmt.Errorf("file: destination name too long")
 	}
-	if opt.Chunked > 0 && (size <= 0 || size > opt.Chunked) {
-		if n := chunkCount(size, opt.Chunked); size > 0 && opt.MaxChunks > 0 && n > int64(opt.MaxChunks) {
+	chunked := opt.Chunked > 0 && (size <= 0 || size > opt.Chunked)
+	if chunked && size > 0 && opt.MaxChunks > 0 {
+		if n := chunkCount(size, opt.Chunked); n > int64(opt.MaxChunks) {
 			return nil, &TooManyChunksError{Count: n, Max: opt.MaxChunks}
 		}
-		return q.fileChunked(ctx, d, in, dst, opt)
 	}
-	ph := packet.PlainHeader{Type: packet.TypeFile, Nice: opt.Nice, Path: []byte(dst)}
-	r, err := q.sendTo(ctx, d, ph, copyFrom(in), opt.Options)
-	if err != nil {
-		return nil, err
+	meter := packet.NewProgressMeter(opt.Progress, sourceName(src), total)
+	in = meter.Reader(in)
+	var qs []Queued
+	var err error
+	if chunked {
+		qs, err = q.fileChunked(ctx, d, in, dst, opt)
+	} else {
+		ph := packet.PlainHeader{Type: packet.TypeFile, Nice: opt.Nice, Path: []byte(dst)}
+		var r Queued
+		if r, err = q.sendTo(ctx, d, ph, copyFrom(in), opt.Options); err == nil {
+			qs = []Queued{r}
+		}
 	}
-	return []Queued{r}, nil
+	return qs, finish(meter, err)
+}
+
+// finish reports a source's job done if err says it was.
+func finish(m *packet.ProgressMeter, err error) error {
+	if err == nil {
+		m.Finish()
+	}
+	return err
+}
+
+// sourceName names a source in progress reports.
+func sourceName(src string) string {
+	if src == "-" {
+		return "stdin"
+	}
+	return filepath.Base(src)
 }
 
 // fileDir streams a directory as a pax archive (directories 0777, files
 // 0666) straight into the packet: no temporary archive.
 func (q *Outbox) fileDir(ctx context.Context, d Dest, dir, dst string, opt FileOptions) ([]Queued, error) {
+	// The archive's size is known only once written: progress counts
+	// its bytes without a total.
+	meter := packet.NewProgressMeter(opt.Progress, filepath.Base(filepath.Clean(dir)), -1)
 	produce := func(w io.Writer) error {
 		tw := tar.NewWriter(w)
 		root := filepath.Dir(filepath.Clean(dir))
@@ -158,11 +189,12 @@ func (q *Outbox) fileDir(ctx context.Context, d Dest, dir, dst string, opt FileO
 		produced := make(chan struct{})
 		go func() { defer close(produced); pw.CloseWithError(produce(ctxWriter{ctx, pw})) }()
 		defer func() { pr.Close(); <-produced }()
-		return q.fileChunked(ctx, d, pr, dst, opt)
+		qs, err := q.fileChunked(ctx, d, meter.Reader(pr), dst, opt)
+		return qs, finish(meter, err)
 	}
 	ph := packet.PlainHeader{Type: packet.TypeFile, Nice: opt.Nice, Path: []byte(dst)}
-	r, err := q.sendTo(ctx, d, ph, produce, opt.Options)
-	if err != nil {
+	r, err := q.sendTo(ctx, d, ph, func(w io.Writer) error { return produce(meter.Writer(w)) }, opt.Options)
+	if err = finish(meter, err); err != nil {
 		return nil, err
 	}
 	return []Queued{r}, nil

@@ -31,6 +31,9 @@ type Options struct {
 	// Room, when set, is asked whether the file's bytes fit beside the
 	// chunks before any is written (it may say no with an error).
 	Room func(dir string, need int64) error
+	// Progress, when set, is told how much of the file was rebuilt: one
+	// job per meta, named after the file, over all its chunks.
+	Progress packet.Progress
 }
 
 // ErrIncomplete is returned when chunks are missing.
@@ -124,13 +127,14 @@ func Reass(metaPath string, opt Options) (string, error) {
 		}
 		return "", err
 	}
+	meter := packet.NewProgressMeter(opt.Progress, filepath.Base(base), int64(m.FileSize))
 	for i, want := range m.Checksums {
 		f, err := os.Open(chunkPath(base, i))
 		if err != nil {
 			return fail(err)
 		}
 		h := packet.NewMTH()
-		_, err = io.Copy(io.MultiWriter(out, h), f)
+		_, err = io.Copy(io.MultiWriter(out, h), meter.Reader(f))
 		_ = f.Close() // read only
 		if err != nil {
 			return fail(err)
@@ -145,6 +149,7 @@ func Reass(metaPath string, opt Options) (string, error) {
 			return "", err
 		}
 	}
+	meter.Finish()
 	if !opt.Keep && !opt.DryRun {
 		var errs []error
 		for i := range m.Checksums {
