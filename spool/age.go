@@ -25,7 +25,9 @@ import (
 //	rx.lock    rx/<PKT>.part, rx/<PKT>.nock, rx/hdr orphans
 //	(none)     area/<AREA>/<MSG>; SPOOL/tmp; incoming .ferry* files
 //
-// A lock held elsewhere leaves that group for the next pass, logged and
+// A group is looked over without its lock first and locked only when
+// something in it is due, so a pass over a clean spool takes no lock. A
+// lock held elsewhere leaves that group for the next pass, logged and
 // counted. Every removal is one log line with its reason. A pass killed
 // at any point leaves a consistent spool: each removal is one unlink of
 // a file nothing else refers to (a packet's header copy goes after it,
@@ -129,6 +131,15 @@ type agePass struct {
 	ctx  context.Context
 	res  AgeResult
 	errs []error
+	// probing: a group is looked over without its lock first, to see
+	// whether anything is due (see locked); due says something was.
+	probing, due bool
+}
+
+func (p *agePass) fail(err error) {
+	if !p.probing { // the real run after the probe meets it again
+		p.errs = append(p.errs, err)
+	}
 }
 
 func (p *agePass) limit(node packet.ID, k AgeKind) time.Duration {
@@ -155,7 +166,7 @@ func (p *agePass) node(n packet.ID) {
 	})
 	areas, err := os.ReadDir(filepath.Join(p.s.nodeDir(n), "area"))
 	if err != nil && !os.IsNotExist(err) {
-		p.errs = append(p.errs, err)
+		p.fail(err)
 	}
 	for _, a := range areas {
 		if id, err := packet.ParseID(a.Name()); err == nil && a.IsDir() {
@@ -175,8 +186,15 @@ func (p *agePass) locked(n packet.ID, kind LockKind, what string, fn func()) {
 		fn()
 		return
 	}
-	if _, err := os.Stat(p.s.nodeDir(n)); err != nil {
-		return // nothing to pass over; Lock would make the directory
+	// A look without the lock first: a group with nothing due takes no
+	// lock at all, so a pass over a clean spool never turns a call away
+	// (a session takes its node's rx and tx locks without waiting), and
+	// one with work holds the lock for its unlinks only.
+	p.probing, p.due = true, false
+	fn()
+	p.probing = false
+	if !p.due {
+		return
 	}
 	unlock, err := p.s.Lock(n, kind)
 	if err != nil {
@@ -185,7 +203,7 @@ func (p *agePass) locked(n packet.ID, kind LockKind, what string, fn func()) {
 			p.o.Log.Info("node busy: left for the next pass", "who", "gc", "node", n.String(), "what", what, "lock", string(kind))
 			return
 		}
-		p.errs = append(p.errs, err)
+		p.fail(err)
 		return
 	}
 	defer unlock()
@@ -208,6 +226,10 @@ func (p *agePass) remove(r Removal, drop func() error) {
 	if p.ctx.Err() != nil {
 		return
 	}
+	if p.probing {
+		p.due = true
+		return
+	}
 	if !p.o.DryRun {
 		var err error
 		if drop != nil {
@@ -216,7 +238,7 @@ func (p *agePass) remove(r Removal, drop func() error) {
 			return // gone meanwhile: not ours to count
 		}
 		if err != nil {
-			p.errs = append(p.errs, fmt.Errorf("age pass: %w", err))
+			p.fail(fmt.Errorf("age pass: %w", err))
 			return
 		}
 	}
@@ -247,7 +269,7 @@ func (p *agePass) txPackets(n packet.ID) {
 	}
 	files, err := p.s.QueueFiles(n, TX)
 	if err != nil {
-		p.errs = append(p.errs, err)
+		p.fail(err)
 		return
 	}
 	var due []QueueFile
@@ -260,12 +282,16 @@ func (p *agePass) txPackets(n packet.ID) {
 	if len(due) == 0 {
 		return
 	}
+	if p.probing {
+		p.due = true
+		return
+	}
 	if !p.o.DryRun {
 		expired, err := p.s.TrackRemoved(n, ids, TrackRemovedReason, p.o.Now)
 		if err != nil {
 			// Untracked removal would leave records saying queued for
 			// packets that are gone: keep the packets this pass.
-			p.errs = append(p.errs, fmt.Errorf("age pass: tx of %s: %w", n, err))
+			p.fail(fmt.Errorf("age pass: tx of %s: %w", n, err))
 			return
 		}
 		for _, r := range expired {
@@ -288,7 +314,7 @@ func (p *agePass) queue(n packet.ID, xx XX, k AgeKind) {
 	}
 	files, err := p.s.QueueFiles(n, xx)
 	if err != nil {
-		p.errs = append(p.errs, err)
+		p.fail(err)
 		return
 	}
 	for _, f := range files {
@@ -308,7 +334,7 @@ func (p *agePass) bad(n packet.ID) {
 func (p *agePass) partials(n packet.ID) {
 	files, err := p.s.PartialFiles(n)
 	if err != nil {
-		p.errs = append(p.errs, err)
+		p.fail(err)
 		return
 	}
 	for _, f := range files {
@@ -350,7 +376,7 @@ func (p *agePass) execOrphans(n packet.ID) {
 	ents, err := os.ReadDir(dir)
 	if err != nil {
 		if !os.IsNotExist(err) {
-			p.errs = append(p.errs, err)
+			p.fail(err)
 		}
 		return
 	}
@@ -374,7 +400,7 @@ func (p *agePass) byAge(n packet.ID, k AgeKind, dir string, match func(string) (
 	ents, err := os.ReadDir(dir)
 	if err != nil {
 		if !os.IsNotExist(err) {
-			p.errs = append(p.errs, err)
+			p.fail(err)
 		}
 		return
 	}
@@ -412,7 +438,7 @@ func (p *agePass) tmp() {
 	}
 	files, err := p.s.TmpFiles()
 	if err != nil {
-		p.errs = append(p.errs, err)
+		p.fail(err)
 		return
 	}
 	for _, f := range files {
@@ -443,7 +469,7 @@ func (p *agePass) incoming() {
 				if os.IsNotExist(err) && path == dir {
 					return nil
 				}
-				p.errs = append(p.errs, err)
+				p.fail(err)
 				return nil
 			}
 			if p.ctx.Err() != nil {
@@ -460,7 +486,7 @@ func (p *agePass) incoming() {
 				}
 				if nodes == nil {
 					if nodes, err = p.s.Nodes(); err != nil {
-						p.errs = append(p.errs, err)
+						p.fail(err)
 						return filepath.SkipAll
 					}
 				}
@@ -481,7 +507,7 @@ func (p *agePass) incoming() {
 			return nil
 		})
 		if err != nil {
-			p.errs = append(p.errs, err)
+			p.fail(err)
 		}
 	}
 }

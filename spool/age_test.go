@@ -247,3 +247,20 @@ func files(t *testing.T, l *ageLab) []string {
 	slices.Sort(out)
 	return out
 }
+
+// A pass with nothing due takes no lock: a call holding its node's
+// locks is not in its way, nor it in the call's.
+func TestAgePassTakesNoLockWithNothingDue(t *testing.T) {
+	l := newAgeLab(t)
+	l.pass(t, l.t0.Add(time.Hour), false) // the orphans go
+	for _, k := range []spool.LockKind{spool.LockRx, spool.LockTx, spool.LockToss} {
+		unlock, err := l.sp.Lock(peer, k)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer unlock()
+	}
+	if got, res := l.pass(t, l.t0.Add(2*day), false); len(got) != 0 || res.Skipped != 0 {
+		t.Errorf("nothing due: %q, %+v; want nothing removed, nothing skipped", got, res)
+	}
+}
