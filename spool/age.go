@@ -352,19 +352,40 @@ func (p *agePass) partials(n packet.ID) {
 // hdrOrphans removes old header copies whose packet is gone (a removal
 // killed between the two unlinks) and header files half written. The
 // copy of a packet still queued stays, whatever its age: a listing
-// would only write it again.
+// would only write it again. The queue is listed once, by name only: a
+// stat per header copy would cost a million on a big queue. A packet
+// queued since the listing has a young header copy, which stays.
 func (p *agePass) hdrOrphans(n packet.ID, xx XX) {
-	p.byAge(n, AgeHdr, filepath.Dir(p.s.hdrPath(n, xx, packet.ID{})), func(name string) (packet.ID, bool) {
-		id, ok := idName(name)
-		if !ok {
-			t, tmp := strings.CutPrefix(name, ".")
-			if t, tmp = strings.CutSuffix(t, ".tmp"); !tmp {
-				return packet.ID{}, false
-			}
-			id, ok = idName(t)
-			return id, ok
+	if p.limit(n, AgeHdr) <= 0 {
+		return
+	}
+	queued := map[string]struct{}{}
+	d, err := os.Open(p.s.queueDir(n, xx))
+	if err != nil {
+		if !os.IsNotExist(err) {
+			p.fail(err)
 		}
-		return id, ok && !p.s.Has(n, xx, id)
+		return
+	}
+	names, err := d.Readdirnames(-1)
+	d.Close()
+	if err != nil {
+		p.fail(err) // an unreadable queue would make every copy look orphaned
+		return
+	}
+	for _, name := range names {
+		queued[name] = struct{}{}
+	}
+	p.byAge(n, AgeHdr, filepath.Dir(p.s.hdrPath(n, xx, packet.ID{})), func(name string) (packet.ID, bool) {
+		if id, ok := idName(name); ok {
+			_, live := queued[name]
+			return id, !live
+		}
+		t, tmp := strings.CutPrefix(name, ".")
+		if t, tmp = strings.CutSuffix(t, ".tmp"); !tmp {
+			return packet.ID{}, false
+		}
+		return idName(t)
 	})
 }
 
