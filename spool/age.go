@@ -381,11 +381,12 @@ func (p *agePass) hdrOrphans(n packet.ID, xx XX) {
 			_, live := queued[name]
 			return id, !live
 		}
-		t, tmp := strings.CutPrefix(name, ".")
-		if t, tmp = strings.CutSuffix(t, ".tmp"); !tmp {
+		t, dot := strings.CutPrefix(name, ".")
+		t, tmp := strings.CutSuffix(t, ".tmp")
+		if !dot || !tmp {
 			return packet.ID{}, false
 		}
-		return idName(t)
+		return idName(t) // writeHdr's temporary name
 	})
 }
 
