@@ -16,9 +16,13 @@ import (
 // before ferry gc, the daemon and the caller remove it. They replace the
 // cron jobs of `nncp-rm -older 7d` an NNCP operator keeps. Packets are
 // never removed by default: tx, rx and bad have no limit until one is
-// set. Markers, header copies of gone packets, temporary files and
-// partial downloads go after seven days, as such a cron job would have
-// them go.
+// set. Header copies of gone packets, temporary files and partial
+// downloads go after seven days, as such a cron job would have them go.
+// Seen and area markers are what keeps a packet or an area message that
+// arrives again (a carrier brings it until our ACK reaches its sender,
+// an area floods it round) from being taken twice: they stay 30 days,
+// longer than a weekly sneakernet's round trip, where the cron job's
+// seven days would let a second trip deliver a file twice.
 
 // The keys of ferry-age, each a kind of file in the spool.
 const (
@@ -38,7 +42,7 @@ var AgeKeys = []string{AgeTx, AgeRx, AgeBad, AgePart, AgeNock, AgeSeen, AgeHdr, 
 
 // DefaultAges are the limits of keys a config leaves out. The keys not
 // here (tx, rx, bad) have none: packets go only when a limit is set.
-var DefaultAges = Ages{AgePart: 7 * Day, AgeNock: 7 * Day, AgeSeen: 7 * Day, AgeHdr: 7 * Day, AgeTmp: 7 * Day, AgeArea: 7 * Day}
+var DefaultAges = Ages{AgePart: 7 * Day, AgeNock: 7 * Day, AgeSeen: 30 * Day, AgeHdr: 7 * Day, AgeTmp: 7 * Day, AgeArea: 30 * Day}
 
 // Day is 24 hours, the unit ages are mostly written in.
 const Day = 24 * time.Hour

@@ -69,7 +69,7 @@ func TestAgeKeys(t *testing.T) {
 		want map[string]time.Duration // for bob
 	}{
 		{"defaults", base, map[string]time.Duration{"tx": 0, "rx": 0, "bad": 0, "part": 7 * day, "nock": 7 * day,
-			"seen": 7 * day, "hdr": 7 * day, "tmp": 7 * day, "area": 7 * day}},
+			"seen": 30 * day, "hdr": 7 * day, "tmp": 7 * day, "area": 30 * day}},
 		{"top level", top("tx: 30d\nrx: 14d\nbad: 60d\npart: 2d\nnock: 3d\nseen: 90d\nhdr: 1d\ntmp: 12h\narea: never"),
 			map[string]time.Duration{"tx": 30 * day, "rx": 14 * day, "bad": 60 * day, "part": 2 * day, "nock": 3 * day,
 				"seen": 90 * day, "hdr": day, "tmp": 12 * time.Hour, "area": 0}},
