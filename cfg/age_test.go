@@ -134,7 +134,9 @@ func TestAgeKeyIgnoredByNNCP(t *testing.T) {
 		t.Fatal(err)
 	}
 	p := filepath.Join(t.TempDir(), "node.hjson")
-	os.WriteFile(p, []byte(strings.Replace(text, "{", "{\n  ferry-age: {\n    tx: 30d\n    part: 2d\n  }\n", 1)), 0o600)
+	if err := os.WriteFile(p, []byte(strings.Replace(text, "{", "{\n  ferry-age: {\n    tx: 30d\n    part: 2d\n  }\n", 1)), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	if out, err := exec.Command(bin, "-cfg", p).CombinedOutput(); err != nil {
 		t.Fatalf("nncp-cfgmin rejected ferry-age: %v\n%s", err, out)
 	}

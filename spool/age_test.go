@@ -64,7 +64,9 @@ func newAgeLab(t *testing.T) *ageLab {
 	put(peer, spool.TX, 21) // untracked
 	put(self, spool.TX, 22) // the self node's area fan-out queue
 	gone := put(peer, spool.TX, 23)
-	os.Remove(sp.PacketPath(peer, spool.TX, gone)) // its hdr/ copy is an orphan now
+	if err := os.Remove(sp.PacketPath(peer, spool.TX, gone)); err != nil { // its hdr/ copy is an orphan now
+		t.Fatal(err)
+	}
 	rxDir, txDir := sp.QueueDir(peer, spool.RX), sp.QueueDir(peer, spool.TX)
 	write(t, filepath.Join(rxDir, "bad", packet.ID{30}.String()))
 	write(t, filepath.Join(txDir, "bad", packet.ID{31}.String()))
@@ -87,12 +89,15 @@ func newAgeLab(t *testing.T) *ageLab {
 	}
 	// Everything was made at t0.
 	for _, root := range []string{sp.Dir(), l.incoming} {
-		filepath.Walk(root, func(p string, info os.FileInfo, err error) error {
-			if err == nil && !info.IsDir() {
-				os.Chtimes(p, l.t0, l.t0)
+		err := filepath.Walk(root, func(p string, info os.FileInfo, err error) error {
+			if err != nil || info.IsDir() {
+				return err
 			}
-			return nil
+			return os.Chtimes(p, l.t0, l.t0)
 		})
+		if err != nil {
+			t.Fatal(err)
+		}
 	}
 	return l
 }
@@ -237,12 +242,15 @@ func files(t *testing.T, l *ageLab) []string {
 	t.Helper()
 	var out []string
 	for _, root := range []string{l.sp.Dir(), l.incoming} {
-		filepath.Walk(root, func(p string, info os.FileInfo, err error) error {
+		err := filepath.Walk(root, func(p string, info os.FileInfo, err error) error {
 			if err == nil && !info.IsDir() {
 				out = append(out, l.rel(p))
 			}
-			return nil
+			return err
 		})
+		if err != nil {
+			t.Fatal(err)
+		}
 	}
 	slices.Sort(out)
 	return out

@@ -119,7 +119,9 @@ func (p *agePass) hdrOrphans(n packet.ID, xx XX) {
 		return
 	}
 	names, err := d.Readdirnames(-1)
-	d.Close()
+	if cerr := d.Close(); err == nil {
+		err = cerr
+	}
 	if err != nil {
 		p.fail(err) // an unreadable queue would make every copy look orphaned
 		return

@@ -25,8 +25,10 @@ func TestGcSurvivesSIGKILL(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	os.WriteFile(l.cfg("alice"), []byte(strings.Replace(string(b), "{",
-		"{\n  ferry-age: {\n    tx: 30d\n    rx: 30d\n    bad: 30d\n  }\n", 1)), 0o600)
+	if err := os.WriteFile(l.cfg("alice"), []byte(strings.Replace(string(b), "{",
+		"{\n  ferry-age: {\n    tx: 30d\n    rx: 30d\n    bad: 30d\n  }\n", 1)), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	rng := rand.New(rand.NewPCG(3, 4))
 	spoolDir := l.path("alice", "spool")
 	bob := l.ids["bob"]
@@ -54,7 +56,9 @@ func TestGcSurvivesSIGKILL(t *testing.T) {
 	// Markers and leftovers by the thousand, in NNCP's layout.
 	plant := func(isOld bool, p ...string) {
 		path := filepath.Join(append([]string{spoolDir}, p...)...)
-		os.MkdirAll(filepath.Dir(path), 0o755)
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
 		if err := os.WriteFile(path, []byte("x"), 0o644); err != nil {
 			t.Fatal(err)
 		}
@@ -129,8 +133,10 @@ func TestGcSurvivesSIGKILL(t *testing.T) {
 		// Within the first run's time on this machine: most kills land
 		// inside a pass; one that comes after it ends changes nothing.
 		time.Sleep(time.Duration(rng.IntN(40+kill*5)) * time.Millisecond)
-		cmd.Process.Kill()
-		cmd.Wait()
+		// It may have finished already (Kill then says so): check
+		// holds either way.
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
 		check(false)
 	}
 	r := ferry(t, nil, "gc", "--cfg", l.cfg("alice"))

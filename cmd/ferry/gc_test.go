@@ -101,7 +101,9 @@ func TestGcExpiresTrackedMessage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	os.WriteFile(l.cfg("alice"), []byte(strings.Replace(string(b), "{", "{\n  ferry-age: {\n    tx: 1d\n  }\n", 1)), 0o600)
+	if err := os.WriteFile(l.cfg("alice"), []byte(strings.Replace(string(b), "{", "{\n  ferry-age: {\n    tx: 1d\n  }\n", 1)), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	id := strings.TrimSpace(string(l.ferry(t, "alice", []byte("x"), "file", "--print-id", "-", "bob:x").stdout))
 	tx := l.queue("alice", "bob", "tx")
 	r := ferry(t, nil, "rm", "--cfg", l.cfg("alice"), "--policy")
@@ -109,7 +111,9 @@ func TestGcExpiresTrackedMessage(t *testing.T) {
 		t.Fatalf("a young packet: exit %d, %d queued\n%s", r.code, l.count(tx), r.stderr)
 	}
 	old := time.Now().Add(-25 * time.Hour)
-	os.Chtimes(filepath.Join(tx, id), old, old)
+	if err := os.Chtimes(filepath.Join(tx, id), old, old); err != nil {
+		t.Fatal(err)
+	}
 	if r := ferry(t, nil, "rm", "--cfg", l.cfg("alice"), "--policy", "--all"); r.code != exitUsage {
 		t.Errorf("rm --policy --all: exit %d, want a usage error", r.code)
 	}
