@@ -26,6 +26,7 @@ type Caller struct {
 	Learned  func(packet.ID) []string                                           // MCD-learned addresses, tried first; nil: none
 	Deadline time.Duration                                                      // the sessions' Options.Deadline and the dial's
 	Clock    Clock                                                              // when the cron entries fire; nil: the real clock
+	Ages     *AgeKeeper                                                         // applies the config's age limits as the caller runs; nil: none
 
 	mu      sync.Mutex
 	running map[string]bool // node name -> a call is in progress
@@ -63,6 +64,8 @@ func (c *Caller) Run(ctx context.Context, nodes []*cfg.Node) error {
 	if len(all) == 0 {
 		return errors.New("caller: no calls entries in the config for these nodes")
 	}
+	stopAges := c.Ages.start(ctx, c.Clock)
+	defer stopAges()
 	var wg sync.WaitGroup
 	for _, e := range all {
 		wg.Go(func() { c.loop(ctx, e.node, e.entry, e.expr) })

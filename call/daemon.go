@@ -44,6 +44,8 @@ type Daemon struct {
 	// under load or an accept error. It runs on the daemon's goroutines,
 	// under no lock: it must be quick and safe for concurrent use.
 	Refused func(reason string, handshake bool)
+	// Ages, when set, applies the config's age limits as the daemon runs.
+	Ages *AgeKeeper
 }
 
 // Defaults of the Daemon's limits.
@@ -93,8 +95,10 @@ func (d *Daemon) Run(ctx context.Context, l net.Listener) error {
 	// The summary of refusals: owned by Run, which waits for it.
 	tickCtx, stopTick := context.WithCancel(ctx)
 	wg.Go(func() { logged.every(tickCtx, d.LogEvery) })
+	stopAges := d.Ages.start(ctx, nil)
 	defer func() {
 		stopTick()
+		stopAges()
 		adm.closeAll() // pending handshakes end now; sessions end with ctx
 		wg.Wait()
 		logged.flush()

@@ -84,6 +84,9 @@ func build(raw *rawConfig, o LoadOptions) (*Config, error) {
 	if c.Reserve, err = buildReserve(raw.Reserve); err != nil {
 		return nil, err
 	}
+	if c.Ages, err = buildAges("ferry-age", raw.Ages, false); err != nil {
+		return nil, err
+	}
 	if raw.Umask != "" {
 		u, err := strconv.ParseUint(raw.Umask, 8, 32)
 		if err != nil || u > 0o777 {
@@ -242,6 +245,9 @@ func buildNode(name string, r *rawNode, onlineDeadline time.Duration) (*Node, er
 			return nil, fieldErr(p+"ferry-expire", "want a duration such as 72h, not %q", *r.Expire)
 		}
 		n.Expire = d
+	}
+	if n.Ages, err = buildAges(p+"ferry-age", r.Ages, true); err != nil {
+		return nil, err
 	}
 	for _, a := range sortedKeys(r.Addrs) {
 		if isYggdrasil(r.Addrs[a]) {

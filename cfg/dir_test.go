@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ferry-dtn/ferry/cfg"
 )
@@ -47,9 +48,9 @@ func TestDirRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	// ferry's own key rides along (nncp-cfgdir ignores its file).
-	data = []byte(strings.Replace(string(data), "nohdr: true", "nohdr: true\n  autoreass: true\n  ferry-reserve: 67108864", 1))
+	data = []byte(strings.Replace(string(data), "nohdr: true", "nohdr: true\n  autoreass: true\n  ferry-reserve: 67108864\n  ferry-age: {\n    tx: 30d\n    tmp: never\n  }", 1))
 	want := mustParse(t, data)
-	if !want.AutoReass || want.Reserve.Bytes != 64<<20 || len(want.MCDListen) != 2 || len(want.Neigh["bob"].Calls) != 2 || want.Notify.File == nil {
+	if want.Ages["tx"] != 30*24*time.Hour || len(want.Ages) != 2 || !want.AutoReass || want.Reserve.Bytes != 64<<20 || len(want.MCDListen) != 2 || len(want.Neigh["bob"].Calls) != 2 || want.Notify.File == nil {
 		t.Fatal("the test config lost keys")
 	}
 	dir := filepath.Join(t.TempDir(), "cfg")

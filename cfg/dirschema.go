@@ -82,7 +82,16 @@ var neighFields = []dirField{
 	{name: "calls", kind: dirList, fields: callFields},
 	{name: "ferry", kind: dirFlag},
 	{name: "ferry-expire"},
+	{name: "ferry-age", kind: dirObject, fields: nodeAgeFields},
 }
+
+// ageFields are ferry-age's keys (age.go), each a file holding an age;
+// a neighbour's have no tmp.
+var ageFields = []dirField{{name: "tx"}, {name: "rx"}, {name: "bad"}, {name: "part"}, {name: "nock"},
+	{name: "seen"}, {name: "hdr"}, {name: "tmp"}, {name: "area"}}
+
+var nodeAgeFields = []dirField{{name: "tx"}, {name: "rx"}, {name: "bad"}, {name: "part"}, {name: "nock"},
+	{name: "seen"}, {name: "hdr"}, {name: "area"}}
 
 var selfFields = []dirField{
 	{name: "id", must: true},
@@ -110,8 +119,9 @@ var topFields = []dirField{
 	{name: "umask"},
 	{name: "noprogress", kind: dirFlag},
 	{name: "nohdr", kind: dirFlag},
-	{name: "autoreass", kind: dirFlag}, // ferry only; nncp-cfgdir ignores the file
-	{name: "ferry-reserve"},            // ferry only: bytes ("64M", a number) or "N%"
+	{name: "autoreass", kind: dirFlag},                      // ferry only; nncp-cfgdir ignores the file
+	{name: "ferry-reserve"},                                 // ferry only: bytes ("64M", a number) or "N%"
+	{name: "ferry-age", kind: dirObject, fields: ageFields}, // ferry only: one file per limit
 	{name: "mcd-listen", kind: dirLines},
 	{name: "mcd-send", kind: dirInts},
 	{name: "notify", kind: dirObject, fields: []dirField{

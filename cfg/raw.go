@@ -16,6 +16,7 @@ type rawConfig struct {
 	NoHdr      bool                       `json:"nohdr"`
 	AutoReass  bool                       `json:"autoreass"`     // ferry only; NNCP ignores it
 	Reserve    json.RawMessage            `json:"ferry-reserve"` // ferry only: bytes or "N%"
+	Ages       *rawAges                   `json:"ferry-age"`     // ferry only: age limits (age.go)
 	MCDListen  []string                   `json:"mcd-listen"`
 	MCDSend    map[string]int             `json:"mcd-send"`
 	Notify     *rawNotify                 `json:"notify"`
@@ -52,6 +53,7 @@ type rawNode struct {
 	Calls          []rawCall           `json:"calls"`
 	Ferry          bool                `json:"ferry"`        // ferry only; NNCP ignores it
 	Expire         *string             `json:"ferry-expire"` // ferry only: a Go duration
+	Ages           *rawAges            `json:"ferry-age"`    // ferry only: age limits (age.go)
 }
 
 type rawFreq struct {

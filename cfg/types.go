@@ -20,6 +20,7 @@ type Config struct {
 	NoHdr      bool
 	AutoReass  bool    // toss reassembles chunked files as soon as complete (ferry only)
 	Reserve    Reserve // free space kept on the spool and incoming filesystems (ferry only)
+	Ages       Ages    // ferry-age: how long files stay in the spool (ferry only; MaxAge reads it)
 	Self       *Self   // nil when the config holds no private keys
 	Neigh      map[string]*Node
 	ByID       map[packet.ID]*Node
@@ -73,6 +74,8 @@ type Node struct {
 	// Expire is the default lifetime of messages to the node
 	// (neigh.NAME.ferry-expire, ferry only; 0: none).
 	Expire time.Duration
+	// Ages are the node's own ferry-age limits, over the top level's.
+	Ages Ages
 }
 
 // Peer returns the node's public keys for the packet layer.

@@ -40,6 +40,7 @@ var commands = []command{
 	{"stat", "show what is queued", runStat},
 	{"track", "show what became of the messages this node sent", runTrack},
 	{"rm", "remove packets and spool leftovers", runRm},
+	{"gc", "apply the config's age limits to the spool once", runGc},
 	{"check", "verify queued packets against their names", runCheck},
 	{"doctor", "report what is wrong with the config, the spool and the machine", runDoctor},
 	{"log", "show the log, one line per event", runLog},

@@ -42,9 +42,10 @@ type exitStatus int
 
 func (e exitStatus) Error() string { return fmt.Sprintf("exit status %d", int(e)) }
 
-// doctorLimits are the ages past which doctor reports a file.
+// doctorLimits are the ages past which doctor reports a file, as given
+// on the command line; a zero one is the config's (ageLimit).
 type doctorLimits struct {
-	part time.Duration // .part and .nock
+	part time.Duration // .part, .nock and tmp/ files
 	tx   time.Duration // a packet waiting in tx
 	rx   time.Duration // a packet waiting in rx that no toss failed on
 }
@@ -52,8 +53,8 @@ type doctorLimits struct {
 func runDoctor(ctx context.Context, g *globals, args []string) error {
 	fs := g.flags("[--json] [--part-age AGE] [--tx-age AGE] [--rx-age AGE]")
 	asJSON := fs.Bool("json", false, "print one JSON object per finding, one per line")
-	partAge := fs.String("part-age", "7d", "report .part, .nock and tmp/ files older than `AGE`")
-	txAge := fs.String("tx-age", "7d", "report outbound packets older than `AGE`")
+	partAge := fs.String("part-age", "", "report .part, .nock and tmp/ files older than `AGE` (default: their ferry-age limits, else 7d)")
+	txAge := fs.String("tx-age", "", "report outbound packets older than `AGE` (default: the node's ferry-age tx limit, else 7d)")
 	rxAge := fs.String("rx-age", "1d", "report received packets left untossed for longer than `AGE`")
 	if err := g.parse(args); err != nil {
 		return err
@@ -64,6 +65,9 @@ func runDoctor(ctx context.Context, g *globals, args []string) error {
 		s    string
 		to   *time.Duration
 	}{{"--part-age", *partAge, &lim.part}, {"--tx-age", *txAge, &lim.tx}, {"--rx-age", *rxAge, &lim.rx}} {
+		if a.s == "" {
+			continue
+		}
 		d, err := parseAge(a.s)
 		if err != nil {
 			return usageErrorf("%s: %v", a.flag, err)

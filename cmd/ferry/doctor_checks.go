@@ -283,11 +283,15 @@ func (d *doctor) checkQueues(sp *spool.Spool, id packet.ID, failing map[string]*
 		}
 		return
 	}
+	txLimit, txPolicy := d.ageLimit(id, cfg.AgeTx, d.lim.tx)
 	for _, p := range tx {
-		if age := d.now.Sub(p.ModTime); age > d.lim.tx {
+		if age := d.now.Sub(p.ModTime); age > txLimit {
+			advice := fmt.Sprintf("call the node (ferry call %s) or carry it (ferry xfer); or drop old ones: ferry rm --node %s --tx --older %s", name, name, ageFlag(txLimit))
+			if txPolicy {
+				advice = fmt.Sprintf("call the node (ferry call %s) or carry it (ferry xfer); it is past its ferry-age tx limit of %s, which ferry gc (and a running daemon or caller) applies", name, cfg.FormatAge(txLimit))
+			}
 			d.add(finding{Kind: "tx-old", Severity: sevWarning, Node: name, Pkt: p.ID.String(), Path: p.Path,
-				Message: fmt.Sprintf("queued %s ago and not sent", roundAge(age)),
-				Advice:  fmt.Sprintf("call the node (ferry call %s) or carry it (ferry xfer); or drop old ones: ferry rm --node %s --tx --older %s", name, name, ageFlag(d.lim.tx))})
+				Message: fmt.Sprintf("queued %s ago and not sent", roundAge(age)), Advice: advice})
 		}
 	}
 	for _, p := range rx {
@@ -333,11 +337,12 @@ func (d *doctor) checkTmp(sp *spool.Spool) {
 	if err != nil {
 		d.add(finding{Kind: "spool-unreadable", Severity: sevError, Path: d.c.Spool, Message: err.Error(), Advice: "give the user running ferry read access to the spool"})
 	}
+	limit, policy := d.ageLimit(packet.ID{}, cfg.AgeTmp, d.lim.part)
 	for _, f := range files {
-		if age := d.now.Sub(f.ModTime); age > d.lim.part {
+		if age := d.now.Sub(f.ModTime); age > limit {
 			d.add(finding{Kind: "stale-tmp", Severity: sevWarning, Path: f.Path,
 				Message: fmt.Sprintf("a temporary file (%s) left %s ago by a writer that stopped", humanSize(f.Size), roundAge(age)),
-				Advice:  fmt.Sprintf("ferry rm --tmp --older %s", ageFlag(d.lim.part))})
+				Advice:  d.removeAdvice(policy, cfg.AgeTmp, limit, fmt.Sprintf("ferry rm --tmp --older %s", ageFlag(limit)))})
 		}
 	}
 }
@@ -347,21 +352,56 @@ func (d *doctor) checkPartials(sp *spool.Spool, id packet.ID, name string) {
 	if err != nil {
 		d.add(finding{Kind: "spool-unreadable", Severity: sevError, Node: name, Message: err.Error(), Advice: "give the user running ferry read access to the spool"})
 	}
+	partLimit, partPolicy := d.ageLimit(id, cfg.AgePart, d.lim.part)
+	nockLimit, nockPolicy := d.ageLimit(id, cfg.AgeNock, d.lim.part)
 	for _, p := range parts {
 		age := d.now.Sub(p.ModTime)
-		if age <= d.lim.part {
-			continue
-		}
 		if p.Nock {
+			if age <= nockLimit {
+				continue
+			}
 			d.add(finding{Kind: "stale-nock", Severity: sevWarning, Node: name, Pkt: p.ID.String(), Path: p.Path,
 				Message: fmt.Sprintf("received without a checksum %s ago and never checked", roundAge(age)),
-				Advice:  fmt.Sprintf("check it into rx: ferry check --nock --node %s; or drop old ones: ferry rm --node %s --nock --older %s", name, name, ageFlag(d.lim.part))})
+				Advice: fmt.Sprintf("check it into rx: ferry check --nock --node %s; or drop it: %s", name,
+					d.removeAdvice(nockPolicy, cfg.AgeNock, nockLimit, fmt.Sprintf("ferry rm --node %s --nock --older %s", name, ageFlag(nockLimit))))})
+			continue
+		}
+		if age <= partLimit {
 			continue
 		}
 		d.add(finding{Kind: "stale-part", Severity: sevWarning, Node: name, Pkt: p.ID.String(), Path: p.Path,
 			Message: fmt.Sprintf("a download (%s) left unfinished %s ago", humanSize(p.Size), roundAge(age)),
-			Advice:  fmt.Sprintf("a call resumes it if the node still has the packet; else: ferry rm --node %s --part --older %s", name, ageFlag(d.lim.part))})
+			Advice: fmt.Sprintf("a call resumes it if the node still has the packet; else: %s",
+				d.removeAdvice(partPolicy, cfg.AgePart, partLimit, fmt.Sprintf("ferry rm --node %s --part --older %s", name, ageFlag(partLimit))))})
 	}
+}
+
+// doctorAgeFallback is the age past which doctor reports a file of a
+// kind the config never removes (a ferry-age limit of never, or tx
+// without one): worth a word, though nothing will remove it.
+const doctorAgeFallback = 7 * cfg.Day
+
+// ageLimit is the age past which doctor reports a file of kind key (a
+// ferry-age key) in node's directories: the command line's when given,
+// else the config's limit (policy: ferry gc removes such files), else
+// doctorAgeFallback.
+func (d *doctor) ageLimit(node packet.ID, key string, flag time.Duration) (limit time.Duration, policy bool) {
+	if flag > 0 {
+		return flag, false
+	}
+	if l := d.c.MaxAge(node, key); l > 0 {
+		return l, true
+	}
+	return doctorAgeFallback, false
+}
+
+// removeAdvice says how files past the limit go: by ferry gc under a
+// config limit, else by the rm command given.
+func (d *doctor) removeAdvice(policy bool, key string, limit time.Duration, rm string) string {
+	if policy {
+		return fmt.Sprintf("ferry gc (a running daemon or caller does it hourly: ferry-age %s is %s)", key, cfg.FormatAge(limit))
+	}
+	return rm
 }
 
 // roundAge is an age for people: whole days past two days, else hours or minutes.

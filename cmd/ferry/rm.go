@@ -15,7 +15,7 @@ import (
 )
 
 func runRm(ctx context.Context, g *globals, args []string) error {
-	fs := g.flags("[options] --all | --node NODE  [--rx] [--tx] [--part] [--nock] [--seen] [--hdr] [--area] [--lock] [--pkt] | --tmp | --lock")
+	fs := g.flags("[options] --all | --node NODE  [--rx] [--tx] [--part] [--nock] [--seen] [--hdr] [--area] [--lock] [--pkt] | --tmp | --lock | --policy")
 	all := fs.Bool("all", false, "every node")
 	node := fs.StringP("node", "n", "", "only `NODE`")
 	tmp := fs.Bool("tmp", false, "remove temporary files in SPOOL/tmp")
@@ -30,8 +30,19 @@ func runRm(ctx context.Context, g *globals, args []string) error {
 	pkt := fs.Bool("pkt", false, "remove the packets listed on stdin (PKT or NODE/PKT per line)")
 	older := fs.String("older", "", "only files older than `AGE` (e.g. 30s, 10m, 2h, 7d)")
 	dry := fs.Bool("dryrun", false, "only print what would be removed")
+	policy := fs.Bool("policy", false, "apply the config's age limits (ferry-age) once, as ferry gc does")
 	if err := g.parse(args); err != nil {
 		return err
+	}
+	if *policy {
+		if *all || *node != "" || *tmp || *lock || *part || *nock || *seen || *hdr || *area || *rx || *tx || *pkt || *older != "" {
+			return usageErrorf("--policy takes only --dryrun: the config says what goes")
+		}
+		e, err := g.open()
+		if err != nil {
+			return err
+		}
+		return applyAges(ctx, g, e, *dry)
 	}
 	var age time.Duration
 	if *older != "" {

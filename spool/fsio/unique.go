@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -172,4 +173,35 @@ func SyncDir(dir string) error {
 		err = cerr
 	}
 	return err
+}
+
+// ParseDeliveryProof reports whether name is a keyed temporary name
+// (DeliveryProof's), and the key it was made for.
+func ParseDeliveryProof(name string) (key string, ok bool) {
+	k, ok := strings.CutPrefix(name, ".ferry.")
+	if !ok {
+		return "", false
+	}
+	k, ok = strings.CutSuffix(k, ".tmp")
+	return k, ok && k != ""
+}
+
+// IsWriterTemp reports whether name is a temporary name NewFileWriter
+// takes: .ferry<hex time>.<pid>.<seq>. One left behind is a writer that
+// died before its file was complete.
+func IsWriterTemp(name string) bool {
+	rest, ok := strings.CutPrefix(name, ".ferry")
+	if !ok {
+		return false
+	}
+	parts := strings.Split(rest, ".")
+	if len(parts) != 3 || strings.Trim(parts[0], "0123456789abcdef") != "" {
+		return false
+	}
+	for _, p := range parts {
+		if p == "" {
+			return false
+		}
+	}
+	return strings.Trim(parts[1]+parts[2], "0123456789") == ""
 }

@@ -1,0 +1,225 @@
+package spool
+
+// The age pass's work on each kind of file of a node (age.go).
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/ferry-dtn/ferry/packet"
+)
+
+// txPackets removes node's old outbound packets: the tracked messages
+// among them expire first, in one transaction (see TrackRemoved).
+func (p *agePass) txPackets(n packet.ID) {
+	limit := p.limit(n, AgeTx)
+	if limit <= 0 {
+		return
+	}
+	files, err := p.s.QueueFiles(n, TX)
+	if err != nil {
+		p.fail(err)
+		return
+	}
+	var due []QueueFile
+	var ids []packet.ID
+	for _, f := range files {
+		if _, ok := p.old(f.ModTime, limit); ok {
+			due, ids = append(due, f), append(ids, f.ID)
+		}
+	}
+	if len(due) == 0 {
+		return
+	}
+	if p.probing {
+		p.due = true
+		return
+	}
+	if !p.o.DryRun {
+		expired, err := p.s.TrackRemoved(n, ids, TrackRemovedReason, p.o.Now)
+		if err != nil {
+			// Untracked removal would leave records saying queued for
+			// packets that are gone: keep the packets this pass.
+			p.fail(fmt.Errorf("age pass: tx of %s: %w", n, err))
+			return
+		}
+		for _, r := range expired {
+			p.res.Expired++
+			p.o.Log.Info("tracked message expired", "who", "gc", "node", n.String(), "pkt", r.ID.String(), "reason", r.Reason)
+		}
+	}
+	for _, f := range due {
+		age, _ := p.old(f.ModTime, limit)
+		p.remove(Removal{Kind: AgeTx, Node: n, Pkt: f.ID, Path: f.Path, Age: age, Reason: p.ageReason(AgeTx, age, limit)},
+			func() error { return p.s.Remove(n, TX, f.ID) })
+	}
+}
+
+// queue removes node's old packets of an xx queue that nothing tracks.
+func (p *agePass) queue(n packet.ID, xx XX, k AgeKind) {
+	limit := p.limit(n, k)
+	if limit <= 0 {
+		return
+	}
+	files, err := p.s.QueueFiles(n, xx)
+	if err != nil {
+		p.fail(err)
+		return
+	}
+	for _, f := range files {
+		if age, ok := p.old(f.ModTime, limit); ok {
+			p.remove(Removal{Kind: k, Node: n, Pkt: f.ID, Path: f.Path, Age: age, Reason: p.ageReason(k, age, limit)},
+				func() error { return p.s.Remove(n, xx, f.ID) })
+		}
+	}
+}
+
+func (p *agePass) bad(n packet.ID) {
+	for _, xx := range []XX{RX, TX} {
+		p.byAge(n, AgeBad, p.s.badDir(n, xx), idName)
+	}
+}
+
+func (p *agePass) partials(n packet.ID) {
+	files, err := p.s.PartialFiles(n)
+	if err != nil {
+		p.fail(err)
+		return
+	}
+	for _, f := range files {
+		k := AgePart
+		if f.Nock {
+			k = AgeNock
+		}
+		limit := p.limit(n, k)
+		if age, ok := p.old(f.ModTime, limit); ok {
+			p.remove(Removal{Kind: k, Node: n, Pkt: f.ID, Path: f.Path, Age: age, Reason: p.ageReason(k, age, limit)}, nil)
+		}
+	}
+}
+
+// hdrOrphans removes old header copies whose packet is gone (a removal
+// killed between the two unlinks) and header files half written. The
+// copy of a packet still queued stays, whatever its age: a listing
+// would only write it again. The queue is listed once, by name only: a
+// stat per header copy would cost a million on a big queue. A packet
+// queued since the listing has a young header copy, which stays.
+func (p *agePass) hdrOrphans(n packet.ID, xx XX) {
+	if p.limit(n, AgeHdr) <= 0 {
+		return
+	}
+	queued := map[string]struct{}{}
+	d, err := os.Open(p.s.queueDir(n, xx))
+	if err != nil {
+		if !os.IsNotExist(err) {
+			p.fail(err)
+		}
+		return
+	}
+	names, err := d.Readdirnames(-1)
+	if cerr := d.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		p.fail(err) // an unreadable queue would make every copy look orphaned
+		return
+	}
+	for _, name := range names {
+		queued[name] = struct{}{}
+	}
+	p.byAge(n, AgeHdr, filepath.Dir(p.s.hdrPath(n, xx, packet.ID{})), func(name string) (packet.ID, bool) {
+		if id, ok := idName(name); ok {
+			_, live := queued[name]
+			return id, !live
+		}
+		t, dot := strings.CutPrefix(name, ".")
+		t, tmp := strings.CutSuffix(t, ".tmp")
+		if !dot || !tmp {
+			return packet.ID{}, false
+		}
+		return idName(t) // writeHdr's temporary name
+	})
+}
+
+// execOrphans removes claims on exec handlers whose packet is gone: a
+// toss killed after the packet went, before the claim did. Under the
+// toss lock no toss is running that could be about to use one.
+func (p *agePass) execOrphans(n packet.ID) {
+	dir := filepath.Dir(p.s.ExecMarker(n, packet.ID{}).Path())
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		if !os.IsNotExist(err) {
+			p.fail(err)
+		}
+		return
+	}
+	for _, e := range ents {
+		id, ok := idName(e.Name())
+		if !ok || p.s.Has(n, RX, id) || p.s.Has(n, TX, id) {
+			continue // the self node's area fan-out claims for packets in its tx
+		}
+		p.remove(Removal{Kind: AgeOrphan, Node: n, Pkt: id, Path: filepath.Join(dir, e.Name()),
+			Reason: "claim on an exec handler whose packet is gone"}, nil)
+	}
+}
+
+// byAge removes the entries of dir that match names and are past node's
+// limit for k.
+func (p *agePass) byAge(n packet.ID, k AgeKind, dir string, match func(string) (packet.ID, bool)) {
+	limit := p.limit(n, k)
+	if limit <= 0 {
+		return
+	}
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		if !os.IsNotExist(err) {
+			p.fail(err)
+		}
+		return
+	}
+	for _, e := range ents {
+		if p.ctx.Err() != nil {
+			return
+		}
+		id, ok := match(e.Name())
+		if !ok || e.IsDir() {
+			continue
+		}
+		info, err := e.Info()
+		if err != nil {
+			continue // gone meanwhile
+		}
+		if age, ok := p.old(info.ModTime(), limit); ok {
+			p.remove(Removal{Kind: k, Node: n, Pkt: id, Path: filepath.Join(dir, e.Name()), Age: age, Reason: p.ageReason(k, age, limit)}, nil)
+		}
+	}
+}
+
+func idName(name string) (packet.ID, bool) {
+	if len(name) != 52 {
+		return packet.ID{}, false
+	}
+	id, err := packet.ParseID(name)
+	return id, err == nil
+}
+
+// tmp removes old files of SPOOL/tmp: writers that died.
+func (p *agePass) tmp() {
+	limit := p.limit(packet.ID{}, AgeTmp)
+	if limit <= 0 {
+		return
+	}
+	files, err := p.s.TmpFiles()
+	if err != nil {
+		p.fail(err)
+		return
+	}
+	for _, f := range files {
+		if age, ok := p.old(f.ModTime, limit); ok {
+			p.remove(Removal{Kind: AgeTmp, Path: f.Path, Age: age, Reason: p.ageReason(AgeTmp, age, limit)},
+				func() error { return os.RemoveAll(f.Path) })
+		}
+	}
+}
