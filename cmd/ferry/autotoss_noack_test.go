@@ -26,8 +26,7 @@ func TestAutoTossNoACK(t *testing.T) {
 			if ack == "" || l.count(l.queue("bob", "alice", "tx")) != 2 {
 				t.Fatalf("bob's queue for alice: ACK %q, %d packets, want an ACK and a file", ack, l.count(l.queue("bob", "alice", "tx")))
 			}
-			addr := freePort(t)
-			startDaemon(t, l, "ferry", "bob", addr)
+			_, addr := startDaemon(t, l, "ferry", "bob")
 			delivered := func() bool {
 				_, err := os.Stat(l.path("alice", "incoming", "b.txt"))
 				return err == nil && l.count(l.queue("bob", "alice", "tx")) == 0

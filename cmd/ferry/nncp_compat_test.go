@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -53,7 +52,7 @@ type twin struct {
 	kind string // "ferry" or "nncp"
 	lab  *netLab
 	bin  string // directory of the nncp-* commands
-	port string // bob's daemon address
+	port string // bob's daemon address (until the daemon starts, one that refuses)
 }
 
 func newTwins(t *testing.T) []*twin {
@@ -64,7 +63,7 @@ func newTwins(t *testing.T) []*twin {
 	links := nncpLinks(t)
 	var out []*twin
 	for _, k := range []struct{ kind, bin string }{{"ferry", links}, {"nncp", "/usr/bin"}} {
-		tw := &twin{kind: k.kind, lab: newNetLab(t), bin: k.bin, port: freePort(t)}
+		tw := &twin{kind: k.kind, lab: newNetLab(t), bin: k.bin, port: closedPort(t)}
 		tw.patchConfigs(t)
 		out = append(out, tw)
 	}
@@ -331,21 +330,23 @@ func sortPktLines(lines []string) []string {
 	return lines
 }
 
-// daemon starts the twin's nncp-daemon for bob on its port.
+// daemon starts the twin's nncp-daemon for bob on a port the kernel
+// picks, and points alice's config (its TCP address and call) at it.
 func (tw *twin) daemon(t *testing.T) {
 	t.Helper()
-	c := tw.cmd("bob", "nncp-daemon", "-quiet", "-bind", tw.port)
-	if err := c.Start(); err != nil {
+	addr := startListening(t, tw.cmd("bob", "nncp-daemon", "-quiet", "-bind", "127.0.0.1:0"))
+	cfg := tw.lab.cfg("alice")
+	b, err := os.ReadFile(cfg)
+	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { c.Process.Signal(syscall.SIGTERM); c.Wait() })
-	waitFor(t, tw.kind+" daemon listening", func() bool {
-		conn, err := net.Dial("tcp", tw.port)
-		if err == nil {
-			conn.Close()
-		}
-		return err == nil
-	})
+	if n := strings.Count(string(b), tw.port); n != 2 {
+		t.Fatalf("alice's config names %s %d times, want twice (in addrs and in calls)", tw.port, n)
+	}
+	if err := os.WriteFile(cfg, []byte(strings.ReplaceAll(string(b), tw.port, addr)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tw.port = addr
 }
 
 // queueFor queues a small file at alice for bob.

@@ -185,8 +185,7 @@ func (l *netLab) tossAllowRefused(t *testing.T, n string, flags ...string) {
 func TestReceiptsOverCalls(t *testing.T) {
 	l, file, exec, bad, freq := receiptLab(t)
 
-	addr := freePort(t)
-	startDaemon(t, l, "ferry", "bob", addr)
+	_, addr := startDaemon(t, l, "ferry", "bob")
 	l.callBob(t, "alice", addr)
 	for _, id := range []string{file, exec, bad, freq} {
 		if row := l.track(t, "alice", id)[id]; row.State != "sent" || row.Hop != "call" {
