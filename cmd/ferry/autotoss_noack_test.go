@@ -14,8 +14,10 @@ import (
 // as NNCP's -autotoss-noack does. The ACK (nice N) is sent before the
 // file (nice B), so a toss that delivered the file had the ACK too.
 func TestAutoTossNoACK(t *testing.T) {
+	t.Parallel()
 	for _, how := range []string{"call", "caller"} {
 		t.Run(how, func(t *testing.T) {
+			t.Parallel() // waits on other processes
 			l := newNetLab(t)
 			os.WriteFile(l.path("a"), []byte("to bob\n"), 0o644)
 			os.WriteFile(l.path("b"), []byte("to alice\n"), 0o644)

@@ -15,6 +15,7 @@ func TestInteropCalls(t *testing.T) {
 	for _, mix := range [][2]impl{{ferryImpl, nncpImpl}, {nncpImpl, ferryImpl}} {
 		caller, daemon := mix[0], mix[1]
 		t.Run(caller.name+"-calls-"+daemon.name, func(t *testing.T) {
+			t.Parallel() // waits on other processes
 			l := newNetLab(t)
 			big := randomFile(t, l.path("big"), 64<<20)
 			small := randomFile(t, l.path("small"), 1000)
@@ -42,10 +43,12 @@ func TestInteropCalls(t *testing.T) {
 // TestInteropCallResume: a call cut mid-transfer (the daemon killed)
 // resumes from .part on the next call, ferry and NNCP on either side.
 func TestInteropCallResume(t *testing.T) {
+	t.Parallel()
 	needNNCP(t, "nncp-daemon")
 	for _, mix := range [][2]impl{{ferryImpl, nncpImpl}, {nncpImpl, ferryImpl}} {
 		caller, daemon := mix[0], mix[1]
 		t.Run(caller.name+"-calls-"+daemon.name, func(t *testing.T) {
+			t.Parallel() // waits on other processes
 			l := newNetLab(t)
 			big := randomFile(t, l.path("big"), 16<<20)
 			caller.file(l, t, "alice", l.path("big"), "bob:big.bin")

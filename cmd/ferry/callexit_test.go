@@ -15,6 +15,7 @@ import (
 // line saying what is left, however the kernel ends the connection (FIN
 // or RST).
 func TestCallFailsWhenDaemonDiesMidPacket(t *testing.T) {
+	t.Parallel()
 	l := newNetLab(t)
 	randomFile(t, l.path("big"), 10<<20)
 	l.ferry(t, "alice", nil, "file", l.path("big"), "bob:big.bin")

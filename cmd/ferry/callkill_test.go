@@ -33,6 +33,7 @@ import (
 // The rounds are random but seeded: FERRY_KILL_SEED=N replays the same
 // choices (the seed is logged).
 func TestCallKillAnywhere(t *testing.T) {
+	t.Parallel()
 	seed := uint64(time.Now().UnixNano())
 	if s := os.Getenv("FERRY_KILL_SEED"); s != "" {
 		n, err := strconv.ParseUint(s, 10, 64)
@@ -48,6 +49,7 @@ func TestCallKillAnywhere(t *testing.T) {
 	}{{ferryImpl, ferryImpl, 7}, {ferryImpl, nncpImpl, 6}, {nncpImpl, ferryImpl, 6}}
 	for i, p := range pairs {
 		t.Run(p.caller.name+"-calls-"+p.daemon.name, func(t *testing.T) {
+			t.Parallel() // waits on other processes
 			if p.caller.name == "nncp" || p.daemon.name == "nncp" {
 				needNNCP(t, "nncp-daemon")
 			}

@@ -55,6 +55,7 @@ func ferryCmd(env []string, args ...string) *exec.Cmd {
 }
 
 func TestCfgencNNCPVectors(t *testing.T) {
+	t.Parallel()
 	vecs, plainPath := eblobVecs(t)
 	plain := mustRead(t, plainPath)
 	wantMin := ferry(t, nil, "cfgmin", "--cfg", plainPath)
@@ -87,6 +88,7 @@ func TestCfgencNNCPVectors(t *testing.T) {
 }
 
 func TestEncryptedConfigThroughNNCPCFG(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(eblobDir, "s33-t3-p3.eblob")
 	var out bytes.Buffer
 	cmd := ferryCmd([]string{"NNCPCFG=" + path}, "cfgmin")
@@ -118,6 +120,7 @@ func TestEncryptedConfigThroughNNCPCFG(t *testing.T) {
 }
 
 func TestEncryptedConfigErrors(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(eblobDir, "s4-t1-p1.eblob")
 	r := ferry(t, []byte("abd\n"), "cfgenc", "-d", path)
 	if r.code != 1 || string(r.stderr) != "ferry: error: cfgenc "+path+": wrong passphrase or damaged file\n" || len(r.stdout) != 0 {
@@ -171,6 +174,7 @@ func runNNCPOnTerminal(t *testing.T, typed string, tool string, args ...string) 
 }
 
 func TestCfgencInterop(t *testing.T) {
+	t.Parallel()
 	needNNCP(t, "nncp-cfgenc")
 	_, plainPath := eblobVecs(t)
 	plain := mustRead(t, plainPath)
@@ -216,6 +220,7 @@ func TestCfgencInterop(t *testing.T) {
 
 // Encrypting on a terminal asks twice, as nncp-cfgenc does.
 func TestCfgencAsksTwiceOnTerminal(t *testing.T) {
+	t.Parallel()
 	_, plainPath := eblobVecs(t)
 	var out bytes.Buffer
 	cmd := ferryCmd(nil, "cfgenc", "-s", "4", "-t", "1", "-p", "1", plainPath)

@@ -308,6 +308,7 @@ func TestDaemonHandshakeFlood(t *testing.T) {
 // TestCallCutHint: a daemon that hangs up on message 1 (full, or not
 // knowing our key) leaves the caller with a hint naming those causes.
 func TestCallCutHint(t *testing.T) {
+	t.Parallel()
 	l := newNetLab(t)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

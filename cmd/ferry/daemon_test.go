@@ -65,6 +65,7 @@ func TestDaemonSurvivesMisbehavingPeers(t *testing.T) {
 // TestCallThroughCommand: an address "|command" talks to `ferry daemon
 // --inetd` over a pipe, as `|ssh host ferry daemon --inetd` would.
 func TestCallThroughCommand(t *testing.T) {
+	t.Parallel()
 	l := newNetLab(t)
 	os.WriteFile(l.path("src"), []byte("through a pipe\n"), 0o644)
 	l.ferry(t, "alice", nil, "file", l.path("src"), "bob:pipe.txt")

@@ -130,6 +130,7 @@ func onlyPacket(t *testing.T, dir string) string {
 // for an offered packet, ferry call takes the rest, says what it left
 // and exits non-zero (the packet is still queued at the peer).
 func TestCallSaysWhatDidNotFit(t *testing.T) {
+	t.Parallel()
 	l := newNetLab(t)
 	mountTmpfs(t, l.path("alice", "spool"), "16m")
 	randomFile(t, l.path("big"), 30<<20)

@@ -32,6 +32,7 @@ func errorLines(stderr []byte, s string) int {
 // appended is taken in for its packet, each junk entry gets one error
 // line, the summary counts them and ferry exits 1 saying how many.
 func TestBundleRxRefusesJunkAndFails(t *testing.T) {
+	t.Parallel()
 	l := newNetLab(t)
 	data := randomFile(t, l.path("src"), 5000)
 	l.ferry(t, "alice", nil, "file", l.path("src"), "bob:b.bin")
@@ -68,6 +69,7 @@ func TestBundleRxRefusesJunkAndFails(t *testing.T) {
 // TestXferRxRefusesJunkAndFails: links, directories and FIFOs on the
 // medium are refused one line each, the real packet is taken, exit 1.
 func TestXferRxRefusesJunkAndFails(t *testing.T) {
+	t.Parallel()
 	l := newNetLab(t)
 	data := randomFile(t, l.path("src"), 5000)
 	l.ferry(t, "alice", nil, "file", l.path("src"), "bob:x.bin")
@@ -100,6 +102,7 @@ func TestXferRxRefusesJunkAndFails(t *testing.T) {
 // medium are not copied: the packet is taken and tossed, the tail
 // refused, exit 1.
 func TestXferRxOversizedPacketFile(t *testing.T) {
+	t.Parallel()
 	l := newNetLab(t)
 	data := randomFile(t, l.path("src"), 200000)
 	l.ferry(t, "alice", nil, "file", l.path("src"), "bob:x.bin")
@@ -128,6 +131,7 @@ func TestXferRxOversizedPacketFile(t *testing.T) {
 // fails one toss with one line and moves to rx/bad/; the next toss is
 // clean.
 func TestTossSetsAsideDamagedRxFile(t *testing.T) {
+	t.Parallel()
 	l := newNetLab(t)
 	rx := l.queue("bob", "alice", "rx")
 	os.MkdirAll(rx, 0o755)
@@ -148,6 +152,7 @@ func TestTossSetsAsideDamagedRxFile(t *testing.T) {
 // TestXferTxFullMedium: on a 4 MiB medium a 6 MiB packet is left queued
 // with a line, the small packet behind it still goes, exit 1.
 func TestXferTxFullMedium(t *testing.T) {
+	t.Parallel()
 	if os.Geteuid() != 0 {
 		t.Skip("needs root to mount a small tmpfs (spool/media tests inject ENOSPC instead)")
 	}

@@ -21,6 +21,7 @@ func randomFile(t *testing.T, p string, n int) []byte {
 // TestInteropXfer: a tree written by nncp-xfer is taken in by ferry xfer,
 // and the other way round.
 func TestInteropXfer(t *testing.T) {
+	t.Parallel()
 	needNNCP(t, "nncp-xfer")
 	for _, dir := range []struct{ writer, reader impl }{{nncpImpl, ferryImpl}, {ferryImpl, nncpImpl}} {
 		t.Run(dir.writer.name+"-to-"+dir.reader.name, func(t *testing.T) {
@@ -53,6 +54,7 @@ func TestInteropXfer(t *testing.T) {
 // TestInteropBundle: nncp-bundle -tx read by ferry bundle --rx and the
 // reverse.
 func TestInteropBundle(t *testing.T) {
+	t.Parallel()
 	needNNCP(t, "nncp-bundle")
 	for _, dir := range []struct{ writer, reader impl }{{nncpImpl, ferryImpl}, {ferryImpl, nncpImpl}} {
 		t.Run(dir.writer.name+"-to-"+dir.reader.name, func(t *testing.T) {
@@ -81,6 +83,7 @@ func TestInteropBundle(t *testing.T) {
 // TestInteropChunked: nncp-file -chunked reassembled by ferry (exact
 // multiple included) and ferry's chunks by nncp-reass.
 func TestInteropChunked(t *testing.T) {
+	t.Parallel()
 	needNNCP(t, "nncp-reass")
 	for _, size := range []int{40000, 32768} {
 		t.Run(fmt.Sprintf("nncp-to-ferry-%d", size), func(t *testing.T) {
@@ -128,6 +131,7 @@ func TestInteropChunked(t *testing.T) {
 // until bob's ACK comes back, then it is gone on both sides, and bob got
 // the file once although the first trip's packet travelled twice.
 func TestCarrierWorkflow(t *testing.T) {
+	t.Parallel()
 	l := newNetLab(t)
 	data := randomFile(t, l.path("src"), 50000)
 	l.ferry(t, "alice", nil, "file", l.path("src"), "bob:carried.bin")
