@@ -60,7 +60,7 @@ func TestBatchedSealMatchesSequential(t *testing.T) {
 					n, c.step, c.minSize, len(got), len(want))
 			}
 			if i == 1 {
-				out, errText := readOut(bob, got, false)
+				out, errText := readOut(bob, got, false, false)
 				if errText != "" || !bytes.Equal(out, body) {
 					t.Fatalf("size %d: batched packet reads back as %d bytes, %q", n, len(out), errText)
 				}
