@@ -1,8 +1,6 @@
 package main
 
 import (
-	"bytes"
-	"os"
 	"syscall"
 	"testing"
 )
@@ -13,73 +11,69 @@ import (
 // delivered.
 func TestInteropCalls(t *testing.T) {
 	t.Parallel() // mostly waiting on other processes: overlaps the other waits
-	needNNCP(t, "nncp-daemon")
-	for _, mix := range [][2]impl{{ferryImpl, nncpImpl}, {nncpImpl, ferryImpl}} {
-		caller, daemon := mix[0], mix[1]
-		t.Run(caller.name+"-calls-"+daemon.name, func(t *testing.T) {
-			t.Parallel() // waits on other processes
-			l := newNetLab(t)
-			big := randomFile(t, l.path("big"), 16<<20)
-			small := randomFile(t, l.path("small"), 1000)
-			caller.file(l, t, "alice", l.path("big"), "bob:big.bin")
-			daemon.file(l, t, "bob", l.path("small"), "alice:small.bin")
-			_, addr := startDaemon(t, l, daemon.name, "bob")
-			if out, err := callCmd(l, caller.name, "alice", "bob", addr).CombinedOutput(); err != nil {
-				t.Fatalf("call: %v\n%s", err, out)
-			}
-			daemon.toss(l, t, "bob")
-			caller.toss(l, t, "alice")
-			if got, _ := os.ReadFile(l.path("bob", "incoming", "big.bin")); !bytes.Equal(got, big) {
-				t.Error("16 MiB file differs")
-			}
-			if got, _ := os.ReadFile(l.path("alice", "incoming", "small.bin")); !bytes.Equal(got, small) {
-				t.Error("small file differs")
-			}
-			if l.count(l.queue("alice", "bob", "tx"))+l.count(l.queue("bob", "alice", "tx")) != 0 {
-				t.Error("packets left queued after DONE")
-			}
-		})
-	}
+	forEachCallMix(t, func(t *testing.T, l *netLab, caller, daemon impl) {
+		big := randomFile(t, l.path("big"), 16<<20)
+		small := randomFile(t, l.path("small"), 1000)
+		caller.file(l, t, "alice", l.path("big"), "bob:big.bin")
+		daemon.file(l, t, "bob", l.path("small"), "alice:small.bin")
+		_, addr := startDaemon(t, l, daemon.name, "bob")
+		if out, err := callCmd(l, caller.name, "alice", "bob", addr).CombinedOutput(); err != nil {
+			t.Fatalf("call: %v\n%s", err, out)
+		}
+		daemon.toss(l, t, "bob")
+		caller.toss(l, t, "alice")
+		l.incomingIs(t, "bob", "big.bin", big)
+		l.incomingIs(t, "alice", "small.bin", small)
+		if l.count(l.queue("alice", "bob", "tx"))+l.count(l.queue("bob", "alice", "tx")) != 0 {
+			t.Error("packets left queued after DONE")
+		}
+	})
 }
 
 // TestInteropCallResume: a call cut mid-transfer (the daemon killed)
 // resumes from .part on the next call, ferry and NNCP on either side.
 func TestInteropCallResume(t *testing.T) {
 	t.Parallel()
+	forEachCallMix(t, func(t *testing.T, l *netLab, caller, daemon impl) {
+		big := randomFile(t, l.path("big"), 16<<20)
+		caller.file(l, t, "alice", l.path("big"), "bob:big.bin")
+		d, addr := startDaemon(t, l, daemon.name, "bob")
+		rate := "--txrate"
+		if caller.name == "nncp" {
+			rate = "-txrate"
+		}
+		c := callCmd(l, caller.name, "alice", "bob", addr, rate, "40")
+		if err := c.Start(); err != nil {
+			t.Fatal(err)
+		}
+		// Cut once some but not all of the packet has arrived.
+		partSize := waitPart(l.queue("bob", "alice", "rx"), 1<<20)
+		d.Process.Signal(syscall.SIGKILL)
+		d.Wait()
+		c.Process.Kill()
+		c.Wait()
+		if partSize < 1<<20 || partSize >= 16<<20 {
+			t.Fatalf("no partial download to resume (%d bytes)", partSize)
+		}
+		_, addr = startDaemon(t, l, daemon.name, "bob")
+		if out, err := callCmd(l, caller.name, "alice", "bob", addr).CombinedOutput(); err != nil {
+			t.Fatalf("second call: %v\n%s", err, out)
+		}
+		daemon.toss(l, t, "bob")
+		l.incomingIs(t, "bob", "big.bin", big) // resumed
+	})
+}
+
+// forEachCallMix runs f, in a fresh lab, as parallel subtests: alice
+// calls with ferry and bob answers with NNCP's daemon, then the other
+// way round. It skips without NNCP.
+func forEachCallMix(t *testing.T, f func(t *testing.T, l *netLab, caller, daemon impl)) {
+	t.Helper()
 	needNNCP(t, "nncp-daemon")
 	for _, mix := range [][2]impl{{ferryImpl, nncpImpl}, {nncpImpl, ferryImpl}} {
-		caller, daemon := mix[0], mix[1]
-		t.Run(caller.name+"-calls-"+daemon.name, func(t *testing.T) {
+		t.Run(mix[0].name+"-calls-"+mix[1].name, func(t *testing.T) {
 			t.Parallel() // waits on other processes
-			l := newNetLab(t)
-			big := randomFile(t, l.path("big"), 16<<20)
-			caller.file(l, t, "alice", l.path("big"), "bob:big.bin")
-			d, addr := startDaemon(t, l, daemon.name, "bob")
-			rate := "--txrate"
-			if caller.name == "nncp" {
-				rate = "-txrate"
-			}
-			c := callCmd(l, caller.name, "alice", "bob", addr, rate, "40")
-			if err := c.Start(); err != nil {
-				t.Fatal(err)
-			}
-			// Cut once some but not all of the packet has arrived.
-			partSize := waitPart(l.queue("bob", "alice", "rx"), 1<<20)
-			d.Process.Signal(syscall.SIGKILL)
-			d.Wait()
-			c.Process.Kill()
-			c.Wait()
-			if partSize < 1<<20 || partSize >= 16<<20 {
-				t.Fatalf("no partial download to resume (%d bytes)", partSize)
-			}
-			_, addr = startDaemon(t, l, daemon.name, "bob")
-			if out, err := callCmd(l, caller.name, "alice", "bob", addr).CombinedOutput(); err != nil {
-				t.Fatalf("second call: %v\n%s", err, out)
-			}
-			daemon.toss(l, t, "bob")
-			if got, _ := os.ReadFile(l.path("bob", "incoming", "big.bin")); !bytes.Equal(got, big) {
-				t.Fatal("resumed file differs")
-			}
+			f(t, newNetLab(t), mix[0], mix[1])
 		})
 	}
 }
