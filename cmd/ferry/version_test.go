@@ -4,6 +4,8 @@ import (
 	"archive/tar"
 	"bytes"
 	"compress/gzip"
+	"errors"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
@@ -13,6 +15,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -69,13 +72,44 @@ var buildEnv = append(os.Environ(), "GOFLAGS=-buildvcs=auto")
 
 func runIn(t *testing.T, dir string, name string, args ...string) string {
 	t.Helper()
-	cmd := exec.Command(name, args...)
-	cmd.Dir, cmd.Env = dir, buildEnv
+	out, err := inDir{dir, name, args}.run()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// inDir is a command line run in a directory.
+type inDir struct {
+	dir, name string
+	args      []string
+}
+
+func (c inDir) run() (string, error) {
+	cmd := exec.Command(c.name, c.args...)
+	cmd.Dir, cmd.Env = c.dir, buildEnv
 	out, err := cmd.CombinedOutput()
 	if err != nil {
-		t.Fatalf("%s %s (in %s): %v\n%s", name, strings.Join(args, " "), dir, err, out)
+		return "", fmt.Errorf("%s %s (in %s): %v\n%s", c.name, strings.Join(c.args, " "), c.dir, err, out)
 	}
-	return strings.TrimSpace(string(out))
+	return strings.TrimSpace(string(out)), nil
+}
+
+// together runs independent builds at once, so the test takes as long as
+// the longest, not the sum; it returns their outputs in order and fails
+// the test, once all have ended, if any failed.
+func together(t *testing.T, cmds ...inDir) []string {
+	t.Helper()
+	outs, errs := make([]string, len(cmds)), make([]error, len(cmds))
+	var wg sync.WaitGroup
+	for i, c := range cmds {
+		wg.Go(func() { outs[i], errs[i] = c.run() })
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		t.Fatal(err)
+	}
+	return outs
 }
 
 // TestFreshCloneVersionAndReproducibleBuilds: a fresh clone reports one
@@ -88,7 +122,7 @@ func runIn(t *testing.T, dir string, name string, args ...string) string {
 // Each step builds once: a compile that differs only in its directory
 // is shared through Go's cache where -trimpath allows it, so the test
 // pays for two full compiles (one with -trimpath, one without) and five
-// links.
+// links, and builds that do not depend on each other run at once.
 func TestFreshCloneVersionAndReproducibleBuilds(t *testing.T) {
 	t.Parallel() // builds in other processes while the call tests wait on theirs
 	for _, tool := range []string{"git", "make", "go", "tar"} {
@@ -111,7 +145,7 @@ func TestFreshCloneVersionAndReproducibleBuilds(t *testing.T) {
 	// the commit, and the binary finds its config with neither --cfg nor
 	// NNCPCFG.
 	cfg := labCfg(t, "alice")
-	runIn(t, a, "make", "-s", "build", "NNCP_CFG="+cfg)
+	together(t, inDir{a, "make", []string{"-s", "build", "NNCP_CFG=" + cfg}}, inDir{a, "go", []string{"build", "-o", goBin, "./cmd/ferry"}})
 	if v := runIn(t, a, bin, "--version"); !strings.Contains(v, rev) || strings.Contains(v, "dirty") {
 		t.Fatalf("untagged clone at %s: make says %q", rev, v)
 	}
@@ -120,25 +154,26 @@ func TestFreshCloneVersionAndReproducibleBuilds(t *testing.T) {
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("cfgmin with the config path built in by make NNCP_CFG=%s: %v\n%s", cfg, err, out)
 	}
-	runIn(t, a, "go", "build", "-o", goBin, "./cmd/ferry")
 	if v := runIn(t, a, goBin, "--version"); !strings.Contains(v, rev) || strings.Contains(v, "dirty") {
 		t.Fatalf("untagged clone at %s: go build says %q", rev, v)
 	}
 
-	// Tagged: make (through make dist) and go build say the tag.
+	// Tagged: make (through make dist) and go build say the tag; the
+	// clone elsewhere makes its tarball meanwhile.
 	for _, c := range []string{a, b} {
 		runIn(t, c, "git", "tag", "v0.0.1-test")
 	}
-	tgz := runIn(t, a, "make", "-s", "dist")
-	runIn(t, a, "go", "build", "-o", goBin, "./cmd/ferry")
+	dist := together(t, inDir{a, "make", []string{"-s", "dist"}}, inDir{b, "make", []string{"-s", "dist"}},
+		inDir{a, "go", []string{"build", "-o", goBin, "./cmd/ferry"}})
+	tgz := dist[0]
 	viaMake, viaGo := runIn(t, a, bin, "--version"), runIn(t, a, goBin, "--version")
 	if want := "ferry v0.0.1-test (speaks NNCP 8.x)"; viaMake != want || viaGo != want {
 		t.Fatalf("tagged clone: make says %q, go build says %q, want %q", viaMake, viaGo, want)
 	}
 
 	// The same tarball, binary included, from the clone elsewhere.
-	if other := runIn(t, b, "make", "-s", "dist"); other != tgz {
-		t.Fatalf("make dist named %s in one clone, %s in the other", tgz, other)
+	if dist[1] != tgz {
+		t.Fatalf("make dist named %s in one clone, %s in the other", tgz, dist[1])
 	}
 	first, err := os.ReadFile(filepath.Join(a, tgz))
 	if err != nil {
