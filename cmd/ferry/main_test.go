@@ -3,11 +3,9 @@ package main
 import (
 	"bytes"
 	"context"
-	"flag"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"testing"
 
 	"github.com/ferry-dtn/ferry/internal/labtest"
@@ -16,19 +14,10 @@ import (
 // ferryBin is the real binary, built once: tests run it as users do.
 var ferryBin string
 
-// waitingTests is how many parallel tests run at once unless -parallel
-// says otherwise: most of them wait on other processes (daemons, calls
-// and their idle deadlines, NNCP's tools, Postfix, builds), so more of
-// them than there are CPUs keep the package's time near its CPU time.
-const waitingTests = 6
-
 func TestMain(m *testing.M) {
-	flag.Parse()
-	given := false
-	flag.Visit(func(f *flag.Flag) { given = given || f.Name == "test.parallel" })
-	if !given {
-		flag.Set("test.parallel", strconv.Itoa(waitingTests))
-	}
+	// Most tests here wait on other processes: daemons, calls and their
+	// idle deadlines, NNCP's tools, Postfix, builds.
+	labtest.DefaultParallel(6)
 	// The environment of the in-process runs, as ferryExec gives the
 	// binary: no config, spool or log from the user's environment.
 	for _, k := range []string{"NNCPCFG", "NNCPSPOOL", "NNCPLOG"} {
