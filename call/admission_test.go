@@ -25,6 +25,7 @@ func from(a *admission, ip string) *daemonConn {
 // one), the oldest makes room for a new one when the pool is full, and a
 // known caller gets a session only while a session slot is free.
 func TestAdmission(t *testing.T) {
+	t.Parallel()
 	a := newAdmission(1, 3, 2, 1)
 	enter := func(c *daemonConn, wantReason string, wantEvicted *daemonConn) {
 		t.Helper()
@@ -87,6 +88,7 @@ func TestAdmission(t *testing.T) {
 // its handshake; and an address whose handshakes keep failing is refused
 // until its record drains.
 func TestAdmissionEvictsSilentAndBlocksFailing(t *testing.T) {
+	t.Parallel()
 	a := newAdmission(1, 2, 8, 1)
 	caller, silent := from(a, "10.0.0.1"), from(a, "10.0.0.2")
 	a.enter(caller, time.Now())
@@ -122,6 +124,7 @@ func TestAdmissionEvictsSilentAndBlocksFailing(t *testing.T) {
 // A daemon that stops closes its pending connections, and one waiting
 // for its turn to compute gives up at once rather than at its deadline.
 func TestAdmissionCloseAllEndsWaits(t *testing.T) {
+	t.Parallel()
 	a := newAdmission(1, 10, 10, 1)
 	c := from(a, "10.0.0.1")
 	a.enter(c, time.Now())

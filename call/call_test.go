@@ -98,6 +98,7 @@ func session(t *testing.T, alice, bob *node, aopt, bopt call.Options) (call.Stat
 func quick() call.Options { return call.Options{OnlineDeadline: time.Second} }
 
 func TestSessionBothWays(t *testing.T) {
+	t.Parallel()
 	_, alice, bob := lab(t)
 	a1 := queue(t, alice, bob, 3<<20, 224)
 	a2 := queue(t, alice, bob, 10, 32)
@@ -126,6 +127,7 @@ func TestSessionBothWays(t *testing.T) {
 // the receiver's group commit must store and acknowledge every one, and
 // the sender must delete exactly the acknowledged ones.
 func TestSessionManySmallPackets(t *testing.T) {
+	t.Parallel()
 	_, alice, bob := lab(t)
 	for _, n := range []*node{alice, bob} {
 		sp, err := spool.Open(n.c.Spool, n.c.Self.ID, spool.Options{})
@@ -167,6 +169,7 @@ func TestSessionManySmallPackets(t *testing.T) {
 }
 
 func TestSessionResumesPart(t *testing.T) {
+	t.Parallel()
 	_, alice, bob := lab(t)
 	id := queue(t, alice, bob, 1<<20, 224)
 	data := make([]byte, 1<<21)
@@ -195,6 +198,7 @@ func TestSessionResumesPart(t *testing.T) {
 }
 
 func TestSessionPriorityOvertakes(t *testing.T) {
+	t.Parallel()
 	_, alice, bob := lab(t)
 	bulk := queue(t, alice, bob, 48<<20, 224)
 	// A flash packet queued while a bulk one is in flight (at its first
@@ -264,6 +268,7 @@ func (r *recorder) received() []string {
 }
 
 func TestUnknownCallerGetsNothing(t *testing.T) {
+	t.Parallel()
 	_, alice, bob := lab(t)
 	// alice with a fresh Noise key bob does not know.
 	stranger := *alice.c
@@ -310,6 +315,7 @@ func TestGarbageAndStall(t *testing.T) {
 // A peer that disconnects at every step leaves the spool consistent: no
 // packet is lost from tx, nothing half-written is in rx.
 func TestDisconnectAtEveryStep(t *testing.T) {
+	t.Parallel()
 	_, alice, bob := lab(t)
 	id := queue(t, alice, bob, 500000, 224)
 	for _, cut := range []int{0, 10, 100, 40000, 70000, 200000, 400000} {

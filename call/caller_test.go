@@ -50,6 +50,7 @@ func (c *stepClock) After(d time.Duration) <-chan time.Time {
 // when-tx-exists it makes none while nothing is queued. The cron rounds
 // pass on a fake clock, the sessions on the real one.
 func TestCallerEveryTwoSeconds(t *testing.T) {
+	t.Parallel()
 	_, alice, bob := lab(t)
 	l, _ := net.Listen("tcp", "127.0.0.1:0")
 	defer func() { _ = l.Close() }()
@@ -126,6 +127,7 @@ func TestCallerBadEntryStartsNothing(t *testing.T) {
 // 8.8.2's check compares a wrong literal and never calls it). Without
 // when-tx-exists, every entry calls.
 func TestCallerWhenTxExists(t *testing.T) {
+	t.Parallel()
 	_, alice, _ := lab(t)
 	for _, xx := range []string{"", "rx", "tx"} {
 		for _, when := range []bool{true, false} {

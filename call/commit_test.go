@@ -13,6 +13,7 @@ import (
 // acknowledged early when the peer offers it once more: its DONE follows
 // the commit. One not yet received is requested.
 func TestOfferOfPacketAwaitingCommit(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	self, peer := packet.ID{1}, packet.ID{2}
 	store, err := spool.Open(dir, self, spool.Options{NoSync: true})

@@ -24,6 +24,7 @@ import (
 // session error saying what is left: the sender's packet half-sent (it
 // got no DONE and stays queued), the receiver's half-received (.part).
 func TestSessionCutMidPacketIsAnError(t *testing.T) {
+	t.Parallel()
 	_, alice, bob := lab(t)
 	id := queue(t, alice, bob, 500000, 224)
 	size := txSize(t, alice, bob, id)
@@ -62,6 +63,7 @@ func TestSessionCutMidPacketIsAnError(t *testing.T) {
 // responder, whose caller decides when a session ends, does not count
 // offers its caller left alone.
 func TestCallCutBeforeAnyRequest(t *testing.T) {
+	t.Parallel()
 	_, alice, bob := lab(t)
 	queue(t, alice, bob, 1000, 224)
 	queue(t, bob, alice, 1000, 224)
@@ -85,6 +87,7 @@ func TestCallCutBeforeAnyRequest(t *testing.T) {
 // normal end on both sides, as is a caller taking nothing the daemon
 // offered (it called --tx).
 func TestPeerClosingFirstIsNormal(t *testing.T) {
+	t.Parallel()
 	_, alice, bob := lab(t)
 	sent := queue(t, alice, bob, 300000, 224)
 	kept := queue(t, bob, alice, 1000, 224)
@@ -103,6 +106,7 @@ func TestPeerClosingFirstIsNormal(t *testing.T) {
 
 // A scheduled call cut mid-packet is logged as failed.
 func TestCallerLogsCutSessionAsFailed(t *testing.T) {
+	t.Parallel()
 	_, alice, bob := lab(t)
 	queue(t, alice, bob, 500000, 224)
 	l, err := net.Listen("tcp", "127.0.0.1:0")
@@ -208,6 +212,7 @@ func (r *lines) has(prefix string) bool { return r.find(prefix) != "" }
 // that is a directory) fails its session; the sender, cut mid-packet,
 // fails too instead of reporting success.
 func TestReceiverWriteErrorFailsBothSides(t *testing.T) {
+	t.Parallel()
 	_, alice, bob := lab(t)
 	id := queue(t, alice, bob, 500000, 224)
 	// Planted where NNCP's layout puts the .part: spool/NODE/rx/ID.part.

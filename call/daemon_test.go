@@ -64,6 +64,7 @@ func (m *messages) count(prefix string) int {
 // that was waiting in the listener's queue all along. Before, Run
 // returned the first EMFILE and the call went unanswered.
 func TestDaemonRetriesEMFILE(t *testing.T) {
+	t.Parallel()
 	_, alice, bob := lab(t)
 	opt := quick()
 	opt.Deadline = 5 * time.Second

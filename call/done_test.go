@@ -18,6 +18,7 @@ import (
 // (here: the file put back), so it is neither counted as sent twice nor
 // left over as an offer never taken.
 func TestAcknowledgedPacketIsNotOfferedAgain(t *testing.T) {
+	t.Parallel()
 	c, store := labnode.Open(t, "alice", t.TempDir())
 	bob := c.Neigh["bob"]
 	tmp, err := store.NewTmp()
@@ -70,6 +71,7 @@ func TestAcknowledgedPacketIsNotOfferedAgain(t *testing.T) {
 // long the disk takes, a download the peer stopped sending does not;
 // silence and the maximum time end it regardless.
 func TestSessionOverOnlyWhenNothingUnderWay(t *testing.T) {
+	t.Parallel()
 	start := time.Now()
 	for _, c := range []struct {
 		name  string

@@ -27,6 +27,7 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 // Turns go round the sources: with three waiters from A queued before
 // one from B, B's comes second, not fourth.
 func TestFairGateRoundRobin(t *testing.T) {
+	t.Parallel()
 	g := newFairGate(1)
 	if err := g.acquire("holder", nil, nil); err != nil {
 		t.Fatal(err)
@@ -66,6 +67,7 @@ func TestFairGateRoundRobin(t *testing.T) {
 // A waiter that gives up (its connection evicted, or its deadline
 // passed) leaves the queue and takes no turn with it.
 func TestFairGateAbandon(t *testing.T) {
+	t.Parallel()
 	g := newFairGate(1)
 	if err := g.acquire("holder", nil, nil); err != nil {
 		t.Fatal(err)

@@ -14,6 +14,7 @@ import (
 // ignored, and a DONE for the packet drops what is still queued of it,
 // since the packet is gone once the peer has it.
 func TestFreqOffsetsAndDone(t *testing.T) {
+	t.Parallel()
 	store, err := spool.Open(t.TempDir(), packet.ID{1}, spool.Options{NoSync: true})
 	if err != nil {
 		t.Fatal(err)
@@ -53,6 +54,7 @@ func TestFreqOffsetsAndDone(t *testing.T) {
 // past the .part's end (which would leave a sparse file to hash whole),
 // past the announced size or past 2^63 ends the session with an error.
 func TestFileOffsets(t *testing.T) {
+	t.Parallel()
 	store, err := spool.Open(t.TempDir(), packet.ID{1}, spool.Options{NoSync: true})
 	if err != nil {
 		t.Fatal(err)

@@ -18,6 +18,7 @@ type refusal struct {
 // tells a failed handshake from an accept error: what the daemon's
 // metrics count.
 func TestDaemonRefusedHook(t *testing.T) {
+	t.Parallel()
 	_, _, bob := lab(t)
 	tl, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

@@ -12,6 +12,7 @@ import (
 // (ours, the peer's close, an interruption) is a success only with
 // nothing left; a broken connection or an error of ours never is.
 func TestSessionResult(t *testing.T) {
+	t.Parallel()
 	halfSent := Left{HalfSent: 1, HalfSentSize: 10 << 20}
 	both := Left{HalfSent: 1, HalfSentSize: 10 << 20, HalfReceived: 2, HalfReceivedSize: 3000}
 	reset := &connError{fmt.Errorf("receive: %w", errors.New("connection reset by peer"))}
@@ -64,6 +65,7 @@ func TestSessionResult(t *testing.T) {
 }
 
 func TestClassifyWrappedCauses(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct {
 		cause error
 		end   End

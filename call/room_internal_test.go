@@ -12,6 +12,7 @@ import (
 // A peer that sends FILE data for a packet we did not request for want
 // of room writes nothing: the spool is ours to keep from filling.
 func TestFileForAPacketNotRequestedIsDropped(t *testing.T) {
+	t.Parallel()
 	self, peer := packet.ID{1}, packet.ID{2}
 	full := func(string) (spool.Space, error) { return spool.Space{Avail: 1 << 20, Total: 1 << 30}, nil }
 	store, err := spool.Open(t.TempDir(), self, spool.Options{NoSync: true, Space: full})

@@ -97,6 +97,7 @@ const noRoomMsg = "packet not requested: it does not fit in the free space above
 // same call, the spool stays above its reserve, and once space is freed
 // the next call brings the big one too.
 func TestBigPacketSkippedWhenSpoolIsSmall(t *testing.T) {
+	t.Parallel()
 	_, alice, bob := lab(t)
 	const reserve, room = 1 << 20, 3 << 20
 	disk := smallDisk(t, alice, room, reserve)
@@ -150,6 +151,7 @@ func TestBigPacketSkippedWhenSpoolIsSmall(t *testing.T) {
 // first downloads counts against the next, so the spool never passes
 // its reserve, and what is left waits for the next call.
 func TestOffersDoNotOverflowTogether(t *testing.T) {
+	t.Parallel()
 	_, alice, bob := lab(t)
 	const reserve, room = 2 << 20, 5 << 20
 	disk := smallDisk(t, alice, room, reserve)

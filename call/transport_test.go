@@ -51,6 +51,7 @@ func (w *countingWriter) Write(p []byte) (int, error) {
 // Payloads queued together leave in one write and come out on the other
 // side one by one, in order and intact, whatever their sizes.
 func TestQueuedEnvelopesRoundTrip(t *testing.T) {
+	t.Parallel()
 	aEnc, bDec := handshakePair(t)
 	var wire countingWriter
 	tx := newTransport(&wire, aEnc, nil)

@@ -67,10 +67,9 @@ func TestLabConfigs(t *testing.T) {
 	}
 }
 
-const minimalGood = `{
-  spool: /s
-  log: /s/log
-  neigh: {
+// neighSelfAndBob opens a config's neigh section with self (alice of the
+// lab) and bob, bob's entry left open for a case's lines.
+const neighSelfAndBob = `  neigh: {
     self: {
       id: ATZZZUML6BFXMK7XCLAWUDRGOIFAJORJQUINOBNXQRBRJHG7Q4AQ
       exchpub: F3OD4PA6L247KNOQDDSMTVR4VCIFVUPC6CVJW5N2MVKVWUMSDVBA
@@ -80,7 +79,12 @@ const minimalGood = `{
       id: KTW3VCPWJSCYZWMEVDETP6YMID2AHDVRVMEFLF6JRJOF4ZC3ZP3A
       exchpub: JABMJD5VPIGI374VUIMVLIEVUKJ6VS4LP2GXK5PWAQXC7INUXRXQ
       signpub: BXOAON4NLBMITCX4PVFLNAQQXWRPISVBXUA4IHBFDRQJZPK2HUJA
-      BOBEXTRA
+`
+
+const minimalGood = `{
+  spool: /s
+  log: /s/log
+` + neighSelfAndBob + `      BOBEXTRA
     }
   }
   TOPEXTRA

@@ -3,7 +3,6 @@ package cfg_test
 import (
 	"bytes"
 	"encoding/binary"
-	"encoding/json"
 	"errors"
 	"io"
 	"os"
@@ -12,43 +11,19 @@ import (
 	"testing"
 
 	"github.com/ferry-dtn/ferry/cfg"
+	"github.com/ferry-dtn/ferry/internal/labtest"
 )
 
 // The eblobs in testdata/eblob were written by the real nncp-cfgenc
 // (manifest.json says how); ferry must open every one.
-type eblobVector struct {
-	File       string `json:"file"`
-	Passphrase string `json:"passphrase"`
-	Space      uint32 `json:"space"`
-	Time       uint32 `json:"time"`
-	Jobs       uint32 `json:"jobs"`
-	Slow       bool   `json:"slow"`
-}
-
-const eblobDir = "testdata/eblob"
-
-func eblobVectors(t *testing.T) ([]eblobVector, []byte) {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join(eblobDir, "manifest.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var m struct {
-		Plain   string
-		Vectors []eblobVector
-	}
-	if err := json.Unmarshal(b, &m); err != nil {
-		t.Fatal(err)
-	}
-	plain, err := os.ReadFile(filepath.Join(eblobDir, m.Plain))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return m.Vectors, plain
-}
+var eblobDir = labtest.EBlobDir()
 
 func TestEBlobNNCPVectors(t *testing.T) {
-	vectors, plain := eblobVectors(t)
+	vectors, plainPath := labtest.EBlobVectors(t)
+	plain, err := os.ReadFile(plainPath)
+	if err != nil {
+		t.Fatal(err)
+	}
 	want, err := cfg.Parse(plain)
 	if err != nil {
 		t.Fatal(err)

@@ -17,13 +17,10 @@ func DeriveKeysForTest(shared []byte) (full, size, pad, opad string) {
 	return hex.EncodeToString(kf[:]), hex.EncodeToString(ks[:]), hex.EncodeToString(k.pad[:]), hex.EncodeToString(o)
 }
 
-// SetOpenParallelAfter sets after how many blocks the Reader opens blocks
-// in batches (-1: never) and returns a function restoring the old value.
-func SetOpenParallelAfter(n int) (restore func()) {
-	old := openParallelAfter
-	openParallelAfter = n
-	return func() { openParallelAfter = old }
-}
+// ReadSequentially makes r open every block one by one, as a Reader
+// that never batches, for tests that compare the two. Call it before the
+// first Read.
+func ReadSequentially(r *Reader) { r.batch.off = true }
 
 // NewWriterForTest is NewWriter with a fixed ephemeral key, so that one
 // packet can be written twice and the bytes compared, and with batched

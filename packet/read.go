@@ -164,7 +164,7 @@ func (pr *Reader) fail(err error) { pr.err = err }
 // next decrypts one more block into pending, or sets err (io.EOF at the
 // verified end).
 func (pr *Reader) next() {
-	if !pr.sizeSeen && openParallelAfter >= 0 && pr.block >= openParallelAfter && pr.nextBatched() {
+	if !pr.sizeSeen && !pr.batch.off && pr.block >= openParallelAfter && pr.nextBatched() {
 		return
 	}
 	idx := pr.block

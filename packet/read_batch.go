@@ -20,9 +20,9 @@ import (
 // tail and every error case.
 const openBatch = 8
 
-// openParallelAfter is a variable only so that tests can compare the
-// batched reader with the sequential one (-1 turns batching off).
-var openParallelAfter = 8
+// openParallelAfter is how many blocks a Reader opens one by one before
+// it batches.
+const openParallelAfter = 8
 
 type openJob struct {
 	ct []byte // as read; never overwritten by a failed Open
@@ -37,6 +37,7 @@ type batch struct {
 	pos   int   // next job to hand out
 	rerr  error // the read error that ended the batch, if any
 	ended bool  // a block did not open: the sequential reader took over
+	off   bool  // never batch: tests compare the batched reader with this one
 }
 
 // nextBatched hands out the next block of a decrypted batch, reading and

@@ -24,9 +24,15 @@ func seal(t testing.TB, from *packet.Identity, to packet.Peer, body []byte, opt 
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Odd write sizes cross block boundaries at every offset.
+	writeInPieces(t, w, body, 70001) // odd sizes cross block boundaries at every offset
+	return out.Bytes()
+}
+
+// writeInPieces writes body to w in pieces of step bytes, then closes w.
+func writeInPieces(t testing.TB, w io.WriteCloser, body []byte, step int) {
+	t.Helper()
 	for p := body; len(p) > 0; {
-		k := min(len(p), 70001)
+		k := min(len(p), step)
 		if _, err := w.Write(p[:k]); err != nil {
 			t.Fatal(err)
 		}
@@ -35,7 +41,6 @@ func seal(t testing.TB, from *packet.Identity, to packet.Peer, body []byte, opt 
 	if err := w.Close(); err != nil {
 		t.Fatal(err)
 	}
-	return out.Bytes()
 }
 
 func TestRoundTripSizes(t *testing.T) {

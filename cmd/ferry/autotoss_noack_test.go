@@ -14,8 +14,10 @@ import (
 // as NNCP's -autotoss-noack does. The ACK (nice N) is sent before the
 // file (nice B), so a toss that delivered the file had the ACK too.
 func TestAutoTossNoACK(t *testing.T) {
+	t.Parallel()
 	for _, how := range []string{"call", "caller"} {
 		t.Run(how, func(t *testing.T) {
+			t.Parallel() // waits on other processes
 			l := newNetLab(t)
 			os.WriteFile(l.path("a"), []byte("to bob\n"), 0o644)
 			os.WriteFile(l.path("b"), []byte("to alice\n"), 0o644)
@@ -26,8 +28,7 @@ func TestAutoTossNoACK(t *testing.T) {
 			if ack == "" || l.count(l.queue("bob", "alice", "tx")) != 2 {
 				t.Fatalf("bob's queue for alice: ACK %q, %d packets, want an ACK and a file", ack, l.count(l.queue("bob", "alice", "tx")))
 			}
-			addr := freePort(t)
-			startDaemon(t, l, "ferry", "bob", addr)
+			_, addr := startDaemon(t, l, "ferry", "bob")
 			delivered := func() bool {
 				_, err := os.Stat(l.path("alice", "incoming", "b.txt"))
 				return err == nil && l.count(l.queue("bob", "alice", "tx")) == 0

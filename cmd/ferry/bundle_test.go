@@ -12,6 +12,7 @@ import (
 // queued unless --delete is given, since the stream may be lost with its
 // tape. --keep, which old scripts pass, changes nothing.
 func TestBundleTxKeepsPacketsUnlessDelete(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct {
 		args []string
 		left int
@@ -49,6 +50,7 @@ func TestBundleTxKeepsPacketsUnlessDelete(t *testing.T) {
 }
 
 func TestBundleKeepAndDeleteConflict(t *testing.T) {
+	t.Parallel()
 	l := newNetLab(t)
 	r := ferry(t, nil, "bundle", "--cfg", l.cfg("alice"), "--tx", "--keep", "--delete", "bob")
 	if r.code != 2 || !bytes.Contains(r.stderr, []byte("--keep and --delete contradict each other")) {

@@ -2,9 +2,7 @@ package main
 
 import (
 	"bytes"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
@@ -17,11 +15,11 @@ import (
 // line saying what is left, however the kernel ends the connection (FIN
 // or RST).
 func TestCallFailsWhenDaemonDiesMidPacket(t *testing.T) {
+	t.Parallel()
 	l := newNetLab(t)
 	randomFile(t, l.path("big"), 10<<20)
 	l.ferry(t, "alice", nil, "file", l.path("big"), "bob:big.bin")
-	addr := freePort(t)
-	d := startDaemon(t, l, "ferry", "bob", addr)
+	d, addr := startDaemon(t, l, "ferry", "bob")
 	c := callCmd(l, "ferry", "alice", "bob", addr, "--txrate", "40")
 	var stderr bytes.Buffer
 	c.Stderr = &stderr
@@ -31,16 +29,7 @@ func TestCallFailsWhenDaemonDiesMidPacket(t *testing.T) {
 	done := make(chan error, 1)
 	go func() { done <- c.Wait() }()
 	// Kill once part, not all, of the packet has arrived.
-	partGlob := filepath.Join(l.queue("bob", "alice", "rx"), "*.part")
-	var partSize int64
-	for i := 0; i < 600 && partSize < 1<<20; i++ {
-		time.Sleep(50 * time.Millisecond)
-		if m, _ := filepath.Glob(partGlob); len(m) == 1 {
-			if fi, err := os.Stat(m[0]); err == nil {
-				partSize = fi.Size()
-			}
-		}
-	}
+	partSize := waitPart(l.queue("bob", "alice", "rx"), 1<<20)
 	d.Process.Signal(syscall.SIGKILL)
 	d.Wait()
 	var err error

@@ -33,6 +33,7 @@ import (
 // The rounds are random but seeded: FERRY_KILL_SEED=N replays the same
 // choices (the seed is logged).
 func TestCallKillAnywhere(t *testing.T) {
+	t.Parallel()
 	seed := uint64(time.Now().UnixNano())
 	if s := os.Getenv("FERRY_KILL_SEED"); s != "" {
 		n, err := strconv.ParseUint(s, 10, 64)
@@ -48,10 +49,11 @@ func TestCallKillAnywhere(t *testing.T) {
 	}{{ferryImpl, ferryImpl, 7}, {ferryImpl, nncpImpl, 6}, {nncpImpl, ferryImpl, 6}}
 	for i, p := range pairs {
 		t.Run(p.caller.name+"-calls-"+p.daemon.name, func(t *testing.T) {
+			t.Parallel() // waits on other processes
 			if p.caller.name == "nncp" || p.daemon.name == "nncp" {
 				needNNCP(t, "nncp-daemon")
 			}
-			k := &killRun{t: t, l: newNetLab(t), caller: p.caller, daemon: p.daemon, addr: freePort(t),
+			k := &killRun{t: t, l: newNetLab(t), caller: p.caller, daemon: p.daemon,
 				rng: rand.New(rand.NewPCG(seed, uint64(i))), want: map[string]map[string][32]byte{"alice": {}, "bob": {}}}
 			for r := 0; r < p.rounds; r++ {
 				k.round(r)
@@ -67,7 +69,7 @@ type killRun struct {
 	t              *testing.T
 	l              *netLab
 	caller, daemon impl
-	addr           string
+	addr           string // the running daemon's
 	rng            *rand.Rand
 	want           map[string]map[string][32]byte // receiver -> file name -> content hash
 	batches        int
@@ -105,10 +107,10 @@ func (k *killRun) queueBatch() {
 func (k *killRun) startDaemon() {
 	if k.daemon.name == "ferry" {
 		k.dlog = &syncBuffer{}
-		k.d = startDaemonLogged(k.t, k.l, "ferry", "bob", k.addr, k.dlog)
+		k.d, k.addr = startDaemonLogged(k.t, k.l, "ferry", "bob", k.dlog)
 		return
 	}
-	k.d = startDaemon(k.t, k.l, k.daemon.name, "bob", k.addr)
+	k.d, k.addr = startDaemon(k.t, k.l, k.daemon.name, "bob")
 }
 
 func (k *killRun) rateFlags() []string {

@@ -71,6 +71,7 @@ func equivalent(t *testing.T, what string, got []byte, want *cfg.Config) {
 }
 
 func TestCfgdirInterop(t *testing.T) {
+	t.Parallel()
 	needNNCP(t, "nncp-cfgdir")
 	want, err := cfg.Load(fullCfg)
 	if err != nil {
@@ -137,6 +138,7 @@ func TestCfgdirInterop(t *testing.T) {
 
 // ferry's own key survives its round trip and does not bother nncp.
 func TestCfgdirFerryKeys(t *testing.T) {
+	t.Parallel()
 	text := strings.Replace(string(mustRead(t, fullCfg)), "nohdr: true", "nohdr: true\n  autoreass: true", 1)
 	src := filepath.Join(t.TempDir(), "c.hjson")
 	os.WriteFile(src, []byte(text), 0o600)
@@ -156,6 +158,7 @@ func TestCfgdirFerryKeys(t *testing.T) {
 }
 
 func TestCfgdirErrors(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	if r := ferry(t, nil, "cfgdir", "--cfg", fullCfg, "--dump", dir); r.code != 0 {
 		t.Fatal(string(r.stderr))
@@ -183,6 +186,7 @@ func TestCfgdirErrors(t *testing.T) {
 // nncp-cfgdir -dump of an encrypted config asks for its passphrase; so
 // does ferry, and the directory is the plain config's.
 func TestCfgdirDumpsEncryptedConfig(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	plainDir, encDir := filepath.Join(dir, "plain"), filepath.Join(dir, "enc")
 	if r := ferry(t, nil, "cfgdir", "--cfg", filepath.Join(eblobDir, "plain.hjson"), "--dump", plainDir); r.code != 0 {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -10,33 +9,14 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/ferry-dtn/ferry/internal/labtest"
 )
 
 // Encrypted configs: the eblobs nncp-cfgenc wrote (cfg/testdata/eblob)
 // through ferry's commands, and fresh ones both ways with the real tool.
 
-const eblobDir = "../../cfg/testdata/eblob"
-
-type eblobVec struct {
-	File, Passphrase string
-	Slow             bool
-}
-
-func eblobVecs(t *testing.T) ([]eblobVec, string) {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join(eblobDir, "manifest.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var m struct {
-		Plain   string
-		Vectors []eblobVec
-	}
-	if err := json.Unmarshal(b, &m); err != nil {
-		t.Fatal(err)
-	}
-	return m.Vectors, filepath.Join(eblobDir, m.Plain)
-}
+var eblobDir = labtest.EBlobDir()
 
 func mustRead(t *testing.T, p string) []byte {
 	t.Helper()
@@ -55,7 +35,8 @@ func ferryCmd(env []string, args ...string) *exec.Cmd {
 }
 
 func TestCfgencNNCPVectors(t *testing.T) {
-	vecs, plainPath := eblobVecs(t)
+	t.Parallel()
+	vecs, plainPath := labtest.EBlobVectors(t)
 	plain := mustRead(t, plainPath)
 	wantMin := ferry(t, nil, "cfgmin", "--cfg", plainPath)
 	if wantMin.code != 0 {
@@ -87,6 +68,7 @@ func TestCfgencNNCPVectors(t *testing.T) {
 }
 
 func TestEncryptedConfigThroughNNCPCFG(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(eblobDir, "s33-t3-p3.eblob")
 	var out bytes.Buffer
 	cmd := ferryCmd([]string{"NNCPCFG=" + path}, "cfgmin")
@@ -118,6 +100,7 @@ func TestEncryptedConfigThroughNNCPCFG(t *testing.T) {
 }
 
 func TestEncryptedConfigErrors(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(eblobDir, "s4-t1-p1.eblob")
 	r := ferry(t, []byte("abd\n"), "cfgenc", "-d", path)
 	if r.code != 1 || string(r.stderr) != "ferry: error: cfgenc "+path+": wrong passphrase or damaged file\n" || len(r.stdout) != 0 {
@@ -171,8 +154,9 @@ func runNNCPOnTerminal(t *testing.T, typed string, tool string, args ...string) 
 }
 
 func TestCfgencInterop(t *testing.T) {
+	t.Parallel()
 	needNNCP(t, "nncp-cfgenc")
-	_, plainPath := eblobVecs(t)
+	_, plainPath := labtest.EBlobVectors(t)
 	plain := mustRead(t, plainPath)
 	dir := t.TempDir()
 	for _, c := range []struct{ s, t, p, pass string }{
@@ -216,7 +200,8 @@ func TestCfgencInterop(t *testing.T) {
 
 // Encrypting on a terminal asks twice, as nncp-cfgenc does.
 func TestCfgencAsksTwiceOnTerminal(t *testing.T) {
-	_, plainPath := eblobVecs(t)
+	t.Parallel()
+	_, plainPath := labtest.EBlobVectors(t)
 	var out bytes.Buffer
 	cmd := ferryCmd(nil, "cfgenc", "-s", "4", "-t", "1", "-p", "1", plainPath)
 	cmd.Stdout = &out

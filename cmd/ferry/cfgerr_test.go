@@ -13,6 +13,7 @@ import (
 // A config that can never work stops every command with one line naming
 // the file and the field, before anything is queued.
 func TestConfigThatCanNeverWorkIsRefused(t *testing.T) {
+	t.Parallel()
 	p := labCfg(t, "alice")
 	b, err := os.ReadFile(p)
 	if err != nil {
@@ -40,6 +41,7 @@ func TestConfigThatCanNeverWorkIsRefused(t *testing.T) {
 // source of `ferry file` (queue and command both wrap it) and a meta file
 // `ferry reass` cannot read.
 func TestErrorsSayAPathOnce(t *testing.T) {
+	t.Parallel()
 	cfgPath := labCfg(t, "alice")
 	missing := filepath.Join(t.TempDir(), "no-such-file")
 	for _, args := range [][]string{
@@ -59,6 +61,7 @@ func TestErrorsSayAPathOnce(t *testing.T) {
 
 // --via is held to the config's limit on relays.
 func TestViaFlagLimit(t *testing.T) {
+	t.Parallel()
 	p := labCfg(t, "alice")
 	via := strings.TrimSuffix(strings.Repeat("bob,", cfg.MaxVia+1), ",")
 	r := ferry(t, []byte("x"), "file", "--cfg", p, "--via", via, "-", "carol:x")

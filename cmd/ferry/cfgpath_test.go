@@ -1,9 +1,6 @@
 package main
 
 import (
-	"os"
-	"os/exec"
-	"path/filepath"
 	"reflect"
 	"testing"
 )
@@ -23,17 +20,6 @@ func TestCfgSearchPath(t *testing.T) {
 	}
 }
 
-// TestCfgBuildTimeDefault: a binary built with -X main.DefaultCfg finds
-// its config with neither --cfg nor NNCPCFG.
-func TestCfgBuildTimeDefault(t *testing.T) {
-	cfg := labCfg(t, "alice")
-	bin := filepath.Join(t.TempDir(), "ferry")
-	if out, err := exec.Command("go", "build", "-ldflags", "-X main.DefaultCfg="+cfg, "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
-	cmd := exec.Command(bin, "cfgmin")
-	cmd.Env = append(os.Environ(), "NNCPCFG=")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("cfgmin with the built-in default: %v\n%s", err, out)
-	}
-}
+// The build-time default config path (make NNCP_CFG=PATH, -X
+// main.DefaultCfg) is checked by TestFreshCloneVersionAndReproducibleBuilds,
+// which builds with it anyway.

@@ -37,6 +37,7 @@ func editLabCfg(t *testing.T, anchor, after string) (string, int) {
 // on stderr with the nearest key, while the command does its work and
 // keeps stdout for its output.
 func TestConfigWarningOnceOnStderr(t *testing.T) {
+	t.Parallel()
 	p, line := editLabCfg(t, "    bob:\n    {\n", "      incomming: /tmp\n")
 	want := fmt.Sprintf("ferry: warning: %s: line %d: neigh.bob.incomming: unknown key; did you mean incoming?\n", p, line)
 	r := ferry(t, nil, "cfgmin", "--cfg", p)
@@ -61,6 +62,7 @@ func TestConfigWarningOnceOnStderr(t *testing.T) {
 // Syntax errors and Yggdrasil addresses stop the command at load time,
 // saying where.
 func TestConfigLoadErrorsSayWhere(t *testing.T) {
+	t.Parallel()
 	broken, line := editLabCfg(t, "    bob:\n    {\n", "      incoming: : /tmp\n")
 	ygg, _ := editLabCfg(t, "        lo: 127.0.0.1:5402\n", "        ygg: \"yggdrasilc://52be3c14?prv=myprv\"\n")
 	for _, c := range []struct{ cfg, want string }{

@@ -14,6 +14,7 @@ import (
 // TestCheckCycle: check --cycle (nncp-check -cycle) checks again every
 // SEC seconds until stopped; a damaged packet is reported each round.
 func TestCheckCycle(t *testing.T) {
+	t.Parallel()
 	l := newNetLab(t)
 	os.WriteFile(l.path("x"), []byte("to be damaged\n"), 0o644)
 	l.ferry(t, "alice", nil, "file", l.path("x"), "bob:")

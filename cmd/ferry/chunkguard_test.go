@@ -10,6 +10,7 @@ import (
 // 12,289 packets; ferry refuses, says how many, hints at --force, and
 // queues nothing. A chunk size that makes few packets needs no --force.
 func TestChunkedSendAsksForForce(t *testing.T) {
+	t.Parallel()
 	l := newNetLab(t)
 	src := l.path("big")
 	if err := os.WriteFile(src, nil, 0o644); err != nil {

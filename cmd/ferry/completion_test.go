@@ -48,6 +48,7 @@ func bashComplete(t *testing.T, bash, script string, words ...string) []string {
 }
 
 func TestCompletionBash(t *testing.T) {
+	t.Parallel()
 	bash := needShell(t, "bash")
 	script := completionScript(t, "bash")
 	if out, err := exec.Command(bash, "-n", script).CombinedOutput(); err != nil {
@@ -90,6 +91,7 @@ var helpFlag = regexp.MustCompile(`(?m)^\s+(?:-([A-Za-z0-9]), )?--([a-z0-9-]+)`)
 // Every flag that a command's --help shows completes, and nothing else:
 // the script is built from the same flag sets the commands parse.
 func TestCompletionFlagsMatchHelp(t *testing.T) {
+	t.Parallel()
 	bash := needShell(t, "bash")
 	script := completionScript(t, "bash")
 	for _, c := range commands {
@@ -114,6 +116,7 @@ func TestCompletionFlagsMatchHelp(t *testing.T) {
 }
 
 func TestCompletionZsh(t *testing.T) {
+	t.Parallel()
 	zsh := needShell(t, "zsh")
 	script := completionScript(t, "zsh")
 	if out, err := exec.Command(zsh, "-n", script).CombinedOutput(); err != nil {
@@ -164,6 +167,7 @@ zpty -d z
 `
 
 func TestCompletionRefusesUnknownShell(t *testing.T) {
+	t.Parallel()
 	for _, args := range [][]string{{"completion"}, {"completion", "fish"}, {"completion", "bash", "zsh"}} {
 		if r := ferry(t, nil, args...); r.code != exitUsage {
 			t.Errorf("ferry %q: exit %d, want %d (usage)", args, r.code, exitUsage)
@@ -172,6 +176,7 @@ func TestCompletionRefusesUnknownShell(t *testing.T) {
 }
 
 func TestZshFlagSpec(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		f    flagSpec
 		want string
@@ -191,6 +196,7 @@ func TestZshFlagSpec(t *testing.T) {
 }
 
 func TestKindOf(t *testing.T) {
+	t.Parallel()
 	for p, want := range map[string]argKind{"FILE": argFile, "DIR": argDir, "PATH": argFile, "NODE": argOther, "SEC": argOther, "FILE.eblob": argFile} {
 		if got := kindOf(p); got != want {
 			t.Errorf("kindOf(%q) = %d, want %d", p, got, want)

@@ -15,6 +15,7 @@ import (
 // `ferry file` and repeated `ferry stat` against one spool directory
 // (alice's and bob's queues side by side, sharing tmp/ and the index).
 func TestConcurrentSpoolUse(t *testing.T) {
+	t.Parallel()
 	l := newNetLab(t)
 	shared := l.path("shared-spool")
 	os.MkdirAll(shared, 0o755)

@@ -51,8 +51,8 @@ func (d *loadedDaemon) log() string {
 // prefix (e.g. prlimit) when given, and waits until it listens.
 func startLoadedDaemon(t *testing.T, l *netLab, prefix []string, args ...string) *loadedDaemon {
 	t.Helper()
-	d := &loadedDaemon{addr: freePort(t), exited: make(chan struct{})}
-	argv := append(prefix, ferryBin, "daemon", "--cfg", l.cfg("bob"), "--bind", d.addr)
+	d := &loadedDaemon{exited: make(chan struct{})}
+	argv := append(prefix, ferryBin, "daemon", "--cfg", l.cfg("bob"), "--bind", "127.0.0.1:0")
 	d.cmd = exec.Command(argv[0], append(argv[1:], args...)...)
 	d.cmd.Env = append(os.Environ(), "NNCPCFG=", "NNCPDEADLINE=20")
 	d.cmd.Stdout, d.cmd.Stderr = d, d
@@ -70,6 +70,11 @@ func startLoadedDaemon(t *testing.T, l *netLab, prefix []string, args ...string)
 		}
 	})
 	d.waitLog(t, "listening on")
+	addr, ok := listeningLine(d.log())
+	if !ok {
+		t.Fatalf("no address in the daemon's output:\n%s", d.log())
+	}
+	d.addr = addr
 	return d
 }
 
@@ -303,6 +308,7 @@ func TestDaemonHandshakeFlood(t *testing.T) {
 // TestCallCutHint: a daemon that hangs up on message 1 (full, or not
 // knowing our key) leaves the caller with a hint naming those causes.
 func TestCallCutHint(t *testing.T) {
+	t.Parallel()
 	l := newNetLab(t)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"net"
 	"os"
 	"os/exec"
@@ -16,22 +15,11 @@ import (
 func TestDaemonSurvivesMisbehavingPeers(t *testing.T) {
 	t.Parallel() // mostly waiting on other processes: overlaps the other waits
 	l := newNetLab(t)
-	addr := freePort(t)
-	var stderr bytes.Buffer
-	d := exec.Command(ferryBin, "daemon", "--cfg", l.cfg("bob"), "--bind", addr)
+	var stderr syncBuffer
+	d := exec.Command(ferryBin, "daemon", "--cfg", l.cfg("bob"), "--bind", "127.0.0.1:0")
 	d.Env = append(os.Environ(), "NNCPCFG=", "NNCPDEADLINE=2")
 	d.Stderr = &stderr
-	if err := d.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer d.Process.Kill()
-	for i := 0; i < 100; i++ {
-		if c, err := net.Dial("tcp", addr); err == nil {
-			c.Close()
-			break
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	addr := startListening(t, d)
 	garbage, _ := net.Dial("tcp", addr)
 	garbage.Write([]byte("NNCPS\x00\x00\x01\x00\x00\x00\x10garbagegarbage!!"))
 	stalled, _ := net.Dial("tcp", addr) // says nothing
@@ -67,7 +55,7 @@ func TestDaemonSurvivesMisbehavingPeers(t *testing.T) {
 		t.Fatal("daemon did not stop on SIGTERM")
 	}
 	// Refusals before a handshake are logged one line per interval, with
-	// counts by reason (the readiness probe above is one of them).
+	// counts by reason: garbage and the early hang-up are bad handshakes.
 	c := refusalCounts(stderr.String())
 	if c["bad-handshake"]+c["timeout"] < 3 || c["timeout"] < 1 {
 		t.Errorf("refusals %v, want one per bad peer, the stalled one a timeout:\n%s", c, stderr.String())
@@ -77,6 +65,7 @@ func TestDaemonSurvivesMisbehavingPeers(t *testing.T) {
 // TestCallThroughCommand: an address "|command" talks to `ferry daemon
 // --inetd` over a pipe, as `|ssh host ferry daemon --inetd` would.
 func TestCallThroughCommand(t *testing.T) {
+	t.Parallel()
 	l := newNetLab(t)
 	os.WriteFile(l.path("src"), []byte("through a pipe\n"), 0o644)
 	l.ferry(t, "alice", nil, "file", l.path("src"), "bob:pipe.txt")

@@ -18,6 +18,7 @@ import (
 // that is not a handshake, and checks /metrics counts them and passes
 // promtool.
 func TestDaemonMetrics(t *testing.T) {
+	t.Parallel()
 	l := newNetLab(t)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()

@@ -173,6 +173,7 @@ func wantCode(sev string) int {
 }
 
 func TestDoctorCleanSpool(t *testing.T) {
+	t.Parallel()
 	l := newDoctorLab(t)
 	r := runDoctorCmd(t, l)
 	if r.code != 0 || bytes.Count(r.stdout, []byte("\n")) != 1 || !bytes.HasPrefix(r.stdout, []byte("ok: ")) {
@@ -184,6 +185,7 @@ func TestDoctorCleanSpool(t *testing.T) {
 }
 
 func TestDoctorFindsEachSeed(t *testing.T) {
+	t.Parallel()
 	for _, s := range doctorSeeds(newDoctorLab(t)) {
 		t.Run(s.kind, func(t *testing.T) {
 			l := newDoctorLab(t)
@@ -208,6 +210,7 @@ func TestDoctorFindsEachSeed(t *testing.T) {
 // (which hides the spool's own), checks each is named, in text and in
 // JSON, and that doctor changed nothing in the lab.
 func TestDoctorAllSeedsAtOnce(t *testing.T) {
+	t.Parallel()
 	l := newDoctorLab(t)
 	l.ferry(t, "alice", []byte("hi"), "file", "-", "bob:hi")
 	var seeds []doctorSeed
@@ -286,6 +289,7 @@ func treeSum(t *testing.T, dir string) string {
 
 // The permission checks need a user whom permissions stop: not root.
 func TestDoctorSpoolUnwritable(t *testing.T) {
+	t.Parallel()
 	if os.Geteuid() == 0 {
 		t.Skip("running as root, whom file permissions do not stop: spool-unwritable cannot be seeded")
 	}

@@ -15,6 +15,7 @@ var exampleNodes = map[string]string{"leaf.hjson": "alice", "relay.hjson": "hub"
 const examplesDir = "../../contrib/examples"
 
 func TestExampleConfigsAccepted(t *testing.T) {
+	t.Parallel()
 	files, _ := filepath.Glob(filepath.Join(examplesDir, "*.hjson"))
 	if len(files) != len(exampleNodes) {
 		t.Fatalf("contrib/examples has %d configs, the test knows %d", len(files), len(exampleNodes))
@@ -36,6 +37,7 @@ func TestExampleConfigsAccepted(t *testing.T) {
 // Each example knows the others by the keys they really have, and the
 // nodes it does not meet are routed through the relay.
 func TestExampleConfigsAgree(t *testing.T) {
+	t.Parallel()
 	self := map[string]*cfg.Node{}
 	loaded := map[string]*cfg.Config{}
 	for file, name := range exampleNodes {

@@ -37,6 +37,7 @@ func sampleValue(f *pflag.Flag) string {
 // NNCP's single-dash spelling is refused with the double-dash hint,
 // never read as a bundle of one-letter flags.
 func TestEveryFlagLongFormAndSingleDash(t *testing.T) {
+	t.Parallel()
 	for i := range commands {
 		c := &commands[i]
 		g, err := parseOnly(c, nil)
@@ -88,6 +89,7 @@ func TestEveryFlagLongFormAndSingleDash(t *testing.T) {
 // ferry command exists). Flags ferry's commands are still gaining are
 // listed; the test fails once one works, so the list stays true.
 func TestNNCPFlagTablesReachFerry(t *testing.T) {
+	t.Parallel()
 	pending := map[string]bool{} // none left; add "TOOL FLAG" while one is being built
 	for i := range nncpTools {
 		tool := &nncpTools[i]
@@ -171,6 +173,7 @@ func TestNNCPTranslation(t *testing.T) {
 // "ode"), an unknown --node and extra arguments, checking nothing and
 // exiting 0.
 func TestCheckNodeAndArgs(t *testing.T) {
+	t.Parallel()
 	cfg := labCfg(t, "alice")
 	os.MkdirAll(filepath.Join(filepath.Dir(cfg), "alice", "spool"), 0o755)
 	for _, c := range []struct {
@@ -195,6 +198,7 @@ func TestCheckNodeAndArgs(t *testing.T) {
 // TestSingleDashSkipsValues: a value that begins with a dash is a value,
 // and exec's remote arguments are the remote's.
 func TestSingleDashSkipsValues(t *testing.T) {
+	t.Parallel()
 	fs := pflag.NewFlagSet("x", pflag.ContinueOnError)
 	fs.String("via", "", "")
 	fs.Int64("minsize", 0, "")

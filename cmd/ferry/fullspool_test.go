@@ -65,8 +65,7 @@ func TestFullSpoolDoesNotWedgeTheLink(t *testing.T) {
 		l.ferry(t, "alice", nil, "file", p, "bob:"+filepath.Base(p))
 	}
 
-	addr := freePort(t)
-	startDaemon(t, l, "ferry", "bob", addr)
+	_, addr := startDaemon(t, l, "ferry", "bob")
 	out, _ := callCmd(l, "ferry", "alice", "bob", addr).CombinedOutput()
 	rx := l.queue("bob", "alice", "rx")
 	if n := l.count(rx); n != 5 {
@@ -131,14 +130,14 @@ func onlyPacket(t *testing.T, dir string) string {
 // for an offered packet, ferry call takes the rest, says what it left
 // and exits non-zero (the packet is still queued at the peer).
 func TestCallSaysWhatDidNotFit(t *testing.T) {
+	t.Parallel()
 	l := newNetLab(t)
 	mountTmpfs(t, l.path("alice", "spool"), "16m")
 	randomFile(t, l.path("big"), 30<<20)
 	randomFile(t, l.path("small"), 1000)
 	l.ferry(t, "bob", nil, "file", l.path("big"), "alice:big.bin")
 	l.ferry(t, "bob", nil, "file", l.path("small"), "alice:small.bin")
-	addr := freePort(t)
-	startDaemon(t, l, "ferry", "bob", addr)
+	_, addr := startDaemon(t, l, "ferry", "bob")
 	out, err := callCmd(l, "ferry", "alice", "bob", addr).CombinedOutput()
 	if code := exitCode(err); code != 1 || !strings.Contains(string(out), "1 offered packets not requested") ||
 		!strings.Contains(string(out), "ferry: hint:") {

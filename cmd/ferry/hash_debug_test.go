@@ -19,6 +19,7 @@ var mthTraceSizes = []int{0, 11, packet.BlockSize, packet.BlockSize + 1, 3 * pac
 
 // TestMTHTraceRoots: both traced orders reach packet.MTH's root.
 func TestMTHTraceRoots(t *testing.T) {
+	t.Parallel()
 	for _, n := range mthTraceSizes {
 		in := labtest.MTHInput(n)
 		want, _, _ := packet.MTHOf(bytes.NewReader(in))
@@ -42,6 +43,7 @@ func TestMTHTraceRoots(t *testing.T) {
 // to run: there the step and hash columns are compared, in the fat order
 // (fresh entries each step) every column.
 func TestHashDebugMatchesNNCP(t *testing.T) {
+	t.Parallel()
 	needNNCP(t, "nncp-hash")
 	dir := t.TempDir()
 	for _, n := range mthTraceSizes {

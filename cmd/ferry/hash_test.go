@@ -12,6 +12,7 @@ import (
 )
 
 func TestHashVectors(t *testing.T) {
+	t.Parallel()
 	for n, want := range map[int]string{
 		0:      "c61e51cf3a3fc9c9249b2463015e0d17a1acdce2c2baec1db8ddc5d84f0aa95f",
 		131073: "f0f71c08a451bf7b7d26844d889293b81db3f58ca1b8d40e01c187dda9991429",
@@ -36,6 +37,7 @@ func TestHashVectors(t *testing.T) {
 }
 
 func TestHashMatchesNNCP(t *testing.T) {
+	t.Parallel()
 	needNNCP(t, "nncp-hash")
 	for _, n := range []int{0, 1, 131071, 131072, 131073, 10<<20 + 7} {
 		in := labtest.MTHInput(n)

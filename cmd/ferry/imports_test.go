@@ -15,6 +15,7 @@ import (
 // ferry's own packages, separated by blank lines. (goimports -l, which
 // make lint runs, fixes mixed groups but accepts a group split in two.)
 func TestImportGroups(t *testing.T) {
+	t.Parallel()
 	fset := token.NewFileSet()
 	err := filepath.WalkDir("../..", func(p string, d fs.DirEntry, err error) error {
 		if err != nil {

@@ -49,6 +49,7 @@ var nncpImpl = impl{
 // TestInteropMatrix: every packet type queued by one implementation and
 // tossed by the other, both ways.
 func TestInteropMatrix(t *testing.T) {
+	t.Parallel()
 	needNNCP(t, "nncp-toss")
 	for _, pair := range [][2]impl{{ferryImpl, nncpImpl}, {nncpImpl, ferryImpl}} {
 		snd, rcv := pair[0], pair[1]
@@ -108,6 +109,7 @@ func TestInteropMatrix(t *testing.T) {
 // TestInteropRelayMix: alice to carol through bob, with the relay being
 // the other implementation.
 func TestInteropRelayMix(t *testing.T) {
+	t.Parallel()
 	needNNCP(t, "nncp-toss")
 	for _, mix := range [][3]impl{{ferryImpl, nncpImpl, ferryImpl}, {nncpImpl, ferryImpl, nncpImpl}} {
 		t.Run(mix[0].name+"-via-"+mix[1].name, func(t *testing.T) {
@@ -131,6 +133,7 @@ func TestInteropRelayMix(t *testing.T) {
 
 // TestInteropStat: each side's stat reads the other's spool.
 func TestInteropStat(t *testing.T) {
+	t.Parallel()
 	needNNCP(t, "nncp-stat")
 	l := newNetLab(t)
 	os.WriteFile(l.path("src.txt"), []byte("x"), 0o644)

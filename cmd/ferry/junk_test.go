@@ -28,10 +28,22 @@ func errorLines(stderr []byte, s string) int {
 	return n
 }
 
+// oneErrorLineEach fails the test unless each of names is in exactly
+// one error line of stderr.
+func oneErrorLineEach(t *testing.T, stderr []byte, names ...string) {
+	t.Helper()
+	for _, s := range names {
+		if n := errorLines(stderr, s); n != 1 {
+			t.Errorf("%d error lines for %s, want 1:\n%s", n, s, stderr)
+		}
+	}
+}
+
 // TestBundleRxRefusesJunkAndFails: a real bundle with hostile entries
 // appended is taken in for its packet, each junk entry gets one error
 // line, the summary counts them and ferry exits 1 saying how many.
 func TestBundleRxRefusesJunkAndFails(t *testing.T) {
+	t.Parallel()
 	l := newNetLab(t)
 	data := randomFile(t, l.path("src"), 5000)
 	l.ferry(t, "alice", nil, "file", l.path("src"), "bob:b.bin")
@@ -54,26 +66,26 @@ func TestBundleRxRefusesJunkAndFails(t *testing.T) {
 			t.Errorf("stderr lacks %q:\n%s", want, r.stderr)
 		}
 	}
-	for _, p := range []string{"path=../evil", "path=NNCP/x/y/link", "path=NNCP/fifo", "path=big.bin"} {
-		if n := errorLines(r.stderr, p); n != 1 {
-			t.Errorf("%d error lines for %s, want 1:\n%s", n, p, r.stderr)
-		}
-	}
+	oneErrorLineEach(t, r.stderr, "path=../evil", "path=NNCP/x/y/link", "path=NNCP/fifo", "path=big.bin")
 	l.ferry(t, "bob", nil, "toss")
-	if got, _ := os.ReadFile(l.path("bob", "incoming", "b.bin")); !bytes.Equal(got, data) {
-		t.Error("the good packet beside the junk was not delivered")
-	}
+	l.incomingIs(t, "bob", "b.bin", data) // the good packet beside the junk
+}
+
+// xferOne queues n random bytes at alice for bob as x.bin and xfers the
+// packet onto a fresh medium: the file's bytes and the medium.
+func (l *netLab) xferOne(t *testing.T, n int) ([]byte, string) {
+	t.Helper()
+	data := randomFile(t, l.path("src"), n)
+	l.ferry(t, "alice", nil, "file", l.path("src"), "bob:x.bin")
+	return data, l.mediumTx(t, "alice")
 }
 
 // TestXferRxRefusesJunkAndFails: links, directories and FIFOs on the
 // medium are refused one line each, the real packet is taken, exit 1.
 func TestXferRxRefusesJunkAndFails(t *testing.T) {
+	t.Parallel()
 	l := newNetLab(t)
-	data := randomFile(t, l.path("src"), 5000)
-	l.ferry(t, "alice", nil, "file", l.path("src"), "bob:x.bin")
-	medium := l.path("usb")
-	os.MkdirAll(medium, 0o755)
-	l.ferry(t, "alice", nil, "xfer", "--mkdir", "--tx", medium)
+	data, medium := l.xferOne(t, 5000)
 	mine := filepath.Join(medium, l.ids["bob"])
 	from := filepath.Join(mine, l.ids["alice"])
 	os.Symlink("/etc", filepath.Join(mine, l.ids["carol"]))
@@ -85,27 +97,18 @@ func TestXferRxRefusesJunkAndFails(t *testing.T) {
 		!bytes.Contains(r.stderr, []byte("received: 1 packets")) {
 		t.Fatalf("exit %d\n%s", r.code, r.stderr)
 	}
-	for _, p := range []string{l.ids["carol"], strings.Repeat("A", 52), strings.Repeat("B", 51) + "Q", strings.Repeat("C", 51) + "Q"} {
-		if n := errorLines(r.stderr, p); n != 1 {
-			t.Errorf("%d error lines for %s, want 1:\n%s", n, p, r.stderr)
-		}
-	}
+	oneErrorLineEach(t, r.stderr, l.ids["carol"], strings.Repeat("A", 52), strings.Repeat("B", 51)+"Q", strings.Repeat("C", 51)+"Q")
 	l.ferry(t, "bob", nil, "toss")
-	if got, _ := os.ReadFile(l.path("bob", "incoming", "x.bin")); !bytes.Equal(got, data) {
-		t.Error("the packet beside the junk was not delivered")
-	}
+	l.incomingIs(t, "bob", "x.bin", data) // the packet beside the junk
 }
 
 // TestXferRxOversizedPacketFile: megabytes after a real packet on the
 // medium are not copied: the packet is taken and tossed, the tail
 // refused, exit 1.
 func TestXferRxOversizedPacketFile(t *testing.T) {
+	t.Parallel()
 	l := newNetLab(t)
-	data := randomFile(t, l.path("src"), 200000)
-	l.ferry(t, "alice", nil, "file", l.path("src"), "bob:x.bin")
-	medium := l.path("usb")
-	os.MkdirAll(medium, 0o755)
-	l.ferry(t, "alice", nil, "xfer", "--mkdir", "--tx", medium)
+	data, medium := l.xferOne(t, 200000)
 	pkts, _ := filepath.Glob(filepath.Join(medium, l.ids["bob"], l.ids["alice"], "*"))
 	if len(pkts) != 1 {
 		t.Fatalf("%d packets on the medium", len(pkts))
@@ -119,15 +122,14 @@ func TestXferRxOversizedPacketFile(t *testing.T) {
 		t.Fatalf("exit %d\n%s", r.code, r.stderr)
 	}
 	l.ferry(t, "bob", nil, "toss")
-	if got, _ := os.ReadFile(l.path("bob", "incoming", "x.bin")); !bytes.Equal(got, data) {
-		t.Error("the packet was not delivered")
-	}
+	l.incomingIs(t, "bob", "x.bin", data)
 }
 
 // TestTossSetsAsideDamagedRxFile: garbage under a packet's name in rx/
 // fails one toss with one line and moves to rx/bad/; the next toss is
 // clean.
 func TestTossSetsAsideDamagedRxFile(t *testing.T) {
+	t.Parallel()
 	l := newNetLab(t)
 	rx := l.queue("bob", "alice", "rx")
 	os.MkdirAll(rx, 0o755)
@@ -148,6 +150,7 @@ func TestTossSetsAsideDamagedRxFile(t *testing.T) {
 // TestXferTxFullMedium: on a 4 MiB medium a 6 MiB packet is left queued
 // with a line, the small packet behind it still goes, exit 1.
 func TestXferTxFullMedium(t *testing.T) {
+	t.Parallel()
 	if os.Geteuid() != 0 {
 		t.Skip("needs root to mount a small tmpfs (spool/media tests inject ENOSPC instead)")
 	}
@@ -172,7 +175,5 @@ func TestXferTxFullMedium(t *testing.T) {
 	}
 	l.ferry(t, "bob", nil, "xfer", "--rx", medium)
 	l.ferry(t, "bob", nil, "toss")
-	if got, _ := os.ReadFile(l.path("bob", "incoming", "small")); !bytes.Equal(got, small) {
-		t.Error("the small packet did not make the trip")
-	}
+	l.incomingIs(t, "bob", "small", small) // the small packet made the trip
 }

@@ -97,3 +97,28 @@ func (l *netLab) count(dir string) int {
 	}
 	return n
 }
+
+// incomingIs says whether node's incoming/name holds want, and fails the
+// test (without stopping it) when it does not; a test that cannot go on
+// calls t.FailNow on false.
+func (l *netLab) incomingIs(t *testing.T, node, name string, want []byte) bool {
+	t.Helper()
+	got, err := os.ReadFile(l.path(node, "incoming", name))
+	if err != nil || !bytes.Equal(got, want) {
+		t.Errorf("%s: incoming/%s is not what was sent (%d bytes, want %d; %v)", node, name, len(got), len(want), err)
+		return false
+	}
+	return true
+}
+
+// mediumTx makes a fresh medium directory, xfers node's outgoing packets
+// onto it (--mkdir) and returns its path.
+func (l *netLab) mediumTx(t *testing.T, node string) string {
+	t.Helper()
+	medium := l.path("usb")
+	if err := os.MkdirAll(medium, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	l.ferry(t, node, nil, "xfer", "--mkdir", "--tx", medium)
+	return medium
+}

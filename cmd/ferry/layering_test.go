@@ -10,6 +10,7 @@ import (
 // bottom, cfg and spool on it, toss and call beside each other, pflag
 // only in cmd/ferry.
 func TestLayering(t *testing.T) {
+	t.Parallel()
 	allowed := map[string][]string{
 		"github.com/ferry-dtn/ferry/packet": {},
 		"github.com/ferry-dtn/ferry/cfg":    {"github.com/ferry-dtn/ferry/packet"},

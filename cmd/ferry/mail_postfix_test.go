@@ -158,6 +158,7 @@ func waitMail(t *testing.T, what string, cond func() bool, diag func() string) {
 // handler, which is bob's own Postfix, and that delivers into a Maildir.
 // The mail arrives with its headers and body as sent.
 func TestPostfixMailRoundTrip(t *testing.T) {
+	t.Parallel()
 	needPostfix(t)
 	nobody, err := user.Lookup("nobody")
 	if err != nil {

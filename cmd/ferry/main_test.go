@@ -15,6 +15,9 @@ import (
 var ferryBin string
 
 func TestMain(m *testing.M) {
+	// Most tests here wait on other processes: daemons, calls and their
+	// idle deadlines, NNCP's tools, Postfix, builds.
+	labtest.DefaultParallel(6)
 	// The environment of the in-process runs, as ferryExec gives the
 	// binary: no config, spool or log from the user's environment.
 	for _, k := range []string{"NNCPCFG", "NNCPSPOOL", "NNCPLOG"} {
@@ -91,6 +94,7 @@ func needNNCP(t *testing.T, tool string) {
 }
 
 func TestEveryCommandHasHelpAndManPage(t *testing.T) {
+	t.Parallel()
 	for _, c := range commands {
 		r := ferry(t, nil, c.name, "--help")
 		if r.code != 0 || !bytes.Contains(r.stdout, []byte("usage: ferry "+c.name)) {
@@ -119,6 +123,7 @@ func TestEveryCommandHasHelpAndManPage(t *testing.T) {
 // TestUsageErrors is also the smoke test of the real binary: exit codes
 // and error lines as a user's shell sees them.
 func TestUsageErrors(t *testing.T) {
+	t.Parallel()
 	for _, args := range [][]string{{"pkt", "--no-such-flag"}, {"no-such-command"}, {"hash", "--seek", "5"}} {
 		r := ferryExec(t, nil, args...)
 		if r.code != 2 || !bytes.HasPrefix(r.stderr, []byte("ferry: error: ")) {
@@ -135,6 +140,7 @@ func TestUsageErrors(t *testing.T) {
 }
 
 func TestConfigFromEnvironmentAndFlag(t *testing.T) {
+	t.Parallel()
 	good := labCfg(t, "alice")
 	cmd := exec.Command(ferryBin, "cfgmin")
 	cmd.Env = append(os.Environ(), "NNCPCFG="+good)

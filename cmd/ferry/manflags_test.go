@@ -62,6 +62,7 @@ func mdocFlags(page string) (items, all map[string]bool, misuse []string) {
 // ones in ferry(1), which every page must point to. No page may give Fl
 // a placeholder as if it were a flag.
 func TestManPagesDocumentEveryFlag(t *testing.T) {
+	t.Parallel()
 	read := func(name string) string {
 		b, err := os.ReadFile(filepath.Join("../../man", name))
 		if err != nil {
@@ -105,6 +106,7 @@ func TestManPagesDocumentEveryFlag(t *testing.T) {
 }
 
 func TestMdocFlags(t *testing.T) {
+	t.Parallel()
 	items, all, bad := mdocFlags(".It Fl q , Fl -quiet\n.It Fl -via NODE\n.Op Fl -json\n.It Fl -pkts Ar PKT,...\n.Fl chunked nice\n")
 	for _, f := range []string{"-q", "--quiet", "--pkts"} {
 		if !items[f] {

@@ -13,6 +13,7 @@ import (
 // between two network namespaces made for the test; alice, knowing no
 // address for bob there, finds him with --mcd-wait and calls.
 func TestMCDBetweenNamespaces(t *testing.T) {
+	t.Parallel()
 	if os.Geteuid() != 0 {
 		t.Skip("MCD test needs root to create network namespaces")
 	}

@@ -30,6 +30,7 @@ type heard struct {
 // network namespace of its own, where the test makes loopback multicast (its
 // flag, and a local route for the groups) and hears it there; nothing leaves that loopback.
 func TestDaemonMCDOnce(t *testing.T) {
+	t.Parallel()
 	if os.Geteuid() != 0 {
 		t.Skip("MCD test needs root for a network namespace of its own")
 	}

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"crypto/rand"
 	"fmt"
 	"os"
@@ -21,17 +20,19 @@ func randomFile(t *testing.T, p string, n int) []byte {
 // TestInteropXfer: a tree written by nncp-xfer is taken in by ferry xfer,
 // and the other way round.
 func TestInteropXfer(t *testing.T) {
+	t.Parallel()
 	needNNCP(t, "nncp-xfer")
 	for _, dir := range []struct{ writer, reader impl }{{nncpImpl, ferryImpl}, {ferryImpl, nncpImpl}} {
 		t.Run(dir.writer.name+"-to-"+dir.reader.name, func(t *testing.T) {
 			l := newNetLab(t)
 			data := randomFile(t, l.path("src"), 300000)
 			dir.writer.file(l, t, "alice", l.path("src"), "bob:x.bin")
-			medium := l.path("usb")
-			os.MkdirAll(medium, 0o755)
+			var medium string
 			if dir.writer.name == "ferry" {
-				l.ferry(t, "alice", nil, "xfer", "--mkdir", "--tx", medium)
+				medium = l.mediumTx(t, "alice")
 			} else {
+				medium = l.path("usb")
+				os.MkdirAll(medium, 0o755)
 				l.nncp(t, "alice", nil, "nncp-xfer", "-mkdir", "-tx", medium)
 			}
 			if l.count(l.queue("alice", "bob", "tx")) != 0 {
@@ -43,9 +44,7 @@ func TestInteropXfer(t *testing.T) {
 				l.nncp(t, "bob", nil, "nncp-xfer", "-rx", medium)
 			}
 			dir.reader.toss(l, t, "bob")
-			if got, _ := os.ReadFile(l.path("bob", "incoming", "x.bin")); !bytes.Equal(got, data) {
-				t.Fatal("file differs after the trip")
-			}
+			l.incomingIs(t, "bob", "x.bin", data)
 		})
 	}
 }
@@ -53,6 +52,7 @@ func TestInteropXfer(t *testing.T) {
 // TestInteropBundle: nncp-bundle -tx read by ferry bundle --rx and the
 // reverse.
 func TestInteropBundle(t *testing.T) {
+	t.Parallel()
 	needNNCP(t, "nncp-bundle")
 	for _, dir := range []struct{ writer, reader impl }{{nncpImpl, ferryImpl}, {ferryImpl, nncpImpl}} {
 		t.Run(dir.writer.name+"-to-"+dir.reader.name, func(t *testing.T) {
@@ -71,9 +71,7 @@ func TestInteropBundle(t *testing.T) {
 				l.nncp(t, "bob", stream, "nncp-bundle", "-rx")
 			}
 			dir.reader.toss(l, t, "bob")
-			if got, _ := os.ReadFile(l.path("bob", "incoming", "b.bin")); !bytes.Equal(got, data) {
-				t.Fatal("file differs after the bundle")
-			}
+			l.incomingIs(t, "bob", "b.bin", data)
 		})
 	}
 }
@@ -81,6 +79,7 @@ func TestInteropBundle(t *testing.T) {
 // TestInteropChunked: nncp-file -chunked reassembled by ferry (exact
 // multiple included) and ferry's chunks by nncp-reass.
 func TestInteropChunked(t *testing.T) {
+	t.Parallel()
 	needNNCP(t, "nncp-reass")
 	for _, size := range []int{40000, 32768} {
 		t.Run(fmt.Sprintf("nncp-to-ferry-%d", size), func(t *testing.T) {
@@ -89,8 +88,8 @@ func TestInteropChunked(t *testing.T) {
 			l.nncp(t, "alice", nil, "nncp-file", "-chunked", "16", l.path("src"), "bob:c.bin")
 			l.carry(t, "alice", "bob")
 			l.ferry(t, "bob", nil, "toss", "--reass")
-			if got, _ := os.ReadFile(l.path("bob", "incoming", "c.bin")); !bytes.Equal(got, data) {
-				t.Fatalf("reassembled file differs")
+			if !l.incomingIs(t, "bob", "c.bin", data) {
+				t.FailNow()
 			}
 			if m, _ := filepath.Glob(l.path("bob", "incoming", "c.bin.nncp*")); len(m) != 0 {
 				t.Errorf("pieces left: %v", m)
@@ -107,9 +106,7 @@ func TestInteropChunked(t *testing.T) {
 		l.carry(t, "alice", "bob")
 		l.nncp(t, "bob", nil, "nncp-toss")
 		l.nncp(t, "bob", nil, "nncp-reass", l.path("bob", "incoming", "c.bin.nncp.meta"))
-		if got, _ := os.ReadFile(l.path("bob", "incoming", "c.bin")); !bytes.Equal(got, data) {
-			t.Fatalf("nncp-reass result differs")
-		}
+		l.incomingIs(t, "bob", "c.bin", data) // nncp-reass's result
 	})
 	t.Run("ferry-reass-command", func(t *testing.T) {
 		l := newNetLab(t)
@@ -118,9 +115,7 @@ func TestInteropChunked(t *testing.T) {
 		l.carry(t, "alice", "bob")
 		l.ferry(t, "bob", nil, "toss")
 		l.ferry(t, "bob", nil, "reass", "--all")
-		if got, _ := os.ReadFile(l.path("bob", "incoming", "d.bin")); !bytes.Equal(got, data) {
-			t.Fatalf("ferry reass result differs")
-		}
+		l.incomingIs(t, "bob", "d.bin", data)
 	})
 }
 
@@ -128,6 +123,7 @@ func TestInteropChunked(t *testing.T) {
 // until bob's ACK comes back, then it is gone on both sides, and bob got
 // the file once although the first trip's packet travelled twice.
 func TestCarrierWorkflow(t *testing.T) {
+	t.Parallel()
 	l := newNetLab(t)
 	data := randomFile(t, l.path("src"), 50000)
 	l.ferry(t, "alice", nil, "file", l.path("src"), "bob:carried.bin")
@@ -146,8 +142,8 @@ func TestCarrierWorkflow(t *testing.T) {
 	if l.count(l.queue("alice", "bob", "tx")) != 1 {
 		t.Fatal("alice's packet left the queue before any ACK came back")
 	}
-	if got, _ := os.ReadFile(l.path("bob", "incoming", "carried.bin")); !bytes.Equal(got, data) {
-		t.Fatal("bob did not get the file on the first trip")
+	if !l.incomingIs(t, "bob", "carried.bin", data) { // on the first trip
+		t.FailNow()
 	}
 	// The medium is emptied by a careless carrier: the second trip must
 	// still converge (alice resends, bob recognises it, ACK goes back).

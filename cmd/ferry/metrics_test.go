@@ -17,6 +17,7 @@ import (
 )
 
 func TestMetricSetEscapes(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct {
 		name, help, label, want string
 	}{
@@ -54,6 +55,7 @@ func promtoolCheck(t *testing.T, text []byte) {
 }
 
 func TestStatMetrics(t *testing.T) {
+	t.Parallel()
 	l := newDoctorLab(t)
 	bob := l.ids["bob"]
 	for i := range 3 {
@@ -109,6 +111,7 @@ func metricValue(t *testing.T, text []byte, series string) float64 {
 // TestScrape100k times one scrape of a spool of 100,000 packets, the
 // figure make bench reports (BENCH=metrics). FERRY_BIG=1.
 func TestScrape100k(t *testing.T) {
+	t.Parallel()
 	if os.Getenv("FERRY_BIG") == "" {
 		t.Skip("set FERRY_BIG=1 to build a 100,000-packet spool")
 	}

@@ -100,6 +100,7 @@ func TestNeighFromNothing(t *testing.T) {
 // and a flag of another subcommand are refused, and the file is left
 // byte for byte as it was.
 func TestNeighRefuses(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	a, b := filepath.Join(dir, "a.hjson"), filepath.Join(dir, "b.hjson")
 	sh(t, `$F cfgnew > `+a+`; $F cfgnew > `+b+`; mkdir `+dir+`/cfgdir; $F cfgdir --cfg `+a+` --dump `+dir+`/cfgdir`)

@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -53,7 +52,7 @@ type twin struct {
 	kind string // "ferry" or "nncp"
 	lab  *netLab
 	bin  string // directory of the nncp-* commands
-	port string // bob's daemon address
+	port string // bob's daemon address (until the daemon starts, one that refuses)
 }
 
 func newTwins(t *testing.T) []*twin {
@@ -64,7 +63,7 @@ func newTwins(t *testing.T) []*twin {
 	links := nncpLinks(t)
 	var out []*twin
 	for _, k := range []struct{ kind, bin string }{{"ferry", links}, {"nncp", "/usr/bin"}} {
-		tw := &twin{kind: k.kind, lab: newNetLab(t), bin: k.bin, port: freePort(t)}
+		tw := &twin{kind: k.kind, lab: newNetLab(t), bin: k.bin, port: closedPort(t)}
 		tw.patchConfigs(t)
 		out = append(out, tw)
 	}
@@ -177,6 +176,7 @@ func same[T any](t *testing.T, what string, got map[string]T, want T) {
 // "nncp-exec -quiet $nexthop sendmail $recipient", mail on stdin; the
 // packet carried to bob and tossed runs bob's sendmail handle.
 func TestNNCPPostfixPipe(t *testing.T) {
+	t.Parallel()
 	type outcome struct {
 		Exit, Queued  int
 		Stdout        string
@@ -200,6 +200,7 @@ func TestNNCPPostfixPipe(t *testing.T) {
 // alice's packets stay queued until bob's ACKs come back; bob removes
 // his ACKs once written, from the list nncp-ack left on fd 4.
 func TestNNCPAckRitual(t *testing.T) {
+	t.Parallel()
 	type outcome struct {
 		AliceKept, AckLines, BobAcksQueued, BobAcksAfterRm, AliceLeft int
 		Delivered                                                     string
@@ -264,6 +265,7 @@ func (tw *twin) ack(t *testing.T, node string, args ...string) []byte {
 // and marks the packet seen; it runs until stopped, so it is stopped
 // once the file is there.
 func TestNNCPTossCycle(t *testing.T) {
+	t.Parallel()
 	type outcome struct {
 		Delivered string
 		Seen      int
@@ -296,6 +298,7 @@ func TestNNCPTossCycle(t *testing.T) {
 // per-niceness totals in NNCP's layout (packet ids differ between the
 // twins, so they are masked).
 func TestNNCPStatPkt(t *testing.T) {
+	t.Parallel()
 	got := map[string][]string{}
 	id := regexp.MustCompile(`[A-Z2-7]{52}`)
 	for _, tw := range newTwins(t) {
@@ -331,21 +334,23 @@ func sortPktLines(lines []string) []string {
 	return lines
 }
 
-// daemon starts the twin's nncp-daemon for bob on its port.
+// daemon starts the twin's nncp-daemon for bob on a port the kernel
+// picks, and points alice's config (its TCP address and call) at it.
 func (tw *twin) daemon(t *testing.T) {
 	t.Helper()
-	c := tw.cmd("bob", "nncp-daemon", "-quiet", "-bind", tw.port)
-	if err := c.Start(); err != nil {
+	addr := startListening(t, tw.cmd("bob", "nncp-daemon", "-quiet", "-bind", "127.0.0.1:0"))
+	cfg := tw.lab.cfg("alice")
+	b, err := os.ReadFile(cfg)
+	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { c.Process.Signal(syscall.SIGTERM); c.Wait() })
-	waitFor(t, tw.kind+" daemon listening", func() bool {
-		conn, err := net.Dial("tcp", tw.port)
-		if err == nil {
-			conn.Close()
-		}
-		return err == nil
-	})
+	if n := strings.Count(string(b), tw.port); n != 2 {
+		t.Fatalf("alice's config names %s %d times, want twice (in addrs and in calls)", tw.port, n)
+	}
+	if err := os.WriteFile(cfg, []byte(strings.ReplaceAll(string(b), tw.port, addr)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tw.port = addr
 }
 
 // queueFor queues a small file at alice for bob.
@@ -406,6 +411,9 @@ func TestNNCPPipeAddrInetd(t *testing.T) {
 	for _, tw := range newTwins(t) {
 		tw.queueFor(t, "p.txt")
 		code, _ := tw.run(t, "alice", nil, "nncp-call", "-quiet", "-onlinedeadline", "2", "bob:pipe")
+		// NNCP's nncp-call does not wait for the command it piped to:
+		// bob's daemon may still be storing the packet.
+		waitFor(t, tw.kind+" piped daemon to exit", func() bool { return !processWithEnv("NNCPCFG=" + tw.lab.cfg("bob")) })
 		got[tw.kind] = outcome{code, tw.count("alice", "bob", "tx"), tw.count("bob", "alice", "rx")}
 	}
 	same(t, "pipe address", got, outcome{BobRx: 1})
@@ -414,6 +422,7 @@ func TestNNCPPipeAddrInetd(t *testing.T) {
 // TestNNCPBundle: "nncp-bundle -tx bob > FILE" keeps the packets queued
 // (no -delete), "nncp-bundle -rx < FILE" takes them in, toss delivers.
 func TestNNCPBundle(t *testing.T) {
+	t.Parallel()
 	type outcome struct {
 		AliceKept, BobRx int
 		Delivered        string
@@ -440,6 +449,7 @@ func TestNNCPBundle(t *testing.T) {
 // --flag value, flags ending at the first argument, exit 2 for an
 // unknown flag, 0 for -h, 1 for a failure, and -num's default of 10.
 func TestNNCPFlagSyntax(t *testing.T) {
+	t.Parallel()
 	links := nncpLinks(t)
 	run := func(stdin string, tool string, args ...string) (int, string) {
 		c := exec.Command(filepath.Join(links, tool), args...)
@@ -476,6 +486,7 @@ func TestNNCPFlagSyntax(t *testing.T) {
 
 // TestNNCPUnsupported: a name ferry has no command for says so, exit 1.
 func TestNNCPUnsupported(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	for _, name := range []string{"nncp-nosuch", "nncp-cfgenc"} {
 		if findCommand(strings.TrimPrefix(name, "nncp-")) != nil {
@@ -499,6 +510,7 @@ func TestNNCPUnsupported(t *testing.T) {
 // the time (RFC 3339), ERROR for failures, then the message, so a script
 // grepping for a node or ERROR finds the same events.
 func TestNNCPLogLayout(t *testing.T) {
+	t.Parallel()
 	type outcome struct{ Lines, AllInLayout, MentionsBob, Errors int }
 	got := map[string]outcome{}
 	layout := regexp.MustCompile(`^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(Z|[+-]\d\d:\d\d) (ERROR )?\S`)
@@ -528,6 +540,7 @@ func TestNNCPLogLayout(t *testing.T) {
 // directory as NNCP's, and "nncp-cfgdir -load DIR" reads it back into a
 // config the real nncp-cfgmin accepts.
 func TestNNCPCfgdir(t *testing.T) {
+	t.Parallel()
 	type outcome struct {
 		Files  []string
 		Loaded bool
@@ -564,6 +577,7 @@ func TestNNCPCfgdir(t *testing.T) {
 // TestNNCPCfgencDump: "nncp-cfgenc -dump FILE.eblob" prints what NNCP
 // prints, for the eblobs the real nncp-cfgenc made.
 func TestNNCPCfgencDump(t *testing.T) {
+	t.Parallel()
 	needNNCP(t, "nncp-cfgenc")
 	blobs, _ := filepath.Glob("../../cfg/testdata/eblob/*.eblob")
 	if len(blobs) == 0 {
@@ -580,4 +594,23 @@ func TestNNCPCfgencDump(t *testing.T) {
 			t.Errorf("%s: %v\nferry:\n%s\nnncp:\n%s", b, err, got, want)
 		}
 	}
+}
+
+// processWithEnv says whether a running process has kv in its
+// environment (a command started through env(1) shows it there, not in
+// its arguments).
+func processWithEnv(kv string) bool {
+	procs, _ := filepath.Glob("/proc/[0-9]*/environ")
+	for _, p := range procs {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			continue // gone, or not ours to read
+		}
+		for _, e := range bytes.Split(b, []byte{0}) {
+			if string(e) == kv {
+				return true
+			}
+		}
+	}
+	return false
 }

@@ -23,6 +23,7 @@ func vec(t *testing.T, glob string) (string, []byte) {
 }
 
 func TestPktVectors(t *testing.T) {
+	t.Parallel()
 	bob := labCfg(t, "bob")
 	for _, c := range []struct{ name, want string }{
 		{"file-1byte", "Niceness: P (96)\nSender: ATZZZUML6BFXMK7XCLAWUDRGOIFAJORJQUINOBNXQRBRJHG7Q4AQ (alice)\nRecipient: KTW3VCPWJSCYZWMEVDETP6YMID2AHDVRVMEFLF6JRJOF4ZC3ZP3A (self)\nPayload type: file\nPayload niceness: P (96)\nPath: one.bin\nPayload size: 1\n"},
@@ -59,6 +60,7 @@ func TestPktVectors(t *testing.T) {
 }
 
 func TestCfgnewAndCfgmin(t *testing.T) {
+	t.Parallel()
 	r := ferry(t, nil, "cfgnew", "--area", "news")
 	if r.code != 0 {
 		t.Fatalf("cfgnew: %s", r.stderr)

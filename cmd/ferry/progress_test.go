@@ -11,6 +11,7 @@ import (
 )
 
 func TestProgressBar(t *testing.T) {
+	t.Parallel()
 	id := packet.ID{1}
 	for _, c := range []struct {
 		done, size int64
@@ -34,6 +35,7 @@ func TestProgressBar(t *testing.T) {
 // TestProgressRedraw: each redraw goes back to the first line it drew and
 // blanks lines it no longer needs, so nothing is left behind on screen.
 func TestProgressRedraw(t *testing.T) {
+	t.Parallel()
 	var out bytes.Buffer
 	p := &progress{w: &output{w: &out}, node: "bob"}
 	step := func(st call.Stats, want string) {

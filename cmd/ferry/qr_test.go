@@ -12,6 +12,7 @@ import (
 // drawn in alphanumeric mode, small enough for 80 columns, as square
 // half-block rows with the quiet zone all white.
 func TestQRFitsATerminal(t *testing.T) {
+	t.Parallel()
 	c, err := cfg.Parse([]byte(mustGenerate(t)))
 	if err != nil {
 		t.Fatal(err)

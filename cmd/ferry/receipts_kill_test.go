@@ -16,6 +16,7 @@ import (
 // ran once, and every receipt reaches alice: each of her records ends
 // delivered. (The kill moments vary; what is checked holds for any.)
 func TestReceiptsKillTossAnywhere(t *testing.T) {
+	t.Parallel()
 	l := newNetLab(t)
 	l.markFerry(t, "alice", "bob", "carol")
 	l.markFerry(t, "bob", "alice", "carol")

@@ -103,6 +103,7 @@ func receiptLab(t *testing.T) (l *netLab, file, exec, bad, freq string) {
 // step of its own, alice's ferry track ends with each delivered, and the
 // unlisted command failed with carol's reason.
 func TestReceiptsOverXfer(t *testing.T) {
+	t.Parallel()
 	l, file, exec, bad, freq := receiptLab(t)
 	ids := []string{file, exec, bad, freq}
 	for id, row := range l.track(t, "alice") {
@@ -183,10 +184,10 @@ func (l *netLab) tossAllowRefused(t *testing.T, n string, flags ...string) {
 // TestReceiptsOverCalls: the same as TestReceiptsOverXfer, moved by
 // real calls to bob's ferry daemon on 127.0.0.1.
 func TestReceiptsOverCalls(t *testing.T) {
+	t.Parallel()
 	l, file, exec, bad, freq := receiptLab(t)
 
-	addr := freePort(t)
-	startDaemon(t, l, "ferry", "bob", addr)
+	_, addr := startDaemon(t, l, "ferry", "bob")
 	l.callBob(t, "alice", addr)
 	for _, id := range []string{file, exec, bad, freq} {
 		if row := l.track(t, "alice", id)[id]; row.State != "sent" || row.Hop != "call" {
@@ -219,6 +220,7 @@ func TestReceiptsOverCalls(t *testing.T) {
 // expires; its packet, still queued, is removed with a log line, and
 // --wait reports the failure.
 func TestReceiptExpired(t *testing.T) {
+	t.Parallel()
 	l := newNetLab(t)
 	os.WriteFile(l.path("src.txt"), []byte("never\n"), 0o644)
 	// 1ns has passed by the time anything looks: no clock decides this.
@@ -254,6 +256,7 @@ func TestReceiptExpired(t *testing.T) {
 // TestReceiptsNNCPRelay: NNCP 8.8.2 relays the message and its receipt
 // like any packet; alice's record ends delivered.
 func TestReceiptsNNCPRelay(t *testing.T) {
+	t.Parallel()
 	needNNCP(t, "nncp-toss")
 	l := newNetLab(t)
 	l.markFerry(t, "alice", "carol")
@@ -278,6 +281,7 @@ func TestReceiptsNNCPRelay(t *testing.T) {
 // TestReceiptsNNCPDestination: NNCP 8.8.2 at the destination sends no
 // receipt: the message stays sent, never delivered.
 func TestReceiptsNNCPDestination(t *testing.T) {
+	t.Parallel()
 	needNNCP(t, "nncp-toss")
 	l := newNetLab(t)
 	l.markFerry(t, "alice", "bob")
@@ -306,6 +310,7 @@ func TestReceiptsNNCPDestination(t *testing.T) {
 // marked as ferry, with a receipt's body: NNCP 8.8.2 takes both as ACKs
 // of a packet it does not hold.
 func TestReceiptsNNCPOrigin(t *testing.T) {
+	t.Parallel()
 	needNNCP(t, "nncp-toss")
 	for _, c := range []struct {
 		name      string
@@ -360,6 +365,7 @@ func TestReceiptsNNCPOrigin(t *testing.T) {
 // received to its sender (8.9's toss -gen-ack; with 8.8.2, nncp-ack
 // before the toss) settles the message as delivered.
 func TestReceiptsNNCPDestinationACK(t *testing.T) {
+	t.Parallel()
 	needNNCP(t, "nncp-ack")
 	l := newNetLab(t)
 	os.WriteFile(l.path("src.txt"), []byte("acked by nncp\n"), 0o644)
@@ -390,6 +396,7 @@ func TestReceiptsNNCPDestinationACK(t *testing.T) {
 // alice's copy, kept because bundle --tx keeps what it writes, goes once
 // the receipt confirms the message arrived at carol, two hops away.
 func TestReceiptsOverBundle(t *testing.T) {
+	t.Parallel()
 	l := newNetLab(t)
 	l.markFerry(t, "alice", "bob", "carol")
 	l.markFerry(t, "bob", "alice", "carol")

@@ -13,6 +13,7 @@ import (
 // --older keeps packets younger than the age, --pkt removes just the
 // packet named.
 func TestRmRemovesOnlyWhatItSays(t *testing.T) {
+	t.Parallel()
 	l := newNetLab(t)
 	os.WriteFile(l.path("x"), []byte("x\n"), 0o644)
 	l.ferry(t, "alice", nil, "file", l.path("x"), "bob:a")
@@ -64,6 +65,7 @@ func TestRmRemovesOnlyWhatItSays(t *testing.T) {
 // not removed by --tx, and rm says so and exits 1 instead of passing it
 // over in silence.
 func TestRmSaysWhatItLeaves(t *testing.T) {
+	t.Parallel()
 	l := newNetLab(t)
 	tx := l.queue("alice", "bob", "tx")
 	if err := os.MkdirAll(tx, 0o755); err != nil {

@@ -10,6 +10,7 @@ import (
 // A removal long enough to redraw shows a count, and wipes it at the end;
 // without a writer (not a terminal, --quiet, --noprogress) nothing shows.
 func TestRmProgress(t *testing.T) {
+	t.Parallel()
 	var b bytes.Buffer
 	p := rmProgress{w: &output{w: &b}}
 	p.one()

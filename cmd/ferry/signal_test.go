@@ -16,6 +16,7 @@ import (
 // once the test's open for writing returns, SIGINT cannot arrive before
 // the command can catch it.
 func TestInterruptStopsLongRunningCommands(t *testing.T) {
+	t.Parallel()
 	l := newNetLab(t)
 	nncpToss := filepath.Join(t.TempDir(), "nncp-toss")
 	if err := os.Symlink(ferryBin, nncpToss); err != nil {

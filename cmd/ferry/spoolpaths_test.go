@@ -46,6 +46,7 @@ var pathFuncs = map[string]bool{
 }
 
 func TestSpoolPathsStayInSpool(t *testing.T) {
+	t.Parallel()
 	pkgs, lookup := listModule(t)
 	checked := 0
 	for _, p := range pkgs {
@@ -69,6 +70,7 @@ func TestSpoolPathsStayInSpool(t *testing.T) {
 // TestSpoolPathsCheckFindsJoins: the check refuses each way back to a
 // joined spool path, and lets named operations be.
 func TestSpoolPathsCheckFindsJoins(t *testing.T) {
+	t.Parallel()
 	_, lookup := listModule(t)
 	for _, c := range []struct {
 		name, body string

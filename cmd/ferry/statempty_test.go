@@ -10,6 +10,7 @@ import (
 // TestStatEmptySpool: an empty spool is said in one line, not silence,
 // and in JSON an empty queue is [] like every other list, never null.
 func TestStatEmptySpool(t *testing.T) {
+	t.Parallel()
 	l := newNetLab(t)
 	r := l.ferry(t, "alice", nil, "stat")
 	if got, want := string(r.stdout), "nothing queued in "+l.path("alice", "spool")+"\n"; got != want {

@@ -12,6 +12,7 @@ import (
 // (ferry used to want --node, and without it took the path for
 // NODE:PKT); without --via the recipient's configured via is used.
 func TestTrnsPacketFileRecipientFromHeader(t *testing.T) {
+	t.Parallel()
 	l := newNetLab(t)
 	src := l.path("letter.txt")
 	os.WriteFile(src, []byte("for carol\n"), 0o644)

@@ -36,6 +36,7 @@ var placeholder = regexp.MustCompile(`@[A-Z]+@`)
 var unitNames = []string{"ferry-daemon.service", "ferry-caller.service", "ferry-toss.service"}
 
 func TestInstallUnitsPlacesHardenedUnits(t *testing.T) {
+	t.Parallel()
 	dest, vars := installUnits(t)
 	for _, f := range []string{"usr/lib/sysusers.d/ferry.conf", "usr/lib/tmpfiles.d/ferry.conf", "etc/logrotate.d/ferry"} {
 		b, err := os.ReadFile(filepath.Join(dest, f))
@@ -74,6 +75,7 @@ func TestInstallUnitsPlacesHardenedUnits(t *testing.T) {
 // `systemd-analyze verify` (syntax, unknown keys, the ExecStart binary,
 // the Documentation= man pages) and an offline security score.
 func TestUnitsVerify(t *testing.T) {
+	t.Parallel()
 	analyze, err := exec.LookPath("systemd-analyze")
 	if err != nil {
 		t.Skip("systemd-analyze not installed (apt-get install systemd): skipping systemd-analyze verify of the units")
@@ -110,6 +112,7 @@ func TestUnitsVerify(t *testing.T) {
 }
 
 func TestLogrotateSnippet(t *testing.T) {
+	t.Parallel()
 	logrotate, err := exec.LookPath("logrotate")
 	if err != nil {
 		t.Skip("logrotate not installed: skipping the logrotate snippet check")

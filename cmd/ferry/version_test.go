@@ -4,6 +4,8 @@ import (
 	"archive/tar"
 	"bytes"
 	"compress/gzip"
+	"errors"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
@@ -13,10 +15,12 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 )
 
 func TestBuildVersion(t *testing.T) {
+	t.Parallel()
 	vcs := func(rev, modified string) []debug.BuildSetting {
 		return []debug.BuildSetting{{Key: "vcs", Value: "git"}, {Key: "vcs.revision", Value: rev}, {Key: "vcs.modified", Value: modified}}
 	}
@@ -68,31 +72,57 @@ var buildEnv = append(os.Environ(), "GOFLAGS=-buildvcs=auto")
 
 func runIn(t *testing.T, dir string, name string, args ...string) string {
 	t.Helper()
-	cmd := exec.Command(name, args...)
-	cmd.Dir, cmd.Env = dir, buildEnv
-	out, err := cmd.CombinedOutput()
+	out, err := inDir{dir, name, args}.run()
 	if err != nil {
-		t.Fatalf("%s %s (in %s): %v\n%s", name, strings.Join(args, " "), dir, err, out)
+		t.Fatal(err)
 	}
-	return strings.TrimSpace(string(out))
+	return out
 }
 
-// makeAndGoBuild builds the clone with `make` and with plain `go build`
-// and returns both --version lines and the make binary.
-func makeAndGoBuild(t *testing.T, clone string) (viaMake, viaGo, bin string) {
+// inDir is a command line run in a directory.
+type inDir struct {
+	dir, name string
+	args      []string
+}
+
+func (c inDir) run() (string, error) {
+	cmd := exec.Command(c.name, c.args...)
+	cmd.Dir, cmd.Env = c.dir, buildEnv
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		return "", fmt.Errorf("%s %s (in %s): %v\n%s", c.name, strings.Join(c.args, " "), c.dir, err, out)
+	}
+	return strings.TrimSpace(string(out)), nil
+}
+
+// together runs independent builds at once, so the test takes as long as
+// the longest, not the sum; it returns their outputs in order and fails
+// the test, once all have ended, if any failed.
+func together(t *testing.T, cmds ...inDir) []string {
 	t.Helper()
-	runIn(t, clone, "make", "-s", "build")
-	bin = filepath.Join(clone, "bin", "ferry")
-	goBin := filepath.Join(t.TempDir(), "ferry")
-	runIn(t, clone, "go", "build", "-o", goBin, "./cmd/ferry")
-	return runIn(t, clone, bin, "--version"), runIn(t, clone, goBin, "--version"), bin
+	outs, errs := make([]string, len(cmds)), make([]error, len(cmds))
+	var wg sync.WaitGroup
+	for i, c := range cmds {
+		wg.Go(func() { outs[i], errs[i] = c.run() })
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		t.Fatal(err)
+	}
+	return outs
 }
 
 // TestFreshCloneVersionAndReproducibleBuilds: a fresh clone reports one
 // version through make and through go build, from the commit and then
-// from a tag; two clones in different directories build identical
-// binaries; make dist twice gives identical tarballs, and the unpacked
-// tarball builds with the same version.
+// from a tag; make with NNCP_CFG builds in the packager's config path;
+// make dist in two clones in different directories gives identical
+// tarballs (and so identical binaries); the unpacked tarball builds with
+// the same version.
+//
+// Each step builds once: a compile that differs only in its directory
+// is shared through Go's cache where -trimpath allows it, so the test
+// pays for two full compiles (one with -trimpath, one without) and five
+// links, and builds that do not depend on each other run at once.
 func TestFreshCloneVersionAndReproducibleBuilds(t *testing.T) {
 	t.Parallel() // builds in other processes while the call tests wait on theirs
 	for _, tool := range []string{"git", "make", "go", "tar"} {
@@ -108,36 +138,52 @@ func TestFreshCloneVersionAndReproducibleBuilds(t *testing.T) {
 	freshClone(t, a)
 	freshClone(t, b)
 	rev := runIn(t, a, "git", "rev-parse", "--short=12", "HEAD")
+	bin := filepath.Join(a, "bin", "ferry")
+	goBin := filepath.Join(t.TempDir(), "ferry")
 
-	viaMake, viaGo, _ := makeAndGoBuild(t, a)
-	if viaMake != viaGo || !strings.Contains(viaMake, rev) || strings.Contains(viaMake, "dirty") {
-		t.Fatalf("untagged clone at %s: make says %q, go build says %q", rev, viaMake, viaGo)
+	// Untagged, make with a packager's config path: the version names
+	// the commit, and the binary finds its config with neither --cfg nor
+	// NNCPCFG.
+	cfg := labCfg(t, "alice")
+	together(t, inDir{a, "make", []string{"-s", "build", "NNCP_CFG=" + cfg}}, inDir{a, "go", []string{"build", "-o", goBin, "./cmd/ferry"}})
+	if v := runIn(t, a, bin, "--version"); !strings.Contains(v, rev) || strings.Contains(v, "dirty") {
+		t.Fatalf("untagged clone at %s: make says %q", rev, v)
 	}
+	cmd := exec.Command(bin, "cfgmin")
+	cmd.Env = append(os.Environ(), "NNCPCFG=")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("cfgmin with the config path built in by make NNCP_CFG=%s: %v\n%s", cfg, err, out)
+	}
+	if v := runIn(t, a, goBin, "--version"); !strings.Contains(v, rev) || strings.Contains(v, "dirty") {
+		t.Fatalf("untagged clone at %s: go build says %q", rev, v)
+	}
+
+	// Tagged: make (through make dist) and go build say the tag; the
+	// clone elsewhere makes its tarball meanwhile.
 	for _, c := range []string{a, b} {
 		runIn(t, c, "git", "tag", "v0.0.1-test")
 	}
-	viaMake, viaGo, binA := makeAndGoBuild(t, a)
+	dist := together(t, inDir{a, "make", []string{"-s", "dist"}}, inDir{b, "make", []string{"-s", "dist"}},
+		inDir{a, "go", []string{"build", "-o", goBin, "./cmd/ferry"}})
+	tgz := dist[0]
+	viaMake, viaGo := runIn(t, a, bin, "--version"), runIn(t, a, goBin, "--version")
 	if want := "ferry v0.0.1-test (speaks NNCP 8.x)"; viaMake != want || viaGo != want {
 		t.Fatalf("tagged clone: make says %q, go build says %q, want %q", viaMake, viaGo, want)
 	}
-	runIn(t, b, "make", "-s", "build")
-	ba, _ := os.ReadFile(binA)
-	bb, _ := os.ReadFile(filepath.Join(b, "bin", "ferry"))
-	if len(ba) == 0 || !bytes.Equal(ba, bb) {
-		t.Fatalf("make build in %s and in %s gave different binaries (%d and %d bytes)", a, b, len(ba), len(bb))
-	}
 
-	tgz := runIn(t, a, "make", "-s", "dist")
+	// The same tarball, binary included, from the clone elsewhere.
+	if dist[1] != tgz {
+		t.Fatalf("make dist named %s in one clone, %s in the other", tgz, dist[1])
+	}
 	first, err := os.ReadFile(filepath.Join(a, tgz))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if again := runIn(t, a, "make", "-s", "dist"); again != tgz {
-		t.Fatalf("make dist named %s, then %s", tgz, again)
-	}
-	second, _ := os.ReadFile(filepath.Join(a, tgz))
+	second, _ := os.ReadFile(filepath.Join(b, tgz))
 	if !bytes.Equal(first, second) {
-		t.Fatalf("two make dist runs gave different tarballs")
+		ba, _ := os.ReadFile(bin)
+		bb, _ := os.ReadFile(filepath.Join(b, "bin", "ferry"))
+		t.Fatalf("make dist in %s and in %s gave different tarballs (binaries identical: %v)", a, b, len(ba) > 0 && bytes.Equal(ba, bb))
 	}
 	epoch, _ := strconv.ParseInt(runIn(t, a, "git", "log", "-1", "--format=%ct"), 10, 64)
 	names := checkDistTarball(t, first, epoch)
@@ -147,13 +193,14 @@ func TestFreshCloneVersionAndReproducibleBuilds(t *testing.T) {
 		}
 	}
 
-	// The unpacked sources have no .git: the release stamp carries the version.
+	// The unpacked sources have no .git: the release stamp carries the
+	// version. (-trimpath only lets this compile share the make builds'
+	// cache; the version is read the same way without it.)
 	unpacked := filepath.Join(tmp, "unpacked")
 	os.Mkdir(unpacked, 0o755)
 	runIn(t, unpacked, "tar", "-xzf", filepath.Join(a, tgz))
 	src := filepath.Join(unpacked, "ferry-v0.0.1-test")
-	goBin := filepath.Join(t.TempDir(), "ferry")
-	runIn(t, src, "go", "build", "-o", goBin, "./cmd/ferry")
+	runIn(t, src, "go", "build", "-trimpath", "-o", goBin, "./cmd/ferry")
 	if got, shipped := runIn(t, src, goBin, "--version"), runIn(t, src, filepath.Join(src, "bin", "ferry"), "--version"); got != shipped {
 		t.Errorf("built from the tarball: %q; shipped in it: %q", got, shipped)
 	}

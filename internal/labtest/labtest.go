@@ -30,12 +30,15 @@ var IDs = map[string]string{
 
 // VecDir is the directory of the NNCP vectors, packet/testdata/nncp,
 // found from this file so that a test in any package can use it.
-func VecDir() string {
+func VecDir() string { return filepath.Join(moduleRoot(), "packet", "testdata", "nncp") }
+
+// moduleRoot is the module's directory: two up from this file's.
+func moduleRoot() string {
 	_, file, _, ok := runtime.Caller(0)
 	if !ok {
-		panic("labtest: no caller information to find the vectors")
+		panic("labtest: no caller information to find the test data")
 	}
-	return filepath.Join(filepath.Dir(file), "..", "..", "packet", "testdata", "nncp")
+	return filepath.Join(filepath.Dir(file), "..", "..")
 }
 
 // ConfigText is node's lab config with its paths under dir.

@@ -1,0 +1,22 @@
+package labtest_test
+
+import (
+	"flag"
+	"testing"
+
+	"github.com/ferry-dtn/ferry/internal/labtest"
+)
+
+// TestDefaultParallel: without -parallel on the command line the default
+// is set; with it, the command line wins.
+func TestDefaultParallel(t *testing.T) {
+	f := flag.Lookup("test.parallel")
+	old := f.Value.String()
+	defer f.Value.Set(old)
+	given := false
+	flag.Visit(func(f *flag.Flag) { given = given || f.Name == "test.parallel" })
+	labtest.DefaultParallel(7)
+	if want := map[bool]string{false: "7", true: old}[given]; f.Value.String() != want {
+		t.Errorf("-parallel given %v: %s after DefaultParallel(7), want %s", given, f.Value.String(), want)
+	}
+}
