@@ -14,7 +14,12 @@ func DefaultParallel(n int) {
 	flag.Parse()
 	given := false
 	flag.Visit(func(f *flag.Flag) { given = given || f.Name == "test.parallel" })
-	if !given {
-		flag.Set("test.parallel", strconv.Itoa(n))
+	if given {
+		return
+	}
+	// test.parallel exists once testing's flags are registered, which
+	// m.Run's caller has done; a failure means a Go that renamed it.
+	if err := flag.Set("test.parallel", strconv.Itoa(n)); err != nil {
+		panic("labtest: setting -test.parallel: " + err.Error())
 	}
 }
