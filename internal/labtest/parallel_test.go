@@ -12,7 +12,11 @@ import (
 func TestDefaultParallel(t *testing.T) {
 	f := flag.Lookup("test.parallel")
 	old := f.Value.String()
-	defer f.Value.Set(old)
+	t.Cleanup(func() {
+		if err := f.Value.Set(old); err != nil {
+			t.Errorf("restoring -test.parallel: %v", err)
+		}
+	})
 	given := false
 	flag.Visit(func(f *flag.Flag) { given = given || f.Name == "test.parallel" })
 	labtest.DefaultParallel(7)
