@@ -34,6 +34,7 @@ func (s *Spool) PartSize(node, id packet.ID) (int64, bool) {
 
 // DropPart removes the unfinished download of id from node.
 func (s *Spool) DropPart(node, id packet.ID) error {
+	defer s.touched(node, RX)
 	return fsio.Unlink(s.partPath(node, id))
 }
 
@@ -42,6 +43,7 @@ func (s *Spool) DropPart(node, id packet.ID) error {
 // go where the caller says: a resumed download goes on at its size.
 func (s *Spool) OpenPart(node, id packet.ID) (*Part, error) {
 	path := s.partPath(node, id)
+	defer s.touched(node, RX) // a new .part is a new entry
 	f, err := fsio.OpenFile(path, os.O_CREATE|os.O_WRONLY, s.fileMode())
 	if os.IsNotExist(err) { // first download of this node, or rx was removed
 		if err := os.MkdirAll(s.queueDir(node, RX), s.dirMode()); err != nil {
@@ -81,12 +83,14 @@ func (p *Part) Hash() (packet.ID, error) {
 // should log (the next session would resume it and fail the hash again).
 func (p *Part) Discard() error {
 	_ = p.f.Close() // its content is being thrown away
+	defer p.s.touched(p.node, RX)
 	return os.Remove(p.f.Name())
 }
 
 // KeepUnchecked makes a download received without its checksum durable
 // as <id>.nock, where listings do not see it until PromoteNock verified it.
 func (p *Part) KeepUnchecked() error {
+	defer p.s.touched(p.node, RX)
 	if !p.s.opt.NoSync {
 		if err := p.f.Sync(); err != nil {
 			_ = p.f.Close() // the sync error is the one to report

@@ -56,6 +56,8 @@ type Spool struct {
 	trk  *tracker // records of the messages we originated (track.go)
 	// claims is the space promised to downloads under way (claim.go).
 	claims claims
+	// quota is the queues' quota accounting (quota.go, usage.go).
+	quota quotas
 }
 
 // ErrLocked is returned when another process holds a lock.
@@ -132,6 +134,7 @@ func (s *Spool) Has(node packet.ID, xx XX, id packet.ID) bool {
 // Remove deletes a packet and its header copy. A missing packet is fine.
 func (s *Spool) Remove(node packet.ID, xx XX, id packet.ID) error {
 	err := fsio.Unlink(s.packetPath(node, xx, id))
+	s.touched(node, xx)
 	if err != nil && !os.IsNotExist(err) {
 		return WrapPath("remove", fmt.Sprintf("%s/%s/%s", node, xx, id), err)
 	}
@@ -200,6 +203,15 @@ func (s *Spool) Nodes() ([]packet.ID, error) {
 	return ids, nil
 }
 
+// admitted tells the quota accounting that files entered node's xx
+// queue: their claims end, and the queue is counted again.
+func (s *Spool) admitted(node packet.ID, xx XX, files []admitted) {
+	if len(files) > 0 {
+		s.handOver(node, xx, files)
+		s.touched(node, xx)
+	}
+}
+
 // admitted is a finished file to rename into a queue under its id.
 type admitted struct {
 	from string
@@ -219,11 +231,13 @@ func (s *Spool) admit(node packet.ID, xx XX, files []admitted) (int, error) {
 	}
 	for i, a := range files {
 		if err := fsio.Rename(a.from, filepath.Join(dir, a.id.String())); err != nil {
+			s.admitted(node, xx, files[:i])
 			if i > 0 {
 				err = errors.Join(err, s.syncDir(dir)) // the ones renamed stay, durably
 			}
 			return i, err
 		}
 	}
+	s.admitted(node, xx, files)
 	return len(files), s.syncDir(dir)
 }

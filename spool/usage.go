@@ -1,0 +1,229 @@
+package spool
+
+import (
+	"errors"
+	"os"
+	"slices"
+	"strings"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/ferry-dtn/ferry/packet"
+)
+
+// Counting a queue for its quota reads its directory once: names, the
+// index for complete packets' sizes (a stat for those it lacks) and a
+// stat per .part and .nock. The count is cached with the directory's
+// inode and change times and reused while they stay, so a burst of
+// offers costs one listing, not one each. Another process's change
+// (toss removing what it processed, a sending command) changes the
+// directory and so the times; this process's own changes (admit,
+// OpenPart, Remove, a released claim...) also bump a generation, which
+// catches a change that lands in the same clock tick as a count.
+// Another process's change in that tick would leave the times as they
+// were, so a count of a directory changed within racyWindow of it is
+// not kept (as git treats a file modified in the same second as its
+// index entry): the next check counts again, and a quiet directory's
+// count is kept from then on.
+
+// queueCount is what a queue's directory held when counted.
+type queueCount struct {
+	complete Usage
+	parts    map[packet.ID]int64 // .part and .nock sizes; never changed once stored
+	gen      uint64              // the queue's generation when counted
+}
+
+// queueCache is one queue's cached count.
+type queueCache struct {
+	gen   uint64 // bumped by every change this process makes to the queue
+	valid bool
+	stamp dirStamp
+	count queueCount
+}
+
+// dirStamp identifies a directory's state: any entry added, removed or
+// renamed changes its times.
+type dirStamp struct {
+	exists       bool
+	ino          uint64
+	mtime, ctime unix.Timespec
+}
+
+func stampOf(st *unix.Stat_t) dirStamp {
+	return dirStamp{exists: true, ino: st.Ino, mtime: st.Mtim, ctime: st.Ctim}
+}
+
+// touched records a change this process made to node's xx queue.
+func (s *Spool) touched(node packet.ID, xx XX) {
+	key := queueKey{node, xx}
+	s.quota.mu.Lock()
+	e := s.cacheLocked(key)
+	e.gen++
+	e.valid = false
+	s.quota.mu.Unlock()
+}
+
+func (s *Spool) cacheLocked(key queueKey) *queueCache {
+	if s.quota.queues == nil {
+		s.quota.queues = map[queueKey]*queueCache{}
+	}
+	e := s.quota.queues[key]
+	if e == nil {
+		e = &queueCache{}
+		s.quota.queues[key] = e
+	}
+	return e
+}
+
+// freshLocked reports whether no queue in counts changed in this
+// process since it was counted. The caller holds s.quota.mu.
+func (s *Spool) freshLocked(counts map[queueKey]queueCount) bool {
+	for key, c := range counts {
+		if s.cacheLocked(key).gen != c.gen {
+			return false
+		}
+	}
+	return true
+}
+
+// countsFor counts node's xx queue and, with all, every node's.
+func (s *Spool) countsFor(node packet.ID, xx XX, all bool) (map[queueKey]queueCount, error) {
+	nodes := []packet.ID{node}
+	if all {
+		ids, err := s.Nodes()
+		if err != nil && !errors.Is(err, os.ErrNotExist) {
+			return nil, err
+		}
+		for _, id := range ids {
+			if id != node {
+				nodes = append(nodes, id)
+			}
+		}
+	}
+	counts := make(map[queueKey]queueCount, len(nodes))
+	for _, n := range nodes {
+		c, err := s.countQueue(queueKey{n, xx})
+		if err != nil {
+			return nil, err
+		}
+		counts[queueKey{n, xx}] = c
+	}
+	return counts, nil
+}
+
+// countQueue is a queue's count, from the cache while its directory is
+// unchanged.
+func (s *Spool) countQueue(key queueKey) (queueCount, error) {
+	dir := s.queueDir(key.node, key.xx)
+	var now dirStamp
+	var st unix.Stat_t
+	if err := unix.Stat(dir, &st); err == nil {
+		now = stampOf(&st)
+	} else if !errors.Is(err, unix.ENOENT) {
+		return queueCount{}, WrapPath("stat", dir, err)
+	}
+	s.quota.mu.Lock()
+	e := s.cacheLocked(key)
+	if e.valid && e.stamp == now {
+		c := e.count
+		s.quota.mu.Unlock()
+		return c, nil
+	}
+	gen := e.gen
+	s.quota.mu.Unlock()
+	c, stamp, keep, err := s.readCount(key)
+	if err != nil {
+		return queueCount{}, err
+	}
+	c.gen = gen
+	s.quota.mu.Lock()
+	if keep && e.gen == gen { // no change of ours meanwhile: good until the directory changes
+		e.valid, e.stamp, e.count = true, stamp, c
+	}
+	s.quota.mu.Unlock()
+	return c, nil
+}
+
+// readCount counts a queue's directory: complete packets by the
+// index's sizes (a stat for those it lacks), and in rx the .part and
+// .nock files by theirs. The stamp is taken before the names are read,
+// so a change during the count shows as a changed directory next time;
+// keep is false when the directory changed too recently for its times
+// to tell a later change apart (racyWindow).
+func (s *Spool) readCount(key queueKey) (c queueCount, stamp dirStamp, keep bool, err error) {
+	dir := s.queueDir(key.node, key.xx)
+	start := time.Now()
+	d, err := os.Open(dir)
+	if errors.Is(err, os.ErrNotExist) {
+		return queueCount{}, dirStamp{}, true, nil
+	}
+	if err != nil {
+		return queueCount{}, dirStamp{}, false, err
+	}
+	defer d.Close()
+	fd := int(d.Fd())
+	var st unix.Stat_t
+	if err := unix.Fstat(fd, &st); err != nil {
+		return queueCount{}, dirStamp{}, false, WrapPath("stat", dir, err)
+	}
+	stamp = stampOf(&st)
+	racy := start.Add(-racyWindow).UnixNano()
+	keep = st.Mtim.Nano() < racy && st.Ctim.Nano() < racy
+	all, err := d.Readdirnames(-1)
+	if err != nil {
+		return queueCount{}, dirStamp{}, false, WrapPath("list", dir, err)
+	}
+	var names []string
+	var ids []packet.ID
+	size := func(name string) (int64, bool) {
+		var st unix.Stat_t
+		if err := unix.Fstatat(fd, name, &st, unix.AT_SYMLINK_NOFOLLOW); err != nil || st.Mode&unix.S_IFMT != unix.S_IFREG {
+			return 0, false // gone meanwhile, or not a file: not queued
+		}
+		return st.Size, true
+	}
+	for _, n := range all {
+		switch {
+		case len(n) == 52:
+			names = append(names, n)
+		case key.xx == RX && len(n) == 57 && (strings.HasSuffix(n, ".part") || strings.HasSuffix(n, ".nock")):
+			id, err := packet.ParseID(n[:52])
+			if err != nil {
+				continue
+			}
+			if sz, ok := size(n); ok {
+				if c.parts == nil {
+					c.parts = map[packet.ID]int64{}
+				}
+				c.parts[id] += sz
+			}
+		}
+	}
+	slices.Sort(names) // the order the index is walked in
+	kept := names[:0]
+	for _, n := range names {
+		if id, err := packet.ParseID(n); err == nil {
+			kept = append(kept, n)
+			ids = append(ids, id)
+		}
+	}
+	names = kept
+	found, _, _ := s.ix.lookup(key.node, key.xx, names, ids) // busy or broken: stat them all
+	for i, n := range names {
+		sz := found[i].Size
+		if sz <= 0 {
+			var ok bool
+			if sz, ok = size(n); !ok {
+				continue
+			}
+		}
+		c.complete = c.complete.add(Usage{sz, 1})
+	}
+	return c, stamp, keep, nil
+}
+
+// racyWindow is how far a file time may lag the clock it is compared
+// with: the kernel stamps files from a clock that advances once a tick
+// (at most 10 ms, HZ=100), so 50 ms is well clear of it.
+const racyWindow = 50 * time.Millisecond
