@@ -208,6 +208,29 @@ func (s *Spool) lockedCounts(node packet.ID, xx XX, all bool) (map[queueKey]queu
 // count at most one commit old decides.
 const maxRecounts = 4
 
+// CheckQuota reports, as a *QuotaError, whether need would take node's
+// xx queue over quota q now; it promises nothing. A sending command asks
+// it before writing a packet whose size it knows, so that a full queue
+// refuses at once rather than after the write.
+func (s *Spool) CheckQuota(node packet.ID, xx XX, need Usage, q Quota) error {
+	if !q.Set() {
+		return nil
+	}
+	counts, err := s.lockedCounts(node, xx, q.All.set())
+	if err != nil {
+		return fmt.Errorf("count %s queue of %s: %w", xx, node, err)
+	}
+	defer s.quota.mu.Unlock()
+	own, all := s.usedLocked(node, xx, counts)
+	if q.Own.over(own, need) {
+		return &QuotaError{XX: xx, Limit: q.Own, Used: own, Need: need}
+	}
+	if q.All.over(all, need) {
+		return &QuotaError{XX: xx, Global: true, Limit: q.All, Used: all, Need: need}
+	}
+	return nil
+}
+
 // usedLocked sums the usage of node's queue and of all queues of xx
 // from counts and the claims. The caller holds s.quota.mu.
 func (s *Spool) usedLocked(node packet.ID, xx XX, counts map[queueKey]queueCount) (own, all Usage) {

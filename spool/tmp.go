@@ -112,8 +112,7 @@ func (t *Tmp) commit(node packet.ID, xx XX, want *packet.ID, q Quota) (packet.ID
 	}
 	claim, err := t.s.ClaimQuota(node, id, xx, t.n, q)
 	if err != nil {
-		t.Abort()
-		return id, err
+		return id, errors.Join(err, t.Abort())
 	}
 	defer claim.Release() // a no-op once admit handed it over
 	t.done = true
