@@ -61,6 +61,7 @@ var ErrQuotaFull = errors.New("quota full")
 // QuotaError is a packet refused for a quota, with the numbers that
 // decided. It wraps ErrQuotaFull.
 type QuotaError struct {
+	Node   packet.ID // the queue's node
 	XX     XX
 	Global bool // the quota of all queues together, not the queue's own
 	Limit  Limit
@@ -163,16 +164,9 @@ func (s *Spool) ClaimQuota(node, id packet.ID, xx XX, size int64, q Quota) (*Quo
 	defer s.quota.mu.Unlock()
 	key := queueKey{node, xx}
 	need := Usage{size, 1}
-	if old := s.quota.claims[key][id]; old != nil {
-		delete(s.quota.claims[key], id) // offered again: the new claim replaces it
-	}
-	own, all := s.usedLocked(node, xx, counts)
-	if q.Own.over(own, need) {
-		return nil, &QuotaError{XX: xx, Limit: q.Own, Used: own, Need: need}
-	}
-	if q.All.over(all, need) {
-		return nil, &QuotaError{XX: xx, Global: true, Limit: q.All, Used: all, Need: need}
-	}
+	// The claim goes in first, replacing any earlier one for the packet
+	// (offered again): the packet's own .part, which it covers, is then
+	// counted once, as the claim.
 	c := &QuotaClaim{s: s, key: key, id: id, size: size}
 	if s.quota.claims == nil {
 		s.quota.claims = map[queueKey]map[packet.ID]*QuotaClaim{}
@@ -181,6 +175,20 @@ func (s *Spool) ClaimQuota(node, id packet.ID, xx XX, size int64, q Quota) (*Quo
 		s.quota.claims[key] = map[packet.ID]*QuotaClaim{}
 	}
 	s.quota.claims[key][id] = c
+	own, all := s.usedLocked(node, xx, counts)
+	own.Bytes, own.Packets = own.Bytes-size, own.Packets-1 // what was there besides
+	all.Bytes, all.Packets = all.Bytes-size, all.Packets-1
+	var full error
+	switch {
+	case q.Own.over(own, need):
+		full = &QuotaError{Node: node, XX: xx, Limit: q.Own, Used: own, Need: need}
+	case q.All.over(all, need):
+		full = &QuotaError{Node: node, XX: xx, Global: true, Limit: q.All, Used: all, Need: need}
+	}
+	if full != nil {
+		delete(s.quota.claims[key], id)
+		return nil, full
+	}
 	return c, nil
 }
 
@@ -223,10 +231,10 @@ func (s *Spool) CheckQuota(node packet.ID, xx XX, need Usage, q Quota) error {
 	defer s.quota.mu.Unlock()
 	own, all := s.usedLocked(node, xx, counts)
 	if q.Own.over(own, need) {
-		return &QuotaError{XX: xx, Limit: q.Own, Used: own, Need: need}
+		return &QuotaError{Node: node, XX: xx, Limit: q.Own, Used: own, Need: need}
 	}
 	if q.All.over(all, need) {
-		return &QuotaError{XX: xx, Global: true, Limit: q.All, Used: all, Need: need}
+		return &QuotaError{Node: node, XX: xx, Global: true, Limit: q.All, Used: all, Need: need}
 	}
 	return nil
 }
