@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"strconv"
+	"sync"
 	"testing"
 
 	"github.com/ferry-dtn/ferry/packet"
@@ -206,5 +207,40 @@ func TestHumanBytes(t *testing.T) {
 		if got := spool.HumanBytes(n); got != want {
 			t.Errorf("%d: %q, want %q", n, got, want)
 		}
+	}
+}
+
+// Claims are the spool's, not their caller's: sessions of one daemon
+// claiming at once for different neighbours under a global quota get
+// exactly the quota's room between them, never more.
+func TestQuotaClaimsSharedBySessions(t *testing.T) {
+	sp := openSpool(t)
+	q := spool.Quota{All: spool.Limit{Packets: 20, Bytes: 20 * 1000}}
+	var wg sync.WaitGroup
+	got := make([]int, 8)
+	for s := range got {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			node := packet.ID{byte(10 + s)}
+			for i := 0; i < 10; i++ {
+				if _, err := sp.ClaimQuota(node, packet.ID{byte(s), byte(i)}, spool.RX, 1000, q); err == nil {
+					got[s]++
+				} else if !errors.Is(err, spool.ErrQuotaFull) {
+					t.Error(err)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	total := 0
+	for _, n := range got {
+		total += n
+	}
+	if total != 20 {
+		t.Errorf("%d claims granted under a global quota of 20 packets (per session: %v)", total, got)
+	}
+	if _, all, err := sp.QuotaUsage(packet.ID{10}, spool.RX); err != nil || all != (spool.Usage{Bytes: 20000, Packets: 20}) {
+		t.Errorf("usage %+v, %v; want the 20 claims", all, err)
 	}
 }
