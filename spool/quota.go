@@ -6,6 +6,7 @@ import (
 	"math"
 	"strconv"
 	"sync"
+	"sync/atomic"
 
 	"github.com/ferry-dtn/ferry/packet"
 )
@@ -107,6 +108,7 @@ type quotas struct {
 	mu     sync.Mutex
 	queues map[queueKey]*queueCache
 	claims map[queueKey]map[packet.ID]*QuotaClaim
+	reads  atomic.Int64 // queue directories read (readCount), for tests
 }
 
 // QuotaClaim is room in a queue's quota promised to one packet on its
@@ -127,12 +129,16 @@ func (c *QuotaClaim) Release() {
 	}
 	q := &c.s.quota
 	q.mu.Lock()
-	if q.claims[c.key][c.id] == c {
+	held := q.claims[c.key][c.id] == c
+	if held {
 		delete(q.claims[c.key], c.id)
 	}
 	q.mu.Unlock()
-	// The download's .part, if it stays, is counted from the disk again.
-	c.s.touched(c.key.node, c.key.xx)
+	if held {
+		// The download's .part, if it stays, is counted from the disk
+		// again: its size in a cached count is that of when it opened.
+		c.s.touched(c.key.node, c.key.xx)
+	}
 }
 
 // QuotaUsage is what node's xx queue holds and has promised, and what
@@ -276,17 +282,4 @@ func (s *Spool) usedOfLocked(key queueKey, c queueCount) Usage {
 		u = u.add(Usage{cl.size, 1})
 	}
 	return u
-}
-
-// handOver ends the claims of packets that just entered node's xx
-// queue: the queue's count holds them from now on.
-func (s *Spool) handOver(node packet.ID, xx XX, files []admitted) {
-	key := queueKey{node, xx}
-	s.quota.mu.Lock()
-	if m := s.quota.claims[key]; len(m) > 0 {
-		for _, f := range files {
-			delete(m, f.id)
-		}
-	}
-	s.quota.mu.Unlock()
 }

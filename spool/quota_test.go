@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/ferry-dtn/ferry/packet"
 	"github.com/ferry-dtn/ferry/spool"
@@ -134,8 +135,21 @@ func TestQuotaAccounting(t *testing.T) {
 // A download's claim covers its .part, which is counted from the disk
 // only when no download of ours holds it (a session was cut); adopted
 // into rx, the packet is counted once, as a complete packet.
+// It holds with counts taken afresh (the directory changes too often for
+// its times to tell) and with counts kept in step (a clock set ahead).
 func TestQuotaCountsDownloads(t *testing.T) {
-	sp := openSpool(t)
+	for name, now := range map[string]func() time.Time{"fresh": nil, "kept": func() time.Time { return time.Now().Add(time.Hour) }} {
+		t.Run(name, func(t *testing.T) {
+			sp, err := spool.Open(t.TempDir(), self, spool.Options{NoSync: true, Now: now})
+			if err != nil {
+				t.Fatal(err)
+			}
+			quotaCountsDownloads(t, sp)
+		})
+	}
+}
+
+func quotaCountsDownloads(t *testing.T, sp *spool.Spool) {
 	q := spool.Quota{Own: spool.Limit{Bytes: 5000}}
 	data := fakePacket(1, 2000) // 2172 bytes
 	id := idOf(data)
@@ -243,4 +257,72 @@ func TestQuotaClaimsSharedBySessions(t *testing.T) {
 	if _, all, err := sp.QuotaUsage(packet.ID{10}, spool.RX); err != nil || all != (spool.Usage{Bytes: 20000, Packets: 20}) {
 		t.Errorf("usage %+v, %v; want the 20 claims", all, err)
 	}
+}
+
+// This process's own changes keep a cached count in step instead of
+// dropping it: a session's commits and downloads cost no count of the
+// queue each. (The clock is set ahead so that every count is kept,
+// however recently the directory changed: the keeping is what is
+// tested.) A change whose effect is not known, a removal, drops it.
+func TestQuotaCountFollowsOwnChanges(t *testing.T) {
+	sp, err := spool.Open(t.TempDir(), self, spool.Options{NoSync: true, Now: func() time.Time { return time.Now().Add(time.Hour) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := spool.Quota{Own: spool.Limit{Packets: 100}}
+	check := func(what string, xx spool.XX, want spool.Usage, reads int64) {
+		t.Helper()
+		got, _, err := sp.QuotaUsage(peer, xx)
+		if err != nil || got != want || sp.QueueReads() != reads {
+			t.Fatalf("%s: usage %+v, %v, %d directory reads; want %+v after %d", what, got, err, sp.QueueReads(), want, reads)
+		}
+	}
+	var ids []packet.ID
+	for i := 0; i < 3; i++ {
+		id, err := commitWithin(t, sp, peer, spool.TX, uint8(i), 100*i, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, id)
+	}
+	// Counted when the first was claimed, and again once its commit
+	// made the queue's directory; not for the other two.
+	check("three commits", spool.TX, spool.Usage{Bytes: 172 + 272 + 372, Packets: 3}, 2)
+
+	data := fakePacket(9, 1000)
+	id := idOf(data)
+	c, err := sp.ClaimQuota(peer, id, spool.RX, int64(len(data)), q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	part, err := sp.OpenPart(peer, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	part.File().Write(data)
+	// rx/ is made by the first download likewise.
+	check("downloading", spool.RX, spool.Usage{Bytes: 1172, Packets: 1}, 4)
+	if n, err := sp.AdoptAll([]*spool.Part{part}); n != 1 || err != nil {
+		t.Fatal(n, err)
+	}
+	c.Release()
+	check("adopted", spool.RX, spool.Usage{Bytes: 1172, Packets: 1}, 4)
+	data2 := fakePacket(9, 500)
+	if _, err := sp.ClaimQuota(peer, idOf(data2), spool.RX, int64(len(data2)), q); err != nil {
+		t.Fatal(err) // handed over by the adoption below, never released
+	}
+	part, err = sp.OpenPart(peer, idOf(data2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	part.File().Write(data2)
+	if n, err := sp.AdoptAll([]*spool.Part{part}); n != 1 || err != nil {
+		t.Fatal(n, err)
+	}
+	check("a second download", spool.RX, spool.Usage{Bytes: 1172 + 672, Packets: 2}, 4)
+
+	if err := sp.Remove(peer, spool.TX, ids[0]); err != nil {
+		t.Fatal(err)
+	}
+	check("after a removal", spool.TX, spool.Usage{Bytes: 272 + 372, Packets: 2}, 5)
 }

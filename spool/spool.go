@@ -24,6 +24,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/ferry-dtn/ferry/packet"
 	"github.com/ferry-dtn/ferry/spool/fsio"
@@ -45,6 +46,10 @@ type Options struct {
 	// Space tells a filesystem's free space (nil: DiskSpace, statfs);
 	// tests inject a small or full disk here.
 	Space SpaceFunc
+	// Now is the clock queue counts are dated by against the files'
+	// times (nil: time.Now; usage.go); tests set it ahead so that a
+	// count is kept however recently the directory changed.
+	Now func() time.Time
 }
 
 // Spool is an opened spool directory.
@@ -75,6 +80,13 @@ func Open(dir string, self packet.ID, opt Options) (*Spool, error) {
 	s.ix = &index{path: filepath.Join(s.dir, "ferry.idx"), batch: addBatch}
 	s.trk = &tracker{path: filepath.Join(s.dir, "ferry-track.db")}
 	return s, nil
+}
+
+func (s *Spool) now() time.Time {
+	if s.opt.Now != nil {
+		return s.opt.Now()
+	}
+	return time.Now()
 }
 
 func (s *Spool) dirMode() os.FileMode  { return os.FileMode(0o777 &^ s.opt.Umask) }
@@ -204,18 +216,30 @@ func (s *Spool) Nodes() ([]packet.ID, error) {
 }
 
 // admitted tells the quota accounting that files entered node's xx
-// queue: their claims end, and the queue is counted again.
-func (s *Spool) admitted(node packet.ID, xx XX, files []admitted) {
-	if len(files) > 0 {
-		s.handOver(node, xx, files)
-		s.touched(node, xx)
+// queue (change began before the first): their claims end, and a cached
+// count of the queue takes them in, or is dropped when a size is unknown.
+func (s *Spool) admitted(ch change, files []admitted) {
+	ids := make([]packet.ID, len(files))
+	delta := func(c *queueCount) {
+		for _, f := range files {
+			c.complete = c.complete.add(Usage{f.size, 1})
+			delete(c.parts, f.id) // a download's .part or .nock, now the packet
+		}
 	}
+	for i, f := range files {
+		ids[i] = f.id
+		if f.size < 0 {
+			delta = nil
+		}
+	}
+	s.endChange(ch, delta, ids...)
 }
 
 // admitted is a finished file to rename into a queue under its id.
 type admitted struct {
 	from string
 	id   packet.ID
+	size int64 // -1: unknown
 }
 
 // admit renames finished, durable files into node's xx queue under their
@@ -229,15 +253,16 @@ func (s *Spool) admit(node packet.ID, xx XX, files []admitted) (int, error) {
 	if err := os.MkdirAll(dir, s.dirMode()); err != nil {
 		return 0, err
 	}
+	ch := s.beginChange(node, xx)
 	for i, a := range files {
 		if err := fsio.Rename(a.from, filepath.Join(dir, a.id.String())); err != nil {
-			s.admitted(node, xx, files[:i])
+			s.admitted(ch, files[:i])
 			if i > 0 {
 				err = errors.Join(err, s.syncDir(dir)) // the ones renamed stay, durably
 			}
 			return i, err
 		}
 	}
-	s.admitted(node, xx, files)
+	s.admitted(ch, files)
 	return len(files), s.syncDir(dir)
 }

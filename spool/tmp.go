@@ -124,7 +124,7 @@ func (t *Tmp) commit(node packet.ID, xx XX, want *packet.ID, q Quota) (packet.ID
 	if err := t.f.Close(); err != nil {
 		return id, errors.Join(fmt.Errorf("spool close: %w", err), os.Remove(t.f.Name()))
 	}
-	if n, err := t.s.admit(node, xx, []admitted{{t.f.Name(), id}}); err != nil {
+	if n, err := t.s.admit(node, xx, []admitted{{t.f.Name(), id, t.n}}); err != nil {
 		if n == 0 { // not renamed: still ours to remove
 			return id, errors.Join(fmt.Errorf("spool rename: %w", err), os.Remove(t.f.Name()))
 		}

@@ -2,6 +2,7 @@ package spool
 
 import (
 	"errors"
+	"maps"
 	"os"
 	"slices"
 	"strings"
@@ -18,14 +19,15 @@ import (
 // inode and change times and reused while they stay, so a burst of
 // offers costs one listing, not one each. Another process's change
 // (toss removing what it processed, a sending command) changes the
-// directory and so the times; this process's own changes (admit,
-// OpenPart, Remove, a released claim...) also bump a generation, which
-// catches a change that lands in the same clock tick as a count.
-// Another process's change in that tick would leave the times as they
-// were, so a count of a directory changed within racyWindow of it is
-// not kept (as git treats a file modified in the same second as its
-// index entry): the next check counts again, and a quiet directory's
-// count is kept from then on.
+// directory and so the times, and the queue is counted again. This
+// process's own changes keep the count in step (beginChange, endChange
+// below) or, when their effect is not known (a removal), drop it; each
+// bumps a generation, so a count taken while one was under way is not
+// kept. Another process's change within the same clock tick as a count
+// would leave the times as they were, so a count of a directory changed
+// within racyWindow of it is not kept (as git treats a file modified in
+// the same second as its index entry): the next check counts again, and
+// a quiet directory's count is kept from then on.
 
 // queueCount is what a queue's directory held when counted.
 type queueCount struct {
@@ -54,7 +56,87 @@ func stampOf(st *unix.Stat_t) dirStamp {
 	return dirStamp{exists: true, ino: st.Ino, mtime: st.Mtim, ctime: st.Ctim}
 }
 
-// touched records a change this process made to node's xx queue.
+// A change this process makes to a queue whose count is cached keeps
+// the count in step instead of dropping it, so a session's downloads do
+// not cost a count of the queue each: the directory's stamp is taken
+// before and after the change, and when the one before is still the
+// cached one (nothing else changed the queue since it was counted), the
+// change's delta is applied and the one after becomes the cached stamp.
+// Only another process's change within the same clock tick as ours,
+// between the two stamps, would go unseen until the next change.
+
+// change is one change of ours under way to a queue.
+type change struct {
+	key   queueKey
+	track bool // the count was cached and current: keep it in step
+	pre   dirStamp
+	gen   uint64
+}
+
+func (s *Spool) stampNow(key queueKey) (dirStamp, error) {
+	var st unix.Stat_t
+	if err := unix.Stat(s.queueDir(key.node, key.xx), &st); err != nil {
+		return dirStamp{}, err
+	}
+	return stampOf(&st), nil
+}
+
+// beginChange is called before this process changes node's xx queue.
+func (s *Spool) beginChange(node packet.ID, xx XX) change {
+	c := change{key: queueKey{node, xx}}
+	s.quota.mu.Lock()
+	e := s.quota.queues[c.key]
+	valid := e != nil && e.valid
+	if valid {
+		c.gen = e.gen
+	}
+	s.quota.mu.Unlock()
+	if !valid {
+		return c // nothing cached: nothing to keep in step
+	}
+	pre, err := s.stampNow(c.key)
+	if err != nil {
+		return c
+	}
+	c.pre, c.track = pre, true
+	return c
+}
+
+// endChange is called once the change is made: delta applies it to the
+// cached count (nil: its effect is unknown, count the queue again). The
+// claims of the packets handed in end in the same step, so that no
+// check sees a packet neither as claimed nor as counted.
+func (s *Spool) endChange(c change, delta func(*queueCount), handed ...packet.ID) {
+	var post dirStamp
+	var err error
+	if c.track && delta != nil {
+		post, err = s.stampNow(c.key)
+	}
+	s.quota.mu.Lock()
+	defer s.quota.mu.Unlock()
+	if m := s.quota.claims[c.key]; len(m) > 0 {
+		for _, id := range handed {
+			delete(m, id)
+		}
+	}
+	e := s.cacheLocked(c.key)
+	e.gen++ // a count under way, or taken before, missed the change
+	if !c.track || delta == nil || err != nil || !e.valid || e.gen != c.gen+1 || e.stamp != c.pre {
+		e.valid = false
+		return
+	}
+	n := e.count
+	n.parts = maps.Clone(n.parts) // counts handed out share the old map
+	if n.parts == nil {
+		n.parts = map[packet.ID]int64{}
+	}
+	delta(&n)
+	n.gen = e.gen
+	e.count, e.stamp = n, post
+}
+
+// touched records a change this process made to node's xx queue whose
+// effect on the count is not known: the queue is counted again.
 func (s *Spool) touched(node packet.ID, xx XX) {
 	key := queueKey{node, xx}
 	s.quota.mu.Lock()
@@ -153,7 +235,8 @@ func (s *Spool) countQueue(key queueKey) (queueCount, error) {
 // to tell a later change apart (racyWindow).
 func (s *Spool) readCount(key queueKey) (c queueCount, stamp dirStamp, keep bool, err error) {
 	dir := s.queueDir(key.node, key.xx)
-	start := time.Now()
+	s.quota.reads.Add(1)
+	start := s.now()
 	d, err := os.Open(dir)
 	if errors.Is(err, os.ErrNotExist) {
 		return queueCount{}, dirStamp{}, true, nil
