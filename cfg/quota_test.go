@@ -143,6 +143,19 @@ func TestQuotaKeyIgnoredByNNCP(t *testing.T) {
 	if out, err := exec.Command(stat, "-cfg", p).CombinedOutput(); err != nil {
 		t.Fatalf("nncp-stat rejected ferry-quota: %v\n%s", err, out)
 	}
+	// As a config directory, its ferry-quota directories beside NNCP's
+	// keys: nncp-cfgdir loads it all the same.
+	cfgdir := needNNCP(t, "nncp-cfgdir")
+	d := filepath.Join(dir, "cfg.d")
+	if err := cfg.WriteDir([]byte(text), d); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(d, "neigh", "self", "ferry-quota", "tx-bytes")); err != nil {
+		t.Fatalf("the directory lacks the neighbour's quota: %v", err)
+	}
+	if out, err := exec.Command(cfgdir, "-load", d).CombinedOutput(); err != nil {
+		t.Fatalf("nncp-cfgdir -load rejected ferry-quota: %v\n%s", err, out)
+	}
 }
 
 // FuzzParseSize: whatever is accepted is a non-negative count that reads
