@@ -87,13 +87,13 @@ var neighFields = []dirField{
 }
 
 // quotaFields are ferry-quota's (ferry only, at the top and per
-// neighbour): byte counts as text ("2G" or digits), packet counts as
-// integers.
+// neighbour), each kept as text: bytes as "2G" or digits, and packets as
+// digits, which the config takes as a number or a string alike.
 var quotaFields = []dirField{
 	{name: "rx-bytes"},
-	{name: "rx-packets", kind: dirInt},
+	{name: "rx-packets"},
 	{name: "tx-bytes"},
-	{name: "tx-packets", kind: dirInt},
+	{name: "tx-packets"},
 }
 
 // ageFields are ferry-age's keys (age.go), each a file holding an age;
