@@ -26,6 +26,11 @@ func quotaHint(e *localNode, qe *spool.QuotaError) string {
 	if qe.Global {
 		key = "the top-level ferry-quota"
 	}
-	return fmt.Sprintf("a call to %s takes what is queued; 'ferry rm --node %s --%s' removes packets ('ferry stat' lists them); or raise %s's %s-bytes/%s-packets",
-		e.c.NodeName(qe.Node), e.c.NodeName(qe.Node), qe.XX, key, qe.XX, qe.XX)
+	name := e.c.NodeName(qe.Node)
+	drain := "a call to " + name + " takes what is queued"
+	if e.c.Self != nil && qe.Node == e.c.Self.ID {
+		drain = "'ferry toss' fans out the area messages queued" // our own tx holds only those
+	}
+	return fmt.Sprintf("%s; 'ferry rm --node %s --%s' removes packets ('ferry stat' lists them); or raise %s's %s-bytes/%s-packets",
+		drain, name, qe.XX, key, qe.XX, qe.XX)
 }
