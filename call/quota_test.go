@@ -83,7 +83,9 @@ func TestRxQuotaTakesWhatFits(t *testing.T) {
 				t.Fatalf("packet %s damaged or doubled: %v", j.ID, err)
 			}
 			got[j.ID] = true
-			alice.sp.Remove(from, spool.RX, j.ID)
+			if err := alice.sp.Remove(from, spool.RX, j.ID); err != nil {
+				t.Fatal(err)
+			}
 		}
 		if _, cerr, serr := session(t, alice, bob, quick(), quick()); cerr != nil || serr != nil {
 			t.Fatalf("call %d: %v, serve: %v", round+2, cerr, serr)
@@ -124,9 +126,15 @@ func TestRxQuotaCountsPartials(t *testing.T) {
 	if _, err := f.Read(head); err != nil {
 		t.Fatal(err)
 	}
-	f.Close()
-	p.File().Write(head)
-	p.Close()
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.File().Write(head); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Close(); err != nil {
+		t.Fatal(err)
+	}
 	alice.c.Neigh["bob"].Quota = cfg.Quota{RX: cfg.Limit{Bytes: 200000}}
 	st, cerr, serr := session(t, alice, bob, quick(), quick())
 	if cerr != nil || serr != nil {

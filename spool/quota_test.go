@@ -178,7 +178,9 @@ func quotaCountsDownloads(t *testing.T, sp *spool.Spool) {
 	if _, err := sp.ClaimQuota(peer, packet.ID{7}, spool.RX, 2900, q); !errors.Is(err, spool.ErrQuotaFull) {
 		t.Fatalf("second download: %v", err)
 	}
-	part.Close()
+	if err := part.Close(); err != nil {
+		t.Fatal(err)
+	}
 	c.Release() // the session was cut: the .part stays for the next one
 	check("cut, the .part counts by its size", spool.Usage{Bytes: 1000, Packets: 1})
 	// Resumed: the claim covers the .part, so a quota of exactly the
@@ -299,7 +301,9 @@ func TestQuotaCountFollowsOwnChanges(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	part.File().Write(data)
+	if _, err := part.File().Write(data); err != nil {
+		t.Fatal(err)
+	}
 	// rx/ is made by the first download likewise.
 	check("downloading", spool.RX, spool.Usage{Bytes: 1172, Packets: 1}, 4)
 	if n, err := sp.AdoptAll([]*spool.Part{part}); n != 1 || err != nil {
@@ -315,7 +319,9 @@ func TestQuotaCountFollowsOwnChanges(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	part.File().Write(data2)
+	if _, err := part.File().Write(data2); err != nil {
+		t.Fatal(err)
+	}
 	if n, err := sp.AdoptAll([]*spool.Part{part}); n != 1 || err != nil {
 		t.Fatal(n, err)
 	}

@@ -258,7 +258,7 @@ func (s *Spool) readCount(key queueKey) (c queueCount, stamp dirStamp, racy bool
 	if err != nil {
 		return queueCount{}, dirStamp{}, false, 0, err
 	}
-	defer d.Close()
+	defer func() { _ = d.Close() }() // read only
 	fd := int(d.Fd())
 	var st unix.Stat_t
 	if err := unix.Fstat(fd, &st); err != nil {

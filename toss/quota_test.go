@@ -22,7 +22,9 @@ import (
 func TestTossKeepsWhatDoesNotFitTxQuota(t *testing.T) {
 	l := newLab(t)
 	for i, name := range []string{"one", "two"} {
-		os.WriteFile(l.path(name), []byte(strings.Repeat(name, 100*(i+1))), 0o644)
+		if err := os.WriteFile(l.path(name), []byte(strings.Repeat(name, 100*(i+1))), 0o644); err != nil {
+			t.Fatal(err)
+		}
 		// alice reaches carol through bob (the lab's via).
 		if _, err := l.q("alice").File(t.Context(), queueDest(l, "alice", "carol"), l.path(name), name, fileOpts(96)); err != nil {
 			t.Fatal(err)
@@ -63,7 +65,9 @@ func TestTossKeepsWhatDoesNotFitTxQuota(t *testing.T) {
 
 	// bob's receipt for a file does not fit alice's full queue: the file is
 	// delivered, the packet waits in rx for its receipt.
-	os.WriteFile(l.path("three"), []byte("three"), 0o644)
+	if err := os.WriteFile(l.path("three"), []byte("three"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := l.q("alice").File(t.Context(), queueDest(l, "alice", "bob"), l.path("three"), "three", fileOpts(96)); err != nil {
 		t.Fatal(err)
 	}
