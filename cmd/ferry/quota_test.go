@@ -168,3 +168,27 @@ func TestQuotaSoak(t *testing.T) {
 	}
 	t.Logf("%d files accepted, %d refused at alice; %d offers not requested at bob", len(accepted), refused, skipped)
 }
+
+// TestCallSaysWhatPassedTheQuota: when the caller's rx quota leaves an
+// offered packet at the peer, ferry call takes the rest, says how many
+// it left and why, with a hint, and exits 1.
+func TestCallSaysWhatPassedTheQuota(t *testing.T) {
+	l := newNetLab(t)
+	setQuota(t, l, "alice", "bob", "rx-packets: 1")
+	randomFile(t, l.path("one"), 1000)
+	randomFile(t, l.path("two"), 2000)
+	l.ferry(t, "bob", nil, "file", l.path("one"), "alice:one")
+	l.ferry(t, "bob", nil, "file", l.path("two"), "alice:two")
+	addr := freePort(t)
+	startDaemon(t, l, "ferry", "bob", addr)
+	out, err := callCmd(l, "ferry", "alice", "bob", addr).CombinedOutput()
+	if code := exitCode(err); code != 1 || !strings.Contains(string(out), "ferry: error: call bob: 1 offered packets not requested: they do not fit in the rx quota\nferry: hint: ") {
+		t.Errorf("call: exit %d, want 1 with the reason and a hint:\n%s", code, out)
+	}
+	if n := l.count(l.queue("alice", "bob", "rx")); n != 1 {
+		t.Errorf("%d packets arrived, want the one that fits", n)
+	}
+	if n := l.count(l.queue("bob", "alice", "tx")); n != 1 {
+		t.Errorf("%d packets left at bob, want the other", n)
+	}
+}
