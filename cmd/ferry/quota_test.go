@@ -102,8 +102,7 @@ func TestQuotaSoak(t *testing.T) {
 			t.Fatalf("%s: bob's rx queue for alice holds %d bytes in %d packets, past its quota", when, b, n)
 		}
 	}
-	addr := freePort(t)
-	startDaemon(t, l, "ferry", "bob", addr)
+	_, addr := startDaemon(t, l, "ferry", "bob")
 	call := func(when string) {
 		t.Helper()
 		callCmd(l, "ferry", "alice", "bob", addr).Run() // what it left is checked by the queues
@@ -179,8 +178,7 @@ func TestCallSaysWhatPassedTheQuota(t *testing.T) {
 	randomFile(t, l.path("two"), 2000)
 	l.ferry(t, "bob", nil, "file", l.path("one"), "alice:one")
 	l.ferry(t, "bob", nil, "file", l.path("two"), "alice:two")
-	addr := freePort(t)
-	startDaemon(t, l, "ferry", "bob", addr)
+	_, addr := startDaemon(t, l, "ferry", "bob")
 	out, err := callCmd(l, "ferry", "alice", "bob", addr).CombinedOutput()
 	if code := exitCode(err); code != 1 || !strings.Contains(string(out), "ferry: error: call bob: 1 offered packets not requested: they do not fit in the rx quota\nferry: hint: ") {
 		t.Errorf("call: exit %d, want 1 with the reason and a hint:\n%s", code, out)
