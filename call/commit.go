@@ -100,6 +100,7 @@ func (s *session) commit(batch []arrival) error {
 	for _, a := range batch[:n] {
 		s.received[a.ID] = true // an rx/ listing taken meanwhile may miss it
 		delete(s.fetching, a.ID)
+		delete(s.quotaClaims, a.ID) // handed over to the packet in rx by AdoptAll
 	}
 	for _, a := range batch {
 		delete(s.waiting, a.ID) // the rest stay as .part: offered again, resumed

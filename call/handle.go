@@ -92,7 +92,13 @@ func (s *session) onInfo(m sp.Msg, r *reply) {
 			}
 		}
 	}
+	if !s.claimQuota(m.Hash, int64(m.Size)) {
+		return // stays queued at the peer; the smaller ones still come
+	}
 	if !s.claimRoom(m.Hash, int64(m.Size), int64(m.Size)-offset) {
+		s.mu.Lock()
+		s.releaseQuota(m.Hash)
+		s.mu.Unlock()
 		return // stays queued at the peer; the smaller ones still come
 	}
 	s.mu.Lock()
@@ -289,6 +295,9 @@ func (s *session) complete(id packet.ID, rf *rxFile) error {
 		if derr := rf.part.Discard(); derr != nil {
 			err = fmt.Errorf("%w; its .part not removed: %w", err, derr)
 		}
+		s.mu.Lock()
+		s.releaseQuota(id)
+		s.mu.Unlock()
 		s.log.Error("packet damaged in transit, discarded", "who", "sp-file", "pkt", id.String(), "err", err)
 		return nil
 	}

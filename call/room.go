@@ -49,10 +49,11 @@ func (s *session) claimRoom(id packet.ID, size, need int64) bool {
 }
 
 // unrequested reports whether FILE data for id must be dropped: we did
-// not ask for it because it does not fit, whatever the peer sends.
+// not ask for it because it does not fit (the free space or a quota),
+// whatever the peer sends.
 // The caller holds s.mu.
 func (s *session) unrequested(id packet.ID) bool {
-	return s.noRoom[id]
+	return s.noRoom[id] || s.overQuota[id]
 }
 
 // usedRoom records n bytes of id written. The caller holds s.mu.

@@ -46,6 +46,7 @@ type Stats struct {
 	End              End  // how the session ended
 	Left             Left // what it did not finish (resumed by the next session)
 	NoRoom           int  // offered packets not requested: they did not fit above the reserve (room.go)
+	OverQuota        int  // offered packets not requested: they did not fit an rx quota (quota.go)
 
 	// The packets being received and sent right now (for progress bars);
 	// zero Size when there is none.
@@ -119,6 +120,10 @@ type session struct {
 	// requested because they did not fit (room.go; guarded by mu).
 	claims map[packet.ID]*spool.Claim
 	noRoom map[packet.ID]bool
+	// Room in the rx quotas promised to requested downloads, and the
+	// offers not requested for a quota (quota.go; guarded by mu).
+	quotaClaims map[packet.ID]*spool.QuotaClaim
+	overQuota   map[packet.ID]bool
 }
 
 func newSession(sp *spool.Spool, c *cfg.Config, node *cfg.Node, opt Options) *session {
@@ -138,6 +143,7 @@ func newSession(sp *spool.Spool, c *cfg.Config, node *cfg.Node, opt Options) *se
 		advertised: map[packet.ID]spool.Job{}, requested: map[packet.ID]bool{}, acked: map[packet.ID]bool{}, badLogged: map[packet.ID]bool{},
 		peerInfo: map[packet.ID]int64{}, fetching: map[packet.ID]int64{}, rx: map[packet.ID]*rxFile{},
 		claims: map[packet.ID]*spool.Claim{}, noRoom: map[packet.ID]bool{},
+		quotaClaims: map[packet.ID]*spool.QuotaClaim{}, overQuota: map[packet.ID]bool{},
 		arrivals: make(chan arrival, maxWaiting), waiting: map[packet.ID]bool{}, received: map[packet.ID]bool{},
 		lastActive: now, lastRead: now, lastWrite: now, started: now, wake: make(chan struct{}, 1),
 		stats: Stats{Node: node.Name}}
@@ -242,6 +248,7 @@ func (s *session) finish(end End, cause error) (Stats, error) {
 		end, cause = EndFailed, cerr
 	}
 	s.releaseAllRoom()
+	s.releaseAllQuota()
 	s.mu.Lock()
 	var unclosed []error
 	for id, r := range s.rx {

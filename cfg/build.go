@@ -87,6 +87,9 @@ func build(raw *rawConfig, o LoadOptions) (*Config, error) {
 	if c.Ages, err = buildAges("ferry-age", raw.Ages, false); err != nil {
 		return nil, err
 	}
+	if c.Quota, err = buildQuota("ferry-quota", raw.Quota); err != nil {
+		return nil, err
+	}
 	if raw.Umask != "" {
 		u, err := strconv.ParseUint(raw.Umask, 8, 32)
 		if err != nil || u > 0o777 {
@@ -247,6 +250,9 @@ func buildNode(name string, r *rawNode, onlineDeadline time.Duration) (*Node, er
 		n.Expire = d
 	}
 	if n.Ages, err = buildAges(p+"ferry-age", r.Ages, true); err != nil {
+		return nil, err
+	}
+	if n.Quota, err = buildQuota(p+"ferry-quota", r.Quota); err != nil {
 		return nil, err
 	}
 	for _, a := range sortedKeys(r.Addrs) {

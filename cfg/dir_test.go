@@ -48,9 +48,10 @@ func TestDirRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	// ferry's own key rides along (nncp-cfgdir ignores its file).
-	data = []byte(strings.Replace(string(data), "nohdr: true", "nohdr: true\n  autoreass: true\n  ferry-reserve: 67108864\n  ferry-age: {\n    tx: 30d\n    tmp: never\n  }", 1))
+	data = []byte(strings.Replace(string(data), "nohdr: true", "nohdr: true\n  autoreass: true\n  ferry-reserve: 67108864\n  ferry-age: {\n    tx: 30d\n    tmp: never\n  }\n  ferry-quota: {\n    rx-bytes: 2G\n    tx-packets: 100\n  }", 1))
+	data = []byte(strings.Replace(string(data), "    bob:\n    {\n", "    bob:\n    {\n      ferry-quota: {\n        tx-bytes: 1048576\n        rx-packets: 5\n      }\n", 1))
 	want := mustParse(t, data)
-	if want.Ages["tx"] != 30*24*time.Hour || len(want.Ages) != 2 || !want.AutoReass || want.Reserve.Bytes != 64<<20 || len(want.MCDListen) != 2 || len(want.Neigh["bob"].Calls) != 2 || want.Notify.File == nil {
+	if want.Ages["tx"] != 30*24*time.Hour || len(want.Ages) != 2 || !want.AutoReass || want.Reserve.Bytes != 64<<20 || want.Quota.RX.Bytes != 2<<30 || want.Neigh["bob"].Quota.TX.Bytes != 1<<20 || len(want.MCDListen) != 2 || len(want.Neigh["bob"].Calls) != 2 || want.Notify.File == nil {
 		t.Fatal("the test config lost keys")
 	}
 	dir := filepath.Join(t.TempDir(), "cfg")

@@ -83,6 +83,17 @@ var neighFields = []dirField{
 	{name: "ferry", kind: dirFlag},
 	{name: "ferry-expire"},
 	{name: "ferry-age", kind: dirObject, fields: nodeAgeFields},
+	{name: "ferry-quota", kind: dirObject, fields: quotaFields},
+}
+
+// quotaFields are ferry-quota's (ferry only, at the top and per
+// neighbour), each kept as text: bytes as "2G" or digits, and packets as
+// digits, which the config takes as a number or a string alike.
+var quotaFields = []dirField{
+	{name: "rx-bytes"},
+	{name: "rx-packets"},
+	{name: "tx-bytes"},
+	{name: "tx-packets"},
 }
 
 // ageFields are ferry-age's keys (age.go), each a file holding an age;
@@ -122,6 +133,8 @@ var topFields = []dirField{
 	{name: "autoreass", kind: dirFlag},                      // ferry only; nncp-cfgdir ignores the file
 	{name: "ferry-reserve"},                                 // ferry only: bytes ("64M", a number) or "N%"
 	{name: "ferry-age", kind: dirObject, fields: ageFields}, // ferry only: one file per limit
+	// ferry only, like the neighbours' (quotaFields above)
+	{name: "ferry-quota", kind: dirObject, fields: quotaFields},
 	{name: "mcd-listen", kind: dirLines},
 	{name: "mcd-send", kind: dirInts},
 	{name: "notify", kind: dirObject, fields: []dirField{

@@ -17,6 +17,7 @@ type rawConfig struct {
 	AutoReass  bool                       `json:"autoreass"`     // ferry only; NNCP ignores it
 	Reserve    json.RawMessage            `json:"ferry-reserve"` // ferry only: bytes or "N%"
 	Ages       *rawAges                   `json:"ferry-age"`     // ferry only: age limits (age.go)
+	Quota      *rawQuota                  `json:"ferry-quota"`   // ferry only: all queues together (quota.go)
 	MCDListen  []string                   `json:"mcd-listen"`
 	MCDSend    map[string]int             `json:"mcd-send"`
 	Notify     *rawNotify                 `json:"notify"`
@@ -54,6 +55,7 @@ type rawNode struct {
 	Ferry          bool                `json:"ferry"`        // ferry only; NNCP ignores it
 	Expire         *string             `json:"ferry-expire"` // ferry only: a Go duration
 	Ages           *rawAges            `json:"ferry-age"`    // ferry only: age limits (age.go)
+	Quota          *rawQuota           `json:"ferry-quota"`  // ferry only: this node's queues (quota.go)
 }
 
 type rawFreq struct {

@@ -67,14 +67,11 @@ func ParseReserve(s string) (Reserve, error) {
 		}
 		return Reserve{Set: true, Percent: f}, nil
 	}
-	num := strings.TrimRight(s, "KMGTiBkmgtb ")
-	unit := strings.ToUpper(strings.TrimSpace(s[len(num):]))
-	shift, ok := map[string]uint{"": 0, "B": 0, "K": 10, "KIB": 10, "M": 20, "MIB": 20, "G": 30, "GIB": 30, "T": 40, "TIB": 40}[unit]
-	n, err := strconv.ParseUint(strings.TrimSpace(num), 10, 64)
-	if !ok || err != nil || n > math.MaxInt64>>shift {
+	n, err := ParseSize(s)
+	if err != nil {
 		return Reserve{}, fmt.Errorf("want bytes like 256M or 1G, or a percentage like 2%%, got %q", s)
 	}
-	return Reserve{Set: true, Bytes: n << shift}, nil
+	return Reserve{Set: true, Bytes: uint64(n)}, nil
 }
 
 // buildReserve reads ferry-reserve as Hjson gives it: a number of bytes

@@ -21,6 +21,7 @@ type Config struct {
 	AutoReass  bool    // toss reassembles chunked files as soon as complete (ferry only)
 	Reserve    Reserve // free space kept on the spool and incoming filesystems (ferry only)
 	Ages       Ages    // ferry-age: how long files stay in the spool (ferry only; MaxAge reads it)
+	Quota      Quota   // caps every node's queues together (ferry-quota, ferry only)
 	Self       *Self   // nil when the config holds no private keys
 	Neigh      map[string]*Node
 	ByID       map[packet.ID]*Node
@@ -76,6 +77,9 @@ type Node struct {
 	Expire time.Duration
 	// Ages are the node's own ferry-age limits, over the top level's.
 	Ages Ages
+	// Quota caps the node's own rx and tx queues (neigh.NAME.ferry-quota,
+	// ferry only; zero: unlimited).
+	Quota Quota
 }
 
 // Peer returns the node's public keys for the packet layer.

@@ -15,6 +15,10 @@ func (s *Spool) PacketPath(node packet.ID, xx XX, id packet.ID) string {
 func (s *Spool) PartPath(node, id packet.ID) string { return s.partPath(node, id) }
 func (s *Spool) NockPath(node, id packet.ID) string { return s.nockPath(node, id) }
 
+// QueueReads is how many times a queue's directory was read to count it
+// for its quota.
+func (s *Spool) QueueReads() int64 { return s.quota.reads.Load() }
+
 // SetIndexBatch makes index builds add n entries per transaction, so
 // that a test with thousands of packets crosses several of them.
 func (s *Spool) SetIndexBatch(n int) { s.ix.batch = n }

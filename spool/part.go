@@ -34,6 +34,7 @@ func (s *Spool) PartSize(node, id packet.ID) (int64, bool) {
 
 // DropPart removes the unfinished download of id from node.
 func (s *Spool) DropPart(node, id packet.ID) error {
+	defer s.touched(node, RX)
 	return fsio.Unlink(s.partPath(node, id))
 }
 
@@ -42,6 +43,23 @@ func (s *Spool) DropPart(node, id packet.ID) error {
 // go where the caller says: a resumed download goes on at its size.
 func (s *Spool) OpenPart(node, id packet.ID) (*Part, error) {
 	path := s.partPath(node, id)
+	ch := s.beginChange(node, RX)
+	f, err := s.openPart(node, path)
+	if err != nil {
+		s.endChange(ch, nil)
+		return nil, err
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		s.endChange(ch, nil)
+	} else {
+		s.endChange(ch, func(c *queueCount) { c.parts[id] = fi.Size() })
+	}
+	return &Part{ID: id, s: s, node: node, f: f}, nil
+}
+
+// openPart opens (creating) the .part at path, and rx too if need be.
+func (s *Spool) openPart(node packet.ID, path string) (*os.File, error) {
 	f, err := fsio.OpenFile(path, os.O_CREATE|os.O_WRONLY, s.fileMode())
 	if os.IsNotExist(err) { // first download of this node, or rx was removed
 		if err := os.MkdirAll(s.queueDir(node, RX), s.dirMode()); err != nil {
@@ -49,10 +67,7 @@ func (s *Spool) OpenPart(node, id packet.ID) (*Part, error) {
 		}
 		f, err = fsio.OpenFile(path, os.O_CREATE|os.O_WRONLY, s.fileMode())
 	}
-	if err != nil {
-		return nil, err
-	}
-	return &Part{ID: id, s: s, node: node, f: f}, nil
+	return f, err
 }
 
 // File is the open .part, for writing.
@@ -81,6 +96,7 @@ func (p *Part) Hash() (packet.ID, error) {
 // should log (the next session would resume it and fail the hash again).
 func (p *Part) Discard() error {
 	_ = p.f.Close() // its content is being thrown away
+	defer p.s.touched(p.node, RX)
 	return os.Remove(p.f.Name())
 }
 
@@ -97,7 +113,12 @@ func (p *Part) KeepUnchecked() error {
 	if err := p.f.Close(); err != nil {
 		return err
 	}
-	return os.Rename(p.f.Name(), p.s.nockPath(p.node, p.ID))
+	// The .nock is counted as the .part was, under the same id (its
+	// download's claim still covers it).
+	ch := p.s.beginChange(p.node, RX)
+	err := os.Rename(p.f.Name(), p.s.nockPath(p.node, p.ID))
+	p.s.endChange(ch, func(*queueCount) {})
+	return err
 }
 
 // PromoteNock verifies a download kept unchecked (.nock) and, when its
@@ -110,12 +131,12 @@ func (s *Spool) PromoteNock(node, id packet.ID) error {
 	if err != nil {
 		return err
 	}
-	got, _, err := packet.MTHOf(f)
+	got, size, err := packet.MTHOf(f)
 	_ = f.Close() // read only
 	if err != nil || got != id {
 		return fmt.Errorf("%s.nock: %w", id, errors.Join(err, ErrHashMismatch))
 	}
-	_, err = s.admit(node, RX, []admitted{{path, id}})
+	_, err = s.admit(node, RX, []admitted{{path, id, size}})
 	return err
 }
 
@@ -147,12 +168,16 @@ func (s *Spool) AdoptAll(batch []*Part) (int, error) {
 	}
 	files := make([]admitted, 0, len(batch))
 	for i, p := range batch {
+		size := int64(-1) // for the queue's quota count: one fstat, beside the fsync
+		if fi, err := p.f.Stat(); err == nil {
+			size = fi.Size()
+		}
 		if err := p.f.Close(); err != nil {
 			closeFrom(i + 1)
 			n, aerr := s.admit(batch[0].node, RX, files)
 			return n, errors.Join(err, aerr)
 		}
-		files = append(files, admitted{p.f.Name(), p.ID})
+		files = append(files, admitted{p.f.Name(), p.ID, size})
 	}
 	return s.admit(batch[0].node, RX, files)
 }

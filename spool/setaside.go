@@ -28,6 +28,7 @@ func (s *Spool) SetAside(node packet.ID, xx XX, id packet.ID) (string, error) {
 	if err := fsio.Rename(s.packetPath(node, xx, id), to); err != nil {
 		return "", fmt.Errorf("set aside %s/%s/%s: %w", node, xx, id, err)
 	}
+	s.touched(node, xx)
 	if err := fsio.Unlink(s.hdrPath(node, xx, id)); err != nil && !os.IsNotExist(err) {
 		return to, fmt.Errorf("set aside %s/%s/%s: header copy: %w", node, xx, id, err)
 	}

@@ -24,6 +24,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/ferry-dtn/ferry/packet"
 	"github.com/ferry-dtn/ferry/spool/fsio"
@@ -45,6 +46,10 @@ type Options struct {
 	// Space tells a filesystem's free space (nil: DiskSpace, statfs);
 	// tests inject a small or full disk here.
 	Space SpaceFunc
+	// Now is the clock queue counts are dated by against the files'
+	// times (nil: time.Now; usage.go); tests set it ahead so that a
+	// count is kept however recently the directory changed.
+	Now func() time.Time
 }
 
 // Spool is an opened spool directory.
@@ -56,6 +61,8 @@ type Spool struct {
 	trk  *tracker // records of the messages we originated (track.go)
 	// claims is the space promised to downloads under way (claim.go).
 	claims claims
+	// quota is the queues' quota accounting (quota.go, usage.go).
+	quota quotas
 }
 
 // ErrLocked is returned when another process holds a lock.
@@ -73,6 +80,13 @@ func Open(dir string, self packet.ID, opt Options) (*Spool, error) {
 	s.ix = &index{path: filepath.Join(s.dir, "ferry.idx"), batch: addBatch}
 	s.trk = &tracker{path: filepath.Join(s.dir, "ferry-track.db")}
 	return s, nil
+}
+
+func (s *Spool) now() time.Time {
+	if s.opt.Now != nil {
+		return s.opt.Now()
+	}
+	return time.Now()
 }
 
 func (s *Spool) dirMode() os.FileMode  { return os.FileMode(0o777 &^ s.opt.Umask) }
@@ -132,6 +146,7 @@ func (s *Spool) Has(node packet.ID, xx XX, id packet.ID) bool {
 // Remove deletes a packet and its header copy. A missing packet is fine.
 func (s *Spool) Remove(node packet.ID, xx XX, id packet.ID) error {
 	err := fsio.Unlink(s.packetPath(node, xx, id))
+	s.touched(node, xx)
 	if err != nil && !os.IsNotExist(err) {
 		return WrapPath("remove", fmt.Sprintf("%s/%s/%s", node, xx, id), err)
 	}
@@ -200,10 +215,31 @@ func (s *Spool) Nodes() ([]packet.ID, error) {
 	return ids, nil
 }
 
+// admitted tells the quota accounting that files entered node's xx
+// queue (change began before the first): their claims end, and a cached
+// count of the queue takes them in, or is dropped when a size is unknown.
+func (s *Spool) admitted(ch change, files []admitted) {
+	ids := make([]packet.ID, len(files))
+	delta := func(c *queueCount) {
+		for _, f := range files {
+			c.complete = c.complete.add(Usage{f.size, 1})
+			delete(c.parts, f.id) // a download's .part or .nock, now the packet
+		}
+	}
+	for i, f := range files {
+		ids[i] = f.id
+		if f.size < 0 {
+			delta = nil
+		}
+	}
+	s.endChange(ch, delta, ids...)
+}
+
 // admitted is a finished file to rename into a queue under its id.
 type admitted struct {
 	from string
 	id   packet.ID
+	size int64 // -1: unknown
 }
 
 // admit renames finished, durable files into node's xx queue under their
@@ -217,13 +253,16 @@ func (s *Spool) admit(node packet.ID, xx XX, files []admitted) (int, error) {
 	if err := os.MkdirAll(dir, s.dirMode()); err != nil {
 		return 0, err
 	}
+	ch := s.beginChange(node, xx)
 	for i, a := range files {
 		if err := fsio.Rename(a.from, filepath.Join(dir, a.id.String())); err != nil {
+			s.admitted(ch, files[:i])
 			if i > 0 {
 				err = errors.Join(err, s.syncDir(dir)) // the ones renamed stay, durably
 			}
 			return i, err
 		}
 	}
+	s.admitted(ch, files)
 	return len(files), s.syncDir(dir)
 }

@@ -81,16 +81,24 @@ var ErrHashMismatch = errors.New("packet hash does not match its name")
 // Commit makes the packet durable in node's queue under its MTH name and
 // returns that name.
 func (t *Tmp) Commit(node packet.ID, xx XX) (packet.ID, error) {
-	return t.commit(node, xx, nil)
+	return t.commit(node, xx, nil, Quota{})
+}
+
+// CommitWithin is Commit when the packet fits the queue's quota q; when
+// it does not, the packet is dropped and the error is a *QuotaError.
+// Its claim holds the room from the check to the rename, so commits of
+// one process at once cannot together pass the quota.
+func (t *Tmp) CommitWithin(node packet.ID, xx XX, q Quota) (packet.ID, error) {
+	return t.commit(node, xx, nil, q)
 }
 
 // CommitAs commits only if the content hashes to want.
 func (t *Tmp) CommitAs(node packet.ID, xx XX, want packet.ID) error {
-	_, err := t.commit(node, xx, &want)
+	_, err := t.commit(node, xx, &want, Quota{})
 	return err
 }
 
-func (t *Tmp) commit(node packet.ID, xx XX, want *packet.ID) (packet.ID, error) {
+func (t *Tmp) commit(node packet.ID, xx XX, want *packet.ID, q Quota) (packet.ID, error) {
 	if t.done {
 		return packet.ID{}, errors.New("spool tmp: already finished")
 	}
@@ -102,6 +110,11 @@ func (t *Tmp) commit(node packet.ID, xx XX, want *packet.ID) (packet.ID, error) 
 	if want != nil && id != *want {
 		return id, errors.Join(fmt.Errorf("%s: %w (content is %s)", *want, ErrHashMismatch, id), t.Abort())
 	}
+	claim, err := t.s.ClaimQuota(node, id, xx, t.n, q)
+	if err != nil {
+		return id, errors.Join(err, t.Abort())
+	}
+	defer claim.Release() // a no-op once admit handed it over
 	t.done = true
 	if !t.s.opt.NoSync {
 		if err := t.f.Sync(); err != nil {
@@ -111,7 +124,7 @@ func (t *Tmp) commit(node packet.ID, xx XX, want *packet.ID) (packet.ID, error) 
 	if err := t.f.Close(); err != nil {
 		return id, errors.Join(fmt.Errorf("spool close: %w", err), os.Remove(t.f.Name()))
 	}
-	if n, err := t.s.admit(node, xx, []admitted{{t.f.Name(), id}}); err != nil {
+	if n, err := t.s.admit(node, xx, []admitted{{t.f.Name(), id, t.n}}); err != nil {
 		if n == 0 { // not renamed: still ours to remove
 			return id, errors.Join(fmt.Errorf("spool rename: %w", err), os.Remove(t.f.Name()))
 		}
@@ -160,6 +173,6 @@ func (s *Spool) CopyIn(r io.Reader, node packet.ID, xx XX, want *packet.ID) (pac
 	if _, err := packet.Copy(t, r); err != nil {
 		return packet.ID{}, t.n, errors.Join(err, t.Abort())
 	}
-	id, err := t.commit(node, xx, want)
+	id, err := t.commit(node, xx, want, Quota{})
 	return id, t.n, err
 }

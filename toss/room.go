@@ -14,6 +14,19 @@ import (
 // rx/, untouched, with one log line; the run counts it and fails, and a
 // later run tosses it once space is freed.
 
+// A packet whose reply or relay does not fit a tx queue's quota
+// (ferry-quota) is left in rx the same way: a transit packet is never
+// dropped for a full next hop, it waits until that queue drains (a call
+// takes its packets, or ferry rm), and the run fails meanwhile.
+
+// overQuota reports a packet left in rx because what it would queue
+// does not fit a tx quota.
+func (t *Tosser) overQuota(node, pkt packet.ID, err error) {
+	t.res.OverQuota++
+	t.res.Failed++
+	t.log.Warn("packet left in rx: tx quota full", "who", "rx", "node", t.c.NodeName(node), "pkt", pkt.String(), "err", err)
+}
+
 // roomIn checks that need bytes fit into the filesystem of dir, a
 // directory outside the spool.
 func (t *Tosser) roomIn(dir string, need int64) error {
@@ -28,8 +41,13 @@ func (t *Tosser) roomInSpool(node packet.ID, need int64) error {
 	return err
 }
 
-// noRoom reports a packet left in rx for want of space, if err says so.
+// noRoom reports a packet left in rx for want of space or of room in a
+// tx quota, if err says so.
 func (t *Tosser) noRoom(node, pkt packet.ID, err error) bool {
+	if errors.Is(err, spool.ErrQuotaFull) {
+		t.overQuota(node, pkt, err)
+		return true
+	}
 	if !errors.Is(err, spool.ErrNoRoom) {
 		return false
 	}

@@ -59,6 +59,7 @@ type Result struct {
 	SetAside    int
 	Reassembled int
 	NoRoom      int // left in rx (or chunks left) until space is freed; counted in Failed too
+	OverQuota   int // left in rx: a reply or relay does not fit a tx quota; counted in Failed too
 }
 
 // Tosser holds what one toss run needs.
@@ -167,6 +168,10 @@ func (t *Tosser) tossQueue(ctx context.Context, node packet.ID, xx spool.XX, sel
 }
 
 func (t *Tosser) fail(node, pkt packet.ID, err error) {
+	if errors.Is(err, spool.ErrQuotaFull) { // a receipt or ACK that does not fit
+		t.overQuota(node, pkt, err)
+		return
+	}
 	t.res.Failed++
 	attrs := []any{"who", "rx", "node", t.c.NodeName(node), "err", err}
 	if !pkt.IsZero() {

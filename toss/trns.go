@@ -28,6 +28,15 @@ func (t *Tosser) trns(o *origin, ph packet.PlainHeader, r io.Reader) error {
 	if err := t.roomInSpool(next.ID, o.size); err != nil {
 		return fmt.Errorf("relay to %s: %w", next.Name, err)
 	}
+	// The relayed copy is smaller than the packet carrying it: checked
+	// with the packet's size first, exactly at its commit.
+	hop := next.ID
+	if len(next.Via) > 0 {
+		hop = next.Via[0]
+	}
+	if err := t.sp.CheckQuota(hop, spool.TX, spool.Usage{Bytes: o.size, Packets: 1}, t.q.TxQuota(hop)); err != nil {
+		return fmt.Errorf("relay to %s: %w", next.Name, err)
+	}
 	if len(next.Via) > 0 {
 		res, err := t.q.Trns(t.ctx, next, next.Via, r, outbox.Options{Nice: o.nice})
 		if err != nil {
@@ -48,7 +57,7 @@ func (t *Tosser) trns(o *origin, ph packet.PlainHeader, r io.Reader) error {
 		t.leftover(o, tmp.Abort())
 		return refused("trns payload is not a packet")
 	}
-	id, err := tmp.Commit(next.ID, spool.TX)
+	id, err := tmp.CommitWithin(next.ID, spool.TX, t.q.TxQuota(next.ID))
 	if err != nil {
 		return fmt.Errorf("relay to %s: %w", next.Name, err)
 	}

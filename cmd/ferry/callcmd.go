@@ -124,6 +124,10 @@ func runCall(ctx context.Context, g *globals, args []string) error {
 		if err != nil {
 			return fmt.Errorf("call %s: %w", node.Name, err) // a *call.SessionError: see report
 		}
+		if st.OverQuota > 0 {
+			return withHint(fmt.Errorf("call %s: %d offered packets not requested: they do not fit in the rx quota", node.Name, st.OverQuota),
+				"toss what was received (ferry toss), or raise ferry-quota's rx-bytes/rx-packets; they stay queued at %s and come on a later call", node.Name)
+		}
 		if st.NoRoom > 0 {
 			return withHint(fmt.Errorf("call %s: %d offered packets not requested: they do not fit in the spool's free space above the reserve", node.Name, st.NoRoom),
 				"free space in the spool (or lower ferry-reserve); they stay queued at %s and come on a later call", node.Name)

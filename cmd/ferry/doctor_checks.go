@@ -61,6 +61,7 @@ func (d *doctor) examine() {
 	for _, id := range nodes {
 		d.checkQueues(sp, id, failing)
 	}
+	d.checkQuotas(sp) // doctor_quota.go
 }
 
 func sortedNeigh(c *cfg.Config) []string {

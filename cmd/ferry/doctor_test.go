@@ -118,6 +118,11 @@ func doctorSeeds(l *doctorLab) []doctorSeed {
 		{"bad-packet", sevWarning, seedID(5), func(t *testing.T, l *doctorLab) { l.file(t, 0, bob, "rx", "bad", seedID(5)) }},
 		{"tx-old", sevWarning, seedID(6), func(t *testing.T, l *doctorLab) { l.file(t, 8*day, bob, "tx", seedID(6)) }},
 		{"rx-old", sevWarning, seedID(7), func(t *testing.T, l *doctorLab) { l.file(t, 2*day, bob, "rx", seedID(7)) }},
+		{"over-quota", sevWarning, "neigh.bob.ferry-quota.tx-packets", func(t *testing.T, l *doctorLab) {
+			l.edit(t, "    bob:\n    {\n", "    bob:\n    {\n      ferry-quota: {\n        tx-packets: 1\n      }\n")
+			l.file(t, 0, bob, "tx", seedID(8))
+			l.file(t, 0, bob, "tx", seedID(9))
+		}},
 		{"low-space", sevError, "below the reserve", func(t *testing.T, l *doctorLab) { l.edit(t, "ferry-reserve: 0", "ferry-reserve: 1000000T") }},
 		{"no-noisepub", sevError, "bob", func(t *testing.T, l *doctorLab) {
 			l.edit(t, "noisepub: DDVI4TAIK7NXH25TDQOL6QYW2OHD6ZBI6PJ3UEV2K53CHSNCQUUA", "")

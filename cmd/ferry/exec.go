@@ -34,6 +34,9 @@ func runExec(ctx context.Context, g *globals, args []string) error {
 	p := sf.printer(g.Stdout)
 	q, err := e.outbox().Exec(ctx, d, fs.Arg(1), fs.Args()[2:], g.Stdin, *noCompress, sf.replyNice, opt)
 	if err != nil {
+		if qerr, ok := quotaRefusal(e, err); ok {
+			return qerr
+		}
 		return fmt.Errorf("exec: %w", err)
 	}
 	p.add(e, q)

@@ -62,6 +62,9 @@ func runFile(ctx context.Context, g *globals, args []string) error {
 		return withHint(spool.WrapPath("file", src, err),
 			"%d KiB chunks: give a larger --chunked, or --force if so many packets are what you want", defChunk)
 	}
+	if qerr, ok := quotaRefusal(e, err); ok {
+		return qerr
+	}
 	if err != nil {
 		return spool.WrapPath("file", src, err)
 	}

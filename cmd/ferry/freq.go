@@ -41,6 +41,9 @@ func runFreq(ctx context.Context, g *globals, args []string) error {
 	p := sf.printer(g.Stdout)
 	q, err := e.outbox().Freq(ctx, n, src, dst, sf.replyNice, opt)
 	if err != nil {
+		if qerr, ok := quotaRefusal(e, err); ok {
+			return qerr
+		}
 		return fmt.Errorf("freq: %w", err)
 	}
 	p.add(e, q)

@@ -79,6 +79,9 @@ func runTrns(ctx context.Context, g *globals, args []string) error {
 		}
 		r, err := e.outbox().Trns(ctx, to, via, f, opt)
 		if err != nil {
+			if qerr, ok := quotaRefusal(e, err); ok {
+				return qerr
+			}
 			return fmt.Errorf("trns: %w", err)
 		}
 		p.add(e, r)
@@ -109,6 +112,9 @@ func runTrns(ctx context.Context, g *globals, args []string) error {
 		defer func() { _ = f.Close() }() // read only
 		r, err := e.outbox().Trns(ctx, n, via, f, opt)
 		if err != nil {
+			if qerr, ok := quotaRefusal(e, err); ok {
+				return qerr
+			}
 			return fmt.Errorf("trns: %w", err)
 		}
 		p.add(e, r)
@@ -117,6 +123,9 @@ func runTrns(ctx context.Context, g *globals, args []string) error {
 	}
 	r, err := e.outbox().TrnsFromSpool(ctx, n, id, via, opt)
 	if err != nil {
+		if qerr, ok := quotaRefusal(e, err); ok {
+			return qerr
+		}
 		return fmt.Errorf("trns: %w", err)
 	}
 	p.add(e, r)

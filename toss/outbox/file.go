@@ -103,6 +103,14 @@ func (q *Outbox) File(ctx context.Context, d Dest, src, dst string, opt FileOpti
 			return nil, &TooManyChunksError{Count: n, Max: opt.MaxChunks}
 		}
 	}
+	ph := packet.PlainHeader{Type: packet.TypeFile, Nice: opt.Nice, Path: []byte(dst)}
+	packets := int64(1)
+	if chunked {
+		packets = chunkCount(size, opt.Chunked)
+	}
+	if err := q.checkFile(d, ph, size, packets, opt.Options); err != nil {
+		return nil, err
+	}
 	meter := packet.NewProgressMeter(opt.Progress, sourceName(src), total)
 	in = meter.Reader(in)
 	var qs []Queued
@@ -110,7 +118,6 @@ func (q *Outbox) File(ctx context.Context, d Dest, src, dst string, opt FileOpti
 	if chunked {
 		qs, err = q.fileChunked(ctx, d, in, dst, opt)
 	} else {
-		ph := packet.PlainHeader{Type: packet.TypeFile, Nice: opt.Nice, Path: []byte(dst)}
 		var r Queued
 		if r, err = q.sendTo(ctx, d, ph, copyFrom(in), opt.Options); err == nil {
 			qs = []Queued{r}
@@ -226,6 +233,11 @@ func (q *Outbox) fileChunked(ctx context.Context, d Dest, in io.Reader, dst stri
 			}
 			return err
 		}, opt.Options)
+		if quotaFull(err) {
+			// The quota filled midway (a stream, or another sender):
+			// take back the chunks, which are no use without the rest.
+			return nil, errors.Join(err, q.unqueue(out))
+		}
 		if err != nil {
 			return out, err
 		}
@@ -242,6 +254,9 @@ func (q *Outbox) fileChunked(ctx context.Context, d Dest, in io.Reader, dst stri
 	}
 	ph := packet.PlainHeader{Type: packet.TypeFile, Nice: opt.Nice, Path: []byte(dst + ".nncp.meta")}
 	r, err := q.sendTo(ctx, d, ph, func(w io.Writer) error { _, err := w.Write(body); return err }, opt.Options)
+	if quotaFull(err) {
+		return nil, errors.Join(err, q.unqueue(out))
+	}
 	if err != nil {
 		return out, err
 	}

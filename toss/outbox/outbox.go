@@ -86,17 +86,26 @@ func (q *Outbox) Send(ctx context.Context, node *cfg.Node, ph packet.PlainHeader
 	if err != nil {
 		return Queued{}, err
 	}
+	what := fmt.Sprintf("queue %s for %s", ph.Type, node.Name)
+	if route[0].ID != node.ID {
+		what += " via " + q.Cfg.NodeName(route[0].ID)
+	}
+	// A queue already full refuses before the payload is read.
+	quota := q.TxQuota(route[0].ID)
+	if err := q.Spool.CheckQuota(route[0].ID, spool.TX, spool.Usage{Packets: 1}, quota); err != nil {
+		return Queued{}, fmt.Errorf("%s: %w", what, err)
+	}
 	t, err := q.Spool.NewTmp()
 	if err != nil {
 		return Queued{}, err
 	}
 	w, inner, err := packet.NewTrackedRelayWriter(t, me, route, ph, opt.write())
 	if err = fill(ctx, w, err, produce); err != nil {
-		return Queued{}, errors.Join(fmt.Errorf("queue %s for %s: %w", ph.Type, node.Name, err), t.Abort())
+		return Queued{}, errors.Join(fmt.Errorf("%s: %w", what, err), t.Abort())
 	}
-	id, err := t.Commit(route[0].ID, spool.TX)
+	id, err := t.CommitWithin(route[0].ID, spool.TX, quota)
 	if err != nil {
-		return Queued{}, fmt.Errorf("queue %s for %s: %w", ph.Type, node.Name, err)
+		return Queued{}, fmt.Errorf("%s: %w", what, err)
 	}
 	hops := make([]packet.ID, len(route))
 	for i, p := range route {
@@ -115,6 +124,10 @@ func (q *Outbox) SendArea(ctx context.Context, area *cfg.Area, ph packet.PlainHe
 	if area.Pub == nil {
 		return Queued{}, fmt.Errorf("area %s has no encryption keys", area.Name)
 	}
+	quota := q.TxQuota(me.ID)
+	if err := q.Spool.CheckQuota(me.ID, spool.TX, spool.Usage{Packets: 1}, quota); err != nil {
+		return Queued{}, fmt.Errorf("queue %s for area %s: %w", ph.Type, area.Name, err)
+	}
 	t, err := q.Spool.NewTmp()
 	if err != nil {
 		return Queued{}, err
@@ -128,9 +141,9 @@ func (q *Outbox) SendArea(ctx context.Context, area *cfg.Area, ph packet.PlainHe
 	if err := q.Spool.MarkArea(me.ID, area.ID, msg); err != nil {
 		return Queued{}, errors.Join(err, t.Abort())
 	}
-	id, err := t.Commit(me.ID, spool.TX)
+	id, err := t.CommitWithin(me.ID, spool.TX, quota)
 	if err != nil {
-		return Queued{}, err
+		return Queued{}, fmt.Errorf("queue %s for area %s: %w", ph.Type, area.Name, err)
 	}
 	return Queued{Node: me.ID, ID: id, Size: t.Size()}, nil
 }
