@@ -85,6 +85,9 @@ func TestSessionOverOnlyWhenNothingUnderWay(t *testing.T) {
 		{"payload being handled", func(s *session) { s.handling = true }, 2 * time.Second, nil},
 		{"commit pending", func(s *session) { s.waiting[packet.ID{1}] = true }, 2 * time.Second, nil},
 		{"something to send", func(s *session) { s.ctrl = [][]byte{{0}} }, 2 * time.Second, nil},
+		{"sent whole, DONE awaited", func(s *session) { awaitDone(s) }, 2 * time.Second, nil},
+		{"sent whole, DONE never came", func(s *session) { awaitDone(s) }, 32 * time.Second, errIdle},
+		{"DONE came", func(s *session) { awaitDone(s); delete(s.advertised, packet.ID{2}) }, 2 * time.Second, errIdle},
 		{"silent peer, commit pending", func(s *session) { s.waiting[packet.ID{1}] = true }, 121 * time.Second, ErrSilence},
 		{"maximum time", func(s *session) { s.handling = true; s.opt.MaxOnlineTime = time.Minute }, 61 * time.Second, errIdle},
 	} {
@@ -95,4 +98,11 @@ func TestSessionOverOnlyWhenNothingUnderWay(t *testing.T) {
 			t.Errorf("%s: over = %v, want %v", c.name, got, c.want)
 		}
 	}
+}
+
+// awaitDone makes s a sender whose packet was asked for and sent whole:
+// requested, still advertised, nothing left in the queue.
+func awaitDone(s *session) {
+	s.advertised[packet.ID{2}] = spool.Job{Size: 10}
+	s.requested[packet.ID{2}] = true
 }

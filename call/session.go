@@ -348,17 +348,44 @@ func (s *session) timerLoop(ctx context.Context) error {
 // stops sending mid-packet does end it (as NNCP's deadline does), so a
 // peer gone without a word holds a call for the deadline, not for the
 // two minutes of silence. The caller holds s.mu.
+//
+// A packet sent whole whose DONE has not come keeps the session open for
+// doneGrace past the deadline: the peer is checking and committing it,
+// which on a slow or loaded disk takes longer than a short deadline, and
+// ending the call then leaves a delivered packet counted as half-sent
+// (and re-offered next time). The grace is bounded, so a peer that never
+// answers still ends the call long before the two minutes of silence.
 func (s *session) over(now time.Time) error {
 	busy := len(s.queue) > 0 || len(s.ctrl) > 0 || s.handling || len(s.waiting) > 0
+	idle := now.Sub(s.lastActive)
 	switch {
 	case now.Sub(s.lastRead) >= 120*time.Second:
 		return ErrSilence
 	case s.opt.MaxOnlineTime > 0 && now.Sub(s.started) >= s.opt.MaxOnlineTime:
 		return errIdle
-	case now.Sub(s.lastActive) >= s.opt.OnlineDeadline && !busy:
+	case idle >= s.opt.OnlineDeadline && !busy:
+		if idle < s.opt.OnlineDeadline+doneGrace && s.awaitingDone() {
+			return nil
+		}
 		return errIdle
 	}
 	return nil
+}
+
+// doneGrace is how long past the idle deadline a session waits for the
+// DONE of a packet it has sent whole.
+const doneGrace = 30 * time.Second
+
+// awaitingDone says whether a packet the peer asked for has not been
+// acknowledged yet. The caller holds s.mu; called only when the session
+// is otherwise idle, so walking the requests costs nothing in a busy one.
+func (s *session) awaitingDone() bool {
+	for id := range s.requested {
+		if _, ok := s.advertised[id]; ok {
+			return true
+		}
+	}
+	return false
 }
 
 func (s *session) everySecond() {
