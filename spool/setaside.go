@@ -32,6 +32,9 @@ func (s *Spool) SetAside(node packet.ID, xx XX, id packet.ID) (string, error) {
 	if err := fsio.Unlink(s.hdrPath(node, xx, id)); err != nil && !os.IsNotExist(err) {
 		return to, fmt.Errorf("set aside %s/%s/%s: header copy: %w", node, xx, id, err)
 	}
+	if xx == RX {
+		s.dropAttempts(node, id) // the log line and the receipt said why
+	}
 	if err := s.syncDir(s.queueDir(node, xx)); err != nil {
 		return to, fmt.Errorf("set aside %s/%s/%s: %w", node, xx, id, err)
 	}

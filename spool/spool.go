@@ -143,8 +143,12 @@ func (s *Spool) Has(node packet.ID, xx XX, id packet.ID) bool {
 	return err == nil
 }
 
-// Remove deletes a packet and its header copy. A missing packet is fine.
+// Remove deletes a packet, its header copy and (in rx) the record of its
+// handler's failed runs. A missing packet is fine.
 func (s *Spool) Remove(node packet.ID, xx XX, id packet.ID) error {
+	if xx == RX {
+		s.dropAttempts(node, id) // first: a kill in between leaves no orphan
+	}
 	err := fsio.Unlink(s.packetPath(node, xx, id))
 	s.touched(node, xx)
 	if err != nil && !os.IsNotExist(err) {
