@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/ferry-dtn/ferry/cfg"
 	"github.com/ferry-dtn/ferry/packet"
@@ -27,6 +28,9 @@ type origin struct {
 	dir    packet.ID // queue the packet sits in
 	// cleanup removes markers once the packet itself is gone.
 	cleanup []func() error
+	// statusUnknown: an exec ran, but before an interruption, and its
+	// exit status is not known.
+	statusUnknown bool
 }
 
 func (o *origin) dirNode() packet.ID { return o.dir }
@@ -67,20 +71,19 @@ func (t *Tosser) tossOne(node packet.ID, xx spool.XX, j spool.Job, selfTx bool) 
 	sender := t.c.ByID[r.Header().Sender]
 	o := &origin{node: sender, id: sender.ID, name: sender.Name, inc: sender.Incoming, exec: sender.Exec,
 		pktID: j.ID, nice: r.Header().Nice, size: j.Size, selfTx: selfTx, dir: node}
+	if isExec(ph.Type) && xx == spool.RX && !t.opt.DryRun {
+		handle, _, _ := strings.Cut(string(ph.Path), "\x00")
+		if t.retryGate(o, xx, j.ID, ph.Type, handle) {
+			return
+		}
+	}
 	err = t.process(o, ph, r)
 	if err != nil {
 		if t.noRoom(node, j.ID, err) {
 			return
 		}
 		if permanent(err) {
-			// The receipt first: a run killed before the packet is set
-			// aside refuses it again and sends a second receipt, which
-			// the origin takes as a repeat.
-			if rerr := t.sendReceipt(o, ph.Type, receiptBody{Reason: err.Error()}); rerr != nil {
-				t.fail(node, j.ID, rerr)
-				return
-			}
-			t.setAside(node, xx, j.ID, err)
+			t.refuse(o, xx, j.ID, ph.Type, err)
 		} else {
 			t.fail(node, j.ID, err)
 		}
@@ -97,7 +100,7 @@ func (t *Tosser) tossOne(node packet.ID, xx spool.XX, j spool.Job, selfTx bool) 
 	// no marker, tosses the packet again (files and commands are
 	// delivered once all the same) and repeats the receipt, where the
 	// other order could lose it.
-	if err := t.sendReceipt(o, ph.Type, delivered(ph.Type)); err != nil {
+	if err := t.sendReceipt(o, ph.Type, delivered(ph.Type, o.statusUnknown)); err != nil {
 		t.fail(node, j.ID, err)
 		return
 	}
@@ -131,6 +134,20 @@ func (t *Tosser) meter(node packet.ID, j spool.Job) *packet.ProgressMeter {
 	}
 	return packet.NewProgressMeter(t.opt.Progress, t.c.NodeName(node)+" "+j.ID.String()[:12], j.Size)
 }
+
+// refuse answers a packet that will never be processed with its receipt,
+// then sets it aside. The receipt first: a run killed before the packet
+// is set aside refuses it again and sends a second receipt, which the
+// origin takes as a repeat.
+func (t *Tosser) refuse(o *origin, xx spool.XX, id packet.ID, ty packet.Type, err error) {
+	if rerr := t.sendReceipt(o, ty, t.refusal(o, err)); rerr != nil {
+		t.fail(o.dir, id, rerr)
+		return
+	}
+	t.setAside(o.dir, xx, id, err)
+}
+
+func isExec(ty packet.Type) bool { return ty == packet.TypeExec || ty == packet.TypeExecFat }
 
 // process acts on one decrypted plain packet. It returns only after the
 // payload was read to a verified end and the result is durable.
