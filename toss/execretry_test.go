@@ -125,3 +125,38 @@ func TestRetryNowAndRestart(t *testing.T) {
 		t.Errorf("records left: %+v, %v", list, err)
 	}
 }
+
+// TestInterruptedExecHasNoStatus: a command whose handler a killed toss
+// had started is not run again, and its receipt says delivered without
+// an exit status: nobody saw how it exited, so it is not reported as 0.
+func TestInterruptedExecHasNoStatus(t *testing.T) {
+	l := newLab(t)
+	l.node("bob", "alice").Ferry = true
+	q, err := l.q("alice").Exec(context.Background(), queueDest(l, "alice", "bob"), "handler", []string{"x"},
+		strings.NewReader("mail"), false, 0, outbox.Options{Nice: 128})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.spool["alice"].Track(spool.TrackRecord{ID: q.ID, Node: l.id("bob"), Route: q.Route, Kind: "exec"})
+	l.move(t, "alice", "bob")
+	// The claim a toss killed while its handler ran leaves behind.
+	m := l.spool["bob"].ExecMarker(l.id("alice"), q.ID)
+	if err := m.Prepare(); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Touch(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := l.toss(t, "bob", toss.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(l.path("bob", "exec-out", "args")); err == nil {
+		t.Fatal("the handler ran again")
+	}
+	l.move(t, "bob", "alice")
+	l.toss(t, "alice", toss.Options{})
+	recs, _ := l.spool["alice"].Tracked(nil)
+	if len(recs) != 1 || recs[0].State != spool.TrackDelivered || recs[0].Status != nil {
+		t.Errorf("records %+v, want one delivered without a status", recs)
+	}
+}
