@@ -1,0 +1,38 @@
+package media_test
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/ferry-dtn/ferry/packet"
+	"github.com/ferry-dtn/ferry/spool/media"
+)
+
+// TestXferTxDropsDeadCopies: the partial copies a killed xfer --tx left
+// in our directory on the medium go with the next xfer --tx, which
+// writes the packets whole; another sender's directory is not touched.
+func TestXferTxDropsDeadCopies(t *testing.T) {
+	a := openSpool(t, alice)
+	ids := queue(t, a, 2, 1000)
+	dir := t.TempDir()
+	ours := filepath.Join(dir, bob.String(), alice.String())
+	theirs := filepath.Join(dir, bob.String(), packet.ID{9}.String())
+	for _, d := range []string{ours, theirs} {
+		os.MkdirAll(d, 0o755)
+		if err := os.WriteFile(filepath.Join(d, ".ferryxfer.18ed44f9af1ae0a9"), []byte("half a packet"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	st, err := media.XferTx(a, dir, []packet.ID{bob}, media.Options{Mkdir: true})
+	if err != nil || st.Packets != 2 {
+		t.Fatalf("%+v, %v", st, err)
+	}
+	ents, _ := os.ReadDir(ours)
+	if len(ents) != 2 || (ents[0].Name() != ids[0].String() && ents[0].Name() != ids[1].String()) {
+		t.Errorf("our directory on the medium holds %v, want just the two packets", ents)
+	}
+	if _, err := os.Stat(filepath.Join(theirs, ".ferryxfer.18ed44f9af1ae0a9")); err != nil {
+		t.Errorf("another sender's file was touched: %v", err)
+	}
+}
