@@ -160,3 +160,40 @@ func TestInterruptedExecHasNoStatus(t *testing.T) {
 		t.Errorf("records %+v, want one delivered without a status", recs)
 	}
 }
+
+// TestLimitReachedBeforeAKill: a toss killed after it recorded the last
+// allowed failure, before it set the packet aside, leaves the record at
+// the limit: the next toss sets the packet aside and sends the receipt
+// without running the handler again.
+func TestLimitReachedBeforeAKill(t *testing.T) {
+	l := newLab(t)
+	runs := l.path("runs")
+	os.WriteFile(l.path("handler.sh"), []byte("#!/bin/sh\necho run >> "+runs+"\nexit 3\n"), 0o755)
+	alice := l.node("bob", "alice")
+	alice.Ferry = true
+	alice.ExecRetry = cfg.ExecRetry{Attempts: 2, Backoff: time.Hour}
+	q, err := l.q("alice").Exec(context.Background(), queueDest(l, "alice", "bob"), "handler", nil,
+		strings.NewReader("mail"), false, 0, outbox.Options{Nice: 128})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.spool["alice"].Track(spool.TrackRecord{ID: q.ID, Node: l.id("bob"), Route: q.Route, Kind: "exec"})
+	l.move(t, "alice", "bob")
+	three := 3
+	if err := l.spool["bob"].RecordExecAttempts(l.id("alice"), q.ID, spool.Attempts{Failures: 2, Last: time.Now(), Status: &three, Reason: "handler exited 3"}); err != nil {
+		t.Fatal(err)
+	}
+	if res, _ := l.toss(t, "bob", toss.Options{}); res.SetAside != 1 {
+		t.Fatalf("%+v, want the packet set aside\n%s", res, l.logs["bob"])
+	}
+	if _, err := os.Stat(runs); err == nil {
+		t.Error("the handler ran again past its limit")
+	}
+	l.move(t, "bob", "alice")
+	l.toss(t, "alice", toss.Options{})
+	recs, _ := l.spool["alice"].Tracked(nil)
+	if len(recs) != 1 || recs[0].State != spool.TrackFailed || recs[0].Status == nil || *recs[0].Status != 3 ||
+		!strings.Contains(recs[0].Reason, "after 2 attempts") {
+		t.Errorf("records %+v, want failed with exit 3 after 2 attempts", recs)
+	}
+}
