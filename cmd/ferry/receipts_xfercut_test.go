@@ -42,6 +42,11 @@ func TestReceiptsXferInterrupted(t *testing.T) {
 	if rows[bad].State != "failed" || !strings.Contains(rows[bad].Reason, `handle "nosuch" is not listed`) {
 		t.Errorf("unlisted handle: %+v, want failed naming it", rows[bad])
 	}
+	// The freq's answer is a file carol queued herself: she keeps no
+	// record of it (alice tracks her request; see ferry-receipts(7)).
+	if recs := l.track(t, "carol"); len(recs) != 0 {
+		t.Errorf("carol tracks %d messages, want none", len(recs))
+	}
 	if got := l.read(t, "carol", "incoming", "big.bin"); got != string(bigBody) {
 		t.Errorf("big.bin: %d bytes, want %d intact", len(got), len(bigBody))
 	}
