@@ -33,10 +33,18 @@ type handlerGaveUp struct {
 	handle   string
 	status   *int // nil: it could not be started, or died of a signal
 	failures int
+	last     string // the last run's reason and output line: for our log, not the receipt
+}
+
+func (e *handlerGaveUp) public() string {
+	return fmt.Sprintf("refused: exec %s: %s after %d attempts", e.handle, exitText(e.status), e.failures)
 }
 
 func (e *handlerGaveUp) Error() string {
-	return fmt.Sprintf("refused: exec %s: %s after %d attempts", e.handle, exitText(e.status), e.failures)
+	if e.last == "" {
+		return e.public()
+	}
+	return e.public() + " (last run: " + e.last + ")"
 }
 
 func (e *handlerGaveUp) Unwrap() error { return ErrRefused }
@@ -73,7 +81,7 @@ func (t *Tosser) retryGate(o *origin, xx spool.XX, id packet.ID, ty packet.Type,
 	}
 	policy := t.c.ExecRetryFor(o.node)
 	if policy.Attempts > 0 && a.Failures >= policy.Attempts {
-		t.refuse(o, xx, id, ty, &handlerGaveUp{handle: handle, status: a.Status, failures: a.Failures})
+		t.refuse(o, xx, id, ty, &handlerGaveUp{handle: handle, status: a.Status, failures: a.Failures, last: a.Reason})
 		return true
 	}
 	due := a.Last.Add(policy.Wait(a.Failures))
@@ -89,8 +97,9 @@ func (t *Tosser) retryGate(o *origin, xx spool.XX, id packet.ID, ty packet.Type,
 }
 
 // handlerFailed records a failed run of the handler of o's packet and
-// returns the error toss reports: one that leaves the packet for a later
-// try, or, at the policy's limit, a refusal that sets it aside.
+// returns the error toss reports (its one log line, with the handler's
+// output): one that leaves the packet for a later try, or, at the
+// policy's limit, a refusal that sets it aside.
 func (t *Tosser) handlerFailed(o *origin, handle string, runErr error, out []byte) error {
 	var status *int
 	reason := "handler could not be started: " + runErr.Error()
@@ -103,8 +112,8 @@ func (t *Tosser) handlerFailed(o *origin, handle string, runErr error, out []byt
 			reason = "handler " + ee.String()
 		}
 	}
-	if line, _, _ := bytes.Cut(bytes.TrimSpace(out), []byte("\n")); len(line) > 0 {
-		reason += ": " + string(line)
+	if line, _, _ := bytes.Cut(out, []byte("\n")); len(line) > 0 {
+		reason += ": " + string(line) // the record keeps the first line, for doctor
 	}
 	prev, err := t.sp.ExecAttempts(o.dir, o.pktID)
 	if err != nil {
@@ -116,9 +125,7 @@ func (t *Tosser) handlerFailed(o *origin, handle string, runErr error, out []byt
 	}
 	policy := t.c.ExecRetryFor(o.node)
 	if policy.Attempts > 0 && a.Failures >= policy.Attempts {
-		t.log.Warn("exec handler failed for the last time", "who", "rx-exec", "node", o.name, "pkt", o.pktID.String(),
-			"handle", handle, "failures", a.Failures, "err", reason)
-		return &handlerGaveUp{handle: handle, status: status, failures: a.Failures}
+		return &handlerGaveUp{handle: handle, status: status, failures: a.Failures, last: withOutput(reason, out)}
 	}
 	next := "at the next toss"
 	if w := policy.Wait(a.Failures); w > 0 {
@@ -128,5 +135,14 @@ func (t *Tosser) handlerFailed(o *origin, handle string, runErr error, out []byt
 	if policy.Attempts > 0 {
 		limit = fmt.Sprintf("%d of %d", a.Failures, policy.Attempts)
 	}
-	return fmt.Errorf("exec %s from %s: %s (attempt %s; tried again %s)", handle, o.name, reason, limit, next)
+	return fmt.Errorf("exec %s from %s: %s (attempt %s; tried again %s)", handle, o.name, withOutput(reason, out), limit, next)
+}
+
+// withOutput is reason followed by the rest of the handler's output
+// when it has more than the first line reason already holds.
+func withOutput(reason string, out []byte) string {
+	if i := bytes.IndexByte(out, '\n'); i >= 0 && len(bytes.TrimSpace(out[i+1:])) > 0 {
+		return reason + "\n" + string(out[i+1:])
+	}
+	return reason
 }

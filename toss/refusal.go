@@ -11,12 +11,12 @@ import (
 // refusal is the receipt of a refused packet: the reason as its origin
 // may read it, and an exec's exit status where the handler gave one.
 func (t *Tosser) refusal(o *origin, err error) receiptBody {
-	b := receiptBody{Reason: t.publicReason(o, err.Error())}
 	var g *handlerGaveUp
 	if errors.As(err, &g) {
-		b.Status = g.status
+		// The handler's output stays in our log: it may say anything.
+		return receiptBody{Reason: g.public(), Status: g.status}
 	}
-	return b
+	return receiptBody{Reason: t.publicReason(o, err.Error())}
 }
 
 // publicReason says a refusal without our own file system in it: the
