@@ -2,6 +2,7 @@ package main
 
 import (
 	"os"
+	"os/exec"
 	"strings"
 	"testing"
 )
@@ -37,6 +38,17 @@ func TestReceiptFailingHandler(t *testing.T) {
 		}
 		if r.code != 1 || !strings.Contains(string(r.stderr), want) {
 			t.Fatalf("try %d: exit %d, want 1 saying %q:\n%s", try, r.code, want, r.stderr)
+		}
+		if try == 1 {
+			// The attempts record beside the packet is no trouble to
+			// the tools that read the queue, ferry's or NNCP's.
+			l.ferry(t, "carol", nil, "check")
+			l.ferry(t, "carol", nil, "stat")
+			if _, err := exec.LookPath("nncp-stat"); err == nil {
+				if out := string(l.nncp(t, "carol", nil, "nncp-stat")); !strings.Contains(out, "1 pkts") {
+					t.Errorf("nncp-stat: %q", out)
+				}
+			}
 		}
 		if n := l.count(l.queue("carol", "bob", "tx")); try < 3 && n != 0 {
 			t.Fatalf("after try %d carol queued %d packets back for a command not settled", try, n)
