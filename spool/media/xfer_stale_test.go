@@ -1,11 +1,13 @@
 package media_test
 
 import (
+	"io"
 	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/ferry-dtn/ferry/packet"
+	"github.com/ferry-dtn/ferry/spool"
 	"github.com/ferry-dtn/ferry/spool/media"
 )
 
@@ -34,5 +36,31 @@ func TestXferTxDropsDeadCopies(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(theirs, ".ferryxfer.18ed44f9af1ae0a9")); err != nil {
 		t.Errorf("another sender's file was touched: %v", err)
+	}
+}
+
+// TestXferTxFinishesInterruptedRun: an xfer killed after it renamed a
+// verified copy into place on the medium, before it removed the packet
+// from the queue, is finished by the next xfer --tx: the packet leaves
+// the queue instead of staying there to be carried again.
+func TestXferTxFinishesInterruptedRun(t *testing.T) {
+	a := openSpool(t, alice)
+	ids := queue(t, a, 2, 1000)
+	dir := t.TempDir()
+	ours := filepath.Join(dir, bob.String(), alice.String())
+	os.MkdirAll(ours, 0o755)
+	f, err := a.Open(bob, spool.TX, ids[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(f)
+	f.Close()
+	os.WriteFile(filepath.Join(ours, ids[0].String()), b, 0o644) // what the killed run left
+	st, err := media.XferTx(a, dir, []packet.ID{bob}, media.Options{Mkdir: true})
+	if err != nil || st.Packets != 1 || st.Skipped != 1 {
+		t.Fatalf("%+v, %v; want one written, one already there", st, err)
+	}
+	if jobs, _, _ := a.Jobs(bob, spool.TX); len(jobs) != 0 {
+		t.Errorf("%d packets left queued, want none", len(jobs))
 	}
 }

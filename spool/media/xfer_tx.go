@@ -66,7 +66,11 @@ func XferTx(sp *spool.Spool, dir string, nodes []packet.ID, opt Options) (Stats,
 			final := filepath.Join(dst, j.ID.String())
 			if _, err := os.Stat(final); err == nil {
 				st.Skipped++
-				opt.Log.Info("xfer: skipped: already on this medium", logAttrs...)
+				if opt.Keep {
+					opt.Log.Info("xfer: skipped: already on this medium", logAttrs...)
+					continue
+				}
+				finishInterrupted(sp, node, j, &opt, logAttrs)
 				continue
 			}
 			if err := room.fits(dst, j.Size); err != nil {
