@@ -15,7 +15,7 @@ import (
 // bob, and their receipts coming back, travel by calls to bob's ferry
 // daemon on 127.0.0.1, and about half the calls are cut by a SIGKILL of
 // the caller or of the daemon at a random moment, on the trip out and on
-// the receipts' trip back. After every round: nothing alice's ferry track
+// the receipts' trip back; carol's toss is killed once a round as well. After every round: nothing alice's ferry track
 // calls delivered is missing at carol, and no command ran twice. Then
 // clean trips (bounded) must settle every message: each file and command
 // delivered exactly once, the unlisted command failed, nothing left in
@@ -127,12 +127,18 @@ type receiptKills struct {
 // trip is one full trip: alice calls bob, bob relays, carol calls bob
 // twice around her toss (taking the messages, handing over the
 // receipts), bob relays, alice calls again and tosses. With cut, each
-// call is killed at a random moment with probability one half.
+// call is killed at a random moment with probability one half, and
+// carol's toss once before it is run to its end.
 func (k *receiptKills) trip(cut bool) {
 	k.t.Helper()
 	k.call("alice", cut)
 	k.l.ferry(k.t, "bob", nil, "toss", "--seen")
 	k.call("carol", cut)
+	if cut {
+		// carol's toss, which runs the commands and queues the
+		// receipts, is killed once at a random moment too.
+		k.l.killedFerry(k.t, k.rng, "carol", "toss", "--seen")
+	}
 	k.l.tossAllowRefused(k.t, "carol", "--seen")
 	k.call("carol", cut)
 	k.l.ferry(k.t, "bob", nil, "toss", "--seen")
