@@ -38,13 +38,11 @@ func (o *origin) dirNode() packet.ID { return o.dir }
 func (t *Tosser) tossOne(node packet.ID, xx spool.XX, j spool.Job, selfTx bool) {
 	if xx == spool.RX && t.sp.Seen(node, j.ID) {
 		// Identical content was already processed: a duplicate.
-		if !t.opt.DryRun {
-			if err := t.sp.Remove(node, xx, j.ID); err != nil {
-				t.fail(node, j.ID, fmt.Errorf("remove duplicate: %w", err))
-				return
-			}
+		if t.opt.DryRun {
+			t.log.Info("duplicate of a processed packet (dry run: left in place)", "who", "rx", "node", t.c.NodeName(node), "pkt", j.ID.String())
+			return
 		}
-		t.log.Info("duplicate of a processed packet removed", "who", "rx", "node", t.c.NodeName(node), "pkt", j.ID.String())
+		t.dropDuplicate(node, j.ID)
 		return
 	}
 	f, err := t.sp.OpenStream(node, xx, j.ID)
