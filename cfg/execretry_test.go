@@ -1,6 +1,7 @@
 package cfg_test
 
 import (
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -67,5 +68,27 @@ func TestExecRetryWait(t *testing.T) {
 	}
 	if got := (cfg.ExecRetry{Attempts: 5}).Wait(3); got != 0 {
 		t.Errorf("no backoff: wait %v, want 0", got)
+	}
+}
+
+// TestExecRetryDirRoundTrip: both keys, at the top level and in a
+// neighbour, survive a config directory (cfgdir) and back.
+func TestExecRetryDirRoundTrip(t *testing.T) {
+	text := broken("ferry-exec-attempts: 7\nferry-exec-backoff: 90s", "ferry-exec-attempts: 0\n      ferry-exec-backoff: 1h")
+	want := mustParse(t, []byte(text))
+	if want.ExecRetry.Attempts != 7 || want.Neigh["bob"].ExecRetry.Backoff != time.Hour {
+		t.Fatalf("the test config lost keys: %+v %+v", want.ExecRetry, want.Neigh["bob"].ExecRetry)
+	}
+	dir := filepath.Join(t.TempDir(), "cfg")
+	if err := cfg.WriteDir([]byte(text), dir); err != nil {
+		t.Fatal(err)
+	}
+	c, err := cfg.Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.ExecRetry != want.ExecRetry || c.Neigh["bob"].ExecRetry != want.Neigh["bob"].ExecRetry {
+		t.Errorf("through a directory: %+v and %+v, want %+v and %+v", c.ExecRetry, c.Neigh["bob"].ExecRetry,
+			want.ExecRetry, want.Neigh["bob"].ExecRetry)
 	}
 }
