@@ -8,6 +8,7 @@ import (
 
 	"github.com/ferry-dtn/ferry/spool"
 	"github.com/ferry-dtn/ferry/toss"
+	"github.com/ferry-dtn/ferry/toss/outbox"
 )
 
 // TestDuplicateDropsLeftovers: a --seen toss killed after the seen
@@ -51,5 +52,33 @@ func TestDuplicateDropsLeftovers(t *testing.T) {
 	}
 	if n := len(l.jobs(t, "bob", "alice", spool.RX)); n != 0 {
 		t.Errorf("%d packets left in rx", n)
+	}
+
+	// The same for a command: its claim goes, the handler is not run.
+	q, err := l.q("alice").Exec(t.Context(), queueDest(l, "alice", "bob"), "handler", []string{"x"},
+		strings.NewReader("mail"), false, 0, outbox.Options{Nice: 128})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pkt = l.read(t, "alice", l.jobs(t, "alice", "bob", spool.TX)[0])
+	l.move(t, "alice", "bob")
+	if _, err := l.toss(t, "bob", toss.Options{Seen: true}); err != nil {
+		t.Fatal(err)
+	}
+	os.RemoveAll(l.path("bob", "exec-out"))
+	l.put(t, "bob", "alice", spool.RX, pkt)
+	m := l.spool["bob"].ExecMarker(l.id("alice"), q.ID)
+	m.Prepare()
+	if err := m.Touch(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := l.toss(t, "bob", toss.Options{Seen: true}); err != nil {
+		t.Fatal(err)
+	}
+	if m.Exists() {
+		t.Error("the exec claim was left")
+	}
+	if _, err := os.Stat(l.path("bob", "exec-out")); err == nil {
+		t.Error("the command ran again")
 	}
 }
