@@ -69,8 +69,13 @@ func (t *Tosser) tossOne(node packet.ID, xx spool.XX, j spool.Job, selfTx bool) 
 	sender := t.c.ByID[r.Header().Sender]
 	o := &origin{node: sender, id: sender.ID, name: sender.Name, inc: sender.Incoming, exec: sender.Exec,
 		pktID: j.ID, nice: r.Header().Nice, size: j.Size, selfTx: selfTx, dir: node}
-	if isExec(ph.Type) && xx == spool.RX && !t.opt.DryRun {
+	if (isExec(ph.Type) || ph.Type == packet.TypeArea) && xx == spool.RX && !t.opt.DryRun {
+		// (An area message carries its command inside: its handler's
+		// failures are counted against the area packet.)
 		handle, _, _ := strings.Cut(string(ph.Path), "\x00")
+		if ph.Type == packet.TypeArea {
+			handle = "in an area message"
+		}
 		if t.retryGate(o, xx, j.ID, ph.Type, handle) {
 			return
 		}

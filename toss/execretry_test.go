@@ -2,6 +2,7 @@ package toss_test
 
 import (
 	"context"
+	"io"
 	"os"
 	"strings"
 	"testing"
@@ -195,5 +196,47 @@ func TestLimitReachedBeforeAKill(t *testing.T) {
 	if len(recs) != 1 || recs[0].State != spool.TrackFailed || recs[0].Status == nil || *recs[0].Status != 3 ||
 		!strings.Contains(recs[0].Reason, "after 2 attempts") {
 		t.Errorf("records %+v, want failed with exit 3 after 2 attempts", recs)
+	}
+}
+
+// TestFailingAreaHandlerBackoff: a command in an area message whose
+// handler fails at bob is counted against the area packet: retried after
+// the backoff, not before, and set aside at the limit.
+func TestFailingAreaHandlerBackoff(t *testing.T) {
+	l := newLab(t)
+	runs := l.path("runs")
+	os.WriteFile(l.path("handler.sh"), []byte("#!/bin/sh\necho run >> "+runs+"\nexit 3\n"), 0o755)
+	l.cfgs["bob"].ExecRetry = cfg.ExecRetry{Attempts: 2, Backoff: time.Minute}
+	area := l.cfgs["alice"].Areas["testarea"]
+	ph := packet.PlainHeader{Type: packet.TypeExecFat, Path: []byte("handler\x00x")}
+	if _, err := l.q("alice").SendArea(context.Background(), area, ph, func(w io.Writer) error {
+		_, err := io.WriteString(w, "news")
+		return err
+	}, outbox.Options{Nice: 128}); err != nil {
+		t.Fatal(err)
+	}
+	l.toss(t, "alice", toss.Options{}) // fan-out into bob's queue
+	if l.move(t, "alice", "bob") != 1 {
+		t.Fatal("no area packet for bob")
+	}
+	t0 := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
+	countRuns := func() int {
+		b, _ := os.ReadFile(runs)
+		return strings.Count(string(b), "run\n")
+	}
+	for i, step := range []struct {
+		at                      time.Duration
+		runs, waiting, setAside int
+	}{
+		{0, 1, 0, 0},
+		{30 * time.Second, 1, 1, 0},
+		{time.Minute, 2, 0, 1},
+	} {
+		now := t0.Add(step.at)
+		res, _ := l.toss(t, "bob", toss.Options{Now: func() time.Time { return now }})
+		if got := countRuns(); got != step.runs || res.Waiting != step.waiting || res.SetAside != step.setAside {
+			t.Fatalf("step %d (+%v): %d runs, %d waiting, %d set aside; want %d, %d, %d\n%s", i, step.at,
+				got, res.Waiting, res.SetAside, step.runs, step.waiting, step.setAside, l.logs["bob"])
+		}
 	}
 }
