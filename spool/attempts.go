@@ -88,15 +88,21 @@ func (s *Spool) RecordExecAttempts(node, pkt packet.ID, a Attempts) error {
 		err = s.syncDir(dir)
 	}
 	if err != nil {
-		fsio.Unlink(tmp)
+		if uerr := fsio.Unlink(tmp); uerr != nil && !os.IsNotExist(uerr) {
+			err = errors.Join(err, uerr)
+		}
 		return WrapPath("record attempts of", fmt.Sprintf("%s/rx/%s", node, pkt), err)
 	}
 	return nil
 }
 
-// dropAttempts removes the record when its packet leaves rx.
-func (s *Spool) dropAttempts(node, pkt packet.ID) {
-	fsio.Unlink(s.attemptsPath(node, pkt))
+// dropAttempts removes the record when its packet leaves rx; none is
+// fine.
+func (s *Spool) dropAttempts(node, pkt packet.ID) error {
+	if err := fsio.Unlink(s.attemptsPath(node, pkt)); err != nil && !os.IsNotExist(err) {
+		return WrapPath("drop attempts of", fmt.Sprintf("%s/rx/%s", node, pkt), err)
+	}
+	return nil
 }
 
 // Append encodes a as the file holds it.

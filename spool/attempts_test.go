@@ -102,10 +102,16 @@ func TestAttemptsGoWithThePacket(t *testing.T) {
 		}
 	}
 	// A record whose packet went another way (NNCP's toss) is not listed.
-	idC, _, _ := sp.CopyIn(bytes.NewReader(fakePacket(100, 12)), peer, spool.RX, nil)
-	sp.RecordExecAttempts(peer, idC, a)
-	sp.Remove(peer, spool.RX, idC)
-	sp.RecordExecAttempts(peer, idC, a) // as if written after the packet went
+	idC, _, err := sp.CopyIn(bytes.NewReader(fakePacket(100, 12)), peer, spool.RX, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sp.Remove(peer, spool.RX, idC); err != nil {
+		t.Fatal(err)
+	}
+	if err := sp.RecordExecAttempts(peer, idC, a); err != nil { // as if written after the packet went
+		t.Fatal(err)
+	}
 	if list, err := sp.FailingExecs(peer); err != nil || len(list) != 0 {
 		t.Errorf("listed %+v, %v; want none", list, err)
 	}

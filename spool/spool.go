@@ -147,7 +147,10 @@ func (s *Spool) Has(node packet.ID, xx XX, id packet.ID) bool {
 // handler's failed runs. A missing packet is fine.
 func (s *Spool) Remove(node packet.ID, xx XX, id packet.ID) error {
 	if xx == RX {
-		s.dropAttempts(node, id) // first: a kill in between leaves no orphan
+		// First: a kill in between leaves no record without its packet.
+		if err := s.dropAttempts(node, id); err != nil {
+			return err
+		}
 	}
 	err := fsio.Unlink(s.packetPath(node, xx, id))
 	s.touched(node, xx)

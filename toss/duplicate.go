@@ -31,7 +31,7 @@ func (t *Tosser) dropLeftovers(node, id packet.ID) {
 	if err != nil {
 		return
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }() // read only
 	r, err := packet.NewReader(f, t.me, t.c.Lookup, packet.ReadOptions{})
 	if err != nil {
 		return // not ours to read: nothing of ours was left for it
@@ -48,10 +48,15 @@ func (t *Tosser) dropLeftovers(node, id packet.ID) {
 			return
 		}
 		proof := fsio.DeliveryProof(filepath.Dir(dst), id.String())
-		if err := os.Remove(proof); err == nil {
+		switch err := os.Remove(proof); {
+		case err == nil:
 			t.log.Info("delivery proof of an interrupted toss removed", "who", "rx-file", "node", t.c.NodeName(node), "pkt", id.String())
+		case !os.IsNotExist(err):
+			t.log.Warn("delivery proof of an interrupted toss not removed", "who", "rx-file", "node", t.c.NodeName(node), "pkt", id.String(), "err", err)
 		}
 	case isExec(ph.Type):
-		t.sp.ExecMarker(node, id).Remove()
+		if err := t.sp.ExecMarker(node, id).Remove(); err != nil && !os.IsNotExist(err) {
+			t.log.Warn("exec claim of an interrupted toss not removed", "who", "rx-exec", "node", t.c.NodeName(node), "pkt", id.String(), "err", err)
+		}
 	}
 }

@@ -18,7 +18,7 @@ import (
 // delivered again and the command not run again.
 func TestDuplicateDropsLeftovers(t *testing.T) {
 	l := newLab(t)
-	os.WriteFile(l.path("src"), []byte("once\n"), 0o644)
+	writeScript(t, l.path("src"), "once\n")
 	if _, err := l.q("alice").File(t.Context(), queueDest(l, "alice", "bob"), l.path("src"), "sub/f.txt", fileOpts(96)); err != nil {
 		t.Fatal(err)
 	}
@@ -65,10 +65,14 @@ func TestDuplicateDropsLeftovers(t *testing.T) {
 	if _, err := l.toss(t, "bob", toss.Options{Seen: true}); err != nil {
 		t.Fatal(err)
 	}
-	os.RemoveAll(l.path("bob", "exec-out"))
+	if err := os.RemoveAll(l.path("bob", "exec-out")); err != nil {
+		t.Fatal(err)
+	}
 	l.put(t, "bob", "alice", spool.RX, pkt)
 	m := l.spool["bob"].ExecMarker(l.id("alice"), q.ID)
-	m.Prepare()
+	if err := m.Prepare(); err != nil {
+		t.Fatal(err)
+	}
 	if err := m.Touch(); err != nil {
 		t.Fatal(err)
 	}

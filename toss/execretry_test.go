@@ -2,6 +2,7 @@ package toss_test
 
 import (
 	"context"
+	"errors"
 	"io"
 	"os"
 	"strings"
@@ -25,7 +26,7 @@ import (
 func TestFailingHandlerBackoffThenSetAside(t *testing.T) {
 	l := newLab(t)
 	runs := l.path("runs")
-	os.WriteFile(l.path("handler.sh"), []byte("#!/bin/sh\necho run >> "+runs+"\necho mailbox full >&2\nexit 3\n"), 0o755)
+	writeScript(t, l.path("handler.sh"), "#!/bin/sh\necho run >> "+runs+"\necho mailbox full >&2\nexit 3\n")
 	alice := l.node("bob", "alice")
 	alice.Ferry = true
 	alice.ExecRetry = cfg.ExecRetry{Attempts: 3, Backoff: time.Minute}
@@ -77,7 +78,9 @@ func TestFailingHandlerBackoffThenSetAside(t *testing.T) {
 	if l.move(t, "bob", "alice") != 1 {
 		t.Fatal("bob queued no receipt")
 	}
-	l.toss(t, "alice", toss.Options{})
+	if _, err := l.toss(t, "alice", toss.Options{}); err != nil {
+		t.Fatal(err)
+	}
 	recs, err := l.spool["alice"].Tracked(nil)
 	if err != nil || len(recs) != 1 {
 		t.Fatalf("alice's records: %+v, %v", recs, err)
@@ -97,14 +100,16 @@ func TestFailingHandlerBackoffThenSetAside(t *testing.T) {
 // handler that recovers delivers the packet, its record gone with it.
 func TestRetryNowAndRestart(t *testing.T) {
 	l := newLab(t)
-	os.WriteFile(l.path("handler.sh"), []byte("#!/bin/sh\nexit 1\n"), 0o755)
+	writeScript(t, l.path("handler.sh"), "#!/bin/sh\nexit 1\n")
 	l.node("bob", "alice").ExecRetry = cfg.ExecRetry{Attempts: 5, Backoff: time.Hour}
 	if _, err := l.q("alice").Exec(context.Background(), queueDest(l, "alice", "bob"), "handler", nil,
 		strings.NewReader("mail"), false, 0, outbox.Options{Nice: 128}); err != nil {
 		t.Fatal(err)
 	}
 	l.move(t, "alice", "bob")
-	l.toss(t, "bob", toss.Options{})
+	if _, err := l.toss(t, "bob", toss.Options{}); !errors.Is(err, toss.ErrSomeFailed) {
+		t.Fatalf("first toss: %v, want the handler's failure", err)
+	}
 	if res, _ := l.toss(t, "bob", toss.Options{}); res.Waiting != 1 {
 		t.Fatalf("second toss: %+v, want the packet waiting", res)
 	}
@@ -118,7 +123,7 @@ func TestRetryNowAndRestart(t *testing.T) {
 	if a, err := l.spool["bob"].ExecAttempts(l.id("alice"), j[0].ID); err != nil || a.Failures != 2 || a.Status == nil || *a.Status != 1 {
 		t.Fatalf("record after two runs: %+v, %v", a, err)
 	}
-	os.WriteFile(l.path("handler.sh"), []byte("#!/bin/sh\nexit 0\n"), 0o755)
+	writeScript(t, l.path("handler.sh"), "#!/bin/sh\nexit 0\n")
 	if res, err := l.toss(t, "bob", toss.Options{RetryNow: true}); err != nil || res.Tossed[packet.TypeExec] != 1 {
 		t.Fatalf("recovered handler: %+v, %v", res, err)
 	}
@@ -138,7 +143,9 @@ func TestInterruptedExecHasNoStatus(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	l.spool["alice"].Track(spool.TrackRecord{ID: q.ID, Node: l.id("bob"), Route: q.Route, Kind: "exec"})
+	if err := l.spool["alice"].Track(spool.TrackRecord{ID: q.ID, Node: l.id("bob"), Route: q.Route, Kind: "exec"}); err != nil {
+		t.Fatal(err)
+	}
 	l.move(t, "alice", "bob")
 	// The claim a toss killed while its handler ran leaves behind.
 	m := l.spool["bob"].ExecMarker(l.id("alice"), q.ID)
@@ -155,7 +162,9 @@ func TestInterruptedExecHasNoStatus(t *testing.T) {
 		t.Fatal("the handler ran again")
 	}
 	l.move(t, "bob", "alice")
-	l.toss(t, "alice", toss.Options{})
+	if _, err := l.toss(t, "alice", toss.Options{}); err != nil {
+		t.Fatal(err)
+	}
 	recs, _ := l.spool["alice"].Tracked(nil)
 	if len(recs) != 1 || recs[0].State != spool.TrackDelivered || recs[0].Status != nil {
 		t.Errorf("records %+v, want one delivered without a status", recs)
@@ -169,7 +178,7 @@ func TestInterruptedExecHasNoStatus(t *testing.T) {
 func TestLimitReachedBeforeAKill(t *testing.T) {
 	l := newLab(t)
 	runs := l.path("runs")
-	os.WriteFile(l.path("handler.sh"), []byte("#!/bin/sh\necho run >> "+runs+"\nexit 3\n"), 0o755)
+	writeScript(t, l.path("handler.sh"), "#!/bin/sh\necho run >> "+runs+"\nexit 3\n")
 	alice := l.node("bob", "alice")
 	alice.Ferry = true
 	alice.ExecRetry = cfg.ExecRetry{Attempts: 2, Backoff: time.Hour}
@@ -178,7 +187,9 @@ func TestLimitReachedBeforeAKill(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	l.spool["alice"].Track(spool.TrackRecord{ID: q.ID, Node: l.id("bob"), Route: q.Route, Kind: "exec"})
+	if err := l.spool["alice"].Track(spool.TrackRecord{ID: q.ID, Node: l.id("bob"), Route: q.Route, Kind: "exec"}); err != nil {
+		t.Fatal(err)
+	}
 	l.move(t, "alice", "bob")
 	three := 3
 	if err := l.spool["bob"].RecordExecAttempts(l.id("alice"), q.ID, spool.Attempts{Failures: 2, Last: time.Now(), Status: &three, Reason: "handler exited 3"}); err != nil {
@@ -191,7 +202,9 @@ func TestLimitReachedBeforeAKill(t *testing.T) {
 		t.Error("the handler ran again past its limit")
 	}
 	l.move(t, "bob", "alice")
-	l.toss(t, "alice", toss.Options{})
+	if _, err := l.toss(t, "alice", toss.Options{}); err != nil {
+		t.Fatal(err)
+	}
 	recs, _ := l.spool["alice"].Tracked(nil)
 	if len(recs) != 1 || recs[0].State != spool.TrackFailed || recs[0].Status == nil || *recs[0].Status != 3 ||
 		!strings.Contains(recs[0].Reason, "after 2 attempts") {
@@ -205,7 +218,7 @@ func TestLimitReachedBeforeAKill(t *testing.T) {
 func TestFailingAreaHandlerBackoff(t *testing.T) {
 	l := newLab(t)
 	runs := l.path("runs")
-	os.WriteFile(l.path("handler.sh"), []byte("#!/bin/sh\necho run >> "+runs+"\nexit 3\n"), 0o755)
+	writeScript(t, l.path("handler.sh"), "#!/bin/sh\necho run >> "+runs+"\nexit 3\n")
 	l.cfgs["bob"].ExecRetry = cfg.ExecRetry{Attempts: 2, Backoff: time.Minute}
 	area := l.cfgs["alice"].Areas["testarea"]
 	ph := packet.PlainHeader{Type: packet.TypeExecFat, Path: []byte("handler\x00x")}
@@ -215,7 +228,9 @@ func TestFailingAreaHandlerBackoff(t *testing.T) {
 	}, outbox.Options{Nice: 128}); err != nil {
 		t.Fatal(err)
 	}
-	l.toss(t, "alice", toss.Options{}) // fan-out into bob's queue
+	if _, err := l.toss(t, "alice", toss.Options{}); err != nil {
+		t.Fatal(err)
+	} // fan-out into bob's queue
 	if l.move(t, "alice", "bob") != 1 {
 		t.Fatal("no area packet for bob")
 	}
@@ -238,5 +253,13 @@ func TestFailingAreaHandlerBackoff(t *testing.T) {
 			t.Fatalf("step %d (+%v): %d runs, %d waiting, %d set aside; want %d, %d, %d\n%s", i, step.at,
 				got, res.Waiting, res.SetAside, step.runs, step.waiting, step.setAside, l.logs["bob"])
 		}
+	}
+}
+
+// writeScript writes an executable file: a handler script, or a test input.
+func writeScript(t *testing.T, path, text string) {
+	t.Helper()
+	if err := os.WriteFile(path, []byte(text), 0o755); err != nil {
+		t.Fatal(err)
 	}
 }

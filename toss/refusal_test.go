@@ -19,7 +19,9 @@ func TestRefusalReasonHidesLocalPaths(t *testing.T) {
 	l.node("bob", "alice").Ferry = true
 	// A name that resolves, through a link, to what does not exist: the
 	// refusal's cause is a file system error naming bob's path.
-	os.Symlink(l.path("bob", "pub", "gone"), l.path("bob", "pub", "dangling"))
+	if err := os.Symlink(l.path("bob", "pub", "gone"), l.path("bob", "pub", "dangling")); err != nil {
+		t.Fatal(err)
+	}
 	for _, src := range []string{"missing.txt", "dangling"} {
 		q, err := l.q("alice").Freq(context.Background(), l.node("alice", "bob"), src, "got", 128, outbox.Options{Nice: 128})
 		if err != nil {
@@ -37,7 +39,9 @@ func TestRefusalReasonHidesLocalPaths(t *testing.T) {
 		t.Errorf("bob's own log should keep the full path:\n%s", l.logs["bob"])
 	}
 	l.move(t, "bob", "alice")
-	l.toss(t, "alice", toss.Options{})
+	if _, err := l.toss(t, "alice", toss.Options{}); err != nil {
+		t.Fatal(err)
+	}
 	recs, err := l.spool["alice"].Tracked(nil)
 	if err != nil || len(recs) != 2 {
 		t.Fatalf("%+v, %v", recs, err)

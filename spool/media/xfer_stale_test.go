@@ -21,7 +21,9 @@ func TestXferTxDropsDeadCopies(t *testing.T) {
 	ours := filepath.Join(dir, bob.String(), alice.String())
 	theirs := filepath.Join(dir, bob.String(), packet.ID{9}.String())
 	for _, d := range []string{ours, theirs} {
-		os.MkdirAll(d, 0o755)
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
 		if err := os.WriteFile(filepath.Join(d, ".ferryxfer.18ed44f9af1ae0a9"), []byte("half a packet"), 0o644); err != nil {
 			t.Fatal(err)
 		}
@@ -48,14 +50,23 @@ func TestXferTxFinishesInterruptedRun(t *testing.T) {
 	ids := queue(t, a, 2, 1000)
 	dir := t.TempDir()
 	ours := filepath.Join(dir, bob.String(), alice.String())
-	os.MkdirAll(ours, 0o755)
+	if err := os.MkdirAll(ours, 0o755); err != nil {
+		t.Fatal(err)
+	}
 	f, err := a.Open(bob, spool.TX, ids[0])
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, _ := io.ReadAll(f)
-	f.Close()
-	os.WriteFile(filepath.Join(ours, ids[0].String()), b, 0o644) // what the killed run left
+	b, err := io.ReadAll(f)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(ours, ids[0].String()), b, 0o644); err != nil { // what the killed run left
+		t.Fatal(err)
+	}
 	st, err := media.XferTx(a, dir, []packet.ID{bob}, media.Options{Mkdir: true})
 	if err != nil || st.Packets != 1 || st.Skipped != 1 {
 		t.Fatalf("%+v, %v; want one written, one already there", st, err)
