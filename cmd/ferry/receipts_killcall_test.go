@@ -43,7 +43,7 @@ func TestReceiptsKillCallsAnywhere(t *testing.T) {
 
 	seed := uint64(time.Now().UnixNano())
 	t.Logf("seed %d", seed)
-	k := &receiptKills{t: t, l: l, addr: freePort(t), rng: rand.New(rand.NewPCG(seed, 31))}
+	k := &receiptKills{t: t, l: l, rng: rand.New(rand.NewPCG(seed, 31))}
 	check := func(when string) {
 		t.Helper()
 		out, _ := os.ReadFile(l.path("out"))
@@ -119,7 +119,7 @@ func TestReceiptsKillCallsAnywhere(t *testing.T) {
 type receiptKills struct {
 	t    *testing.T
 	l    *netLab
-	addr string
+	addr string // the running daemon's
 	rng  *rand.Rand
 	d    *exec.Cmd // bob's daemon; nil once killed
 }
@@ -152,7 +152,7 @@ func (k *receiptKills) trip(cut bool) {
 func (k *receiptKills) call(node string, cut bool) {
 	k.t.Helper()
 	if k.d == nil {
-		k.d = startDaemon(k.t, k.l, "ferry", "bob", k.addr)
+		k.d, k.addr = startDaemon(k.t, k.l, "ferry", "bob")
 	}
 	cmd := callCmd(k.l, "ferry", node, "bob", k.addr)
 	var out bytes.Buffer
