@@ -166,6 +166,9 @@ func build(raw *rawConfig, o LoadOptions) (*Config, error) {
 	if err := c.checkRoutes(names); err != nil {
 		return nil, err
 	}
+	if err := c.applyExecRetry(raw, rawNodes); err != nil {
+		return nil, err
+	}
 	for _, name := range sortedKeys(raw.Areas) {
 		var ra rawArea
 		if err := json.Unmarshal(raw.Areas[name], &ra); err != nil {

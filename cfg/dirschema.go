@@ -84,6 +84,8 @@ var neighFields = []dirField{
 	{name: "ferry-expire"},
 	{name: "ferry-age", kind: dirObject, fields: nodeAgeFields},
 	{name: "ferry-quota", kind: dirObject, fields: quotaFields},
+	{name: "ferry-exec-attempts", kind: dirInt},
+	{name: "ferry-exec-backoff"},
 }
 
 // quotaFields are ferry-quota's (ferry only, at the top and per
@@ -135,6 +137,8 @@ var topFields = []dirField{
 	{name: "ferry-age", kind: dirObject, fields: ageFields}, // ferry only: one file per limit
 	// ferry only, like the neighbours' (quotaFields above)
 	{name: "ferry-quota", kind: dirObject, fields: quotaFields},
+	{name: "ferry-exec-attempts", kind: dirInt},
+	{name: "ferry-exec-backoff"},
 	{name: "mcd-listen", kind: dirLines},
 	{name: "mcd-send", kind: dirInts},
 	{name: "notify", kind: dirObject, fields: []dirField{

@@ -46,6 +46,14 @@ func shapeOf(t reflect.Type) *shape {
 	case t.Kind() == reflect.Struct:
 		s := &shape{fields: map[string]field{}}
 		for i := range t.NumField() {
+			if f := t.Field(i); f.Anonymous && f.Tag.Get("json") == "" {
+				// An embedded struct's keys are its parent's, as
+				// encoding/json decodes them.
+				for k, v := range shapeOf(f.Type).fields {
+					s.fields[k] = v
+				}
+				continue
+			}
 			name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
 			s.fields[foldKey(name)] = field{name, shapeOf(t.Field(i).Type)}
 		}

@@ -9,22 +9,23 @@ import "encoding/json"
 // so that none of them is taken for unknown.
 
 type rawConfig struct {
-	Spool      string                     `json:"spool"`
-	Log        string                     `json:"log"`
-	Umask      string                     `json:"umask"`
-	NoProgress bool                       `json:"noprogress"`
-	NoHdr      bool                       `json:"nohdr"`
-	AutoReass  bool                       `json:"autoreass"`     // ferry only; NNCP ignores it
-	Reserve    json.RawMessage            `json:"ferry-reserve"` // ferry only: bytes or "N%"
-	Ages       *rawAges                   `json:"ferry-age"`     // ferry only: age limits (age.go)
-	Quota      *rawQuota                  `json:"ferry-quota"`   // ferry only: all queues together (quota.go)
-	MCDListen  []string                   `json:"mcd-listen"`
-	MCDSend    map[string]int             `json:"mcd-send"`
-	Notify     *rawNotify                 `json:"notify"`
-	Self       *rawSelf                   `json:"self"`
-	Neigh      map[string]json.RawMessage `json:"neigh"` // decoded one by one, for field paths
-	Areas      map[string]json.RawMessage `json:"areas"`
-	Ygg        map[string]any             `json:"yggdrasil-aliases"`
+	Spool        string                     `json:"spool"`
+	Log          string                     `json:"log"`
+	Umask        string                     `json:"umask"`
+	NoProgress   bool                       `json:"noprogress"`
+	NoHdr        bool                       `json:"nohdr"`
+	AutoReass    bool                       `json:"autoreass"`     // ferry only; NNCP ignores it
+	Reserve      json.RawMessage            `json:"ferry-reserve"` // ferry only: bytes or "N%"
+	Ages         *rawAges                   `json:"ferry-age"`     // ferry only: age limits (age.go)
+	Quota        *rawQuota                  `json:"ferry-quota"`   // ferry only: all queues together (quota.go)
+	MCDListen    []string                   `json:"mcd-listen"`
+	MCDSend      map[string]int             `json:"mcd-send"`
+	Notify       *rawNotify                 `json:"notify"`
+	Self         *rawSelf                   `json:"self"`
+	Neigh        map[string]json.RawMessage `json:"neigh"` // decoded one by one, for field paths
+	Areas        map[string]json.RawMessage `json:"areas"`
+	Ygg          map[string]any             `json:"yggdrasil-aliases"`
+	rawExecRetry                            // ferry only: execretry.go
 }
 
 type rawSelf struct {
@@ -56,6 +57,7 @@ type rawNode struct {
 	Expire         *string             `json:"ferry-expire"` // ferry only: a Go duration
 	Ages           *rawAges            `json:"ferry-age"`    // ferry only: age limits (age.go)
 	Quota          *rawQuota           `json:"ferry-quota"`  // ferry only: this node's queues (quota.go)
+	rawExecRetry                       // ferry only: execretry.go
 }
 
 type rawFreq struct {

@@ -18,11 +18,12 @@ type Config struct {
 	Umask      *uint32 // nil: leave the process umask alone
 	NoProgress bool
 	NoHdr      bool
-	AutoReass  bool    // toss reassembles chunked files as soon as complete (ferry only)
-	Reserve    Reserve // free space kept on the spool and incoming filesystems (ferry only)
-	Ages       Ages    // ferry-age: how long files stay in the spool (ferry only; MaxAge reads it)
-	Quota      Quota   // caps every node's queues together (ferry-quota, ferry only)
-	Self       *Self   // nil when the config holds no private keys
+	AutoReass  bool      // toss reassembles chunked files as soon as complete (ferry only)
+	Reserve    Reserve   // free space kept on the spool and incoming filesystems (ferry only)
+	Ages       Ages      // ferry-age: how long files stay in the spool (ferry only; MaxAge reads it)
+	Quota      Quota     // caps every node's queues together (ferry-quota, ferry only)
+	ExecRetry  ExecRetry // failing exec handlers: the top level's policy (ferry only)
+	Self       *Self     // nil when the config holds no private keys
 	Neigh      map[string]*Node
 	ByID       map[packet.ID]*Node
 	Areas      map[string]*Area
@@ -80,6 +81,9 @@ type Node struct {
 	// Quota caps the node's own rx and tx queues (neigh.NAME.ferry-quota,
 	// ferry only; zero: unlimited).
 	Quota Quota
+	// ExecRetry is the policy for the node's exec packets whose handler
+	// fails (its own ferry-exec-* keys over the top level's).
+	ExecRetry ExecRetry
 }
 
 // Peer returns the node's public keys for the packet layer.

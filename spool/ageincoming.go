@@ -14,7 +14,7 @@ import (
 
 // incoming walks the incoming directories for what toss leaves there:
 // a delivery proof whose packet is gone from every queue (a toss killed
-// after its packet went, or after its seen marker, with --seen), and a
+// after its packet went, before it removed the proof), and a
 // temporary file of a writer that died, past the tmp limit. A proof is
 // looked at before its packet: it is made while the packet is queued, so
 // a packet missing after its proof was seen is gone for good.

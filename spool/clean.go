@@ -34,6 +34,9 @@ type CleanOptions struct {
 	// Found is told the path of each file removed, or that a dry run
 	// would remove (nil: nobody).
 	Found func(path string)
+	// Reason is why tx packets go, for the tracking records of our own
+	// messages among them (TrackRemoved); "": "removed locally".
+	Reason string
 }
 
 // Clean removes files of the given kinds: SPOOL/tmp's once, then each
@@ -80,6 +83,15 @@ func (s *Spool) Clean(nodes []packet.ID, kinds Kinds, opt CleanOptions) (int, er
 				// operator to look at, and said so.
 				c.errs = append(c.errs, fmt.Errorf("%s: not a packet, not removed: %w", b.Path, b.Err))
 			}
+			if q.xx == TX {
+				var due []packet.ID
+				for _, j := range jobs {
+					if c.due(c.s.packetPath(node, TX, j.ID)) {
+						due = append(due, j.ID)
+					}
+				}
+				c.untrack(node, due)
+			}
 			for _, j := range jobs {
 				c.packet(node, q.xx, j.ID)
 			}
@@ -93,6 +105,9 @@ func (s *Spool) Clean(nodes []packet.ID, kinds Kinds, opt CleanOptions) (int, er
 // run) and 0 when there is no such packet or it is too young.
 func (s *Spool) CleanPacket(node packet.ID, xx XX, id packet.ID, opt CleanOptions) (int, error) {
 	c := cleaner{s: s, opt: opt}
+	if xx == TX && c.due(s.packetPath(node, TX, id)) {
+		c.untrack(node, []packet.ID{id})
+	}
 	c.packet(node, xx, id)
 	return c.n, errors.Join(c.errs...)
 }
@@ -102,6 +117,22 @@ type cleaner struct {
 	opt  CleanOptions
 	n    int
 	errs []error
+}
+
+// untrack tells the tracking records of our messages among the tx
+// packets about to go (ids, of node's queue) that they can no longer
+// leave, in one transaction, before they are removed (see TrackRemoved).
+func (c *cleaner) untrack(node packet.ID, ids []packet.ID) {
+	if c.opt.DryRun {
+		return
+	}
+	reason := c.opt.Reason
+	if reason == "" {
+		reason = "removed locally"
+	}
+	if _, err := c.s.TrackRemoved(node, ids, reason, time.Now()); err != nil {
+		c.errs = append(c.errs, err)
+	}
 }
 
 // due reports whether the file at p is there and old enough to remove.

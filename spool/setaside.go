@@ -32,6 +32,12 @@ func (s *Spool) SetAside(node packet.ID, xx XX, id packet.ID) (string, error) {
 	if err := fsio.Unlink(s.hdrPath(node, xx, id)); err != nil && !os.IsNotExist(err) {
 		return to, fmt.Errorf("set aside %s/%s/%s: header copy: %w", node, xx, id, err)
 	}
+	if xx == RX {
+		// The log line and the receipt said why.
+		if err := s.dropAttempts(node, id); err != nil {
+			return to, err
+		}
+	}
 	if err := s.syncDir(s.queueDir(node, xx)); err != nil {
 		return to, fmt.Errorf("set aside %s/%s/%s: %w", node, xx, id, err)
 	}

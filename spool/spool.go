@@ -143,8 +143,15 @@ func (s *Spool) Has(node packet.ID, xx XX, id packet.ID) bool {
 	return err == nil
 }
 
-// Remove deletes a packet and its header copy. A missing packet is fine.
+// Remove deletes a packet, its header copy and (in rx) the record of its
+// handler's failed runs. A missing packet is fine.
 func (s *Spool) Remove(node packet.ID, xx XX, id packet.ID) error {
+	if xx == RX {
+		// First: a kill in between leaves no record without its packet.
+		if err := s.dropAttempts(node, id); err != nil {
+			return err
+		}
+	}
 	err := fsio.Unlink(s.packetPath(node, xx, id))
 	s.touched(node, xx)
 	if err != nil && !os.IsNotExist(err) {

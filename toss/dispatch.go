@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/ferry-dtn/ferry/cfg"
 	"github.com/ferry-dtn/ferry/packet"
@@ -27,6 +28,9 @@ type origin struct {
 	dir    packet.ID // queue the packet sits in
 	// cleanup removes markers once the packet itself is gone.
 	cleanup []func() error
+	// statusUnknown: an exec ran, but before an interruption, and its
+	// exit status is not known.
+	statusUnknown bool
 }
 
 func (o *origin) dirNode() packet.ID { return o.dir }
@@ -34,13 +38,11 @@ func (o *origin) dirNode() packet.ID { return o.dir }
 func (t *Tosser) tossOne(node packet.ID, xx spool.XX, j spool.Job, selfTx bool) {
 	if xx == spool.RX && t.sp.Seen(node, j.ID) {
 		// Identical content was already processed: a duplicate.
-		if !t.opt.DryRun {
-			if err := t.sp.Remove(node, xx, j.ID); err != nil {
-				t.fail(node, j.ID, fmt.Errorf("remove duplicate: %w", err))
-				return
-			}
+		if t.opt.DryRun {
+			t.log.Info("duplicate of a processed packet (dry run: left in place)", "who", "rx", "node", t.c.NodeName(node), "pkt", j.ID.String())
+			return
 		}
-		t.log.Info("duplicate of a processed packet removed", "who", "rx", "node", t.c.NodeName(node), "pkt", j.ID.String())
+		t.dropDuplicate(node, j.ID)
 		return
 	}
 	f, err := t.sp.OpenStream(node, xx, j.ID)
@@ -67,20 +69,24 @@ func (t *Tosser) tossOne(node packet.ID, xx spool.XX, j spool.Job, selfTx bool) 
 	sender := t.c.ByID[r.Header().Sender]
 	o := &origin{node: sender, id: sender.ID, name: sender.Name, inc: sender.Incoming, exec: sender.Exec,
 		pktID: j.ID, nice: r.Header().Nice, size: j.Size, selfTx: selfTx, dir: node}
+	if (isExec(ph.Type) || ph.Type == packet.TypeArea) && xx == spool.RX && !t.opt.DryRun {
+		// (An area message carries its command inside: its handler's
+		// failures are counted against the area packet.)
+		handle, _, _ := strings.Cut(string(ph.Path), "\x00")
+		if ph.Type == packet.TypeArea {
+			handle = "in an area message"
+		}
+		if t.retryGate(o, xx, j.ID, ph.Type, handle) {
+			return
+		}
+	}
 	err = t.process(o, ph, r)
 	if err != nil {
 		if t.noRoom(node, j.ID, err) {
 			return
 		}
 		if permanent(err) {
-			// The receipt first: a run killed before the packet is set
-			// aside refuses it again and sends a second receipt, which
-			// the origin takes as a repeat.
-			if rerr := t.sendReceipt(o, ph.Type, receiptBody{Reason: err.Error()}); rerr != nil {
-				t.fail(node, j.ID, rerr)
-				return
-			}
-			t.setAside(node, xx, j.ID, err)
+			t.refuse(o, xx, j.ID, ph.Type, err)
 		} else {
 			t.fail(node, j.ID, err)
 		}
@@ -97,7 +103,7 @@ func (t *Tosser) tossOne(node packet.ID, xx spool.XX, j spool.Job, selfTx bool) 
 	// no marker, tosses the packet again (files and commands are
 	// delivered once all the same) and repeats the receipt, where the
 	// other order could lose it.
-	if err := t.sendReceipt(o, ph.Type, delivered(ph.Type)); err != nil {
+	if err := t.sendReceipt(o, ph.Type, delivered(ph.Type, o.statusUnknown)); err != nil {
 		t.fail(node, j.ID, err)
 		return
 	}
@@ -131,6 +137,20 @@ func (t *Tosser) meter(node packet.ID, j spool.Job) *packet.ProgressMeter {
 	}
 	return packet.NewProgressMeter(t.opt.Progress, t.c.NodeName(node)+" "+j.ID.String()[:12], j.Size)
 }
+
+// refuse answers a packet that will never be processed with its receipt,
+// then sets it aside. The receipt first: a run killed before the packet
+// is set aside refuses it again and sends a second receipt, which the
+// origin takes as a repeat.
+func (t *Tosser) refuse(o *origin, xx spool.XX, id packet.ID, ty packet.Type, err error) {
+	if rerr := t.sendReceipt(o, ty, t.refusal(o, err)); rerr != nil {
+		t.fail(o.dir, id, rerr)
+		return
+	}
+	t.setAside(o.dir, xx, id, err)
+}
+
+func isExec(ty packet.Type) bool { return ty == packet.TypeExec || ty == packet.TypeExecFat }
 
 // process acts on one decrypted plain packet. It returns only after the
 // payload was read to a verified end and the result is durable.

@@ -52,6 +52,7 @@ func (t *Tosser) exec(o *origin, ph packet.PlainHeader, r io.Reader) error {
 		t.log.Info("exec was started before an interruption; not run again",
 			"who", "rx-exec", "node", o.name, "pkt", o.pktID.String(), "handle", handle)
 		o.cleanup = append(o.cleanup, marker.Remove)
+		o.statusUnknown = true // it ran; how it exited was lost with the toss that started it
 		return nil
 	}
 	if _, err := stdin.Seek(0, io.SeekStart); err != nil {
@@ -97,16 +98,17 @@ func (t *Tosser) exec(o *origin, ph packet.PlainHeader, r io.Reader) error {
 		t.log.Info("exec was started before an interruption; not run again",
 			"who", "rx-exec", "node", o.name, "pkt", o.pktID.String(), "handle", handle)
 		o.cleanup = append(o.cleanup, marker.Remove)
+		o.statusUnknown = true // it ran; how it exited was lost with the toss that started it
 		return nil
 	}
 	if err != nil {
-		err = fmt.Errorf("exec %s from %s: %w: %s", handle, o.name, err, bytes.TrimSpace(out))
 		// It may be retried, as the packet stays, but only once the
 		// claim is gone: a claim left behind reads as a command started.
 		if rerr := marker.Remove(); rerr != nil {
-			return fmt.Errorf("%w; its claim could not be dropped, so it will not run again: %w", err, rerr)
+			return fmt.Errorf("exec %s from %s: %w: %s; its claim could not be dropped, so it will not run again: %w",
+				handle, o.name, err, bytes.TrimSpace(out), rerr)
 		}
-		return err
+		return t.handlerFailed(o, handle, err, bytes.TrimSpace(out))
 	}
 	t.log.Info("exec ran", "who", "rx-exec", "node", o.name, "pkt", o.pktID.String(), "handle", handle)
 	t.notifyExec(o, handle, args, out)

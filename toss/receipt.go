@@ -197,10 +197,11 @@ func (t *Tosser) settle(o *origin, id packet.ID, body []byte) {
 
 // delivered is the receipt of a packet tossed without error. An exec
 // handler that fails leaves its packet to be retried, so one that got
-// here exited 0.
-func delivered(ty packet.Type) receiptBody {
+// here exited 0, unless it ran before an interruption and its status was
+// lost (statusUnknown): then the receipt says delivered without one.
+func delivered(ty packet.Type, statusUnknown bool) receiptBody {
 	b := receiptBody{Delivered: true}
-	if ty == packet.TypeExec || ty == packet.TypeExecFat {
+	if isExec(ty) && !statusUnknown {
 		zero := 0
 		b.Status = &zero
 	}

@@ -17,6 +17,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"time"
 
 	"github.com/ferry-dtn/ferry/cfg"
 	"github.com/ferry-dtn/ferry/packet"
@@ -50,6 +51,12 @@ type Options struct {
 	// Progress, when set, is told how much of each packet was read, one
 	// job per packet named "NODE PKT" (the id shortened).
 	Progress packet.Progress
+	// Now is the clock an exec handler's backoff is measured by (nil:
+	// time.Now).
+	Now func() time.Time
+	// RetryNow runs a failed exec handler again without waiting for its
+	// backoff (the limit of attempts still holds).
+	RetryNow bool
 }
 
 // Result counts what a toss did.
@@ -60,6 +67,7 @@ type Result struct {
 	Reassembled int
 	NoRoom      int // left in rx (or chunks left) until space is freed; counted in Failed too
 	OverQuota   int // left in rx: a reply or relay does not fit a tx quota; counted in Failed too
+	Waiting     int // exec packets left in rx until their handler's backoff has passed; counted in Failed too
 }
 
 // Tosser holds what one toss run needs.

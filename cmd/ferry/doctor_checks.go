@@ -295,8 +295,11 @@ func (d *doctor) checkQueues(sp *spool.Spool, id packet.ID, failing map[string]*
 				Message: fmt.Sprintf("queued %s ago and not sent", roundAge(age)), Advice: advice})
 		}
 	}
+	execs := d.failingExecs(sp, id, name)
 	for _, p := range rx {
-		if tf := failing[p.ID.String()]; tf != nil {
+		if fe, ok := execs[p.ID]; ok {
+			d.add(execFinding(d.c.ExecRetryFor(n), fe, name, id, p))
+		} else if tf := failing[p.ID.String()]; tf != nil {
 			d.add(finding{Kind: "rx-failing", Severity: sevError, Node: name, Pkt: p.ID.String(), Path: p.Path,
 				Message: fmt.Sprintf("toss failed on it %s, last: %s", times(tf.times), tf.last),
 				Advice:  fmt.Sprintf("fix the cause and run 'ferry toss --node %s'; or drop it: echo %s/%s | ferry rm --pkt", name, id, p.ID)})

@@ -68,17 +68,16 @@ func TestReceiptsKillTossAnywhere(t *testing.T) {
 	ents, _ := os.ReadDir(l.path("carol", "incoming"))
 	for _, e := range ents {
 		if strings.HasPrefix(e.Name(), ".ferry.") && strings.HasSuffix(e.Name(), ".tmp") {
-			// A delivery proof left when a --seen toss was killed between
-			// the seen marker and the packet's removal: the rerun drops
-			// the packet as a duplicate and never removes the proof. A
-			// known toss defect, not a receipt's; reported, not hidden.
+			// A delivery proof: one a --seen toss killed between the
+			// seen marker and the packet's removal left goes when the
+			// rerun drops the packet as a duplicate.
 			proofs = append(proofs, e.Name())
 			continue
 		}
 		names = append(names, e.Name())
 	}
 	if len(proofs) > 0 {
-		t.Logf("leftover delivery proofs (known toss defect): %q", proofs)
+		t.Errorf("delivery proofs left in carol's incoming: %q", proofs)
 	}
 	if len(names) != n {
 		t.Errorf("carol's incoming holds %q, want f0..f%d (none twice)", names, n-1)

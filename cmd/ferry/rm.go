@@ -62,7 +62,7 @@ func runRm(ctx context.Context, g *globals, args []string) error {
 		shown.w = g.Stderr
 	}
 	defer shown.done()
-	opt := spool.CleanOptions{Older: age, DryRun: *dry, Found: func(p string) {
+	opt := spool.CleanOptions{Older: age, DryRun: *dry, Reason: "removed by ferry rm", Found: func(p string) {
 		if *dry {
 			fmt.Fprintln(g.Stdout, p)
 			return

@@ -19,6 +19,7 @@ func runToss(ctx context.Context, g *globals, args []string) error {
 	cycle := fs.Int("cycle", 0, "repeat every `SEC` seconds until interrupted")
 	genACK := fs.Bool("gen-ack", false, "answer each tossed packet with an ACK to its sender (implies --seen)")
 	doReass := fs.Bool("reass", false, "reassemble chunked files as soon as every chunk is in (config: autoreass)")
+	retryNow := fs.Bool("retry-now", false, "run failed exec handlers again without waiting for their backoff (config: ferry-exec-backoff)")
 	var skip toss.TypeSet
 	addSkipFlags(fs, &skip, "no", func(kind string) string { return "leave " + kind + " packets untouched" })
 	if err := g.parse(args); err != nil {
@@ -31,7 +32,7 @@ func runToss(ctx context.Context, g *globals, args []string) error {
 	bar := g.jobProgress(e.c)
 	defer bar.end()
 	opt := toss.Options{Nice: nice, Seen: *seen, DryRun: *dry, GenACK: *genACK, Reass: *doReass, Skip: skip, Log: e.log, Umask: e.umask,
-		Progress: bar.progress()}
+		Progress: bar.progress(), RetryNow: *retryNow}
 	if *node != "" {
 		n, err := e.c.FindNode(*node)
 		if err != nil {

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -56,6 +57,7 @@ func XferTx(sp *spool.Spool, dir string, nodes []packet.ID, opt Options) (Stats,
 		if err != nil {
 			return st, err
 		}
+		dropDeadCopies(dst, &opt)
 		for _, j := range jobs {
 			if j.Nice > opt.Nice {
 				continue
@@ -64,7 +66,11 @@ func XferTx(sp *spool.Spool, dir string, nodes []packet.ID, opt Options) (Stats,
 			final := filepath.Join(dst, j.ID.String())
 			if _, err := os.Stat(final); err == nil {
 				st.Skipped++
-				opt.Log.Info("xfer: skipped: already on this medium", logAttrs...)
+				if opt.Keep {
+					opt.Log.Info("xfer: skipped: already on this medium", logAttrs...)
+					continue
+				}
+				finishInterrupted(sp, node, j, &opt, logAttrs)
 				continue
 			}
 			if err := room.fits(dst, j.Size); err != nil {
@@ -130,7 +136,7 @@ func txOne(sp *spool.Spool, j spool.Job, dst string, opt *Options) (int64, error
 		return 0, err
 	}
 	defer func() { _ = src.Close() }() // read only
-	tmp := filepath.Join(dst, ".ferryxfer."+strconv.FormatInt(time.Now().UnixNano(), 16))
+	tmp := filepath.Join(dst, strings.TrimSuffix(staleCopyPattern, "*")+strconv.FormatInt(time.Now().UnixNano(), 16))
 	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o666)
 	if err != nil {
 		return 0, mediumErr(err)
