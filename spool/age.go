@@ -20,7 +20,7 @@ import (
 // never takes a packet from a call or a toss at work on it:
 //
 //	tx.lock    tx/<PKT> (tracked messages expire first), tx/hdr orphans
-//	toss.lock  rx/<PKT>, rx/bad, tx/bad, rx/seen, rx/ferry-exec orphans
+//	toss.lock  rx/<PKT>, rx/bad, tx/bad, rx/seen, rx/ferry-exec and rx/ferry-attempts orphans
 //	rx.lock    rx/<PKT>.part, rx/<PKT>.nock, rx/hdr orphans
 //	(none)     area/<AREA>/<MSG>; SPOOL/tmp; incoming .ferry* files
 //
@@ -158,6 +158,7 @@ func (p *agePass) node(n packet.ID) {
 		p.bad(n)
 		p.byAge(n, AgeSeen, filepath.Dir(p.s.seenPath(n, packet.ID{})), idName)
 		p.execOrphans(n)
+		p.attemptsOrphans(n)
 	})
 	p.locked(n, LockRx, ".part and .nock files and header copies", func() {
 		p.partials(n)

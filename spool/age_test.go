@@ -75,8 +75,10 @@ func newAgeLab(t *testing.T) *ageLab {
 	write(t, filepath.Join(rxDir, "seen", packet.ID{34}.String()))
 	write(t, filepath.Join(rxDir, "hdr", "."+packet.ID{35}.String()+".tmp")) // a header copy half written
 	write(t, filepath.Join(sp.NodeDir(peer), "area", packet.ID{36}.String(), packet.ID{37}.String()))
-	write(t, filepath.Join(rxDir, "ferry-exec", rxPkt.String()))         // claim of a queued packet: stays
-	write(t, filepath.Join(rxDir, "ferry-exec", packet.ID{38}.String())) // its packet is gone
+	write(t, filepath.Join(rxDir, "ferry-exec", rxPkt.String()))             // claim of a queued packet: stays
+	write(t, filepath.Join(rxDir, "ferry-exec", packet.ID{38}.String()))     // its packet is gone
+	write(t, filepath.Join(rxDir, "ferry-attempts", rxPkt.String()))         // failed runs of a queued packet: stays
+	write(t, filepath.Join(rxDir, "ferry-attempts", packet.ID{42}.String())) // its packet is gone
 	write(t, filepath.Join(sp.TmpDir(), "ferry1234.5.6"))
 	write(t, filepath.Join(l.incoming, "a", ".ferry."+rxPkt.String()+".tmp")) // its packet is queued: stays
 	write(t, filepath.Join(l.incoming, "a", ".ferry."+packet.ID{39}.String()+".tmp"))
@@ -147,6 +149,7 @@ func TestAgePass(t *testing.T) {
 	orphans := []string{
 		"orphan incoming/a/.ferry." + packet.ID{39}.String() + ".tmp",
 		"orphan incoming/.ferry." + packet.ID{40}.String() + "." + packet.ID{41}.String() + ".tmp",
+		"orphan " + p + "/rx/ferry-attempts/" + packet.ID{42}.String(),
 		"orphan " + p + "/rx/ferry-exec/" + packet.ID{38}.String(),
 	}
 	week := []string{

@@ -147,7 +147,22 @@ func (p *agePass) hdrOrphans(n packet.ID, xx XX) {
 // toss killed after the packet went, before the claim did. Under the
 // toss lock no toss is running that could be about to use one.
 func (p *agePass) execOrphans(n packet.ID) {
-	dir := filepath.Dir(p.s.ExecMarker(n, packet.ID{}).Path())
+	p.orphans(n, filepath.Dir(p.s.ExecMarker(n, packet.ID{}).Path()), true,
+		"claim on an exec handler whose packet is gone")
+}
+
+// attemptsOrphans removes the records of failed handler runs whose
+// packet is gone without them: taken by a toss that does not know them
+// (NNCP's, over the same spool) or removed by hand.
+func (p *agePass) attemptsOrphans(n packet.ID) {
+	p.orphans(n, filepath.Dir(p.s.attemptsPath(n, packet.ID{})), false,
+		"record of failed handler runs whose packet is gone")
+}
+
+// orphans removes the entries of dir, named by packet, whose packet is
+// not in n's rx (nor, with inTx, in its tx: the self node's area fan-out
+// claims are for packets in its tx).
+func (p *agePass) orphans(n packet.ID, dir string, inTx bool, reason string) {
 	ents, err := os.ReadDir(dir)
 	if err != nil {
 		if !os.IsNotExist(err) {
@@ -157,11 +172,10 @@ func (p *agePass) execOrphans(n packet.ID) {
 	}
 	for _, e := range ents {
 		id, ok := idName(e.Name())
-		if !ok || p.s.Has(n, RX, id) || p.s.Has(n, TX, id) {
-			continue // the self node's area fan-out claims for packets in its tx
+		if !ok || p.s.Has(n, RX, id) || (inTx && p.s.Has(n, TX, id)) {
+			continue
 		}
-		p.remove(Removal{Kind: AgeOrphan, Node: n, Pkt: id, Path: filepath.Join(dir, e.Name()),
-			Reason: "claim on an exec handler whose packet is gone"}, nil)
+		p.remove(Removal{Kind: AgeOrphan, Node: n, Pkt: id, Path: filepath.Join(dir, e.Name()), Reason: reason}, nil)
 	}
 }
 
