@@ -399,31 +399,42 @@ fi
 # ---- removable media (issue 4) ----
 if want xfer; then
 	echo
-	echo "== xfer of 1 GiB of packets out to a directory and in again, ferry against nncp-xfer"
+	echo "== xfer of 1 GiB of packets out to a directory and in again, ferry against nncp-xfer (best of rounds ferry, nncp, nncp, ferry)"
 	usb="$work/usb"
+	# The medium is read in from the device, as a medium carried over from
+	# another machine is: ferry writes its copy around the page cache and
+	# NNCP through it, so without the eviction NNCP's in would read its
+	# own copy back from memory.
 	xfertime() { # tool: prints "out in" seconds
 		local o i
 		rm -rf "$usb" && mkdir -p "$usb"
 		warm "$alice_tx"
 		if [ "$1" = ferry ]; then
 			o=$(secs ./bin/ferry xfer --cfg "$lab/alice.hjson" --quiet --mkdir --tx "$usb")
+			sync && find "$usb" -type f -exec dd iflag=nocache count=0 status=none if={} \;
 			i=$(secs ./bin/ferry xfer --cfg "$lab/bob.hjson" --quiet --rx "$usb")
 		else
 			o=$(secs nncp-xfer -cfg "$lab/alice.hjson" -quiet -mkdir -tx "$usb")
+			sync && find "$usb" -type f -exec dd iflag=nocache count=0 status=none if={} \;
 			i=$(secs nncp-xfer -cfg "$lab/bob.hjson" -quiet -rx "$usb")
 		fi
 		echo "$o $i"
 	}
-	./bin/ferry file --cfg "$lab/alice.hjson" --quiet "$f" bob:big
-	read -r fo fi < <(xfertime ferry)
-	clean
-	nncp-file -cfg "$lab/alice.hjson" -quiet "$f" bob:big
-	read -r no ni < <(xfertime nncp)
-	clean
+	best() { awk -v a="$1" -v b="$2" 'BEGIN { print (a == "" || b < a) ? b : a }'; }
+	declare -A xo xi
+	for tool in ferry nncp nncp ferry; do
+		if [ "$tool" = ferry ]; then ./bin/ferry file --cfg "$lab/alice.hjson" --quiet "$f" bob:big
+		else nncp-file -cfg "$lab/alice.hjson" -quiet "$f" bob:big; fi
+		read -r o i < <(xfertime "$tool")
+		xo[$tool]=$(best "${xo[$tool]:-}" "$o")
+		xi[$tool]=$(best "${xi[$tool]:-}" "$i")
+		clean
+	done
 	rm -rf "$usb"
-	awk -v fo="$fo" -v fi="$fi" -v no="$no" -v ni="$ni" 'BEGIN {
-		printf "out: ferry %.0f MiB/s, nncp %.0f MiB/s: %.2fx (ferry also reads every copy back from the medium to verify it)\n", 1024/fo, 1024/no, no/fo
-		printf "in:  ferry %.0f MiB/s, nncp %.0f MiB/s: %.2fx\n", 1024/fi, 1024/ni, ni/fi }'
+	awk -v fo="${xo[ferry]}" -v fi="${xi[ferry]}" -v no="${xo[nncp]}" -v ni="${xi[nncp]}" 'BEGIN {
+		printf "out: ferry %.0f MiB/s, nncp %.0f MiB/s: %.2fx (target 1.5x; ferry also reads every copy back from the medium to verify it)\n", 1024/fo, 1024/no, no/fo
+		printf "in:  ferry %.0f MiB/s, nncp %.0f MiB/s: %.2fx (target 1.5x)\n", 1024/fi, 1024/ni, ni/fi }'
+	echo "(the disk itself: $(disk_floor))"
 fi
 
 # Last: its 100,000 packets are deleted when it ends, and a burst of

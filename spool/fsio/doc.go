@@ -7,7 +7,9 @@
 //     their own goroutines, and StreamReader reads a large uncached file
 //     ahead of its consumer with O_DIRECT (direct_write.go,
 //     direct_read.go); writeback keeps the final fsync of a long write
-//     short.
+//     short. VerifiedWriter writes a copy onto a medium and reads each
+//     chunk back from the device while the next ones are written
+//     (verified_write.go).
 //   - Cheap system calls: OpenFile opens a regular file without
 //     registering it with the network poller, Rename and Unlink make one
 //     system call where os.Rename and os.Remove make two, ReadAt reads a

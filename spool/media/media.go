@@ -20,6 +20,10 @@ type Options struct {
 	Log   *slog.Logger              // nil: discard
 	Name  func(packet.ID) string    // names nodes in the log; nil: ids
 	Write func(io.Writer) io.Writer // test hook: wraps medium writes
+	// AfterWrite is a test hook: xfer tx calls it once bytes [off,
+	// off+n) of the copy at path (n -1: all of it) are on the medium and
+	// before they are read back, so a test can damage them there.
+	AfterWrite func(path string, off, n int64)
 	// Me are our keys: with them, each packet taken in is read only up
 	// to the end its SIZE block declares (see packet.Bound). nil: up to
 	// the end of the file or entry.

@@ -153,42 +153,43 @@ func txOne(sp *spool.Spool, j spool.Job, dst string, opt *Options) (int64, error
 		_ = f.Close() // the copy is being thrown away
 		return 0, errors.Join(mediumErr(err), removeTmp())
 	}
-	bw := fsio.NewBulkWriter(f, 0, true, nil) // around the cache past 4 MiB
-	var w io.Writer = bw
+	// The copy is read back from the medium while it is written, and
+	// hashed as it goes: the bytes read back must be the bytes written,
+	// and those must hash to the packet's name.
+	mth := packet.NewMTH()
+	vo := fsio.VerifyOptions{Hash: mth}
+	if opt.AfterWrite != nil {
+		vo.AfterWrite = func(off, n int64) { opt.AfterWrite(tmp, off, n) }
+	}
+	vw := fsio.NewVerifiedWriter(f, vo)
+	var w io.Writer = vw
 	if opt.Write != nil {
-		w = opt.Write(bw)
+		w = opt.Write(vw)
 	}
 	// Progress counts the copy; the job ends once the read-back agrees.
 	meter := opt.meter(j.Node, j.ID, j.Size)
 	n, err := packet.Copy(w, meter.Reader(src))
-	if err == nil {
-		err = bw.Finish()
-	} else {
-		bw.Abort()
-	}
 	if err != nil {
+		vw.Abort()
 		return fail(err)
 	}
-	if err := f.Sync(); err != nil {
+	verified, err := vw.Finish() // fsyncs
+	if err != nil {
+		if errors.Is(err, fsio.ErrReadBack) {
+			err = fmt.Errorf("read-back of %s: %w", j.ID, errors.Join(err, spool.ErrHashMismatch))
+		}
 		return fail(err)
 	}
-	// Read the copy back from the medium itself, not from our own writes
-	// still in the page cache: media lie, and this is our only chance to
-	// know.
-	if err := unix.Fadvise(int(f.Fd()), 0, 0, unix.FADV_DONTNEED); err != nil {
-		return fail(fmt.Errorf("drop the copy from the page cache before reading it back: %w", err))
+	if got := mth.Sum(); got != j.ID {
+		return fail(fmt.Errorf("copy of %s: %w (the queued file hashes to %s)", j.ID, spool.ErrHashMismatch, got))
+	}
+	if !verified {
+		if err := readBackWhole(f, tmp, j.ID, opt); err != nil {
+			return fail(err)
+		}
 	}
 	if err := f.Close(); err != nil {
 		return 0, errors.Join(mediumErr(err), removeTmp())
-	}
-	rf, err := fsio.OpenStream(tmp)
-	if err != nil {
-		return 0, errors.Join(err, removeTmp())
-	}
-	got, _, err := packet.MTHOf(rf)
-	_ = rf.Close() // read only
-	if err != nil || got != j.ID {
-		return 0, errors.Join(fmt.Errorf("read-back of %s does not match: %w", j.ID, errors.Join(err, spool.ErrHashMismatch)), removeTmp())
 	}
 	final := filepath.Join(dst, j.ID.String())
 	if err := os.Rename(tmp, final); err != nil {
@@ -213,4 +214,27 @@ func mediumErr(err error) error {
 		return fmt.Errorf("%w: %v", errNoSpace, err)
 	}
 	return err
+}
+
+// readBackWhole reads the synced copy at tmp back from the medium, after
+// dropping it from the page cache, where the copy could not be read back
+// while it was written (see fsio.VerifiedWriter).
+func readBackWhole(f *os.File, tmp string, id packet.ID, opt *Options) error {
+	if opt.AfterWrite != nil {
+		opt.AfterWrite(tmp, 0, -1)
+	}
+	// Not our own writes still in the page cache: the medium itself.
+	if err := unix.Fadvise(int(f.Fd()), 0, 0, unix.FADV_DONTNEED); err != nil {
+		return fmt.Errorf("drop the copy from the page cache before reading it back: %w", err)
+	}
+	rf, err := fsio.OpenStream(tmp)
+	if err != nil {
+		return err
+	}
+	got, _, err := packet.MTHOf(rf)
+	_ = rf.Close() // read only
+	if err != nil || got != id {
+		return fmt.Errorf("read-back of %s does not match: %w", id, errors.Join(err, spool.ErrHashMismatch))
+	}
+	return nil
 }

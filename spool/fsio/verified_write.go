@@ -1,0 +1,294 @@
+package fsio
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"sync"
+
+	"golang.org/x/sys/unix"
+)
+
+// A copy onto removable media is read back from the medium before the
+// original goes: media lie. Writing the whole copy and then reading it
+// all back leaves the disk idle in one direction at a time; here the
+// read-back of each chunk runs while the next ones are written:
+//
+//	caller fills chunk k+2 -> hash goroutine: chunk k+1 -> writer: pwrite chunk k+1 (O_DIRECT)
+//	                                                     verifier: pread chunk k (O_DIRECT), compare
+//
+// A chunk's buffer is reused only once its read-back matched it, so the
+// comparison is against exactly the bytes that were written, and Hash
+// (the packet's MTH, say) sees them in order: the caller checks that
+// against the name. Both descriptors' I/O is O_DIRECT, so the read comes
+// from the device, never from pages of our own writes. The short tail
+// goes through the page cache and is read back after the fsync, directly
+// again. Where that cannot be promised (the filesystem refuses O_DIRECT,
+// or buffers it: cachestat finds our pages cached after a direct write,
+// or cachestat is missing), Finish says so and the caller reads the
+// whole copy back after the fsync, as before.
+const verifyChunks = 8 // chunks between filling and verified: 8 MiB
+
+// ErrReadBack is returned when what the medium gives back differs from
+// what was written to it.
+var ErrReadBack = errors.New("read-back differs from what was written")
+
+// VerifyOptions shape a VerifiedWriter.
+type VerifyOptions struct {
+	// Hash is fed every byte, in order. A hash: its Write must never fail.
+	Hash io.Writer
+	// AfterWrite, when set, is called once bytes [off, off+n) reached the
+	// medium and before they are read back. A test hook: it damages the
+	// medium copy to show that the read-back catches it.
+	AfterWrite func(off, n int64)
+}
+
+// VerifiedWriter writes a new file from offset 0 and reads it back from
+// the medium as it goes (see above).
+type VerifiedWriter struct {
+	f   *os.File
+	opt VerifyOptions
+	dfd *os.File // O_RDWR|O_DIRECT on the same file; nil: plain writes
+	off int64    // offset of the next chunk or plain write
+	wb  writeback
+
+	cur      []byte
+	first    chan chunk // to the hasher, or straight to the writer
+	toWrite  chan chunk
+	toVerify chan chunk
+	free     chan []byte
+	wg       sync.WaitGroup
+
+	mu        sync.Mutex
+	err       error // first error of a goroutine
+	unchecked bool  // some chunk's read-back would not have come from the device
+
+	finished bool
+}
+
+// NewVerifiedWriter writes into f, a new empty file open for writing.
+// Finish (or Abort) must follow; Close stays the caller's.
+func NewVerifiedWriter(f *os.File, opt VerifyOptions) *VerifiedWriter {
+	w := &VerifiedWriter{f: f, opt: opt, wb: writeback{f: f}}
+	dfd, err := os.OpenFile(f.Name(), os.O_RDWR|unix.O_DIRECT, 0)
+	if err != nil {
+		return w // no O_DIRECT here: plain writes, read back by the caller
+	}
+	w.dfd = dfd
+	w.toWrite = make(chan chunk, verifyChunks)
+	w.toVerify = make(chan chunk, verifyChunks)
+	w.free = make(chan []byte, verifyChunks)
+	for range verifyChunks {
+		w.free <- alignedChunk()
+	}
+	w.cur = <-w.free
+	w.first = w.toWrite
+	if opt.Hash != nil {
+		w.first = make(chan chunk, verifyChunks)
+		w.wg.Go(w.hashChunks)
+	}
+	w.wg.Go(w.writeChunks)
+	w.wg.Go(w.verifyChunks)
+	return w
+}
+
+func (w *VerifiedWriter) Write(p []byte) (int, error) {
+	if w.finished {
+		return 0, os.ErrClosed
+	}
+	if w.dfd == nil {
+		m, err := w.f.WriteAt(p, w.off)
+		if w.opt.Hash != nil {
+			_, _ = w.opt.Hash.Write(p[:m]) // a hash: never fails
+		}
+		w.off += int64(m)
+		w.wb.advance(w.off)
+		return m, err
+	}
+	n := 0
+	for len(p) > 0 {
+		if err := w.failed(); err != nil {
+			return n, err
+		}
+		k := copy(w.cur[len(w.cur):cap(w.cur)], p)
+		w.cur = w.cur[:len(w.cur)+k]
+		n += k
+		p = p[k:]
+		if len(w.cur) == cap(w.cur) {
+			w.first <- chunk{w.cur, w.off}
+			w.off += int64(len(w.cur))
+			w.cur = <-w.free
+		}
+	}
+	return n, nil
+}
+
+func (w *VerifiedWriter) hashChunks() {
+	defer close(w.toWrite)
+	for c := range w.first {
+		_, _ = w.opt.Hash.Write(c.b) // a hash: never fails
+		w.toWrite <- c
+	}
+}
+
+func (w *VerifiedWriter) writeChunks() {
+	defer close(w.toVerify)
+	for c := range w.toWrite {
+		if w.failed() != nil {
+			w.free <- c.b[:0]
+			continue
+		}
+		if _, err := w.dfd.WriteAt(c.b, c.off); err != nil {
+			w.fail(err)
+			w.free <- c.b[:0]
+			continue
+		}
+		if cachedPages(w.dfd, c.off, int64(len(c.b))) != 0 {
+			w.setUnchecked() // the "direct" write went through the cache
+		}
+		if w.opt.AfterWrite != nil {
+			w.opt.AfterWrite(c.off, int64(len(c.b)))
+		}
+		w.toVerify <- c
+	}
+}
+
+func (w *VerifiedWriter) verifyChunks() {
+	back := alignedChunk()
+	for c := range w.toVerify {
+		if w.failed() == nil {
+			if err := readBack(w.dfd, back, c.b, c.off); err != nil {
+				w.fail(err)
+			}
+		}
+		w.free <- c.b[:0]
+	}
+}
+
+// readBack reads len(want) bytes at off from fd, an O_DIRECT descriptor,
+// into buf (aligned, at least len(want) rounded up to directAlign) and
+// compares them with want.
+func readBack(fd *os.File, buf, want []byte, off int64) error {
+	got := buf[:alignUp(int64(len(want)))]
+	n, err := fd.ReadAt(got, off)
+	if err == io.EOF && n >= len(want) {
+		err = nil // a short last block ends the file
+	}
+	if err != nil && n < len(want) {
+		return fmt.Errorf("read back at %d: %w", off, err)
+	}
+	if !bytes.Equal(got[:len(want)], want) {
+		return fmt.Errorf("%w, in the %d bytes from %d", ErrReadBack, len(want), off)
+	}
+	return nil
+}
+
+func (w *VerifiedWriter) failed() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.err
+}
+
+func (w *VerifiedWriter) fail(err error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.err == nil {
+		w.err = err
+	}
+}
+
+func (w *VerifiedWriter) setUnchecked() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.unchecked = true
+}
+
+// stop closes the pipeline and waits for its goroutines.
+func (w *VerifiedWriter) stop() {
+	if w.dfd != nil {
+		close(w.first)
+		w.wg.Wait()
+	}
+}
+
+// Finish writes the tail, fsyncs the file and reads the tail back. It
+// reports whether every byte was read back from the device and matched;
+// if not (and err is nil), the caller must read the copy back itself.
+// Close stays the caller's, and so does dropping the file on an error.
+func (w *VerifiedWriter) Finish() (verified bool, err error) {
+	if w.finished {
+		return false, os.ErrClosed
+	}
+	w.finished = true
+	w.stop()
+	if w.dfd == nil {
+		return false, w.f.Sync()
+	}
+	defer func() { err = errors.Join(err, w.dfd.Close()) }()
+	if err := w.failed(); err != nil {
+		return false, err
+	}
+	tail := w.cur
+	if _, err := w.f.WriteAt(tail, w.off); err != nil {
+		return false, err
+	}
+	if w.opt.Hash != nil {
+		_, _ = w.opt.Hash.Write(tail) // after every chunk: the order holds
+	}
+	if err := w.f.Sync(); err != nil {
+		return false, err
+	}
+	if len(tail) == 0 {
+		return !w.unchecked, nil
+	}
+	// Clean now, the tail's pages can go; the direct read would bypass
+	// them anyway.
+	_ = unix.Fadvise(int(w.f.Fd()), w.off, int64(len(tail)), unix.FADV_DONTNEED) // a hint
+	if cachedPages(w.f, w.off, int64(len(tail))) != 0 {
+		// Still cached (a tmpfs; or no cachestat to ask): the read below
+		// might not come from the device.
+		w.setUnchecked()
+	}
+	if w.opt.AfterWrite != nil {
+		w.opt.AfterWrite(w.off, int64(len(tail)))
+	}
+	buf := alignedChunk()
+	if err := readBack(w.dfd, buf[:cap(buf)], tail, w.off); err != nil {
+		if errors.Is(err, ErrReadBack) {
+			return false, err
+		}
+		return false, nil // a short direct read refused: the caller reads back
+	}
+	return !w.unchecked, nil
+}
+
+// Abort stops the goroutines without writing what is staged.
+func (w *VerifiedWriter) Abort() {
+	if w.finished {
+		return
+	}
+	w.finished = true
+	w.fail(os.ErrClosed)
+	w.stop()
+	if w.dfd != nil {
+		_ = w.dfd.Close() // nothing was written through it that matters now
+	}
+}
+
+// cachedPages is how many pages of the range are in the page cache; -1
+// when the kernel cannot say (no cachestat), which counts as cached.
+func cachedPages(f *os.File, off, n int64) int64 {
+	rc, err := f.SyscallConn()
+	if err != nil {
+		return -1
+	}
+	var st unix.Cachestat_t
+	var cerr error
+	rng := unix.CachestatRange{Off: uint64(off), Len: uint64(n)}
+	if err := rc.Control(func(fd uintptr) { cerr = unix.Cachestat(uint(fd), &rng, &st, 0) }); err != nil || cerr != nil {
+		return -1
+	}
+	return int64(st.Cache)
+}

@@ -1,0 +1,100 @@
+package media_test
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/ferry-dtn/ferry/packet"
+	"github.com/ferry-dtn/ferry/spool"
+	"github.com/ferry-dtn/ferry/spool/media"
+)
+
+// TestXferTxCatchesDamagedCopy: a copy damaged on the medium after it was
+// written and before it is read back (one byte flipped by the AfterWrite
+// hook) is not taken for the packet: it is removed from the medium, the
+// packet stays queued, the run fails and the log says why. Sizes: all in
+// the tail the cache writes, and several whole O_DIRECT chunks. On a
+// tmpfs too, where O_DIRECT is only the cache and the copy is read back
+// whole after the fsync instead.
+func TestXferTxCatchesDamagedCopy(t *testing.T) {
+	dirs := []string{t.TempDir()}
+	if tmpfs := smallTmpfs(t); tmpfs != "" {
+		dirs = append(dirs, tmpfs)
+	}
+	for i := range 2 * len(dirs) {
+		size, dir := []int{3000, 5<<20 + 333}[i%2], dirs[i/2]
+		a := openSpool(t, alice)
+		id := queueSized(t, a, 100, size)
+		var logs bytes.Buffer
+		var once sync.Once
+		flipAt := int64(size / 2)
+		damage := func(path string, off, n int64) {
+			if n >= 0 && (flipAt < off || flipAt >= off+n) {
+				return
+			}
+			once.Do(func() { flipByte(t, path, flipAt) })
+		}
+		st, err := media.XferTx(a, dir, []packet.ID{bob}, media.Options{Mkdir: true, Log: logTo(&logs), AfterWrite: damage})
+		if !errors.Is(err, media.ErrSomeFailed) || st.Packets != 0 || st.Failed != 1 {
+			t.Errorf("%s, size %d: %+v %v, want one failed packet", dir, size, st, err)
+		}
+		if !a.Has(bob, spool.TX, id) {
+			t.Errorf("size %d: the packet left the queue", size)
+		}
+		ents, _ := os.ReadDir(filepath.Join(dir, bob.String(), alice.String()))
+		for _, e := range ents {
+			t.Errorf("size %d: %s left on the medium", size, e.Name())
+		}
+		if !strings.Contains(logs.String(), "read-back") || !strings.Contains(logs.String(), id.String()) {
+			t.Errorf("size %d: the log does not say the read-back failed:\n%s", size, logs.String())
+		}
+	}
+}
+
+// smallTmpfs mounts a 16 MiB tmpfs for the test, or says why not and
+// returns "".
+func smallTmpfs(t *testing.T) string {
+	if os.Geteuid() != 0 {
+		t.Log("not root: no tmpfs to test the whole-copy read-back on")
+		return ""
+	}
+	dir := t.TempDir()
+	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=16m", "tmpfs", dir).CombinedOutput(); err != nil {
+		t.Logf("cannot mount a tmpfs: %v %s", err, out)
+		return ""
+	}
+	t.Cleanup(func() {
+		if out, err := exec.Command("umount", dir).CombinedOutput(); err != nil {
+			t.Errorf("umount %s: %v %s", dir, err, out)
+		}
+	})
+	return dir
+}
+
+// flipByte changes one byte of the file at path, durably, as a medium
+// that lies would.
+func flipByte(t *testing.T, path string, at int64) {
+	t.Helper()
+	f, err := os.OpenFile(path, os.O_RDWR, 0)
+	if err != nil {
+		t.Error(err)
+		return
+	}
+	b := make([]byte, 1)
+	if _, err := f.ReadAt(b, at); err != nil {
+		t.Error(err)
+	}
+	b[0] ^= 0x40
+	if _, err := f.WriteAt(b, at); err != nil {
+		t.Error(err)
+	}
+	if err := errors.Join(f.Sync(), f.Close()); err != nil {
+		t.Error(err)
+	}
+}
