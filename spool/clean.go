@@ -2,7 +2,6 @@ package spool
 
 import (
 	"errors"
-	"fmt"
 	"os"
 	"path/filepath"
 	"time"
@@ -70,19 +69,7 @@ func (s *Spool) Clean(nodes []packet.ID, kinds Kinds, opt CleanOptions) (int, er
 			if kinds&q.kind == 0 {
 				continue
 			}
-			jobs, bad, err := s.Jobs(node, q.xx)
-			if err != nil {
-				c.errs = append(c.errs, err)
-				continue
-			}
-			for _, b := range bad {
-				// Named as a packet, unreadable as one: left for the
-				// operator to look at, and said so.
-				c.errs = append(c.errs, fmt.Errorf("%s: not a packet, not removed: %w", b.Path, b.Err))
-			}
-			for _, j := range jobs {
-				c.packet(node, q.xx, j.ID)
-			}
+			c.queue(node, q.xx)
 		}
 	}
 	return c.n, errors.Join(c.errs...)

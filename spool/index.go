@@ -287,3 +287,19 @@ func (ix *index) commitListing(node packet.ID, xx XX, gen uint64, stale [][]byte
 		return writeMeta(tx, node, xx, next)
 	})
 }
+
+// drop forgets a queue's bucket and meta record: after a removal of most
+// of a queue, deleting its entries one by one at the next listing would
+// cost a transaction touching every page, and whatever is left is read
+// again from the files.
+func (ix *index) drop(node packet.ID, xx XX) error {
+	return ix.update(func(tx *bolt.Tx) error {
+		if b := tx.Bucket(bucketName(node, xx)); b != nil {
+			if err := tx.DeleteBucket(bucketName(node, xx)); err != nil {
+				return err
+			}
+		}
+		m := readMeta(tx, node, xx)
+		return writeMeta(tx, node, xx, queueMeta{gen: m.gen + 1})
+	})
+}

@@ -27,10 +27,11 @@ import (
 // index is busy or broken does a listing hold its jobs (mem), read from
 // the files, as every listing did before.
 type Listing struct {
-	s    *Spool
-	node packet.ID
-	xx   XX
-	dir  string
+	s     *Spool
+	node  packet.ID
+	xx    XX
+	dir   string
+	stamp listStamp // the directory's at the start (zero: there was none)
 
 	// The packets the directory held, in name order, and what became of
 	// each (idUnknown...); nil when trusted.
@@ -104,6 +105,7 @@ func (s *Spool) List(node packet.ID, xx XX) (*Listing, error) {
 		return nil, &os.PathError{Op: "fstat", Path: l.dir, Err: err}
 	}
 	stamp := listStampOf(&st)
+	l.stamp = stamp
 	m, ixErr := s.ix.meta(node, xx)
 	if ixErr == nil && m.stamped && m.stamp == stamp && l.stillBad(int(d.Fd()), m.bad) {
 		l.trusted = true
@@ -319,7 +321,9 @@ func (l *Listing) Next(buf []Job) (int, error) {
 			break
 		}
 		l.after = last
-		l.done = !more
+		if l.done = !more; l.done {
+			l.ids, l.state = nil, nil // all handed out: a million ids are 32 MB
+		}
 	}
 	if l.mem != nil {
 		m := copy(buf[n:], l.mem[l.memPos:])
@@ -327,6 +331,16 @@ func (l *Listing) Next(buf []Job) (int, error) {
 		n += m
 	}
 	return n, nil
+}
+
+// Changed says whether the queue's directory changed since the listing
+// began (or cannot be looked at): whether a new listing could find more.
+func (l *Listing) Changed() bool {
+	var st unix.Stat_t
+	if err := unix.Stat(l.dir, &st); err != nil {
+		return !(os.IsNotExist(err) && l.stamp == listStamp{})
+	}
+	return listStampOf(&st) != l.stamp
 }
 
 // Bad is what the listing found named as a packet that is not one.
