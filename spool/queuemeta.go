@@ -38,11 +38,22 @@ func readMeta(tx *bolt.Tx, node packet.ID, xx XX) queueMeta {
 	if b == nil {
 		return queueMeta{}
 	}
-	v := b.Get([]byte(queueName(node, xx)))
+	return decodeMeta(b.Get([]byte(queueName(node, xx))))
+}
+
+// decodeMeta reads a meta record; a damaged one (the index is only a
+// cache, and a file) is not trusted, keeping only its generation.
+func decodeMeta(v []byte) queueMeta {
 	if len(v) < metaLen {
 		return queueMeta{}
 	}
-	m := queueMeta{gen: binary.BigEndian.Uint64(v), stamped: v[8] == 1}
+	m := queueMeta{gen: binary.BigEndian.Uint64(v)}
+	n := uint64(binary.BigEndian.Uint32(v[metaLen-4:]))
+	rest := v[metaLen:]
+	if v[8] > 1 || uint64(len(rest)) != n*packet.IDLen {
+		return m
+	}
+	m.stamped = v[8] == 1
 	st := v[9:]
 	m.stamp = listStamp{
 		ino:   binary.BigEndian.Uint64(st),
@@ -50,12 +61,7 @@ func readMeta(tx *bolt.Tx, node packet.ID, xx XX) queueMeta {
 		mtime: int64(binary.BigEndian.Uint64(st[16:])),
 		ctime: int64(binary.BigEndian.Uint64(st[24:])),
 	}
-	n := int(binary.BigEndian.Uint32(v[metaLen-4:]))
-	rest := v[metaLen:]
-	if len(rest) != n*packet.IDLen {
-		return queueMeta{gen: m.gen} // damaged: not trusted
-	}
-	for i := range n {
+	for i := range int(n) {
 		m.bad = append(m.bad, packet.ID(rest[i*packet.IDLen:]))
 	}
 	return m
@@ -66,6 +72,10 @@ func writeMeta(tx *bolt.Tx, node packet.ID, xx XX, m queueMeta) error {
 	if err != nil {
 		return err
 	}
+	return b.Put([]byte(queueName(node, xx)), encodeMeta(m))
+}
+
+func encodeMeta(m queueMeta) []byte {
 	v := make([]byte, metaLen, metaLen+len(m.bad)*packet.IDLen)
 	binary.BigEndian.PutUint64(v, m.gen)
 	if m.stamped {
@@ -80,7 +90,7 @@ func writeMeta(tx *bolt.Tx, node packet.ID, xx XX, m queueMeta) error {
 	for _, id := range m.bad {
 		v = append(v, id[:]...)
 	}
-	return b.Put([]byte(queueName(node, xx)), v)
+	return v
 }
 
 // listStamp is what a directory's inode says of its last change. Any
