@@ -200,3 +200,22 @@ func TestCleanWholeQueue(t *testing.T) {
 		t.Error("the junk file was removed")
 	}
 }
+
+// A dry run over a queue tells each packet in the listing's order and
+// removes none.
+func TestCleanQueueDryRunInOrder(t *testing.T) {
+	sp := openSpool(t)
+	jobs := queueFiles(t, sp, 500, []uint8{1, 96, 224})
+	var found []string
+	n, err := sp.Clean([]packet.ID{peer}, spool.TxPackets, spool.CleanOptions{DryRun: true, Found: func(p string) { found = append(found, p) }})
+	if err != nil || n != len(jobs) || len(found) != len(jobs) {
+		t.Fatalf("%d found (%d told), %v", n, len(found), err)
+	}
+	for i, j := range jobs {
+		if want := sp.PacketPath(peer, spool.TX, j.ID); found[i] != want {
+			t.Fatalf("path %d is %s, want %s", i, found[i], want)
+		}
+	}
+	_, got := list(t, sp)
+	sameJobs(t, "after the dry run", got, jobs)
+}

@@ -70,7 +70,12 @@ func (c *cleaner) queue(node packet.ID, xx XX) {
 			return true
 		})
 	}()
-	for range cleanWorkers {
+	// A dry run only looks, and tells its paths in the listing's order.
+	n := cleanWorkers
+	if c.opt.DryRun {
+		n = 1
+	}
+	for range n {
 		workers.Add(1)
 		go func() {
 			defer workers.Done()
