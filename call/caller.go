@@ -103,7 +103,13 @@ func (c *Caller) due(node *cfg.Node, entry cfg.Call) bool {
 	if !entry.WhenTxExists || entry.XX == "rx" {
 		return true
 	}
-	jobs, bad, err := c.Spool.Jobs(node.ID, spool.TX)
+	// Most urgent first: the first packet decides, and a queue of a
+	// million is not listed whole for it.
+	due := false
+	bad, err := c.Spool.EachJob(node.ID, spool.TX, func(j spool.Job) bool {
+		due = j.Nice <= entry.Nice
+		return false
+	})
 	if err != nil {
 		c.Log.Error("cannot list the tx queue: calling anyway", "who", "caller", "node", node.Name, "err", err)
 		return true
@@ -111,12 +117,7 @@ func (c *Caller) due(node *cfg.Node, entry cfg.Call) bool {
 	for _, b := range bad {
 		c.Log.Error("not a packet", "who", "caller", "node", node.Name, "path", b.Path, "err", b.Err)
 	}
-	for _, j := range jobs {
-		if j.Nice <= entry.Nice {
-			return true
-		}
-	}
-	return false
+	return due
 }
 
 func (c *Caller) once(ctx context.Context, node *cfg.Node, entry cfg.Call) {

@@ -103,6 +103,6 @@ func TestSessionOverOnlyWhenNothingUnderWay(t *testing.T) {
 // awaitDone makes s a sender whose packet was asked for and sent whole:
 // requested, still advertised, nothing left in the queue.
 func awaitDone(s *session) {
-	s.advertised[packet.ID{2}] = spool.Job{Size: 10}
+	s.advertised[packet.ID{2}] = offered{size: 10}
 	s.requested[packet.ID{2}] = true
 }

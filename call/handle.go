@@ -111,11 +111,11 @@ func (s *session) onFreq(m sp.Msg) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	j, ok := s.advertised[m.Hash]
-	if !ok || m.Offset > uint64(j.Size) { // unsigned: an offset past 2^63 is not negative
+	if !ok || m.Offset > uint64(j.size) { // unsigned: an offset past 2^63 is not negative
 		return
 	}
 	s.requested[m.Hash] = true
-	s.enqueue(fileReq{hash: m.Hash, offset: int64(m.Offset), size: j.Size, nice: j.Nice})
+	s.enqueue(fileReq{hash: m.Hash, offset: int64(m.Offset), size: j.size, nice: j.nice})
 	s.poke()
 }
 

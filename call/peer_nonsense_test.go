@@ -32,7 +32,7 @@ func TestFreqOffsetsAndDone(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := newSession(store, &cfg.Config{}, &cfg.Node{Name: "peer", ID: peer}, Options{})
-	s.advertised[id] = spool.Job{ID: id, Node: peer, Size: 480, Nice: 96}
+	s.advertised[id] = offered{size: 480, nice: 96}
 	for _, c := range []struct {
 		offset uint64
 		queued int

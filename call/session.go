@@ -89,12 +89,15 @@ type session struct {
 	// when a call ends other than by our own deadline (see Left).
 	initiator bool
 	now       func() time.Time
+	// The offering of tx (offer.go): used by Call or Serve before the
+	// session runs, then by timerLoop alone, so it needs no lock.
+	offers offering
 
 	mu         sync.Mutex
-	advertised map[packet.ID]spool.Job // offered, not yet acknowledged
-	requested  map[packet.ID]bool      // advertised ones the peer asked for
-	acked      map[packet.ID]bool      // acknowledged: not to be offered again
-	badLogged  map[packet.ID]bool      // tx files that are not packets, logged once a session
+	advertised map[packet.ID]offered // offered, not yet acknowledged
+	requested  map[packet.ID]bool    // advertised ones the peer asked for
+	acked      map[packet.ID]bool    // acknowledged: not to be offered again
+	badLogged  map[packet.ID]bool    // tx files that are not packets, logged once a session
 	peerInfo   map[packet.ID]int64
 	fetching   map[packet.ID]int64 // asked for (size), not yet stored
 	queue      []fileReq
@@ -140,61 +143,13 @@ func newSession(sp *spool.Spool, c *cfg.Config, node *cfg.Node, opt Options) *se
 	clock := clockOr(opt.Clock)
 	now := clock.Now()
 	return &session{sp: sp, c: c, node: node, opt: opt, log: opt.Log.With("node", node.Name), now: clock.Now,
-		advertised: map[packet.ID]spool.Job{}, requested: map[packet.ID]bool{}, acked: map[packet.ID]bool{}, badLogged: map[packet.ID]bool{},
+		advertised: map[packet.ID]offered{}, requested: map[packet.ID]bool{}, acked: map[packet.ID]bool{}, badLogged: map[packet.ID]bool{},
 		peerInfo: map[packet.ID]int64{}, fetching: map[packet.ID]int64{}, rx: map[packet.ID]*rxFile{},
 		claims: map[packet.ID]*spool.Claim{}, noRoom: map[packet.ID]bool{},
 		quotaClaims: map[packet.ID]*spool.QuotaClaim{}, overQuota: map[packet.ID]bool{},
 		arrivals: make(chan arrival, maxWaiting), waiting: map[packet.ID]bool{}, received: map[packet.ID]bool{},
 		lastActive: now, lastRead: now, lastWrite: now, started: now, wake: make(chan struct{}, 1),
 		stats: Stats{Node: node.Name}}
-}
-
-// newInfos lists tx packets not yet announced, as INFO payloads of at most
-// limit bytes each (the first batch rides in the handshake).
-func (s *session) newInfos() [][]byte {
-	if s.opt.RxOnly || s.opt.List {
-		return nil
-	}
-	jobs, bad, err := s.sp.Jobs(s.node.ID, spool.TX)
-	if err != nil {
-		s.log.Error("cannot list the tx queue: nothing offered", "who", "sp-info", "err", err)
-		return nil
-	}
-	s.mu.Lock()
-	var newBad []spool.BadFile
-	for _, b := range bad {
-		if !s.badLogged[b.ID] {
-			s.badLogged[b.ID] = true
-			newBad = append(newBad, b)
-		}
-	}
-	s.mu.Unlock()
-	for _, b := range newBad {
-		s.log.Error("not a packet: not offered", "who", "sp-info", "path", b.Path, "err", b.Err)
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	var out [][]byte
-	var cur []byte
-	for _, j := range jobs {
-		if j.Nice > s.opt.Nice {
-			continue
-		}
-		if _, ok := s.advertised[j.ID]; ok || s.acked[j.ID] {
-			continue
-		}
-		s.advertised[j.ID] = j
-		m := sp.Msg{Type: sp.TypeInfo, Nice: j.Nice, Size: uint64(j.Size), Hash: j.ID}
-		if len(cur)+m.Len() > sp.MaxPayload {
-			out = append(out, cur)
-			cur = nil
-		}
-		cur = m.Append(cur)
-	}
-	if len(cur) > 0 {
-		out = append(out, cur)
-	}
-	return out
 }
 
 func (s *session) poke() {
@@ -285,10 +240,10 @@ func (s *session) left(end End) Left {
 		switch {
 		case s.requested[id]:
 			l.HalfSent++
-			l.HalfSentSize += j.Size
+			l.HalfSentSize += j.size
 		case s.initiator && end != EndIdle:
 			l.NotTaken++
-			l.NotTakenSize += j.Size
+			l.NotTakenSize += j.size
 		}
 	}
 	return l
@@ -315,9 +270,10 @@ func (s *session) recvLoop(ctx context.Context) error {
 	}
 }
 
-// timerLoop rescans tx, tosses and pings once a second, and checks every
-// 100 ms whether the session is over, so a call ends promptly once both
-// sides fall idle.
+// timerLoop offers more of tx every 100 ms as the offers sent drain (and
+// rescans it once they are all out, see offerMore), tosses and pings
+// once a second, and checks every 100 ms whether the session is over,
+// so a call ends promptly once both sides fall idle.
 func (s *session) timerLoop(ctx context.Context) error {
 	tick := time.NewTicker(100 * time.Millisecond)
 	defer tick.Stop()
@@ -327,6 +283,7 @@ func (s *session) timerLoop(ctx context.Context) error {
 			return nil
 		case <-tick.C:
 		}
+		s.offerMore()
 		if n%10 == 9 {
 			s.everySecond()
 		}
@@ -389,13 +346,6 @@ func (s *session) awaitingDone() bool {
 }
 
 func (s *session) everySecond() {
-	if infos := s.newInfos(); len(infos) > 0 {
-		s.mu.Lock()
-		s.ctrl = append(s.ctrl, infos...)
-		s.lastActive = s.now()
-		s.mu.Unlock()
-		s.poke()
-	}
 	if s.opt.AutoToss != nil {
 		s.opt.AutoToss()
 	}

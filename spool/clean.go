@@ -2,7 +2,6 @@ package spool
 
 import (
 	"errors"
-	"fmt"
 	"os"
 	"path/filepath"
 	"time"
@@ -73,28 +72,7 @@ func (s *Spool) Clean(nodes []packet.ID, kinds Kinds, opt CleanOptions) (int, er
 			if kinds&q.kind == 0 {
 				continue
 			}
-			jobs, bad, err := s.Jobs(node, q.xx)
-			if err != nil {
-				c.errs = append(c.errs, err)
-				continue
-			}
-			for _, b := range bad {
-				// Named as a packet, unreadable as one: left for the
-				// operator to look at, and said so.
-				c.errs = append(c.errs, fmt.Errorf("%s: not a packet, not removed: %w", b.Path, b.Err))
-			}
-			if q.xx == TX {
-				var due []packet.ID
-				for _, j := range jobs {
-					if c.due(c.s.packetPath(node, TX, j.ID)) {
-						due = append(due, j.ID)
-					}
-				}
-				c.untrack(node, due)
-			}
-			for _, j := range jobs {
-				c.packet(node, q.xx, j.ID)
-			}
+			c.queue(node, q.xx)
 		}
 	}
 	return c.n, errors.Join(c.errs...)
@@ -106,7 +84,9 @@ func (s *Spool) Clean(nodes []packet.ID, kinds Kinds, opt CleanOptions) (int, er
 func (s *Spool) CleanPacket(node packet.ID, xx XX, id packet.ID, opt CleanOptions) (int, error) {
 	c := cleaner{s: s, opt: opt}
 	if xx == TX && c.due(s.packetPath(node, TX, id)) {
-		c.untrack(node, []packet.ID{id})
+		if err := c.untrack(node, []packet.ID{id}); err != nil {
+			c.errs = append(c.errs, err)
+		}
 	}
 	c.packet(node, xx, id)
 	return c.n, errors.Join(c.errs...)
@@ -122,17 +102,16 @@ type cleaner struct {
 // untrack tells the tracking records of our messages among the tx
 // packets about to go (ids, of node's queue) that they can no longer
 // leave, in one transaction, before they are removed (see TrackRemoved).
-func (c *cleaner) untrack(node packet.ID, ids []packet.ID) {
+func (c *cleaner) untrack(node packet.ID, ids []packet.ID) error {
 	if c.opt.DryRun {
-		return
+		return nil
 	}
 	reason := c.opt.Reason
 	if reason == "" {
 		reason = "removed locally"
 	}
-	if _, err := c.s.TrackRemoved(node, ids, reason, time.Now()); err != nil {
-		c.errs = append(c.errs, err)
-	}
+	_, err := c.s.TrackRemoved(node, ids, reason, time.Now())
+	return err
 }
 
 // due reports whether the file at p is there and old enough to remove.

@@ -155,3 +155,67 @@ func TestCleanPacket(t *testing.T) {
 		}
 	}
 }
+
+// A queue of thousands of packets, removed by several workers: each old
+// enough is removed and counted once, Found hears each from the calling
+// goroutine, a younger one and a file that is not a packet stay (the
+// latter said so), and the next listing shows exactly what stayed.
+func TestCleanWholeQueue(t *testing.T) {
+	sp := openSpool(t)
+	jobs := queueFiles(t, sp, 3000, []uint8{1, 96, 224})
+	old := time.Now().Add(-2 * time.Hour)
+	var kept []spool.Job
+	for i, j := range jobs {
+		if i%7 == 0 {
+			kept = append(kept, j)
+			continue
+		}
+		if err := os.Chtimes(sp.PacketPath(peer, spool.TX, j.ID), old, old); err != nil {
+			t.Fatal(err)
+		}
+	}
+	junk := packet.ID{0xEE}
+	if err := os.WriteFile(sp.PacketPath(peer, spool.TX, junk), []byte("junk"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chtimes(sp.PacketPath(peer, spool.TX, junk), old, old); err != nil {
+		t.Fatal(err)
+	}
+	found := map[string]int{}
+	n, err := sp.Clean([]packet.ID{peer}, spool.TxPackets, spool.CleanOptions{Older: time.Hour, Found: func(p string) { found[p]++ }})
+	if err == nil || !strings.Contains(err.Error(), junk.String()) || !strings.Contains(err.Error(), "not a packet") {
+		t.Errorf("the junk file not reported: %v", err)
+	}
+	if want := len(jobs) - len(kept); n != want || len(found) != want {
+		t.Fatalf("%d removed, %d told to Found, want %d", n, len(found), want)
+	}
+	for p, k := range found {
+		if k != 1 {
+			t.Fatalf("%s told %d times", p, k)
+		}
+	}
+	_, got := list(t, sp)
+	sameJobs(t, "after the removal", got, kept)
+	if !sp.Has(peer, spool.TX, junk) {
+		t.Error("the junk file was removed")
+	}
+}
+
+// A dry run over a queue tells each packet in the listing's order and
+// removes none.
+func TestCleanQueueDryRunInOrder(t *testing.T) {
+	sp := openSpool(t)
+	jobs := queueFiles(t, sp, 500, []uint8{1, 96, 224})
+	var found []string
+	n, err := sp.Clean([]packet.ID{peer}, spool.TxPackets, spool.CleanOptions{DryRun: true, Found: func(p string) { found = append(found, p) }})
+	if err != nil || n != len(jobs) || len(found) != len(jobs) {
+		t.Fatalf("%d found (%d told), %v", n, len(found), err)
+	}
+	for i, j := range jobs {
+		if want := sp.PacketPath(peer, spool.TX, j.ID); found[i] != want {
+			t.Fatalf("path %d is %s, want %s", i, found[i], want)
+		}
+	}
+	_, got := list(t, sp)
+	sameJobs(t, "after the dry run", got, jobs)
+}

@@ -1,6 +1,10 @@
 package spool
 
-import "github.com/ferry-dtn/ferry/packet"
+import (
+	"time"
+
+	"github.com/ferry-dtn/ferry/packet"
+)
 
 // The layout's paths, for this package's own tests only: they check the
 // files where NNCP expects them. No other package sees these.
@@ -22,3 +26,12 @@ func (s *Spool) QueueReads() int64 { return s.quota.reads.Load() }
 // SetIndexBatch makes index builds add n entries per transaction, so
 // that a test with thousands of packets crosses several of them.
 func (s *Spool) SetIndexBatch(n int) { s.ix.batch = n }
+
+// SetIndexClock sets the clock by which a listing judges whether its
+// directory has been quiet long enough to be stamped (stampMargin), so
+// that tests need not wait it out.
+func (s *Spool) SetIndexClock(now func() time.Time) { s.ix.now = now }
+
+// Trusted says whether the listing came from the index alone, the
+// directory being unchanged since the index was last made to match it.
+func (l *Listing) Trusted() bool { return l.trusted }

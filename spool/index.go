@@ -6,7 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"sort"
+	"slices"
 	"sync"
 	"time"
 
@@ -16,27 +16,75 @@ import (
 	"github.com/ferry-dtn/ferry/packet"
 )
 
-// index caches packet headers by name in bbolt so that listing a queue
-// reads one directory and one B-tree instead of opening every packet.
-// A packet's name is the hash of its bytes, so a cached entry can never go
-// stale; entries whose file vanished are dropped on the next listing.
+// index caches packet headers in bbolt so that listing a queue reads one
+// directory and one B-tree instead of opening every packet. A packet's
+// name is the hash of its bytes, so a cached entry can never go stale;
+// entries whose file vanished are dropped on the next listing.
+//
+// Each queue has a bucket whose keys are nice(1) + name(52): a walk of
+// the bucket is the listing's own order (most urgent first, then by
+// name), so a listing streams from it and never holds a queue's jobs.
+// Beside it, a meta record (queueMeta) says whether the bucket is known
+// to match the directory as it still is, so that a later listing of an
+// unchanged queue need not read the directory at all.
 //
 // bbolt locks its file exclusively per handle, even within a process, so
 // the index is opened for one short transaction at a time and never held
-// across payload I/O. If it is busy or broken, listings read the files.
+// across payload I/O or a caller's callback. If it is busy or broken,
+// listings read the files.
 type index struct {
 	path  string
 	batch int // entries added per transaction (addBatch; tests use fewer)
-	mu    sync.Mutex
+	// now is the clock a listing's stamp is judged by (time.Now; tests
+	// move it on rather than wait out stampMargin).
+	now func() time.Time
+	mu  sync.Mutex
 }
 
 const indexTimeout = 500 * time.Millisecond
 
-// entry layout: nice(1) size(8) sender(32)
-const entryLen = 1 + 8 + packet.IDLen
+// keyLen and entryLen: key nice(1) name(52); value size(8) sender(32).
+const (
+	keyLen   = 1 + 52
+	entryLen = 8 + packet.IDLen
+)
 
-func bucketName(node packet.ID, xx XX) []byte {
-	return []byte(node.String() + "/" + string(xx))
+// metaBucket holds one queueMeta per queue, under queueName.
+var metaBucket = []byte("queue-meta")
+
+func queueName(node packet.ID, xx XX) string { return node.String() + "/" + string(xx) }
+
+// bucketName is the queue's bucket. The "2:" sets it apart from the
+// buckets of the earlier layout (keyed by name alone), which are dropped
+// when a listing first commits (see commit).
+func bucketName(node packet.ID, xx XX) []byte { return []byte("2:" + queueName(node, xx)) }
+
+func oldBucketName(node packet.ID, xx XX) []byte { return []byte(queueName(node, xx)) }
+
+func entryKey(nice uint8, id packet.ID) []byte {
+	k := make([]byte, 1, keyLen)
+	k[0] = nice
+	return append(k, id.String()...)
+}
+
+func entryValue(j Job) []byte {
+	v := make([]byte, entryLen)
+	binary.BigEndian.PutUint64(v, uint64(j.Size))
+	copy(v[8:], j.Sender[:])
+	return v
+}
+
+// decodeEntry makes a Job of a key and value; ok is false for a
+// malformed entry (a damaged index), which is treated as stale.
+func decodeEntry(node packet.ID, xx XX, k, v []byte) (Job, bool) {
+	if len(k) != keyLen || len(v) != entryLen {
+		return Job{}, false
+	}
+	id, err := packet.ParseID(string(k[1:]))
+	if err != nil {
+		return Job{}, false
+	}
+	return Job{Node: node, XX: xx, ID: id, Nice: k[0], Size: int64(binary.BigEndian.Uint64(v)), Sender: packet.ID(v[8:])}, true
 }
 
 func (ix *index) update(fn func(tx *bolt.Tx) error) (err error) {
@@ -63,19 +111,34 @@ func removeIndex(path string) error {
 	return nil
 }
 
+func (ix *index) clock() time.Time {
+	if ix.now != nil {
+		return ix.now()
+	}
+	return time.Now()
+}
+
+// errNoIndex is view's answer when there is no index file yet.
+var errNoIndex = errors.New("no index yet")
+
 // view runs a read-only transaction. The file is opened read-only, under
 // a shared lock: listings do not wait for each other, and a lookup
 // commits nothing (a read-write transaction writes its meta page and
-// syncs even when it changed nothing).
+// syncs even when it changed nothing). Each view maps the file afresh
+// and unmaps it after, so a walk of a large bucket in several views
+// keeps only one view's pages resident.
 func (ix *index) view(fn func(tx *bolt.Tx) error) error {
 	db, err := bolt.Open(ix.path, 0o600, &bolt.Options{Timeout: indexTimeout, ReadOnly: true})
 	switch {
 	case errors.Is(err, os.ErrNotExist):
-		return nil // nothing cached yet: the caller fills the index
+		return errNoIndex // nothing cached yet: the caller fills the index
 	case err != nil && !errors.Is(err, bolterrors.ErrTimeout):
 		// Unreadable: it is only a cache, start afresh (if it cannot be
 		// removed, every listing reads the files and says why).
-		return removeIndex(ix.path)
+		if rerr := removeIndex(ix.path); rerr != nil {
+			return rerr
+		}
+		return errNoIndex
 	case err != nil:
 		return err
 	}
@@ -83,94 +146,97 @@ func (ix *index) view(fn func(tx *bolt.Tx) error) error {
 	return db.View(fn)
 }
 
-// lookup returns the cached job for each name, names sorted (zero Size
-// where not cached), and whether the index holds entries for files that
-// are gone.
-// It walks the bucket in key order beside the sorted names: sequential
-// reads, far cheaper than one B-tree search per packet.
-func (ix *index) lookup(node packet.ID, xx XX, names []string, ids []packet.ID) ([]Job, bool, error) {
-	found := make([]Job, len(names))
-	stale := false
-	err := ix.view(func(tx *bolt.Tx) error {
+// walk calls fn for the entries of a queue's bucket after the key from
+// (from the first when from is nil), in key order, within one read-only
+// transaction, until fn returns false or limit entries were seen. It
+// returns the last key seen (fn's arguments are only valid during the
+// call), whether the bucket has more past it, and the queue's meta.
+func (ix *index) walk(node packet.ID, xx XX, from []byte, limit int, fn func(k, v []byte) bool) (last []byte, more bool, m queueMeta, err error) {
+	last = from
+	err = ix.view(func(tx *bolt.Tx) error {
+		m = readMeta(tx, node, xx)
 		b := tx.Bucket(bucketName(node, xx))
 		if b == nil {
 			return nil
 		}
 		c := b.Cursor()
-		k, v := c.First()
-		for i, name := range names {
-			for k != nil && string(k) < name {
-				stale = true // an entry whose file is gone
-				k, v = c.Next()
-			}
-			if k == nil {
+		var k, v []byte
+		if from == nil {
+			k, v = c.First()
+		} else if k, v = c.Seek(from); k != nil && bytes.Equal(k, from) {
+			k, v = c.Next()
+		}
+		for seen := 0; k != nil; seen++ {
+			if seen == limit {
+				more = true
 				break
 			}
-			if string(k) == name && len(v) == entryLen {
-				found[i] = Job{
-					Node: node, XX: xx, ID: ids[i], Nice: v[0],
-					Size:   int64(binary.BigEndian.Uint64(v[1:9])),
-					Sender: packet.ID(v[9:]),
-				}
-				k, v = c.Next()
+			last = append(last[:0:0], k...)
+			if !fn(k, v) {
+				k, _ = c.Next()
+				more = k != nil
+				break
 			}
-		}
-		if k != nil {
-			stale = true
+			k, v = c.Next()
 		}
 		return nil
 	})
-	return found, stale, err
+	if errors.Is(err, errNoIndex) {
+		return from, false, queueMeta{}, nil // an index that is not there is an empty one
+	}
+	return last, more, m, err
 }
 
-// add caches jobs. The keys are the Base32 names, put in key order,
-// which bbolt inserts far faster. (Base32 order is not the order of the
-// raw ids: its digits sort before its letters in ASCII.) A large add is
-// cut into runs of consecutive keys, one transaction (and one open of the
-// file) each: a single transaction over a million keys holds the lock
-// for the whole build, and bbolt copies every node it has touched onto
-// the heap each time the file grows under it (node.dereference), which
-// made a first listing of 200,000 packets take seconds and hundreds of
-// MiB for that alone.
-func (ix *index) add(node packet.ID, xx XX, jobs []Job) {
-	if len(jobs) == 0 {
-		return
+// meta reads a queue's meta record alone.
+func (ix *index) meta(node packet.ID, xx XX) (queueMeta, error) {
+	var m queueMeta
+	err := ix.view(func(tx *bolt.Tx) error {
+		m = readMeta(tx, node, xx)
+		return nil
+	})
+	if errors.Is(err, errNoIndex) {
+		return queueMeta{}, nil
 	}
-	keys := make([]string, len(jobs))
+	return m, err
+}
+
+// add caches jobs in one transaction and returns the queue's generation
+// after it, and whether it was gen before (nobody else wrote the queue's
+// entries since the caller last did). Keys are put in key order, which
+// bbolt inserts far faster; a listing adds a large queue in runs of
+// ix.batch (one transaction and one open of the file each): a single
+// transaction over a million keys holds the lock for the whole build,
+// and bbolt copies every node it has touched onto the heap each time the
+// file grows under it (node.dereference).
+func (ix *index) add(node packet.ID, xx XX, jobs []Job, gen uint64) (uint64, bool, error) {
+	keys := make([][]byte, len(jobs))
 	order := make([]int, len(jobs))
 	for i, j := range jobs {
-		keys[i], order[i] = j.ID.String(), i
+		keys[i], order[i] = entryKey(j.Nice, j.ID), i
 	}
-	sort.Slice(order, func(a, b int) bool { return keys[order[a]] < keys[order[b]] })
-	for len(order) > 0 {
-		run := order[:min(len(order), ix.batch)]
-		order = order[len(run):]
-		err := ix.update(func(tx *bolt.Tx) error {
-			b, err := tx.CreateBucketIfNotExists(bucketName(node, xx))
-			if err != nil {
+	slices.SortFunc(order, func(a, b int) int { return bytes.Compare(keys[a], keys[b]) })
+	var after uint64
+	same := false
+	err := ix.update(func(tx *bolt.Tx) error {
+		b, err := tx.CreateBucketIfNotExists(bucketName(node, xx))
+		if err != nil {
+			return err
+		}
+		// Runs arrive in key order, so pages split by bbolt need not keep
+		// half their room for later keys: a fuller tree is a smaller file
+		// and fewer pages for every later listing to map.
+		b.FillPercent = 0.9
+		for _, i := range order {
+			if err := b.Put(keys[i], entryValue(jobs[i])); err != nil {
 				return err
 			}
-			// Runs arrive in key order, so pages split by bbolt need not
-			// keep half their room for later keys: a fuller tree is a
-			// smaller file and fewer pages for every later listing to map.
-			b.FillPercent = 0.9
-			vals := make([]byte, entryLen*len(run)) // one allocation per run, not per key
-			for k, i := range run {
-				j := jobs[i]
-				v := vals[k*entryLen : (k+1)*entryLen : (k+1)*entryLen]
-				v[0] = j.Nice
-				binary.BigEndian.PutUint64(v[1:9], uint64(j.Size))
-				copy(v[9:], j.Sender[:])
-				if err := b.Put([]byte(keys[i]), v); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
-		if err != nil {
-			return // busy or broken: the rest is read from the files next time
 		}
-	}
+		m := readMeta(tx, node, xx)
+		same = m.gen == gen
+		after = m.gen + 1
+		return writeMeta(tx, node, xx, queueMeta{gen: after})
+	})
+	return after, same, err
 }
 
 // addBatch is how many entries one index transaction adds: large enough
@@ -178,30 +244,62 @@ func (ix *index) add(node packet.ID, xx XX, jobs []Job) {
 // that no transaction holds the lock or the heap for long.
 const addBatch = 20000
 
-// prune drops cached entries whose files are gone.
-// Busy or broken, it is left for a later listing, as add leaves what it
-// could not add: a stale entry costs a lookup, never a wrong listing.
-func (ix *index) prune(node packet.ID, xx XX, present map[string]bool) {
-	_ = ix.update(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketName(node, xx))
-		if b == nil {
-			return nil
-		}
-		var gone [][]byte
-		err := b.ForEach(func(k, _ []byte) error {
-			if !present[string(k)] {
-				gone = append(gone, bytes.Clone(k))
-			}
-			return nil
-		})
-		if err != nil {
-			return err
-		}
-		for _, k := range gone {
-			if err := b.Delete(k); err != nil {
+// commitListing ends a listing that read the directory: it drops the
+// entries the listing found stale (or, when there were too many to keep,
+// every entry present() refuses), and, when nobody else wrote the queue
+// since the listing's own last write (gen), records that the bucket now
+// matches the directory in stamp (when stamp is trustworthy) with the
+// files that are not packets, bad. Every other write clears the record.
+func (ix *index) commitListing(node packet.ID, xx XX, gen uint64, stale [][]byte, present func(k []byte) bool, stamp *listStamp, bad []packet.ID) error {
+	return ix.update(func(tx *bolt.Tx) error {
+		if old := oldBucketName(node, xx); tx.Bucket(old) != nil {
+			if err := tx.DeleteBucket(old); err != nil { // the earlier layout's: nothing reads it
 				return err
 			}
 		}
-		return nil
+		b := tx.Bucket(bucketName(node, xx))
+		if b != nil {
+			for _, k := range stale {
+				if err := b.Delete(k); err != nil {
+					return err
+				}
+			}
+			if present != nil {
+				c := b.Cursor()
+				for k, _ := c.First(); k != nil; {
+					if present(k) {
+						k, _ = c.Next()
+						continue
+					}
+					gone := bytes.Clone(k) // k is the page's, which Delete rewrites
+					if err := c.Delete(); err != nil {
+						return err
+					}
+					k, _ = c.Seek(gone) // the next key after the deleted one
+				}
+			}
+		}
+		m := readMeta(tx, node, xx)
+		next := queueMeta{gen: m.gen + 1}
+		if m.gen == gen && stamp != nil {
+			next.stamp, next.stamped, next.bad = *stamp, true, bad
+		}
+		return writeMeta(tx, node, xx, next)
+	})
+}
+
+// drop forgets a queue's bucket and meta record: after a removal of most
+// of a queue, deleting its entries one by one at the next listing would
+// cost a transaction touching every page, and whatever is left is read
+// again from the files.
+func (ix *index) drop(node packet.ID, xx XX) error {
+	return ix.update(func(tx *bolt.Tx) error {
+		if b := tx.Bucket(bucketName(node, xx)); b != nil {
+			if err := tx.DeleteBucket(bucketName(node, xx)); err != nil {
+				return err
+			}
+		}
+		m := readMeta(tx, node, xx)
+		return writeMeta(tx, node, xx, queueMeta{gen: m.gen + 1})
 	})
 }

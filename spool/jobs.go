@@ -3,8 +3,6 @@ package spool
 import (
 	"fmt"
 	"os"
-	"path/filepath"
-	"slices"
 	"sync"
 
 	"github.com/ferry-dtn/ferry/packet"
@@ -30,125 +28,107 @@ type BadFile struct {
 }
 
 // Jobs lists the complete packets of a queue, most urgent first, then by
-// name. Headers come from the index, else from hdr/, else the packet.
+// name, all at once: for queues a caller must hold whole anyway. A queue
+// of any size is better walked with List or EachJob, which hold no more
+// than a batch of its jobs. Headers come from the index, else from the
+// packet.
 func (s *Spool) Jobs(node packet.ID, xx XX) ([]Job, []BadFile, error) {
-	dir := s.queueDir(node, xx)
-	d, err := os.Open(dir)
-	if err != nil {
-		if os.IsNotExist(err) {
-			return nil, nil, nil
-		}
-		return nil, nil, err
-	}
-	// Readdirnames: no sorting and no per-entry objects; only names of
-	// exactly 52 Base32 characters are packets (hdr/, seen/, .part never are).
-	all, err := d.Readdirnames(-1)
-	_ = d.Close() // read only
+	var jobs []Job
+	bad, err := s.EachJob(node, xx, func(j Job) bool {
+		jobs = append(jobs, j)
+		return true
+	})
 	if err != nil {
 		return nil, nil, err
 	}
-	names := all[:0]
-	for _, n := range all {
-		if len(n) == 52 {
-			names = append(names, n)
-		}
-	}
-	// Name order is the listing's order within a niceness, and the order
-	// in which the index is walked.
-	slices.Sort(names)
-	ids := make([]packet.ID, 0, len(names))
-	kept := names[:0]
-	for _, n := range names {
-		if id, err := packet.ParseID(n); err == nil {
-			kept = append(kept, n)
-			ids = append(ids, id)
-		}
-	}
-	names = kept
-	found, stale, ixErr := s.ix.lookup(node, xx, names, ids)
-	var missing []int
-	for i := range names {
-		if found[i].Size <= 0 {
-			missing = append(missing, i)
-		}
-	}
-	errs := s.readJobs(node, xx, names, missing, found)
-	var fresh []Job
-	var bad []BadFile
-	for k, i := range missing {
-		if err := errs[k]; err != nil {
-			if !os.IsNotExist(err) { // removed while we listed: fine
-				bad = append(bad, BadFile{filepath.Join(dir, names[i]), ids[i], err})
-			}
-			found[i].Size = -1 // not listed
-			continue
-		}
-		fresh = append(fresh, found[i])
-	}
-	if ixErr == nil {
-		s.ix.add(node, xx, fresh)
-		if stale {
-			present := make(map[string]bool, len(names))
-			for _, n := range names {
-				present[n] = true
-			}
-			s.ix.prune(node, xx, present)
-		}
-	}
-	return byNice(found), bad, nil
+	return jobs, bad, nil
 }
 
-// byNice returns the listed jobs (Size > 0), given in name order, most
-// urgent first and in name order within a niceness: a counting sort that
-// moves each Job once (a Job is over 100 bytes; with 100,000 of them the
-// moves cost more than the ordering).
+// EachJob calls fn for each complete packet of a queue, in Jobs's order,
+// until fn returns false, and returns the files named as packets that
+// are not. fn runs with no lock and no index transaction held.
+func (s *Spool) EachJob(node packet.ID, xx XX, fn func(Job) bool) ([]BadFile, error) {
+	l, err := s.List(node, xx)
+	if err != nil {
+		return nil, err
+	}
+	buf := make([]Job, 1024)
+	for {
+		n, err := l.Next(buf)
+		if err != nil {
+			return l.Bad(), err
+		}
+		if n == 0 {
+			return l.Bad(), nil
+		}
+		for _, j := range buf[:n] {
+			if !fn(j) {
+				return l.Bad(), nil
+			}
+		}
+	}
+}
+
+// Count tallies a queue by niceness without making its jobs: from the
+// index alone while the queue's directory is unchanged since it was last
+// listed.
+func (s *Spool) Count(node packet.ID, xx XX) (Tally, []BadFile, error) {
+	l, err := s.List(node, xx)
+	if err != nil {
+		return Tally{}, nil, err
+	}
+	t, err := l.Tally()
+	return t, l.Bad(), err
+}
+
+// byNice returns the jobs, given in name order, most urgent first and in
+// name order within a niceness: a counting sort that moves each Job once
+// (a Job is over 100 bytes; with 100,000 of them the moves cost more
+// than the ordering).
 func byNice(found []Job) []Job {
 	var start [257]int
 	for i := range found {
-		if found[i].Size > 0 {
-			start[int(found[i].Nice)+1]++
-		}
+		start[int(found[i].Nice)+1]++
 	}
 	for n := 1; n < len(start); n++ {
 		start[n] += start[n-1]
 	}
-	jobs := make([]Job, start[256])
+	jobs := make([]Job, len(found))
 	for i := range found {
-		if found[i].Size > 0 {
-			n := found[i].Nice
-			jobs[start[n]] = found[i]
-			start[n]++
-		}
+		n := found[i].Nice
+		jobs[start[n]] = found[i]
+		start[n]++
 	}
 	return jobs
 }
 
-// readJobs reads the headers of names[i] for each i in missing into
-// found[i], returning each one's error. Many are read by several
-// goroutines: each header costs an open and a read, and a queue nobody
-// listed yet (or whose packets came in by call or xfer) can hold
-// thousands.
-func (s *Spool) readJobs(node packet.ID, xx XX, names []string, missing []int, found []Job) []error {
-	errs := make([]error, len(missing))
+// readJobs reads the headers of ids[i] for each i in which into out[k]
+// (k the place of i in which), returning each one's error. Many are read
+// by several goroutines: each header costs an open and a read, and a
+// queue nobody listed yet (or whose packets came in by call or xfer) can
+// hold thousands.
+func (s *Spool) readJobs(dirfd int, dir string, node packet.ID, xx XX, ids []packet.ID, which []int, out []Job) []error {
+	errs := make([]error, len(which))
 	read := func(from, to int) {
+		buf := make([]byte, readJobBuf)
 		for k := from; k < to; k++ {
-			found[missing[k]], errs[k] = s.readJob(node, xx, names[missing[k]])
+			out[k], errs[k] = readJobAt(dirfd, dir, node, xx, ids[which[k]], buf)
 		}
 	}
 	const perWorker = 256
-	workers := min(readJobsWorkers, (len(missing)+perWorker-1)/perWorker)
+	workers := min(readJobsWorkers, (len(which)+perWorker-1)/perWorker)
 	if workers <= 1 {
-		read(0, len(missing))
+		read(0, len(which))
 		return errs
 	}
 	var wg sync.WaitGroup
-	step := (len(missing) + workers - 1) / workers
-	for from := 0; from < len(missing); from += step {
+	step := (len(which) + workers - 1) / workers
+	for from := 0; from < len(which); from += step {
 		wg.Add(1)
 		go func(from, to int) {
 			defer wg.Done()
 			read(from, to)
-		}(from, min(from+step, len(missing)))
+		}(from, min(from+step, len(which)))
 	}
 	wg.Wait()
 	return errs
@@ -157,22 +137,26 @@ func (s *Spool) readJobs(node packet.ID, xx XX, names []string, missing []int, f
 // readJobsWorkers bounds the goroutines reading headers at once.
 const readJobsWorkers = 4
 
-// readJob reads one packet's header from the packet itself: one open,
-// fstat and read. Its hdr/ copy, if any, is not read: it costs the same
-// syscalls plus a failed open where there is none (the usual case: ferry
-// caches headers in the index instead), and the packet is the truth (a
-// damaged copy must not make a good packet look damaged).
-func (s *Spool) readJob(node packet.ID, xx XX, name string) (Job, error) {
-	id, _ := packet.ParseID(name)
-	var head [packet.EncHeaderSize]byte
-	n, size, err := fsio.ReadHead(filepath.Join(s.queueDir(node, xx), name), head[:])
+// readJobBuf is how much of a packet readJobAt reads: the header, and
+// all of a small packet, whose size is then known without an fstat.
+const readJobBuf = 4096
+
+// readJobAt reads one packet's header from the packet itself, opened in
+// the queue's directory dirfd, into buf (at least the header's size):
+// one open and read (and an fstat when the packet is larger than buf). Its hdr/ copy,
+// if any, is not read: it costs the same syscalls plus a failed open
+// where there is none (the usual case: ferry caches headers in the index
+// instead), and the packet is the truth (a damaged copy must not make a
+// good packet look damaged).
+func readJobAt(dirfd int, dir string, node packet.ID, xx XX, id packet.ID, buf []byte) (Job, error) {
+	n, size, err := fsio.ReadHeadAt(dirfd, dir, id.String(), buf)
 	if err != nil {
 		return Job{}, err
 	}
 	if n < packet.EncHeaderSize {
 		return Job{}, fmt.Errorf("%d bytes: %w", n, packet.ErrShortHeader)
 	}
-	h, err := packet.ParseEncHeader(head[:])
+	h, err := packet.ParseEncHeader(buf[:packet.EncHeaderSize])
 	if err != nil {
 		return Job{}, err
 	}

@@ -80,14 +80,16 @@ alice_tx="$lab/alice/spool/KTW3VCPWJSCYZWMEVDETP6YMID2AHDVRVMEFLF6JRJOF4ZC3ZP3A/
 bob_rx="$lab/bob/spool/ATZZZUML6BFXMK7XCLAWUDRGOIFAJORJQUINOBNXQRBRJHG7Q4AQ/rx"
 carry() { mkdir -p "$bob_rx"; find "$alice_tx" -maxdepth 1 -type f -name '[A-Z2-7]*' -exec mv -t "$bob_rx/" {} +; }
 clean() { rm -rf "$lab"/*/spool/* "$lab"/*/incoming/*; }
-# secs CMD...: wall seconds of one run; its peak RSS (KiB) goes to $work/rss
+# secs CMD...: wall seconds of one run; its user+sys seconds, then its
+# peak RSS (KiB), go to $work/rss (cpu and rss read them)
 secs() {
 	local t0 t1
 	sync # dirty pages of an earlier step must not be charged to this one
 	t0=$(date +%s.%N)
-	echo "?" >"$work/rss"
+	printf '?\n?\n' >"$work/rss"
 	if [ -x /usr/bin/time ]; then
-		/usr/bin/time -f %M -o "$work/rss" "$@" >/dev/null 2>"$work/err" || { cat "$work/err" >&2; return 1; }
+		/usr/bin/time -f '%U %S
+%M' -o "$work/rss" "$@" >/dev/null 2>"$work/err" || { cat "$work/err" >&2; return 1; }
 	else
 		"$@" >/dev/null 2>"$work/err" || { cat "$work/err" >&2; return 1; }
 	fi
@@ -95,6 +97,10 @@ secs() {
 	awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }'
 }
 rss() { tail -1 "$work/rss"; }
+# (the line before the last: time puts a line of its own first when the
+# command failed or was killed)
+cpu() { tail -2 "$work/rss" | head -1 | awk 'NF == 2 { printf "%.2f", $1 + $2; next } { print "?" }'; }
+load() { cut -d' ' -f1 /proc/loadavg; }
 # disk_floor: seconds for the disk alone to read 1 GiB and write 1 GiB at
 # once (what a toss of a packet on disk must do), bypassing the cache
 disk_floor() {
@@ -457,25 +463,35 @@ if [[ " ${BENCH:-} " == *" scale "* ]]; then
 	cp -a "$lab/alice/spool" "$nspool"
 	rm -f "$nspool/ferry.idx"
 	sed "s#$lab/alice/spool#$nspool#" "$lab/alice.hjson" >"$lab/alice-nncp.hjson"
-	row() { # label ferry-secs ferry-rss nncp-secs nncp-rss
-		awk -v l="$1" -v f="$2" -v fr="$3" -v n="$4" -v nr="$5" 'BEGIN {
-		printf "%-14s ferry %8.2f s (peak RSS %7.0f MiB), nncp %8.2f s (%7.0f MiB): %.2fx NNCP\n", l, f, fr/1024, n, nr/1024, n/f }'
+	# Each figure: wall seconds, user+sys CPU seconds and the 1-minute
+	# load average as the run ended (other work on the machine shows in
+	# the wall time, not in the CPU time), and peak RSS. NNCP's runs are
+	# capped at $cap s (it reads every header every time); a capped run
+	# shows as "> cap".
+	cap=${SCALE_CAP:-600}
+	row() { # label ferry-secs ferry-cpu ferry-load ferry-rss nncp-secs nncp-cpu nncp-load nncp-rss
+		awk -v l="$1" -v f="$2" -v fc="$3" -v fl="$4" -v fr="$5" -v n="$6" -v nc="$7" -v nl="$8" -v nr="$9" -v cap="$cap" 'BEGIN {
+		ns = (n >= cap) ? sprintf("> %5.0f s", cap) : sprintf("%7.2f s", n)
+		printf "%-14s ferry %7.2f s (cpu %6s s, load %5s, RSS %5.0f MiB), nncp %s (cpu %6s s, load %5s, RSS %5.0f MiB): %.2fx NNCP\n", l, f, fc, fl, fr/1024, ns, nc, nl, nr/1024, n/f }'
 	}
-	f1=$(secs ./bin/ferry stat --cfg "$lab/alice.hjson" --node bob); r1=$(rss)
-	f2=$(secs ./bin/ferry stat --cfg "$lab/alice.hjson" --node bob); r2=$(rss)
-	n1=$(secs nncp-stat -cfg "$lab/alice-nncp.hjson" -node bob); m1=$(rss)
-	n2=$(secs nncp-stat -cfg "$lab/alice-nncp.hjson" -node bob); m2=$(rss)
-	row "first stat:" "$f1" "$r1" "$n1" "$m1"
-	row "second stat:" "$f2" "$r2" "$n2" "$m2"
-	firstsend() { # TOOL CFG: seconds from dialling to the first packet in bob's rx/; caller RSS in $work/rss
+	capped() { secs timeout "$cap" "$@" 2>/dev/null || echo "$cap"; } # a capped run's log is not the result
+	f1=$(secs ./bin/ferry stat --cfg "$lab/alice.hjson" --node bob); c1=$(cpu); l1=$(load); r1=$(rss)
+	f2=$(secs ./bin/ferry stat --cfg "$lab/alice.hjson" --node bob); c2=$(cpu); l2=$(load); r2=$(rss)
+	n1=$(capped nncp-stat -cfg "$lab/alice-nncp.hjson" -node bob); d1=$(cpu); k1=$(load); m1=$(rss)
+	n2=$(capped nncp-stat -cfg "$lab/alice-nncp.hjson" -node bob); d2=$(cpu); k2=$(load); m2=$(rss)
+	row "first stat:" "$f1" "$c1" "$l1" "$r1" "$n1" "$d1" "$k1" "$m1"
+	row "second stat:" "$f2" "$c2" "$l2" "$r2" "$n2" "$d2" "$k2" "$m2"
+	firstsend() { # TOOL CFG: seconds from dialling to the first packet in bob's rx/; the caller's CPU and RSS in $work/rss
 		local addr="127.0.0.1:$(port)" t0 t1 dpid cpid
 		if [ "$1" = ferry ]; then ./bin/ferry daemon --cfg "$lab/bob.hjson" --quiet --bind "$addr" >/dev/null 2>&1 &
 		else nncp-daemon -cfg "$lab/bob.hjson" -quiet -bind "$addr" >/dev/null 2>&1 & fi
 		dpid=$!
 		sleep 0.5
 		t0=$(date +%s.%N)
-		if [ "$1" = ferry ]; then /usr/bin/time -f %M -o "$work/rss" ./bin/ferry call --cfg "$2" --quiet bob "$addr" >/dev/null 2>&1 &
-		else /usr/bin/time -f %M -o "$work/rss" nncp-call -cfg "$2" -quiet bob "$addr" >/dev/null 2>&1 & fi
+		if [ "$1" = ferry ]; then /usr/bin/time -f '%U %S
+%M' -o "$work/rss" ./bin/ferry call --cfg "$2" --quiet bob "$addr" >/dev/null 2>&1 &
+		else /usr/bin/time -f '%U %S
+%M' -o "$work/rss" nncp-call -cfg "$2" -quiet bob "$addr" >/dev/null 2>&1 & fi
 		cpid=$!
 		t1=
 		for _ in $(seq 1200); do # 120 s at most
@@ -488,12 +504,13 @@ if [[ " ${BENCH:-} " == *" scale "* ]]; then
 		rm -rf "$lab/bob/spool"/*
 		if [ -n "$t1" ]; then awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }'; else echo 120; fi
 	}
-	fc=$(firstsend ferry "$lab/alice.hjson"); rc=$(rss)
-	nc=$(firstsend nncp "$lab/alice-nncp.hjson"); mc=$(rss)
-	row "call, 1st pkt:" "$fc" "$rc" "$nc" "$mc"
-	fr=$(secs ./bin/ferry rm --cfg "$lab/alice.hjson" --node bob --tx); rr=$(rss)
-	nr=$(secs nncp-rm -cfg "$lab/alice-nncp.hjson" -node bob -tx); mr=$(rss)
-	row "rm --tx:" "$fr" "$rr" "$nr" "$mr"
+	fc=$(firstsend ferry "$lab/alice.hjson"); cc=$(cpu); lc=$(load); rc=$(rss)
+	nc=$(firstsend nncp "$lab/alice-nncp.hjson"); dc=$(cpu); kc=$(load); mc=$(rss)
+	row "call, 1st pkt:" "$fc" "$cc" "$lc" "$rc" "$nc" "$dc" "$kc" "$mc"
+	echo "  (call CPU and RSS: the caller's, from dialling to 2 s after the first packet)"
+	fr=$(secs ./bin/ferry rm --cfg "$lab/alice.hjson" --node bob --tx); cr=$(cpu); lr=$(load); rr=$(rss)
+	nr=$(capped nncp-rm -cfg "$lab/alice-nncp.hjson" -node bob -tx); dr=$(cpu); kr=$(load); mr=$(rss)
+	row "rm --tx:" "$fr" "$cr" "$lr" "$rr" "$nr" "$dr" "$kr" "$mr"
 	clean
 fi
 

@@ -81,31 +81,29 @@ func runStat(ctx context.Context, g *globals, args []string) error {
 	for _, id := range ids {
 		s := nodeStat{Node: e.c.NodeName(id), ID: id.String()}
 		for _, xx := range []spool.XX{spool.RX, spool.TX} {
-			jobs, bad, err := e.sp.Jobs(id, xx)
+			// Counted without a Job per packet (a million of them is
+			// a gigabyte); only --pkt walks them.
+			tally, bad, err := e.sp.Count(id, xx)
 			if err != nil {
 				return err
 			}
 			for _, b := range bad {
 				fmt.Fprintf(g.Stderr, "ferry: error: stat: %s: %v\n", b.Path, b.Err)
 			}
-			byNice := map[uint8]*niceStat{}
-			for _, j := range jobs {
-				ns := byNice[j.Nice]
-				if ns == nil {
-					ns = &niceStat{Nice: j.Nice}
-					byNice[j.Nice] = ns
-				}
-				ns.Count++
-				ns.Size += j.Size
-				if *pkts {
+			if *pkts {
+				if _, err := e.sp.EachJob(id, xx, func(j spool.Job) bool {
 					s.Packets = append(s.Packets, pktStat{string(xx), j.ID.String(), j.Nice, j.Size})
+					return true
+				}); err != nil {
+					return err
 				}
 			}
 			list := []niceStat{} // an empty queue is [] in JSON, as everywhere else
-			for _, ns := range byNice {
-				list = append(list, *ns)
+			for nice, t := range tally {
+				if t.Packets > 0 {
+					list = append(list, niceStat{Nice: uint8(nice), Count: t.Packets, Size: t.Bytes})
+				}
 			}
-			sort.Slice(list, func(i, k int) bool { return list[i].Nice < list[k].Nice })
 			if xx == spool.RX {
 				s.Rx = list
 			} else {
