@@ -55,6 +55,20 @@ func Failover(ctx context.Context, sp *spool.Spool, c *cfg.Config, opt FailoverO
 		if ctx.Err() != nil {
 			return res, ctx.Err()
 		}
+		if cur := r.Failover.Copies[len(r.Failover.Copies)-1]; cur.Sent.IsZero() && !sp.Has(cur.Queue, spool.TX, cur.ID) {
+			// Not sent, yet gone from our queue: removed (ferry rm, a
+			// policy). Sending it again over another route would undo that.
+			if _, err := sp.Exhausted(r.ID); err != nil {
+				res.Failed++
+				log.Error("kept packet of a removed message not dropped", "who", "tx-failover",
+					"node", c.NodeName(r.Node), "pkt", r.ID.String(), "err", err)
+				continue
+			}
+			res.Exhausted++
+			log.Info("message's packet was removed from the queue here; no failover, its kept packet is dropped",
+				"who", "tx-failover", "node", c.NodeName(r.Node), "pkt", r.ID.String(), "copy", cur.ID.String())
+			continue
+		}
 		if _, next := r.FailoverDue(now); !next {
 			if _, err := sp.Exhausted(r.ID); err != nil {
 				res.Failed++

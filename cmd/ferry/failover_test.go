@@ -229,6 +229,9 @@ func TestFailoverFourNodes(t *testing.T) {
 	l.overCarol(t)
 	l.arrivedOnce(t)
 	l.deliveredOverCarol(t, l.track(t, file, cmd))
+	if n := l.keptStat(t); n != 0 {
+		t.Errorf("stat counts %d kept after delivery", n)
+	}
 	// The text listing names the route too.
 	out := string(l.run(t, nil, "alice", "track", file).stdout)
 	if !strings.Contains(out, "ROUTE") || !regexp.MustCompile(file+` +dave +file +delivered +\S+ +xfer to carol +carol`).MatchString(out) {
@@ -275,5 +278,40 @@ func TestFailoverFirstRouteWakesUp(t *testing.T) {
 		if after[i].State != "delivered" || after[i].Done != before[i].Done {
 			t.Errorf("%s changed after the late copy: %+v, was %+v", after[i].ID, after[i], before[i])
 		}
+	}
+}
+
+// keptStat is what ferry stat --json says alice keeps for dave.
+func (l *foLab) keptStat(t *testing.T) int {
+	t.Helper()
+	var stats []struct {
+		Node string `json:"node"`
+		Kept int    `json:"kept"`
+	}
+	if err := json.Unmarshal(l.run(t, nil, "alice", "stat", "--json", "--node", "dave").stdout, &stats); err != nil || len(stats) != 1 {
+		t.Fatalf("stat --json: %v %+v", err, stats)
+	}
+	return stats[0].Kept
+}
+
+// TestFailoverAfterRm: a message whose packet was removed here (ferry
+// rm) is not sent again over the next route; its kept packet goes.
+func TestFailoverAfterRm(t *testing.T) {
+	l := newFoLab(t)
+	if n := l.keptStat(t); n != 0 {
+		t.Fatalf("stat counts %d kept before anything was sent", n)
+	}
+	file, cmd := l.send(t)
+	if n := l.keptStat(t); n != 2 {
+		t.Fatalf("stat counts %d kept, want 2", n)
+	}
+	l.run(t, nil, "alice", "rm", "--node", "bob", "--tx")
+	for _, row := range l.track(t, file, cmd) {
+		if strings.Join(row.Route, ",") != "bob,dave" || row.Failover.Kept || len(row.Failover.Copies) != 1 {
+			t.Errorf("a removed message failed over: %+v", row)
+		}
+	}
+	if l.queued("alice", "carol") != 0 || l.keptStat(t) != 0 {
+		t.Errorf("after rm: %d queued for carol, %d kept; want none", l.queued("alice", "carol"), l.keptStat(t))
 	}
 }
