@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -18,8 +19,9 @@ import (
 // hop), so a node that "never answers" is one nobody carries anything
 // to or from.
 type foLab struct {
-	dir string
-	ids map[string]string
+	dir  string
+	ids  map[string]string
+	nncp map[string]bool // nodes run by the real NNCP instead
 }
 
 // foWait is alice's ferry-failover for dave: short and real, so the test
@@ -29,7 +31,7 @@ const foWait = time.Second
 
 func newFoLab(t *testing.T) *foLab {
 	t.Helper()
-	l := &foLab{dir: t.TempDir(), ids: map[string]string{}}
+	l := &foLab{dir: t.TempDir(), ids: map[string]string{}, nncp: map[string]bool{}}
 	nodes := []string{"alice", "bob", "carol", "dave"}
 	for _, n := range nodes {
 		r := l.run(t, nil, n, "cfgnew", "--spool", l.path(n, "spool"), "--log", l.path(n, "log"))
@@ -42,6 +44,7 @@ func newFoLab(t *testing.T) *foLab {
 		}
 		l.ids[n] = c.Self.ID.String()
 		os.MkdirAll(l.path(n, "incoming"), 0o755)
+		os.MkdirAll(l.path(n, "spool"), 0o755) // NNCP does not make it
 	}
 	handler := l.path("dave", "handler.sh")
 	os.WriteFile(handler, []byte("#!/bin/sh\n/bin/cat >> "+l.path("dave", "runs")+"\n"), 0o755)
@@ -102,9 +105,26 @@ func (l *foLab) trip(t *testing.T, from, to string) {
 	t.Helper()
 	medium := l.path("stick", from+"-"+to+"-"+time.Now().Format("150405.000000000"))
 	os.MkdirAll(medium, 0o755)
-	l.run(t, nil, from, "xfer", "--mkdir", "--tx", "--node", to, medium)
+	if l.nncp[from] {
+		l.nncpRun(t, from, "nncp-xfer", "-mkdir", "-tx", "-node", to, medium)
+	} else {
+		l.run(t, nil, from, "xfer", "--mkdir", "--tx", "--node", to, medium)
+	}
+	if l.nncp[to] {
+		l.nncpRun(t, to, "nncp-xfer", "-rx", "-node", from, medium)
+		l.nncpRun(t, to, "nncp-toss")
+		return
+	}
 	l.run(t, nil, to, "xfer", "--rx", "--node", from, medium)
 	l.run(t, nil, to, "toss")
+}
+
+func (l *foLab) nncpRun(t *testing.T, n, tool string, args ...string) {
+	t.Helper()
+	out, err := exec.Command(tool, append([]string{"-cfg", l.cfg(n), "-quiet"}, args...)...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("%s %v as %s: %v\n%s", tool, args, n, err, out)
+	}
 }
 
 // queued counts the packets from has queued for to.
@@ -314,4 +334,19 @@ func TestFailoverAfterRm(t *testing.T) {
 	if l.queued("alice", "carol") != 0 || l.keptStat(t) != 0 {
 		t.Errorf("after rm: %d queued for carol, %d kept; want none", l.queued("alice", "carol"), l.keptStat(t))
 	}
+}
+
+// TestFailoverOverNNCPRelay: the alternative route's relay is the real
+// NNCP, which neither knows nor reads ferry's keys: it carries the
+// re-wrapped copy to dave and dave's receipt back like any packets.
+func TestFailoverOverNNCPRelay(t *testing.T) {
+	needNNCP(t, "nncp-xfer")
+	needNNCP(t, "nncp-toss")
+	l := newFoLab(t)
+	l.nncp["carol"] = true
+	file, cmd := l.send(t)
+	l.track(t, file, cmd) // the failover pass
+	l.overCarol(t)
+	l.arrivedOnce(t)
+	l.deliveredOverCarol(t, l.track(t, file, cmd))
 }
