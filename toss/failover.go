@@ -2,6 +2,7 @@ package toss
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -81,7 +82,20 @@ func Failover(ctx context.Context, sp *spool.Spool, c *cfg.Config, opt FailoverO
 				"node", c.NodeName(r.Node), "pkt", r.ID.String(), "routes", len(r.Failover.Routes))
 			continue
 		}
-		if err := rewrap(ctx, sp, q, c, r, now, log, &res); err != nil {
+		err := rewrap(ctx, sp, q, c, r, now, log, &res)
+		if errors.Is(err, errRouteGone) {
+			// A config change, not a passing failure: retrying every
+			// toss would not help, so the failover ends here.
+			if _, xerr := sp.Exhausted(r.ID); xerr != nil {
+				err = errors.Join(err, xerr)
+			} else {
+				res.Exhausted++
+				log.Warn("message not failed over: its next route is gone from the config; its kept packet is dropped",
+					"who", "tx-failover", "node", c.NodeName(r.Node), "pkt", r.ID.String(), "err", err)
+				continue
+			}
+		}
+		if err != nil {
 			res.Failed++
 			log.Error("message not re-wrapped for its next route; tried again by the next toss", "who", "tx-failover",
 				"node", c.NodeName(r.Node), "pkt", r.ID.String(), "err", err)
@@ -98,17 +112,20 @@ func Failover(ctx context.Context, sp *spool.Spool, c *cfg.Config, opt FailoverO
 	return res, nil
 }
 
+// errRouteGone is a next route naming a node the config no longer has.
+var errRouteGone = errors.New("not in the config any more")
+
 func rewrap(ctx context.Context, sp *spool.Spool, q *outbox.Outbox, c *cfg.Config, r spool.TrackRecord, now time.Time,
 	log *slog.Logger, res *FailoverResult) error {
 	dest := c.ByID[r.Node]
 	if dest == nil {
-		return fmt.Errorf("destination %s is no longer in the config", r.Node)
+		return fmt.Errorf("%w: destination %s", errRouteGone, r.Node)
 	}
 	next := r.Failover.Current + 1
 	relays := r.Failover.Routes[next]
 	for _, h := range relays {
 		if c.ByID[h] == nil {
-			return fmt.Errorf("relay %s of route %d is no longer in the config", h, next)
+			return fmt.Errorf("%w: relay %s of route %d", errRouteGone, h, next)
 		}
 	}
 	cp, err := q.Rewrap(ctx, dest, r.Final, relays)

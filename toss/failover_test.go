@@ -118,3 +118,23 @@ func TestFailoverExhausted(t *testing.T) {
 		t.Errorf("the last route's copy: %d queued, want it left to leave", n)
 	}
 }
+
+// TestFailoverRouteGone: a next route whose relay left the config ends
+// the failover once, with a log line, instead of failing every toss.
+func TestFailoverRouteGone(t *testing.T) {
+	l, q, t0 := failoverLab(t)
+	l.node("alice", "carol").ViaAlt = nil
+	rs, _ := l.spool["alice"].Tracked([]packet.ID{q.ID})
+	r := rs[0]
+	r.Failover.Routes[1] = []packet.ID{{9}} // a relay alice does not know
+	l.spool["alice"].Track(r)
+	if res := l.failover(t, t0.Add(time.Hour)); res.Exhausted != 1 || res.Failed != 0 {
+		t.Fatalf("%+v\n%s", res, l.logs["alice"])
+	}
+	if l.spool["alice"].HasKept(l.id("carol"), q.Final()) || !bytes.Contains(l.logs["alice"].Bytes(), []byte("gone from the config")) {
+		t.Errorf("kept packet not dropped, or no log line:\n%s", l.logs["alice"])
+	}
+	if res := l.failover(t, t0.Add(3*time.Hour)); res != (toss.FailoverResult{}) {
+		t.Errorf("tried again: %+v", res)
+	}
+}
