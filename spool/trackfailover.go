@@ -62,7 +62,7 @@ func NewFailover(wait time.Duration, routes [][]packet.ID, id, queue packet.ID, 
 		Copies: []RouteCopy{{Route: 0, ID: id, Queue: queue, Queued: now}}}
 }
 
-// Due reports whether the newest copy's wait ended at now without a
+// FailoverDue reports whether the newest copy's wait ended at now without a
 // receipt, and whether there is a next route to try (else the kept
 // packet is only dropped).
 func (r *TrackRecord) FailoverDue(now time.Time) (due, next bool) {
