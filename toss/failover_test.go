@@ -138,3 +138,25 @@ func TestFailoverRouteGone(t *testing.T) {
 		t.Errorf("tried again: %+v", res)
 	}
 }
+
+// TestFailoverNotForChosenRoutes: a route given with --via is the
+// sender's choice, and receipts and ACKs are not followed up: none of
+// them keeps an inner packet.
+func TestFailoverNotForChosenRoutes(t *testing.T) {
+	l, _, _ := failoverLab(t)
+	carol := l.node("alice", "carol")
+	via := []packet.ID{l.id("bob")}
+	q, err := l.q("alice").Exec(context.Background(), outbox.Dest{Node: carol}, "handler", nil,
+		bytes.NewReader(nil), false, packet.NiceNormal, outbox.Options{Nice: packet.NiceNormal, Via: &via})
+	if err != nil || q.Kept {
+		t.Errorf("--via bob: kept %v, %v", q.Kept, err)
+	}
+	a, err := l.q("alice").ACK(context.Background(), carol, q.ID, outbox.Options{})
+	if err != nil || a.Kept {
+		t.Errorf("an ACK: kept %v, %v", a.Kept, err)
+	}
+	kept, err := l.spool["alice"].KeptFiles(carol.ID)
+	if err != nil || len(kept) != 1 {
+		t.Errorf("%d kept packets (%v), want only the lab's message", len(kept), err)
+	}
+}
