@@ -134,8 +134,9 @@ func rewrap(ctx context.Context, sp *spool.Spool, q *outbox.Outbox, c *cfg.Confi
 	}
 	after, err := sp.Rerouted(r.ID, spool.RouteCopy{Route: next, ID: cp.ID, Queue: cp.Node, Queued: now})
 	if err != nil {
-		sp.Remove(cp.Node, spool.TX, cp.ID) // unrecorded: the next pass makes it again
-		return err
+		// Unrecorded, the copy would leave without the record knowing:
+		// the next pass makes it again.
+		return errors.Join(err, sp.Remove(cp.Node, spool.TX, cp.ID))
 	}
 	if after.Failover.Current != next {
 		log.Info("message settled while it was re-wrapped; the new copy is removed", "who", "tx-failover",

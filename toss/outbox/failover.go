@@ -73,11 +73,11 @@ func (k *kept) commit(dest packet.ID) error {
 }
 
 // drop removes a kept copy whose message could not be queued.
-func (k *kept) drop(sp *spool.Spool, dest packet.ID) {
+func (k *kept) drop(sp *spool.Spool, dest packet.ID) error {
 	if k == nil {
-		return
+		return nil
 	}
-	sp.DropKept(dest, k.id)
+	return sp.DropKept(dest, k.id)
 }
 
 // Rewrap wraps the kept inner packet final of a message to node for the

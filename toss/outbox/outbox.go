@@ -118,8 +118,7 @@ func (q *Outbox) Send(ctx context.Context, node *cfg.Node, ph packet.PlainHeader
 	}
 	id, err := t.CommitWithin(route[0].ID, spool.TX, quota)
 	if err != nil {
-		keep.drop(q.Spool, node.ID)
-		return Queued{}, fmt.Errorf("%s: %w", what, err)
+		return Queued{}, errors.Join(fmt.Errorf("%s: %w", what, err), keep.drop(q.Spool, node.ID))
 	}
 	hops := make([]packet.ID, len(route))
 	for i, p := range route {
