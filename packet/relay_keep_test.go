@@ -24,7 +24,9 @@ func TestKeepingRelayWriter(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		w.Write(body)
+		if _, err := w.Write(body); err != nil {
+			t.Fatal(err)
+		}
 		if err := w.Close(); err != nil {
 			t.Fatal(err)
 		}

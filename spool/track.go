@@ -360,7 +360,9 @@ func (s *Spool) Expire(now time.Time, keep time.Duration) ([]Expired, error) {
 					return err
 				}
 			}
-			forgetCopies(tx, &r)
+			if err := forgetCopies(tx, &r); err != nil {
+				return err
+			}
 		}
 		return nil
 	})

@@ -267,12 +267,15 @@ func (s *Spool) wantsKept(dest, final packet.ID) (bool, error) {
 }
 
 // forgetCopies drops the copy index entries of a pruned record.
-func forgetCopies(tx *bolt.Tx, r *TrackRecord) {
+func forgetCopies(tx *bolt.Tx, r *TrackRecord) error {
 	b := tx.Bucket(trackCopy)
 	if b == nil || r.Failover == nil {
-		return
+		return nil
 	}
 	for _, c := range r.Failover.Copies { // the first is the record's own key: not in the bucket
-		b.Delete([]byte(c.ID.String()))
+		if err := b.Delete([]byte(c.ID.String())); err != nil {
+			return err
+		}
 	}
+	return nil
 }

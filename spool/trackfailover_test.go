@@ -23,7 +23,9 @@ func put(t *testing.T, sp *spool.Spool, node packet.ID, body string) packet.ID {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tmp.Write([]byte(body))
+	if _, err := tmp.Write([]byte(body)); err != nil {
+		t.Fatal(err)
+	}
 	id, err := tmp.Commit(node, spool.TX)
 	if err != nil {
 		t.Fatal(err)
@@ -43,7 +45,9 @@ func newFailoverLab(t *testing.T) *failoverLab {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tmp.Write([]byte("the inner packet"))
+	if _, err := tmp.Write([]byte("the inner packet")); err != nil {
+		t.Fatal(err)
+	}
 	if l.final, err = tmp.CommitKept(l.dave); err != nil {
 		t.Fatal(err)
 	}
@@ -145,8 +149,12 @@ func TestFailoverNeverSent(t *testing.T) {
 // carol's copy still queued and drops the kept packet.
 func TestFailoverFirstCopySent(t *testing.T) {
 	l := newFailoverLab(t)
-	l.sp.MarkSent(l.bob, l.id, "xfer", l.t0.Add(time.Minute))
-	l.sp.Remove(l.bob, spool.TX, l.id) // xfer without --keep
+	if err := l.sp.MarkSent(l.bob, l.id, "xfer", l.t0.Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.sp.Remove(l.bob, spool.TX, l.id); err != nil { // xfer without --keep
+		t.Fatal(err)
+	}
 	if got := l.record(t); got.State != spool.TrackSent || got.Hop != "xfer" {
 		t.Fatalf("bob's copy sent: %+v", got)
 	}
@@ -155,7 +163,9 @@ func TestFailoverFirstCopySent(t *testing.T) {
 		t.Fatalf("a sent copy counted as withdrawn: %+v", r.Failover)
 	}
 	// A late confirmation of bob's copy changes the copy, not the state.
-	l.sp.MarkSent(l.bob, l.id, "call", l.t0.Add(2*time.Hour))
+	if err := l.sp.MarkSent(l.bob, l.id, "call", l.t0.Add(2*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
 	if got := l.record(t); got.State != spool.TrackQueued {
 		t.Fatalf("an old copy's event moved the message: %+v", got)
 	}
@@ -202,8 +212,13 @@ func TestFailoverExpire(t *testing.T) {
 // enough; one a record wants stays.
 func TestSweepKept(t *testing.T) {
 	l := newFailoverLab(t)
-	tmp, _ := l.sp.NewTmp()
-	tmp.Write([]byte("an orphan: its sender died before recording it"))
+	tmp, err := l.sp.NewTmp()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tmp.Write([]byte("an orphan: its sender died before recording it")); err != nil {
+		t.Fatal(err)
+	}
 	orphan, err := tmp.CommitKept(l.dave)
 	if err != nil {
 		t.Fatal(err)

@@ -80,7 +80,9 @@ func TestFailoverPass(t *testing.T) {
 		t.Fatalf("the command did not run: %v\n%s", err, l.logs["carol"])
 	}
 	l.move(t, "carol", "bob") // carol answers over her own route to alice
-	l.toss(t, "bob", toss.Options{})
+	if _, err := l.toss(t, "bob", toss.Options{}); err != nil {
+		t.Fatalf("bob's toss: %v\n%s", err, l.logs["bob"])
+	}
 	l.move(t, "bob", "alice")
 	if _, err := l.toss(t, "alice", toss.Options{}); err != nil {
 		t.Fatalf("alice's toss: %v\n%s", err, l.logs["alice"])
@@ -127,7 +129,9 @@ func TestFailoverRouteGone(t *testing.T) {
 	rs, _ := l.spool["alice"].Tracked([]packet.ID{q.ID})
 	r := rs[0]
 	r.Failover.Routes[1] = []packet.ID{{9}} // a relay alice does not know
-	l.spool["alice"].Track(r)
+	if err := l.spool["alice"].Track(r); err != nil {
+		t.Fatal(err)
+	}
 	if res := l.failover(t, t0.Add(time.Hour)); res.Exhausted != 1 || res.Failed != 0 {
 		t.Fatalf("%+v\n%s", res, l.logs["alice"])
 	}

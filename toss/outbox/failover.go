@@ -88,7 +88,7 @@ func (q *Outbox) Rewrap(ctx context.Context, node *cfg.Node, final packet.ID, re
 	if err != nil {
 		return Queued{}, err
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }() // read only
 	r := bufio.NewReaderSize(f, packet.EncHeaderSize)
 	head, err := r.Peek(packet.EncHeaderSize)
 	if err != nil {
