@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"slices"
 	"time"
 
@@ -82,4 +83,14 @@ func routeText(e *localNode, r *spool.TrackRecord) string {
 		return "-"
 	}
 	return toss.RouteNames(e.c, r.Route[:len(r.Route)-1])
+}
+
+// failoverPass is the failover pass the daemon and the caller make
+// beside their age passes (call.AgeKeeper.Also), on the keeper's clock.
+func failoverPass(e *localNode) func(ctx context.Context, now time.Time) {
+	return func(ctx context.Context, now time.Time) {
+		if _, err := toss.Failover(ctx, e.sp, e.c, toss.FailoverOptions{Now: now, Log: e.log}); err != nil && ctx.Err() == nil {
+			e.log.Error("failover pass failed", "who", "tx-failover", "err", err)
+		}
+	}
 }
