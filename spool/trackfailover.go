@@ -279,3 +279,11 @@ func forgetCopies(tx *bolt.Tx, r *TrackRecord) error {
 	}
 	return nil
 }
+
+// isCurrent reports whether id in node's tx is the newest copy: removing
+// an older one (withdrawn, or sent and kept for a carrier) removes no
+// message.
+func (f *Failover) isCurrent(node, id packet.ID) bool {
+	c := f.Copies[len(f.Copies)-1]
+	return c.ID == id && c.Queue == node
+}

@@ -234,3 +234,28 @@ func TestSweepKept(t *testing.T) {
 		t.Error("the wrong kept packet went")
 	}
 }
+
+// TestFailoverTrackRemoved: removing the newest copy here (ferry rm, an
+// age policy) expires the message and ends its failover; removing an
+// older copy changes nothing.
+func TestFailoverTrackRemoved(t *testing.T) {
+	l := newFailoverLab(t)
+	if err := l.sp.MarkSent(l.bob, l.id, "xfer", l.t0.Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	c, _ := l.reroute(t, l.t0.Add(time.Hour))
+	if rs, err := l.sp.TrackRemoved(l.bob, []packet.ID{l.id}, "rm", l.t0.Add(2*time.Hour)); err != nil || len(rs) != 0 {
+		t.Fatalf("removing bob's old copy: %+v %v", rs, err)
+	}
+	if got := l.record(t); got.State != spool.TrackQueued || !got.Failover.Kept {
+		t.Fatalf("after removing an old copy: %+v", got)
+	}
+	rs, err := l.sp.TrackRemoved(l.carol, []packet.ID{c}, "rm", l.t0.Add(2*time.Hour))
+	if err != nil || len(rs) != 1 || rs[0].State != spool.TrackExpired || rs[0].Failover.Kept {
+		t.Fatalf("removing the newest copy: %+v %v", rs, err)
+	}
+	if l.sp.HasKept(l.dave, l.final) {
+		t.Error("the kept packet outlived the removal")
+	}
+	l.due(t, l.t0.Add(10*time.Hour), false, false)
+}
