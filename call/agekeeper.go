@@ -22,6 +22,10 @@ type AgeKeeper struct {
 	Log   *slog.Logger  // nil: discard
 	Clock Clock         // nil: the Caller's, else the real clock
 	Every time.Duration // between passes; 0: DefaultAgeEvery
+	// Also runs after each pass, with the pass's time: other periodic
+	// upkeep the keeper's owner adds (cmd/ferry: the failover pass of
+	// toss, which this package cannot import). nil: none.
+	Also func(ctx context.Context, now time.Time)
 }
 
 // DefaultAgeEvery is how often a daemon or caller applies the age
@@ -64,7 +68,8 @@ func (k *AgeKeeper) Run(ctx context.Context) {
 		every = DefaultAgeEvery
 	}
 	for {
-		res, err := k.Spool.ApplyAges(ctx, AgeOptions(k.Cfg, clock.Now(), log))
+		now := clock.Now()
+		res, err := k.Spool.ApplyAges(ctx, AgeOptions(k.Cfg, now, log))
 		switch {
 		case ctx.Err() != nil:
 			return
@@ -72,6 +77,9 @@ func (k *AgeKeeper) Run(ctx context.Context) {
 			log.Error("age pass failed", "who", "gc", "removed", res.Removed, "err", err)
 		case res.Removed > 0 || res.Skipped > 0:
 			log.Info("age pass", "who", "gc", "removed", res.Removed, "skipped", res.Skipped, "expired", res.Expired)
+		}
+		if k.Also != nil && ctx.Err() == nil {
+			k.Also(ctx, now)
 		}
 		select {
 		case <-ctx.Done():

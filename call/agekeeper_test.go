@@ -146,3 +146,29 @@ type neverClock struct{ now time.Time }
 
 func (c neverClock) Now() time.Time                     { return c.now }
 func (neverClock) After(time.Duration) <-chan time.Time { return nil }
+
+// The keeper runs its Also after each pass with the pass's time, so a
+// daemon's or caller's other upkeep (failover) follows the same clock.
+func TestAgeKeeperAlso(t *testing.T) {
+	_, alice, _ := lab(t)
+	start := time.Now()
+	clock := newPassClock(start)
+	var mu sync.Mutex
+	var got []time.Time
+	k := &call.AgeKeeper{Spool: alice.sp, Cfg: alice.c, Clock: clock, Also: func(_ context.Context, now time.Time) {
+		mu.Lock()
+		got = append(got, now)
+		mu.Unlock()
+	}}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); k.Run(ctx) }()
+	clock.next(t, start.Add(time.Hour))
+	cancel()
+	<-done
+	mu.Lock()
+	defer mu.Unlock()
+	if len(got) != 2 || !got[0].Equal(start) || !got[1].Equal(start.Add(time.Hour)) {
+		t.Errorf("Also ran at %v, want at the start and an hour on", got)
+	}
+}

@@ -169,6 +169,11 @@ func build(raw *rawConfig, o LoadOptions) (*Config, error) {
 	if err := c.applyExecRetry(raw, rawNodes); err != nil {
 		return nil, err
 	}
+	for _, name := range names {
+		if err := c.buildFailover(name, rawNodes[name]); err != nil {
+			return nil, err
+		}
+	}
 	for _, name := range sortedKeys(raw.Areas) {
 		var ra rawArea
 		if err := json.Unmarshal(raw.Areas[name], &ra); err != nil {

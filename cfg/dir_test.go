@@ -274,6 +274,7 @@ func FuzzConfigDir(f *testing.F) {
 	f.Add(full)
 	f.Add([]byte(`{"spool": "/s", "log": "/l", "neigh": {"bob": {"id": "A", "exchpub": "B", "signpub": "C", "calls": [{"cron": "x", "nock": true}], "exec": {"e": []}}}}`))
 	f.Add([]byte(`{"spool": "/s", "log": "/l", "mcd-send": {"lo": 1}, "notify": {"exec": {"a.b": {"from": "f", "to": "t"}}}}`))
+	f.Add([]byte(`{"spool": "/s", "log": "/l", "neigh": {"bob": {"id": "A", "exchpub": "B", "signpub": "C", "ferry-via-alt": [[], ["c", "d"], [""]], "ferry-failover": "1h"}}}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		root := t.TempDir()
 		one, two := filepath.Join(root, "1"), filepath.Join(root, "2")

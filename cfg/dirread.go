@@ -72,6 +72,8 @@ func readField(p string, f dirField, key string) (v any, ok bool, err error) {
 	case dirObject:
 		obj, err := readFields(p, f.fields, key)
 		return obj, err == nil, err
+	case dirLinesList:
+		return readLinesList(p, names, key)
 	case dirList:
 		var idx []int // NNCP reads only the numbered directories
 		for _, n := range names {
@@ -170,4 +172,31 @@ func entries(p string) ([]string, bool, error) {
 		}
 	}
 	return names, true, nil
+}
+
+// readLinesList reads a directory of numbered lines files in numeric
+// order; an empty file is an empty list (a direct route).
+func readLinesList(p string, names []string, key string) (any, bool, error) {
+	var idx []int
+	for _, n := range names {
+		if i, err := strconv.Atoi(n); err == nil && strconv.Itoa(i) == n {
+			idx = append(idx, i)
+		}
+	}
+	sort.Ints(idx)
+	list := make([]any, 0, len(idx))
+	for _, i := range idx {
+		s, _, err := readValue(filepath.Join(p, strconv.Itoa(i)))
+		if err != nil {
+			return nil, false, err
+		}
+		items := []any{}
+		if s != "" {
+			for _, l := range strings.Split(s, "\n") {
+				items = append(items, l)
+			}
+		}
+		list = append(list, items)
+	}
+	return list, true, nil
 }

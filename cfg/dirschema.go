@@ -11,6 +11,7 @@ package cfg
 //	neigh/NAME/...             a directory per neighbour, areas/NAME likewise
 //	neigh/NAME/exec/HANDLE     one argv element per line
 //	neigh/NAME/calls/0/...     a directory per call, in numeric order
+//	neigh/NAME/ferry-via-alt/0 one route per file, in numeric order, a relay per line
 //
 // Files whose names end in "prv" are written 0600, the rest 0666 (less
 // the umask), as NNCP does. Names starting with "." are ignored on load.
@@ -18,16 +19,17 @@ package cfg
 type dirKind int
 
 const (
-	dirString  dirKind = iota // a file: its text
-	dirInt                    // a file: a decimal integer
-	dirFlag                   // an empty file when true
-	dirLines                  // a file: one list item per line
-	dirStrings                // a directory: one string file per key
-	dirInts                   // a directory: one integer file per key
-	dirLineMap                // a directory: one lines file per key
-	dirObject                 // a directory of fields
-	dirObjects                // a directory: one object directory per key
-	dirList                   // a directory: one object directory per index
+	dirString    dirKind = iota // a file: its text
+	dirInt                      // a file: a decimal integer
+	dirFlag                     // an empty file when true
+	dirLines                    // a file: one list item per line
+	dirStrings                  // a directory: one string file per key
+	dirInts                     // a directory: one integer file per key
+	dirLineMap                  // a directory: one lines file per key
+	dirObject                   // a directory of fields
+	dirObjects                  // a directory: one object directory per key
+	dirList                     // a directory: one object directory per index
+	dirLinesList                // a directory: one lines file per index (ferry-via-alt)
 )
 
 type dirField struct {
@@ -86,6 +88,8 @@ var neighFields = []dirField{
 	{name: "ferry-quota", kind: dirObject, fields: quotaFields},
 	{name: "ferry-exec-attempts", kind: dirInt},
 	{name: "ferry-exec-backoff"},
+	{name: "ferry-via-alt", kind: dirLinesList},
+	{name: "ferry-failover"},
 }
 
 // quotaFields are ferry-quota's (ferry only, at the top and per

@@ -99,6 +99,8 @@ func writeField(p string, f dirField, v any, key string) error {
 			return nil
 		}
 		return touch(p)
+	case dirLinesList:
+		return writeLinesList(p, v, key)
 	case dirList:
 		list, ok := v.([]any)
 		if !ok {
@@ -166,6 +168,42 @@ func writeField(p string, f dirField, v any, key string) error {
 			if err := writeValue(sub, *s); err != nil {
 				return err
 			}
+		}
+	}
+	return nil
+}
+
+// writeLinesList writes a list of lists of strings as numbered lines
+// files; an empty inner list becomes an empty file.
+func writeLinesList(p string, v any, key string) error {
+	list, ok := v.([]any)
+	if !ok {
+		return fieldErr(key, "want a list of lists of strings")
+	}
+	if len(list) == 0 {
+		return nil
+	}
+	if err := os.MkdirAll(p, 0o777); err != nil {
+		return err
+	}
+	for i, e := range list {
+		sub := dotted(key, strconv.Itoa(i))
+		s, err := formatValue(e, dirLines, sub)
+		if err != nil {
+			return err
+		}
+		text := ""
+		if s != nil {
+			text = *s
+		}
+		f := filepath.Join(p, strconv.Itoa(i))
+		if text == "" {
+			err = writeFile(f, nil)
+		} else {
+			err = writeValue(f, text)
+		}
+		if err != nil {
+			return err
 		}
 	}
 	return nil

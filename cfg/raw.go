@@ -58,6 +58,8 @@ type rawNode struct {
 	Ages           *rawAges            `json:"ferry-age"`    // ferry only: age limits (age.go)
 	Quota          *rawQuota           `json:"ferry-quota"`  // ferry only: this node's queues (quota.go)
 	rawExecRetry                       // ferry only: execretry.go
+	ViaAlt         [][]string          `json:"ferry-via-alt"`  // ferry only: failover routes (failover.go)
+	Failover       *string             `json:"ferry-failover"` // ferry only: a Go duration
 }
 
 type rawFreq struct {

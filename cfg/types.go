@@ -84,6 +84,12 @@ type Node struct {
 	// ExecRetry is the policy for the node's exec packets whose handler
 	// fails (its own ferry-exec-* keys over the top level's).
 	ExecRetry ExecRetry
+	// ViaAlt are the routes tried, in order, when a message sent over
+	// Via gets no receipt within Failover (neigh.NAME.ferry-via-alt and
+	// ferry-failover, ferry only; see failover.go). Each is a list of
+	// relays like Via, first hop first; an empty one is direct.
+	ViaAlt   [][]packet.ID
+	Failover time.Duration
 }
 
 // Peer returns the node's public keys for the packet layer.

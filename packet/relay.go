@@ -25,7 +25,7 @@ func (c chain) Close() error {
 // Only the innermost packet is padded, sized for the layers around it.
 // The layers are nested writers: one pass over the payload, no goroutines.
 func NewRelayWriter(w io.Writer, from *Identity, route []Peer, plain PlainHeader, opt WriteOptions) (io.WriteCloser, error) {
-	wc, _, err := newRelayWriter(w, from, route, plain, opt, false)
+	wc, _, err := newRelayWriter(w, nil, from, route, plain, opt, false)
 	return wc, err
 }
 
@@ -37,10 +37,19 @@ func NewRelayWriter(w io.Writer, from *Identity, route []Peer, plain PlainHeader
 // these are the names the layers have in the next hops' spools, and the
 // last is the one the destination names in its receipt.
 func NewTrackedRelayWriter(w io.Writer, from *Identity, route []Peer, plain PlainHeader, opt WriteOptions) (wc io.WriteCloser, ids func() []ID, err error) {
-	return newRelayWriter(w, from, route, plain, opt, true)
+	return newRelayWriter(w, nil, from, route, plain, opt, true)
 }
 
-func newRelayWriter(w io.Writer, from *Identity, route []Peer, plain PlainHeader, opt WriteOptions, track bool) (io.WriteCloser, func() []ID, error) {
+// NewKeepingRelayWriter is NewTrackedRelayWriter that also copies the
+// innermost layer, the packet encrypted for the destination, to keep as
+// it is written: the sender keeps it to re-wrap the same packet for
+// another route (failover), so the destination sees one id whichever
+// route brings it. For a direct route keep gets the whole packet.
+func NewKeepingRelayWriter(w, keep io.Writer, from *Identity, route []Peer, plain PlainHeader, opt WriteOptions) (wc io.WriteCloser, ids func() []ID, err error) {
+	return newRelayWriter(w, keep, from, route, plain, opt, true)
+}
+
+func newRelayWriter(w, keep io.Writer, from *Identity, route []Peer, plain PlainHeader, opt WriteOptions, track bool) (io.WriteCloser, func() []ID, error) {
 	if len(route) == 0 {
 		return nil, nil, errors.New("relay: empty route")
 	}
@@ -65,6 +74,9 @@ func newRelayWriter(w io.Writer, from *Identity, route []Peer, plain PlainHeader
 			hashes = append(hashes, m)
 			cur = io.MultiWriter(pw, m)
 		}
+	}
+	if keep != nil {
+		cur = io.MultiWriter(cur, keep)
 	}
 	inner := opt
 	inner.Wrappers = len(route)

@@ -9,6 +9,7 @@
 //	SPOOL/<NODE>/rx/seen/<PKT>        processed markers
 //	SPOOL/<NODE>/rx/ferry-exec/<PKT>  claims on exec handlers (ExecMarker)
 //	SPOOL/<NODE>/{rx,tx}/bad/<PKT>    what a queue can never process (SetAside)
+//	SPOOL/<NODE>/tx/ferry-keep/<PKT>  inner packets kept for failover (keep.go)
 //	SPOOL/<NODE>/area/<AREA>/<MSG>    area message markers
 //	SPOOL/<NODE>/{rx,tx,toss}.lock    flock files
 //	SPOOL/ferry.idx, ferry-track.db  header cache; records of what we sent (track.go)

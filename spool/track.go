@@ -56,6 +56,9 @@ type TrackRecord struct {
 	Sent    time.Time   `json:"sent,omitzero"`
 	Done    time.Time   `json:"done,omitzero"` // delivered, failed or expired
 	Expires time.Time   `json:"expires,omitzero"`
+	// Failover is set for a message to a node with alternative routes
+	// (trackfailover.go); Route is then the newest copy's.
+	Failover *Failover `json:"failover,omitempty"`
 }
 
 // Receipt is what a destination reported about one of our messages.
@@ -66,6 +69,7 @@ type Receipt struct {
 	Reason    string
 	Status    *int
 	At        time.Time
+	Via       packet.ID // the node the destination got the packet from (zero: not said)
 }
 
 var (
@@ -174,8 +178,20 @@ func (s *Spool) MarkSent(node, id packet.ID, how string, at time.Time) error {
 			return nil
 		}
 		r, err := getRecord(msg, id)
-		if err != nil || r == nil || len(r.Route) == 0 || r.Route[0] != node {
+		if err == nil && r == nil {
+			r, err = copyRecord(tx, msg, id) // a copy made by failover
+		}
+		if err != nil || r == nil {
 			return err
+		}
+		if r.Failover != nil {
+			if !r.copySent(node, id, how, at) {
+				return nil
+			}
+			return putRecord(msg, r)
+		}
+		if len(r.Route) == 0 || r.Route[0] != node {
+			return nil
 		}
 		if r.State != TrackQueued {
 			return nil
@@ -215,6 +231,10 @@ func (s *Spool) Settle(rc Receipt) (*TrackRecord, error) {
 		r.State, r.Reason, r.Status, r.Done = TrackDelivered, "", rc.Status, rc.At
 		if !rc.Delivered {
 			r.State, r.Reason = TrackFailed, rc.Reason
+		}
+		if r.Failover != nil {
+			r.Failover.Via = rc.Via
+			s.endFailover(r, true)
 		}
 		out = r
 		return putRecord(msg, r)
@@ -321,6 +341,11 @@ func (s *Spool) Expire(now time.Time, keep time.Duration) ([]Expired, error) {
 				}
 				e.Removed = true
 			}
+			if r.Failover != nil {
+				s.endFailover(r, false)
+				e.Removed = e.Removed || len(r.Failover.Cleared) > 0
+				e.TrackRecord = *r
+			}
 			if err := putRecord(msg, r); err != nil {
 				return err
 			}
@@ -334,6 +359,9 @@ func (s *Spool) Expire(now time.Time, keep time.Duration) ([]Expired, error) {
 				if err := inner.Delete([]byte(r.Final.String())); err != nil {
 					return err
 				}
+			}
+			if err := forgetCopies(tx, &r); err != nil {
+				return err
 			}
 		}
 		return nil

@@ -32,13 +32,21 @@ func (s *Spool) TrackRemoved(node packet.ID, ids []packet.ID, reason string, at 
 		}
 		for _, id := range ids {
 			r, err := getRecord(msg, id)
+			if err == nil && r == nil {
+				r, err = copyRecord(tx, msg, id) // a copy made by failover
+			}
 			if err != nil {
 				return err
 			}
-			if r == nil || r.State != TrackQueued || len(r.Route) == 0 || r.Route[0] != node {
+			if r == nil || r.State != TrackQueued || len(r.Route) == 0 || r.Route[0] != node ||
+				(r.Failover != nil && !r.Failover.isCurrent(node, id)) {
 				continue
 			}
 			r.State, r.Reason, r.Done = TrackExpired, reason, at
+			if r.Failover != nil {
+				// No failover either: the message was removed here.
+				s.endFailover(r, false)
+			}
 			if err := putRecord(msg, r); err != nil {
 				return err
 			}

@@ -33,7 +33,15 @@ type origin struct {
 	statusUnknown bool
 }
 
-func (o *origin) dirNode() packet.ID { return o.dir }
+// dirNode is the queue whose markers name the packet: its origin's for
+// a node's packet, so that copies relayed by different neighbours share
+// one exec claim (dedupe.go); the queue's own for an area message.
+func (o *origin) dirNode() packet.ID {
+	if o.node != nil {
+		return o.id
+	}
+	return o.dir
+}
 
 func (t *Tosser) tossOne(node packet.ID, xx spool.XX, j spool.Job, selfTx bool) {
 	if xx == spool.RX && t.sp.Seen(node, j.ID) {
@@ -67,6 +75,16 @@ func (t *Tosser) tossOne(node packet.ID, xx spool.XX, j spool.Job, selfTx bool) 
 		return
 	}
 	sender := t.c.ByID[r.Header().Sender]
+	if xx == spool.RX && !selfTx && t.seenElsewhere(node, sender.ID, j.ID) {
+		// The same packet came before by another route (failover).
+		if t.opt.DryRun {
+			t.log.Info("duplicate of a packet processed as it came by another route (dry run: left in place)", "who", "rx",
+				"node", t.c.NodeName(node), "pkt", j.ID.String())
+			return
+		}
+		t.dropDuplicate(node, j.ID)
+		return
+	}
 	o := &origin{node: sender, id: sender.ID, name: sender.Name, inc: sender.Incoming, exec: sender.Exec,
 		pktID: j.ID, nice: r.Header().Nice, size: j.Size, selfTx: selfTx, dir: node}
 	if (isExec(ph.Type) || ph.Type == packet.TypeArea) && xx == spool.RX && !t.opt.DryRun {
@@ -107,8 +125,8 @@ func (t *Tosser) tossOne(node packet.ID, xx spool.XX, j spool.Job, selfTx bool) 
 		t.fail(node, j.ID, err)
 		return
 	}
-	if t.opt.Seen && ph.Type != packet.TypeArea && !selfTx {
-		if err := t.sp.MarkSeen(node, j.ID); err != nil {
+	if t.keepsSeen(o, ph.Type) && ph.Type != packet.TypeArea && !selfTx {
+		if err := t.markSeen(o, node, j.ID); err != nil {
 			t.fail(node, j.ID, err)
 			return
 		}

@@ -55,7 +55,8 @@ func (t *Tosser) dropLeftovers(node, id packet.ID) {
 			t.log.Warn("delivery proof of an interrupted toss not removed", "who", "rx-file", "node", t.c.NodeName(node), "pkt", id.String(), "err", err)
 		}
 	case isExec(ph.Type):
-		if err := t.sp.ExecMarker(node, id).Remove(); err != nil && !os.IsNotExist(err) {
+		// The claim lives under the packet's origin (dedupe.go).
+		if err := t.sp.ExecMarker(r.Header().Sender, id).Remove(); err != nil && !os.IsNotExist(err) {
 			t.log.Warn("exec claim of an interrupted toss not removed", "who", "rx-exec", "node", t.c.NodeName(node), "pkt", id.String(), "err", err)
 		}
 	}

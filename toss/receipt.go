@@ -30,6 +30,9 @@ import (
 //	delivered | refused
 //	status N            (optional: an exec's exit status)
 //	reason TEXT         (optional, refused only; one line)
+//	via NODE            (optional: the node the packet came from, the
+//	                     last relay; the origin tells which route
+//	                     delivered a message that failed over)
 
 const (
 	receiptMagic = "ferry-receipt/1"
@@ -42,6 +45,7 @@ type receiptBody struct {
 	Delivered bool
 	Status    *int
 	Reason    string
+	Via       packet.ID // zero: not said
 }
 
 func (b receiptBody) encode() []byte {
@@ -57,6 +61,9 @@ func (b receiptBody) encode() []byte {
 	}
 	if r := oneLine(b.Reason); r != "" && !b.Delivered {
 		w.WriteString("reason " + r + "\n")
+	}
+	if !b.Via.IsZero() {
+		w.WriteString("via " + b.Via.String() + "\n")
 	}
 	return w.Bytes()
 }
@@ -117,6 +124,12 @@ func parseReceipt(b []byte) (receiptBody, error) {
 				return receiptBody{}, errNotReceipt
 			}
 			out.Reason = v
+		case "via":
+			id, err := packet.ParseID(v)
+			if err != nil || id.String() != v {
+				return receiptBody{}, errNotReceipt
+			}
+			out.Via = id
 		default:
 			// Later versions may add lines: an unknown one is skipped.
 		}
@@ -146,6 +159,7 @@ func (t *Tosser) sendReceipt(o *origin, ty packet.Type, b receiptBody) error {
 	if t.opt.DryRun || !t.wantsReceipt(o, ty) {
 		return nil
 	}
+	b.Via = o.dir // who handed us the packet: the last relay, or the origin
 	body := b.encode()
 	if !o.node.Ferry {
 		if !b.Delivered || !t.opt.GenACK {
@@ -174,7 +188,7 @@ func (t *Tosser) settle(o *origin, id packet.ID, body []byte) {
 		b = receiptBody{Delivered: true}
 	}
 	r, err := t.sp.Settle(spool.Receipt{From: o.node.ID, Final: id, Delivered: b.Delivered, Reason: b.Reason,
-		Status: b.Status, At: time.Now()})
+		Status: b.Status, At: time.Now(), Via: b.Via})
 	if err != nil {
 		t.log.Warn("receipt not recorded", "who", "rx-ack", "node", o.name, "pkt", id.String(), "err", err)
 		return
@@ -183,6 +197,10 @@ func (t *Tosser) settle(o *origin, id packet.ID, body []byte) {
 		return
 	}
 	t.log.Info("message "+string(r.State), "who", "rx-ack", "node", o.name, "pkt", r.ID.String(), "reason", r.Reason)
+	if r.Failover != nil {
+		t.settledFailover(r)
+		return
+	}
 	// A copy kept for a carrier (xfer --keep, bundle without --delete)
 	// has reached its destination: the receipt is its confirmation,
 	// through relays too, where the ACK above names an inner layer.

@@ -4,7 +4,18 @@ import (
 	"bytes"
 	"strings"
 	"testing"
+
+	"github.com/ferry-dtn/ferry/packet"
 )
+
+// labVia is carol's id, as a receipt's via line names a node.
+var labVia = func() packet.ID {
+	id, err := packet.ParseID("BIIOHKACRUV7M6I723ZFAPZSUHD6HBD2RCHAXQTPXDGYNDCG6YLQ")
+	if err != nil {
+		panic(err)
+	}
+	return id
+}()
 
 func TestReceiptBody(t *testing.T) {
 	zero, seven := 0, 7
@@ -19,6 +30,9 @@ func TestReceiptBody(t *testing.T) {
 		{"status and reason", receiptBody{Status: &seven, Reason: "a\nb"}, "ferry-receipt/1\nrefused\nstatus 7\nreason a b\n"},
 		{"reason dropped when delivered", receiptBody{Delivered: true, Reason: "x"}, "ferry-receipt/1\ndelivered\n"},
 		{"long reason cut on a rune", receiptBody{Reason: strings.Repeat("é", 300)}, "ferry-receipt/1\nrefused\nreason " + strings.Repeat("é", 200) + "\n"},
+		{"via", receiptBody{Delivered: true, Via: labVia}, "ferry-receipt/1\ndelivered\nvia " + labVia.String() + "\n"},
+		{"longest", receiptBody{Status: &seven, Reason: strings.Repeat("x", 500), Via: labVia},
+			"ferry-receipt/1\nrefused\nstatus 7\nreason " + strings.Repeat("x", reasonMax) + "\nvia " + labVia.String() + "\n"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			got := c.in.encode()
@@ -52,6 +66,9 @@ func TestParseReceiptRejects(t *testing.T) {
 		"ferry-receipt/1\nrefused\nreason \n",
 		"hello\n",
 		"ferry-receipt/1\nrefused\nreason " + strings.Repeat("x", receiptMax) + "\n",
+		"ferry-receipt/1\ndelivered\nvia carol\n",
+		"ferry-receipt/1\ndelivered\nvia " + strings.ToLower(labVia.String()) + "\n",
+		"ferry-receipt/1\ndelivered\nvia " + labVia.String() + "\nvia " + labVia.String() + "\n",
 	} {
 		if b, err := parseReceipt([]byte(in)); err == nil {
 			t.Errorf("%q accepted as %+v", in, b)
@@ -71,6 +88,7 @@ func FuzzParseReceipt(f *testing.F) {
 	f.Add([]byte("ferry-receipt/1\ndelivered\nstatus 0\n"))
 	f.Add([]byte("ferry-receipt/1\nrefused\nreason no\n"))
 	f.Add([]byte(""))
+	f.Add([]byte("ferry-receipt/1\ndelivered\nvia BIIOHKACRUV7M6I723ZFAPZSUHD6HBD2RCHAXQTPXDGYNDCG6YLQ\n"))
 	f.Fuzz(func(t *testing.T, in []byte) {
 		b, err := parseReceipt(in)
 		if err != nil {

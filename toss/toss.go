@@ -105,6 +105,7 @@ func Toss(ctx context.Context, sp *spool.Spool, c *cfg.Config, opt Options) (Res
 	t.res.Tossed = map[packet.Type]int{}
 	if !opt.DryRun {
 		t.expire()
+		t.failover()
 	}
 	nodes, err := sp.Nodes()
 	if err != nil {

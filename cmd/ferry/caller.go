@@ -44,7 +44,7 @@ func runCaller(ctx context.Context, g *globals, args []string) error {
 			return nil
 		}
 		return tosser.hook(entryAutoToss(entry).or(at.autoToss))
-	}, Ages: &call.AgeKeeper{Spool: e.sp, Cfg: e.c, Log: e.log}} // the config's ferry-age, hourly
+	}, Ages: &call.AgeKeeper{Spool: e.sp, Cfg: e.c, Log: e.log, Also: failoverPass(e)}} // the config's ferry-age and failover, hourly
 	if len(e.c.MCDListen) > 0 {
 		if ifaces, err := mcd.Interfaces(e.c.MCDListen); err == nil && len(ifaces) > 0 {
 			book := mcd.NewBook()

@@ -310,6 +310,7 @@ func (d *doctor) checkQueues(sp *spool.Spool, id packet.ID, failing map[string]*
 		}
 	}
 	d.checkPartials(sp, id, name)
+	d.checkKept(sp, id, name)
 	for _, xx := range []spool.XX{spool.RX, spool.TX} {
 		bad, err := sp.BadFiles(id, xx)
 		if err != nil {

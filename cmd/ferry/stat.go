@@ -25,6 +25,8 @@ type nodeStat struct {
 	PartSize int64      `json:"part_size"`
 	Nock     int        `json:"nock"`
 	NockSize int64      `json:"nock_size"`
+	Kept     int        `json:"kept"` // inner packets kept for failover (ferry-via-alt)
+	KeptSize int64      `json:"kept_size"`
 	Packets  []pktStat  `json:"packets,omitempty"`
 }
 
@@ -123,6 +125,14 @@ func runStat(ctx context.Context, g *globals, args []string) error {
 				s.PartSize += p.Size
 			}
 		}
+		kept, err := e.sp.KeptFiles(id)
+		if err != nil {
+			return err
+		}
+		for _, k := range kept {
+			s.Kept++
+			s.KeptSize += k.Size
+		}
 		stats = append(stats, s)
 	}
 	sort.Slice(stats, func(i, k int) bool { return stats[i].Node < stats[k].Node })
@@ -137,7 +147,7 @@ func runStat(ctx context.Context, g *globals, args []string) error {
 	}
 	shown := 0
 	for _, s := range stats {
-		if len(s.Rx)+len(s.Tx)+s.Part+s.Nock == 0 && *node == "" {
+		if len(s.Rx)+len(s.Tx)+s.Part+s.Nock+s.Kept == 0 && *node == "" {
 			continue
 		}
 		shown++
@@ -155,6 +165,9 @@ func runStat(ctx context.Context, g *globals, args []string) error {
 		}
 		if s.Nock > 0 {
 			fmt.Fprintf(g.Stdout, "  nock        %6d files   %s\n", s.Nock, humanSize(s.NockSize))
+		}
+		if s.Kept > 0 {
+			fmt.Fprintf(g.Stdout, "  kept        %6d files   %s (for failover)\n", s.Kept, humanSize(s.KeptSize))
 		}
 		for _, p := range s.Packets {
 			fmt.Fprintf(g.Stdout, "  %s %s %-5s %s\n", p.XX, p.ID, packet.NiceString(p.Nice), humanSize(p.Size))

@@ -35,6 +35,10 @@ type trackJSON struct {
 	Sent    time.Time `json:"sent,omitzero"`
 	Done    time.Time `json:"done,omitzero"`
 	Expires time.Time `json:"expires,omitzero"`
+	// DeliveredVia is the route that brought it (its relays; [] when
+	// direct), known once a receipt says so; see trackfailover.go.
+	DeliveredVia *[]string     `json:"delivered_via,omitempty"`
+	Failover     *failoverJSON `json:"failover,omitempty"`
 }
 
 // trackExit carries --wait's verdict to report().
@@ -88,6 +92,9 @@ func runTrack(ctx context.Context, g *globals, args []string) error {
 		for _, x := range gone {
 			toss.LogExpired(e.log, e.c, x)
 		}
+		if _, err := toss.Failover(ctx, e.sp, e.c, toss.FailoverOptions{Log: e.log}); err != nil {
+			return fmt.Errorf("track: %w", err)
+		}
 		recs, err := e.sp.Tracked(ids)
 		if err != nil {
 			return withHint(err, "ferry track without ids lists every message this node still tracks")
@@ -135,9 +142,15 @@ func printTrack(e *localNode, recs []spool.TrackRecord, asJSON bool) error {
 			for i, h := range r.Route {
 				route[i] = e.c.NodeName(h)
 			}
-			out = append(out, trackJSON{ID: r.ID.String(), Final: r.Final.String(), Node: e.c.NodeName(r.Node),
+			j := trackJSON{ID: r.ID.String(), Final: r.Final.String(), Node: e.c.NodeName(r.Node),
 				Route: route, Kind: r.Kind, What: r.What, Size: r.Size, State: string(r.State), Reason: r.Reason,
-				Status: r.Status, Hop: r.Hop, Queued: r.Queued, Sent: r.Sent, Done: r.Done, Expires: r.Expires})
+				Status: r.Status, Hop: r.Hop, Queued: r.Queued, Sent: r.Sent, Done: r.Done, Expires: r.Expires,
+				Failover: newFailoverJSON(e, r.Failover)}
+			if relays, ok := deliveredRoute(e.sp.Self, &r); ok {
+				names := e.names(relays)
+				j.DeliveredVia = &names
+			}
+			out = append(out, j)
 		}
 		b, err := json.Marshal(out)
 		if err != nil {
@@ -147,7 +160,7 @@ func printTrack(e *localNode, recs []spool.TrackRecord, asJSON bool) error {
 		return nil
 	}
 	w := tabwriter.NewWriter(e.Stdout, 0, 4, 2, ' ', 0)
-	if _, err := fmt.Fprintln(w, "ID\tNODE\tKIND\tSTATE\tWHEN\tHOP\tREASON"); err != nil {
+	if _, err := fmt.Fprintln(w, "ID\tNODE\tKIND\tSTATE\tWHEN\tHOP\tROUTE\tREASON"); err != nil {
 		return err
 	}
 	for _, r := range recs {
@@ -166,8 +179,8 @@ func printTrack(e *localNode, recs []spool.TrackRecord, asJSON bool) error {
 		if r.Status != nil {
 			reason = strings.TrimSpace(fmt.Sprintf("exit %d %s", *r.Status, reason))
 		}
-		if _, err := fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, e.c.NodeName(r.Node), r.Kind, r.State,
-			when.UTC().Format(time.RFC3339), hop, reason); err != nil {
+		if _, err := fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, e.c.NodeName(r.Node), r.Kind, r.State,
+			when.UTC().Format(time.RFC3339), hop, routeText(e, &r), reason); err != nil {
 			return err
 		}
 	}

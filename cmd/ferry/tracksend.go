@@ -27,6 +27,10 @@ func (s *sendFlags) track(e *localNode, kind, what string, qs ...outbox.Queued) 
 		if expire > 0 {
 			r.Expires = now.Add(expire)
 		}
+		if q.Kept {
+			n := e.c.ByID[q.Dest]
+			r.Failover = spool.NewFailover(n.Failover, n.Routes(), q.ID, q.Node, true, now)
+		}
 		if err := e.sp.Track(r); err != nil {
 			e.log.Warn("message queued but not tracked", "who", "tx", "node", e.c.NodeName(q.Dest), "pkt", q.ID.String(), "err", err)
 		}

@@ -41,6 +41,9 @@ type Queued struct {
 	// and the destination's last; empty for a direct packet. The
 	// destination knows the message by the last of them (or by ID).
 	Inner []packet.ID
+	// Kept is set when the innermost layer was also kept in the spool
+	// for failover (Dest has ferry-via-alt and the route was its own).
+	Kept bool
 }
 
 // Final is the id the destination sees the packet by.
@@ -99,19 +102,29 @@ func (q *Outbox) Send(ctx context.Context, node *cfg.Node, ph packet.PlainHeader
 	if err != nil {
 		return Queued{}, err
 	}
-	w, inner, err := packet.NewTrackedRelayWriter(t, me, route, ph, opt.write())
+	keep, err := q.keeper(node, ph.Type, opt)
+	if err != nil {
+		return Queued{}, errors.Join(err, t.Abort())
+	}
+	w, inner, err := packet.NewKeepingRelayWriter(t, keep.writer(), me, route, ph, opt.write())
 	if err = fill(ctx, w, err, produce); err != nil {
+		return Queued{}, errors.Join(fmt.Errorf("%s: %w", what, err), t.Abort(), keep.abort())
+	}
+	// The kept copy first: a crash after it leaves a kept packet that no
+	// record wants, which SweepKept removes, never a message that cannot
+	// fail over.
+	if err := keep.commit(node.ID); err != nil {
 		return Queued{}, errors.Join(fmt.Errorf("%s: %w", what, err), t.Abort())
 	}
 	id, err := t.CommitWithin(route[0].ID, spool.TX, quota)
 	if err != nil {
-		return Queued{}, fmt.Errorf("%s: %w", what, err)
+		return Queued{}, errors.Join(fmt.Errorf("%s: %w", what, err), keep.drop(q.Spool, node.ID))
 	}
 	hops := make([]packet.ID, len(route))
 	for i, p := range route {
 		hops[i] = p.ID
 	}
-	return Queued{Node: route[0].ID, ID: id, Size: t.Size(), Dest: node.ID, Route: hops, Inner: inner()}, nil
+	return Queued{Node: route[0].ID, ID: id, Size: t.Size(), Dest: node.ID, Route: hops, Inner: inner(), Kept: keep != nil}, nil
 }
 
 // SendArea originates an area message: stored in our own tx queue, with
