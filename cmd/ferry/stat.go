@@ -78,16 +78,15 @@ func runStat(ctx context.Context, g *globals, args []string) error {
 		}
 	}
 	stats := []nodeStat{} // [] in JSON, never null
+	var bad []spool.BadFile
 	for _, id := range ids {
 		s := nodeStat{Node: e.c.NodeName(id), ID: id.String()}
 		for _, xx := range []spool.XX{spool.RX, spool.TX} {
-			jobs, bad, err := e.sp.Jobs(id, xx)
+			jobs, b, err := e.sp.Jobs(id, xx)
 			if err != nil {
 				return err
 			}
-			for _, b := range bad {
-				fmt.Fprintf(g.Stderr, "ferry: error: stat: %s: %v\n", b.Path, b.Err)
-			}
+			bad = append(bad, b...)
 			byNice := map[uint8]*niceStat{}
 			for _, j := range jobs {
 				ns := byNice[j.Nice]
@@ -130,12 +129,15 @@ func runStat(ctx context.Context, g *globals, args []string) error {
 	sort.Slice(stats, func(i, k int) bool { return stats[i].Node < stats[k].Node })
 	if g.nncp {
 		printStatNNCP(e, stats)
-		return nil
+		return statBadFiles(g, bad)
 	}
 	if *asJSON {
 		enc := json.NewEncoder(g.Stdout)
 		enc.SetIndent("", "  ")
-		return enc.Encode(stats)
+		if err := enc.Encode(stats); err != nil {
+			return err
+		}
+		return statBadFiles(g, bad)
 	}
 	shown := 0
 	for _, s := range stats {
@@ -166,7 +168,7 @@ func runStat(ctx context.Context, g *globals, args []string) error {
 		// Silence would look like a failure or a wrong --spool.
 		fmt.Fprintf(g.Stdout, "nothing queued in %s\n", e.c.Spool)
 	}
-	return nil
+	return statBadFiles(g, bad)
 }
 
 func humanSize(n int64) string {
