@@ -55,7 +55,7 @@ func TestDirRoundTrip(t *testing.T) {
 		t.Fatal("the test config lost keys")
 	}
 	dir := filepath.Join(t.TempDir(), "cfg")
-	if err := cfg.WriteDir(data, dir); err != nil {
+	if _, err := cfg.WriteDir(data, dir); err != nil {
 		t.Fatal(err)
 	}
 	js, err := cfg.ReadDir(dir)
@@ -78,7 +78,7 @@ func TestDirRoundTrip(t *testing.T) {
 func TestDirLayout(t *testing.T) {
 	data, _ := os.ReadFile(fullCfg)
 	dir := t.TempDir()
-	if err := cfg.WriteDir(data, dir); err != nil {
+	if _, err := cfg.WriteDir(data, dir); err != nil {
 		t.Fatal(err)
 	}
 	for _, c := range []struct {
@@ -188,7 +188,7 @@ func TestReadDirRules(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			dir := t.TempDir()
-			if err := cfg.WriteDir(data, dir); err != nil {
+			if _, err := cfg.WriteDir(data, dir); err != nil {
 				t.Fatal(err)
 			}
 			if err := c.edit(dir); err != nil {
@@ -210,7 +210,7 @@ func TestWriteDirRefuses(t *testing.T) {
 		{"a fraction", `{"spool": "/s", "log": "/l", "neigh": {"bob": {"rxrate": 1.5}}}`, `neigh.bob.rxrate: got 1.5, want an integer`},
 		{"not an object", `[1, 2]`, `must be an object`},
 	} {
-		err := cfg.WriteDir([]byte(c.config), filepath.Join(t.TempDir(), "d"))
+		_, err := cfg.WriteDir([]byte(c.config), filepath.Join(t.TempDir(), "d"))
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s: %v, want %q", c.name, err, c.want)
 		}
@@ -220,7 +220,7 @@ func TestWriteDirRefuses(t *testing.T) {
 // Keys match as encoding/json matches them, ignoring case.
 func TestWriteDirKeyCase(t *testing.T) {
 	dir := t.TempDir()
-	if err := cfg.WriteDir([]byte(`{"Spool": "/s", "LOG": "/l", "NoProgress": true}`), dir); err != nil {
+	if _, err := cfg.WriteDir([]byte(`{"Spool": "/s", "LOG": "/l", "NoProgress": true}`), dir); err != nil {
 		t.Fatal(err)
 	}
 	for p, want := range map[string]string{"spool": "/s\n", "log": "/l\n", "noprogress": ""} {
@@ -256,7 +256,7 @@ func snapshot(t *testing.T, dir string) map[string]string {
 
 func TestDirEmptyExecHandle(t *testing.T) {
 	dir := t.TempDir()
-	if err := cfg.WriteDir([]byte(`{"spool": "/s", "log": "/l", "neigh": {"bob": {"exec": {"e": []}, "via": []}}}`), dir); err != nil {
+	if _, err := cfg.WriteDir([]byte(`{"spool": "/s", "log": "/l", "neigh": {"bob": {"exec": {"e": []}, "via": []}}}`), dir); err != nil {
 		t.Fatal(err)
 	}
 	if b, err := os.ReadFile(filepath.Join(dir, "neigh/bob/exec/e")); err != nil || string(b) != "\n" {
@@ -278,15 +278,19 @@ func FuzzConfigDir(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		root := t.TempDir()
 		one, two := filepath.Join(root, "1"), filepath.Join(root, "2")
-		if err := cfg.WriteDir(data, one); err != nil {
+		if _, err := cfg.WriteDir(data, one); err != nil {
 			return
 		}
 		js, err := cfg.ReadDir(one)
 		if err != nil {
 			return // e.g. a required key missing from the input
 		}
-		if err := cfg.WriteDir(js, two); err != nil {
+		ws, err := cfg.WriteDir(js, two)
+		if err != nil {
 			t.Fatalf("ferry cannot dump what it read back from its own dump: %v", err)
+		}
+		if len(ws) > 0 {
+			t.Fatalf("a directory read back holds keys its dump does not write: %v", ws)
 		}
 		a, b := snapshot(t, one), snapshot(t, two)
 		if !reflect.DeepEqual(a, b) {

@@ -17,16 +17,27 @@ import (
 
 // WriteDir writes the config text (Hjson, as Parse takes it) into dir in
 // nncp-cfgdir's layout. Like nncp-cfgdir -dump, it writes over what is
-// there and removes nothing. Keys outside the layout are not written.
-func WriteDir(data []byte, dir string) error {
+// there and removes nothing. Keys outside the layout are not written,
+// and a warning says so for each: they are the keys Parse warns about as
+// unknown (the layout has a place for every key it knows, which
+// TestDirLayoutHasEveryKey holds to), with the same line and hint.
+func WriteDir(data []byte, dir string) ([]Warning, error) {
 	top, err := decodeGeneric(data)
 	if err != nil {
-		return err
+		return nil, err
+	}
+	tree, err := scanHjson(data)
+	if err != nil {
+		return nil, err
+	}
+	dropped := tree.unknownKeys("", configShape, nil)
+	for i := range dropped {
+		dropped[i].Msg = "not written: " + dropped[i].Msg
 	}
 	if err := os.MkdirAll(dir, 0o777); err != nil {
-		return err
+		return nil, err
 	}
-	return writeFields(dir, topFields, top, "")
+	return dropped, writeFields(dir, topFields, top, "")
 }
 
 // decodeGeneric decodes Hjson the way Parse does, keeping numbers exact.

@@ -80,7 +80,7 @@ func TestExecRetryDirRoundTrip(t *testing.T) {
 		t.Fatalf("the test config lost keys: %+v %+v", want.ExecRetry, want.Neigh["bob"].ExecRetry)
 	}
 	dir := filepath.Join(t.TempDir(), "cfg")
-	if err := cfg.WriteDir([]byte(text), dir); err != nil {
+	if _, err := cfg.WriteDir([]byte(text), dir); err != nil {
 		t.Fatal(err)
 	}
 	c, err := cfg.Load(dir)

@@ -147,7 +147,7 @@ func TestQuotaKeyIgnoredByNNCP(t *testing.T) {
 	// keys: nncp-cfgdir loads it all the same.
 	cfgdir := needNNCP(t, "nncp-cfgdir")
 	d := filepath.Join(dir, "cfg.d")
-	if err := cfg.WriteDir([]byte(text), d); err != nil {
+	if _, err := cfg.WriteDir([]byte(text), d); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := os.Stat(filepath.Join(d, "neigh", "self", "ferry-quota", "tx-bytes")); err != nil {

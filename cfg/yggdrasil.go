@@ -1,6 +1,9 @@
 package cfg
 
-import "strings"
+import (
+	"errors"
+	"strings"
+)
 
 // NNCP can dial and listen through an embedded Yggdrasil node
 // (yggdrasilc://, yggdrasils://). ferry has none, and would only fail
@@ -9,6 +12,19 @@ import "strings"
 // address is refused when the config is loaded, saying what to do.
 
 const errYggdrasil = "yggdrasil addresses are not supported; run the Yggdrasil daemon and use its address"
+
+// ErrYggdrasil is the refusal of such an address given outside the
+// config, in the same words.
+var ErrYggdrasil = errors.New(errYggdrasil)
+
+// CheckAddr refuses an address from the command line (ferry call NODE
+// ADDR, ferry daemon --bind) that the loader would refuse in the config.
+func CheckAddr(addr string) error {
+	if isYggdrasil(addr) {
+		return ErrYggdrasil
+	}
+	return nil
+}
 
 // isYggdrasil reports whether addr is in one of NNCP's Yggdrasil URL
 // schemes. Only the URL form counts: "yggdrasil:5400" is an ordinary TCP

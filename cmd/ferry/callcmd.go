@@ -11,6 +11,7 @@ import (
 
 	"github.com/ferry-dtn/ferry/call"
 	"github.com/ferry-dtn/ferry/call/mcd"
+	"github.com/ferry-dtn/ferry/cfg"
 	"github.com/ferry-dtn/ferry/packet"
 	"github.com/ferry-dtn/ferry/spool"
 )
@@ -37,6 +38,12 @@ func runCall(ctx context.Context, g *globals, args []string) error {
 	}
 	if fs.NArg() < 1 || fs.NArg() > 2 || (*rx && *tx) {
 		return usageErrorf("want NODE[:ADDRNAME] [ADDR], and at most one of --rx and --tx")
+	}
+	if fs.NArg() == 2 {
+		// Refused as in the config, before anything is opened or dialled.
+		if err := cfg.CheckAddr(fs.Arg(1)); err != nil {
+			return usageErrorf("%s: %v", fs.Arg(1), err)
+		}
 	}
 	e, err := g.open()
 	if err != nil {

@@ -33,8 +33,17 @@ func runCfgdir(ctx context.Context, g *globals, args []string) error {
 		if err != nil {
 			return fmt.Errorf("cfgdir: load config: %w", err)
 		}
-		if err := cfg.WriteDir(data, dir); err != nil {
+		dropped, err := cfg.WriteDir(data, dir)
+		if err != nil {
 			return fmt.Errorf("cfgdir: dump %s into %s: %w", g.cfgPath, dir, err)
+		}
+		// Keys NNCP ignores too (nncp-cfgdir drops them the same), but
+		// a dump that loses a line of the config must say so, as the
+		// loader does of the same keys.
+		for _, w := range dropped {
+			if !g.quiet {
+				fmt.Fprintf(g.Stderr, "ferry: warning: %s: %s\n", g.cfgPath, w)
+			}
 		}
 		return nil
 	}

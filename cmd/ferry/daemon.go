@@ -11,6 +11,7 @@ import (
 
 	"github.com/ferry-dtn/ferry/call"
 	"github.com/ferry-dtn/ferry/call/mcd"
+	"github.com/ferry-dtn/ferry/cfg"
 	"github.com/ferry-dtn/ferry/packet"
 )
 
@@ -42,6 +43,9 @@ func runDaemon(ctx context.Context, g *globals, args []string) error {
 	}
 	if *maxConn < 1 || *maxPending < 1 || *perAddr < 1 {
 		return usageErrorf("--maxconn, --maxpending and --maxpending-per-addr must be at least 1")
+	}
+	if err := cfg.CheckAddr(*bind); err != nil { // as in the config, not "another daemon may be running"
+		return usageErrorf("--bind %s: %v", *bind, err)
 	}
 	e, err := g.open()
 	if err != nil {

@@ -14,6 +14,9 @@ const (
 	exitOK      = 0
 	exitFailure = 1
 	exitUsage   = 2
+	// exitTempFail is EX_TEMPFAIL of sysexits.h: a sending command
+	// queued nothing for a reason that passes (tempfail.go).
+	exitTempFail = 75
 )
 
 // usageError marks a command-line mistake (exit code 2).
@@ -91,6 +94,10 @@ func report(w *output, name string, err error) int {
 	if errors.As(err, &te) {
 		printErr(w, err)
 		return te.code
+	}
+	if tempFailure(name, err) {
+		printErr(w, err, hintf("nothing was queued; this failure is temporary (exit %d): try again later", exitTempFail))
+		return exitTempFail
 	}
 	printErr(w, err)
 	return exitFailure

@@ -55,6 +55,9 @@ func runFile(ctx context.Context, g *globals, args []string) error {
 	defer bar.end()
 	fo.Progress = bar.progress()
 	qs, err := e.outbox().File(ctx, d, src, dst, fo)
+	if err != nil && len(qs) > 0 {
+		err = &queuedSome{err, len(qs)} // chunks queued: failed, but not to be retried (tempfail.go)
+	}
 	p.add(e, qs...)
 	sf.track(e, "file", dst, qs...)
 	var tooMany *outbox.TooManyChunksError

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"fmt"
 	"log/slog"
 	"strings"
 	"syscall"
@@ -50,33 +49,6 @@ func (g *globals) open() (*localNode, error) {
 	}
 	e.log = slog.New(h)
 	return e, nil
-}
-
-// echo shows log events on stderr: errors always, the rest unless quiet.
-func (g *globals) echo(c *cfg.Config) func(slog.Record) {
-	return func(r slog.Record) {
-		if r.Level < slog.LevelError && (g.quiet || (r.Level < slog.LevelInfo && !g.debug)) {
-			return
-		}
-		var b strings.Builder
-		b.WriteString(r.Message)
-		var errText string
-		r.Attrs(func(a slog.Attr) bool {
-			if a.Key == "err" {
-				errText = a.Value.String()
-				return true
-			}
-			if a.Key != "who" {
-				fmt.Fprintf(&b, " %s=%s", a.Key, a.Value.String())
-			}
-			return true
-		})
-		if errText != "" {
-			writeErr(g.Stderr, fmt.Sprintf("ferry: error: %s: %s\n", b.String(), errText))
-			return
-		}
-		writeErr(g.Stderr, b.String()+"\n")
-	}
 }
 
 func (e *localNode) outbox() *outbox.Outbox { return &outbox.Outbox{Spool: e.sp, Cfg: e.c} }

@@ -11,7 +11,8 @@ package main
 // the translation states in one place where NNCP's meaning differs from
 // ferry's (bundle -tx keeps unless -delete, cronexpr's ten times, ...).
 // Exit status as NNCP: 2 for a flag it cannot parse, 0 for -h, 1 for
-// any other failure.
+// any other failure, except that a sending command that queued nothing
+// for a temporary reason exits 75 as ferry's own do (tempfail.go).
 
 import (
 	"context"
@@ -66,7 +67,12 @@ func runNNCP(ctx context.Context, name string, args []string, s streams) int {
 	g.nncp = true
 	if err := outputErr("", c.run(ctx, g, ferryArgs), s); err != nil && !errors.Is(err, errHelp) {
 		printErr(s.Stderr, fmt.Errorf("nncp-%s: %w", name, err))
-		return exitFailure // NNCP exits 1 for every failure past flag parsing
+		if tempFailure(c.name, err) {
+			// NNCP exits 1 here too, which makes an MTA piping mail
+			// into nncp-exec bounce it; 75 makes it retry.
+			return exitTempFail
+		}
+		return exitFailure // NNCP exits 1 for every other failure past flag parsing
 	}
 	return exitOK
 }

@@ -80,18 +80,17 @@ func runStat(ctx context.Context, g *globals, args []string) error {
 		}
 	}
 	stats := []nodeStat{} // [] in JSON, never null
+	var bad []spool.BadFile
 	for _, id := range ids {
 		s := nodeStat{Node: e.c.NodeName(id), ID: id.String()}
 		for _, xx := range []spool.XX{spool.RX, spool.TX} {
 			// Counted without a Job per packet (a million of them is
 			// a gigabyte); only --pkt walks them.
-			tally, bad, err := e.sp.Count(id, xx)
+			tally, b, err := e.sp.Count(id, xx)
 			if err != nil {
 				return err
 			}
-			for _, b := range bad {
-				fmt.Fprintf(g.Stderr, "ferry: error: stat: %s: %v\n", b.Path, b.Err)
-			}
+			bad = append(bad, b...)
 			if *pkts {
 				if _, err := e.sp.EachJob(id, xx, func(j spool.Job) bool {
 					s.Packets = append(s.Packets, pktStat{string(xx), j.ID.String(), j.Nice, j.Size})
@@ -138,12 +137,15 @@ func runStat(ctx context.Context, g *globals, args []string) error {
 	sort.Slice(stats, func(i, k int) bool { return stats[i].Node < stats[k].Node })
 	if g.nncp {
 		printStatNNCP(e, stats)
-		return nil
+		return statBadFiles(g, bad)
 	}
 	if *asJSON {
 		enc := json.NewEncoder(g.Stdout)
 		enc.SetIndent("", "  ")
-		return enc.Encode(stats)
+		if err := enc.Encode(stats); err != nil {
+			return err
+		}
+		return statBadFiles(g, bad)
 	}
 	shown := 0
 	for _, s := range stats {
@@ -177,7 +179,7 @@ func runStat(ctx context.Context, g *globals, args []string) error {
 		// Silence would look like a failure or a wrong --spool.
 		fmt.Fprintf(g.Stdout, "nothing queued in %s\n", e.c.Spool)
 	}
-	return nil
+	return statBadFiles(g, bad)
 }
 
 func humanSize(n int64) string {
