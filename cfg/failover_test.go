@@ -100,8 +100,8 @@ func TestFailoverKeysInConfigDir(t *testing.T) {
 				data = []byte(s)
 			}
 			dir := filepath.Join(t.TempDir(), "cfg")
-			if err := cfg.WriteDir(data, dir); err != nil {
-				t.Fatal(err)
+			if dropped, err := cfg.WriteDir(data, dir); err != nil || len(dropped) != 0 {
+				t.Fatalf("WriteDir: %v, dropped %v", err, dropped)
 			}
 			js, err := cfg.ReadDir(dir)
 			if err != nil {
