@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/ferry-dtn/ferry/packet"
+	"github.com/ferry-dtn/ferry/spool"
 )
 
 // maxExecOutput bounds the handler output kept for the log and the mail.
@@ -64,7 +65,12 @@ func (t *Tosser) exec(o *origin, ph packet.PlainHeader, r io.Reader) error {
 	if err != nil {
 		return err
 	}
-	defer t.dropScratch(o, outFile)
+	outKept := false // by a handler left running, whose end drops it
+	defer func() {
+		if !outKept {
+			t.dropScratch(o, outFile)
+		}
+	}()
 	full := append(append([]string(nil), argv...), args...)
 	if err := marker.Prepare(); err != nil {
 		return fmt.Errorf("exec marker: %w", err)
@@ -87,11 +93,33 @@ func (t *Tosser) exec(o *origin, ph packet.PlainHeader, r io.Reader) error {
 		"NNCP_NICE=" + strconv.Itoa(int(ph.Nice)),
 	}
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = stdin, outFile, outFile
-	err = cmd.Run()
+	ended := func(err, syncErr error) error {
+		return t.execEnded(o, handle, args, marker, outFile, err, syncErr)
+	}
 	// The claim is durable before the packet can be removed. (A power
 	// cut while the handler runs may lose it: the command then runs
 	// again after the reboot, at least once rather than not at all.)
-	syncErr := marker.Sync()
+	if err := cmd.Start(); err != nil {
+		return ended(err, marker.Sync())
+	}
+	if !o.async {
+		err := cmd.Wait()
+		return ended(err, marker.Sync())
+	}
+	// The handler has its own descriptor of stdin, so that is dropped
+	// now; the output is read, and dropped, once the handler ended. The
+	// claim is synced with a batch of others (see inflight).
+	outKept = true
+	o.running = startWaiter(cmd.Wait, marker.Sync, func(err, syncErr error) error {
+		defer t.dropScratch(o, outFile)
+		return ended(err, syncErr)
+	})
+	return nil
+}
+
+// execEnded finishes an exec packet once its handler ended (or could not
+// be started) with err, and its claim was synced with syncErr.
+func (t *Tosser) execEnded(o *origin, handle string, args []string, marker *spool.ExecMarker, outFile *os.File, err, syncErr error) error {
 	out := readCapped(outFile)
 	var ee *exec.ExitError
 	if errors.As(err, &ee) && ee.ExitCode() == claimTaken {

@@ -57,6 +57,10 @@ type Options struct {
 	// RetryNow runs a failed exec handler again without waiting for its
 	// backoff (the limit of attempts still holds).
 	RetryNow bool
+	// ExecJobs is how many exec handlers of one queue may run while
+	// toss goes on with the next packets (0: one per core; 1: each
+	// handler ends before the next packet is read, as in NNCP).
+	ExecJobs int
 }
 
 // Result counts what a toss did.
@@ -93,6 +97,9 @@ func Toss(ctx context.Context, sp *spool.Spool, c *cfg.Config, opt Options) (Res
 	}
 	if opt.Nice == 0 {
 		opt.Nice = packet.NiceMax
+	}
+	if opt.ExecJobs <= 0 {
+		opt.ExecJobs = defaultExecJobs()
 	}
 	// A carrier may bring a packet again until our ACK reaches its
 	// sender: the seen marker makes the repeat a no-op.
@@ -165,6 +172,10 @@ func (t *Tosser) tossQueue(ctx context.Context, node packet.ID, xx spool.XX, sel
 		t.res.Failed++
 		t.log.Error("not a packet", "who", "rx", "node", t.c.NodeName(node), "path", b.Path, "err", b.Err)
 	}
+	// Handlers still running are waited for, and their packets
+	// finished, before the lock is released.
+	running := &inflight{max: t.opt.ExecJobs - 1}
+	defer running.drain()
 	for _, j := range jobs {
 		if ctx.Err() != nil {
 			return
@@ -172,7 +183,9 @@ func (t *Tosser) tossQueue(ctx context.Context, node packet.ID, xx spool.XX, sel
 		if j.Nice > t.opt.Nice {
 			continue
 		}
-		t.tossOne(node, xx, j, selfTx)
+		if r := t.tossOne(node, xx, j, selfTx, running.max > 0); r != nil {
+			running.add(r)
+		}
 	}
 }
 
