@@ -57,6 +57,10 @@ type Options struct {
 	// RetryNow runs a failed exec handler again without waiting for its
 	// backoff (the limit of attempts still holds).
 	RetryNow bool
+	// Claimer is the ferry binary, started once per run as ClaimerName
+	// to claim and start exec handlers (see ServeClaims); "": each
+	// handler claims through /bin/sh.
+	Claimer string
 	// ExecJobs is how many exec handlers of one queue may run while
 	// toss goes on with the next packets (0: one per core; 1: each
 	// handler ends before the next packet is read, as in NNCP).
@@ -84,6 +88,10 @@ type Tosser struct {
 	q   *outbox.Outbox
 	log *slog.Logger
 	res Result
+	// claims is the claimer process, started at the first exec packet;
+	// noClaimer once it could not be.
+	claims    *claimer
+	noClaimer bool
 }
 
 // ErrSomeFailed is returned when at least one packet could not be tossed.
@@ -110,6 +118,7 @@ func Toss(ctx context.Context, sp *spool.Spool, c *cfg.Config, opt Options) (Res
 		t.log = slog.New(slog.DiscardHandler)
 	}
 	t.res.Tossed = map[packet.Type]int{}
+	defer t.closeClaimer()
 	if !opt.DryRun {
 		t.expire()
 		t.failover()
@@ -239,4 +248,29 @@ var ErrRefused = errors.New("refused")
 
 func refused(format string, a ...any) error {
 	return fmt.Errorf("%w: %s", ErrRefused, fmt.Sprintf(format, a...))
+}
+
+// claimer is the run's claimer process, started on first use; nil when
+// handlers claim through the shell.
+func (t *Tosser) claimer() *claimer {
+	if t.claims != nil || t.noClaimer || t.opt.Claimer == "" {
+		return t.claims
+	}
+	c, err := startClaimer(t.opt.Claimer)
+	if err != nil {
+		t.noClaimer = true
+		t.log.Warn("handlers claim through the shell instead", "who", "rx-exec", "err", err)
+		return nil
+	}
+	t.claims = c
+	return c
+}
+
+func (t *Tosser) closeClaimer() {
+	if t.claims == nil {
+		return
+	}
+	if err := t.claims.close(); err != nil {
+		t.log.Warn("claimer did not end cleanly", "who", "rx-exec", "err", err)
+	}
 }
