@@ -68,9 +68,15 @@ func startClaimer(path string) (*claimer, error) {
 		_ = fc.Close()
 		return nil, fmt.Errorf("start claimer %s: %w", path, err)
 	}
-	c := &claimer{cmd: cmd, conn: fc.(*net.UnixConn), readerDone: make(chan struct{}), waiting: map[uint64]chan claimReply{}}
+	return newClaimer(fc.(*net.UnixConn), cmd), nil
+}
+
+// newClaimer is toss's side of conn, served by cmd (nil: served in this
+// process, as in tests).
+func newClaimer(conn *net.UnixConn, cmd *exec.Cmd) *claimer {
+	c := &claimer{cmd: cmd, conn: conn, readerDone: make(chan struct{}), waiting: map[uint64]chan claimReply{}}
 	go c.readReplies()
-	return c, nil
+	return c
 }
 
 func (c *claimer) readReplies() {
@@ -100,9 +106,13 @@ func (c *claimer) readReplies() {
 }
 
 // start asks the claimer to claim marker and start argv with stdin and
-// out. The returned wait blocks until the handler ended, and says how:
+// out. The claimer holds lock, the queue's toss lock, until it is done
+// with the request: a toss started after this one was killed cannot take
+// the queue, see no claim yet and run the command while the claimer
+// still holds the request, which it would then claim and run again once
+// that toss removed the claim. The returned wait blocks until the handler ended, and says how:
 // nil, errClaimTaken, errClaimerLost, or why it failed.
-func (c *claimer) start(marker string, argv, env []string, stdin, out *os.File) (wait func() error, err error) {
+func (c *claimer) start(marker string, argv, env []string, stdin, out, lock *os.File) (wait func() error, err error) {
 	ch := make(chan claimReply, 1)
 	c.mu.Lock()
 	if c.lost {
@@ -115,7 +125,7 @@ func (c *claimer) start(marker string, argv, env []string, stdin, out *os.File) 
 	c.mu.Unlock()
 	b, err := json.Marshal(claimRequest{ID: id, Marker: marker, Argv: argv, Env: env})
 	if err == nil {
-		_, _, err = c.conn.WriteMsgUnix(b, unix.UnixRights(int(stdin.Fd()), int(out.Fd())), nil)
+		_, _, err = c.conn.WriteMsgUnix(b, unix.UnixRights(int(stdin.Fd()), int(out.Fd()), int(lock.Fd())), nil)
 	}
 	if err != nil {
 		c.mu.Lock()
@@ -147,6 +157,9 @@ func (c *claimer) start(marker string, argv, env []string, stdin, out *os.File) 
 func (c *claimer) close() error {
 	err := c.conn.Close()
 	<-c.readerDone
+	if c.cmd == nil {
+		return err
+	}
 	if werr := c.cmd.Wait(); werr != nil {
 		err = errors.Join(err, fmt.Errorf("claimer: %w", werr))
 	}

@@ -20,7 +20,7 @@ import (
 // once per run under the name ClaimerName, and serves requests on a
 // SOCK_SEQPACKET socket:
 //
-//	toss --{id, marker, argv, env} + stdin, output fds--> claimer
+//	toss --{id, marker, argv, env} + stdin, output, toss lock fds--> claimer
 //	     claimer: create marker O_EXCL, start handler, wait for it
 //	toss <--{id, taken | claim error | start error | exit status}-- claimer
 //
@@ -64,7 +64,7 @@ func ServeClaims(conn *net.UnixConn) error {
 	var handlers sync.WaitGroup
 	defer handlers.Wait()
 	buf := make([]byte, claimMax)
-	oob := make([]byte, unix.CmsgSpace(2*4))
+	oob := make([]byte, unix.CmsgSpace(3*4))
 	for {
 		n, oobn, _, _, err := conn.ReadMsgUnix(buf, oob)
 		if errors.Is(err, io.EOF) {
@@ -76,19 +76,21 @@ func ServeClaims(conn *net.UnixConn) error {
 		if n == 0 && oobn == 0 {
 			return nil // toss closed its end
 		}
-		stdin, out, err := requestFiles(oob[:oobn])
+		stdin, out, lock, err := requestFiles(oob[:oobn])
 		if err != nil {
 			return fmt.Errorf("claimer: %w", err)
 		}
 		var req claimRequest
 		if err := json.Unmarshal(buf[:n], &req); err != nil || len(req.Argv) == 0 {
-			_, _ = stdin.Close(), out.Close()
+			_, _, _ = stdin.Close(), out.Close(), lock.Close()
 			return fmt.Errorf("claimer: bad request %q: %v", buf[:min(n, 80)], err)
 		}
 		if cmd, reply := claimAndStart(req, stdin, out); cmd == nil {
 			sendReply(conn, reply)
+			_ = lock.Close() // a lock: nothing written
 		} else {
 			handlers.Go(func() {
+				defer func() { _ = lock.Close() }() // a lock: nothing written
 				sendReply(conn, exitReply(reply, cmd.Wait()))
 			})
 		}
@@ -146,17 +148,17 @@ func sendReply(conn *net.UnixConn, r claimReply) {
 	}
 }
 
-func requestFiles(oob []byte) (stdin, out *os.File, err error) {
+func requestFiles(oob []byte) (stdin, out, lock *os.File, err error) {
 	msgs, err := unix.ParseSocketControlMessage(oob)
 	if err != nil || len(msgs) != 1 {
-		return nil, nil, fmt.Errorf("request without its descriptors: %v", err)
+		return nil, nil, nil, fmt.Errorf("request without its descriptors: %v", err)
 	}
 	fds, err := unix.ParseUnixRights(&msgs[0])
-	if err != nil || len(fds) != 2 {
+	if err != nil || len(fds) != 3 {
 		for _, fd := range fds {
 			_ = unix.Close(fd)
 		}
-		return nil, nil, fmt.Errorf("request with %d descriptors, want 2: %v", len(fds), err)
+		return nil, nil, nil, fmt.Errorf("request with %d descriptors, want 3: %v", len(fds), err)
 	}
-	return os.NewFile(uintptr(fds[0]), "stdin"), os.NewFile(uintptr(fds[1]), "output"), nil
+	return os.NewFile(uintptr(fds[0]), "stdin"), os.NewFile(uintptr(fds[1]), "output"), os.NewFile(uintptr(fds[2]), "toss lock"), nil
 }

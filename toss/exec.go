@@ -84,7 +84,7 @@ func (t *Tosser) exec(o *origin, ph packet.PlainHeader, r io.Reader) error {
 		return t.execEnded(o, handle, args, marker, outFile, err, syncErr)
 	}
 	if c := t.claimer(); c != nil {
-		wait, err := c.start(marker.Path(), full, env, stdin, outFile)
+		wait, err := c.start(marker.Path(), full, env, stdin, outFile, t.queueLock)
 		if err != nil {
 			return fmt.Errorf("exec %s from %s: %w", handle, o.name, err)
 		}

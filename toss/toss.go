@@ -17,6 +17,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"time"
 
 	"github.com/ferry-dtn/ferry/cfg"
@@ -92,6 +93,9 @@ type Tosser struct {
 	// noClaimer once it could not be.
 	claims    *claimer
 	noClaimer bool
+	// queueLock is the toss lock of the queue being tossed, which the
+	// claimer holds with each request it has not finished.
+	queueLock *os.File
 }
 
 // ErrSomeFailed is returned when at least one packet could not be tossed.
@@ -155,7 +159,7 @@ func Toss(ctx context.Context, sp *spool.Spool, c *cfg.Config, opt Options) (Res
 // tossQueue processes one queue under the node's toss lock; a lock held
 // elsewhere means another toss is on it, so the node is skipped.
 func (t *Tosser) tossQueue(ctx context.Context, node packet.ID, xx spool.XX, selfTx bool) {
-	unlock, err := t.sp.Lock(node, spool.LockToss)
+	lock, unlock, err := t.sp.LockFile(node, spool.LockToss)
 	if err != nil {
 		if errors.Is(err, spool.ErrLocked) {
 			t.log.Debug("node is being tossed by another process", "who", "rx", "node", t.c.NodeName(node))
@@ -165,6 +169,8 @@ func (t *Tosser) tossQueue(ctx context.Context, node packet.ID, xx spool.XX, sel
 		return
 	}
 	defer unlock()
+	t.queueLock = lock
+	defer func() { t.queueLock = nil }()
 	jobs, bad, err := t.sp.Jobs(node, xx)
 	if err != nil {
 		t.fail(node, packet.ID{}, err)
