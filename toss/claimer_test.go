@@ -45,7 +45,7 @@ func TestClaimer(t *testing.T) {
 	ranLog := filepath.Join(dir, "ran")
 	handler := []string{"/bin/sh", "-c", `cat >/dev/null; echo "ran $1" >>"$0"; exit "${2:-0}"`, ranLog}
 	c, served := claimPair(t)
-	run := func(marker string, argv ...string) (error, string) {
+	run := func(marker string, argv ...string) (string, error) {
 		t.Helper()
 		in, err := os.CreateTemp(dir, "in")
 		if err != nil {
@@ -62,24 +62,24 @@ func TestClaimer(t *testing.T) {
 		}
 		err = wait()
 		b, _ := os.ReadFile(out.Name())
-		return err, string(b)
+		return string(b), err
 	}
 	m1 := filepath.Join(dir, "m1")
-	if err, out := run(m1, append(handler, "with 'quotes' and spaces")...); err != nil {
+	if out, err := run(m1, append(handler, "with 'quotes' and spaces")...); err != nil {
 		t.Fatalf("first run: %v (%s)", err, out)
 	}
-	if err, _ := run(m1, append(handler, "again")...); !errors.Is(err, errClaimTaken) {
+	if _, err := run(m1, append(handler, "again")...); !errors.Is(err, errClaimTaken) {
 		t.Fatalf("second claim of one marker: %v, want errClaimTaken", err)
 	}
 	var he *handlerExit
-	if err, _ := run(filepath.Join(dir, "m2"), append(handler, "failing", "3")...); !errors.As(err, &he) || he.ExitCode() != 3 {
+	if _, err := run(filepath.Join(dir, "m2"), append(handler, "failing", "3")...); !errors.As(err, &he) || he.ExitCode() != 3 {
 		t.Fatalf("failing handler: %v, want exit status 3", err)
 	}
-	if err, _ := run(filepath.Join(dir, "no-such-dir", "m"), handler...); err == nil || !strings.HasPrefix(err.Error(), "claim:") {
+	if _, err := run(filepath.Join(dir, "no-such-dir", "m"), handler...); err == nil || !strings.HasPrefix(err.Error(), "claim:") {
 		t.Errorf("unclaimable marker: %v, want a claim error", err)
 	}
 	m4 := filepath.Join(dir, "m4")
-	if err, _ := run(m4, filepath.Join(dir, "no-such-handler")); err == nil || !strings.HasPrefix(err.Error(), "start:") {
+	if _, err := run(m4, filepath.Join(dir, "no-such-handler")); err == nil || !strings.HasPrefix(err.Error(), "start:") {
 		t.Errorf("missing handler: %v, want a start error", err)
 	}
 	if _, err := os.Stat(m4); err != nil {
