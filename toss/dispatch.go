@@ -87,10 +87,10 @@ func (t *Tosser) tossOne(node packet.ID, xx spool.XX, j spool.Job, selfTx, async
 		if t.opt.DryRun {
 			t.log.Info("duplicate of a packet processed as it came by another route (dry run: left in place)", "who", "rx",
 				"node", t.c.NodeName(node), "pkt", j.ID.String())
-			return
+			return nil
 		}
 		t.dropDuplicate(node, j.ID)
-		return
+		return nil
 	}
 	o := &origin{node: sender, id: sender.ID, name: sender.Name, inc: sender.Incoming, exec: sender.Exec,
 		pktID: j.ID, nice: r.Header().Nice, size: j.Size, selfTx: selfTx, dir: node, async: async && !t.opt.DryRun}

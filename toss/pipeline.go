@@ -20,8 +20,8 @@ import "runtime"
 //
 // Group commit: a claim must be durable before its packet is removed,
 // which costs an fsync of the claims' directory. Ended packets are
-// retired in batches (up to retireBatch), after one fsync that covers
-// every claim of the batch: each was made before its handler ended, and
+// retired in batches (up to retireBatch), after one fsync per directory
+// that covers every claim of the batch in it: each was made before its handler ended, and
 // the fsync comes after that. A kill between the fsync and the removals
 // leaves packets whose claims say "started": the next toss removes them
 // without running them again.
@@ -41,8 +41,10 @@ type running struct {
 	done    chan struct{} // closed once the handler ended
 	waitErr error         // cmd.Wait's result, read after done
 	// sync makes the claim durable, and every claim made before in the
-	// same directory.
-	sync func() error
+	// same directory, syncDir (a relayed packet's claim lives under its
+	// origin, so one queue's claims may be in several directories).
+	sync    func() error
+	syncDir string
 	// complete is exec's remaining work with the handler's result and
 	// the claim's sync; settle is tossOne's with exec's. Both run on
 	// the tossing goroutine.
@@ -51,8 +53,8 @@ type running struct {
 }
 
 // startWaiter waits for a started handler off the tossing goroutine.
-func startWaiter(wait, sync func() error, complete func(waitErr, syncErr error) error) *running {
-	r := &running{done: make(chan struct{}), sync: sync, complete: complete}
+func startWaiter(wait, sync func() error, syncDir string, complete func(waitErr, syncErr error) error) *running {
+	r := &running{done: make(chan struct{}), sync: sync, syncDir: syncDir, complete: complete}
 	go func() {
 		r.waitErr = wait()
 		close(r.done)
@@ -113,9 +115,14 @@ func (f *inflight) retireEnded() {
 		return
 	}
 	batch := f.runs[:n]
-	syncErr := batch[0].sync() // one directory: the queue's claims
+	synced := map[string]error{} // one sync per directory of claims
 	for _, r := range batch {
-		r.settle(r.complete(r.waitErr, syncErr))
+		if _, ok := synced[r.syncDir]; !ok {
+			synced[r.syncDir] = r.sync()
+		}
+	}
+	for _, r := range batch {
+		r.settle(r.complete(r.waitErr, synced[r.syncDir]))
 	}
 	f.runs = append(f.runs[:0], f.runs[n:]...)
 	clear(f.runs[len(f.runs):n])
