@@ -31,6 +31,10 @@ type origin struct {
 	// statusUnknown: an exec ran, but before an interruption, and its
 	// exit status is not known.
 	statusUnknown bool
+	// async lets exec start the handler and leave it running; it then
+	// sets running, and the packet is finished when that is retired.
+	async   bool
+	running *running
 }
 
 // dirNode is the queue whose markers name the packet: its origin's for
@@ -43,36 +47,39 @@ func (o *origin) dirNode() packet.ID {
 	return o.dir
 }
 
-func (t *Tosser) tossOne(node packet.ID, xx spool.XX, j spool.Job, selfTx bool) {
+// tossOne tosses one packet. When async and the packet's handler was left
+// running, it returns what finishes the packet once retired; otherwise the
+// packet is done with.
+func (t *Tosser) tossOne(node packet.ID, xx spool.XX, j spool.Job, selfTx, async bool) *running {
 	if xx == spool.RX && t.sp.Seen(node, j.ID) {
 		// Identical content was already processed: a duplicate.
 		if t.opt.DryRun {
 			t.log.Info("duplicate of a processed packet (dry run: left in place)", "who", "rx", "node", t.c.NodeName(node), "pkt", j.ID.String())
-			return
+			return nil
 		}
 		t.dropDuplicate(node, j.ID)
-		return
+		return nil
 	}
 	f, err := t.sp.OpenStream(node, xx, j.ID)
 	if err != nil {
 		if !os.IsNotExist(err) {
 			t.fail(node, j.ID, err)
 		}
-		return
+		return nil
 	}
 	defer func() { _ = f.Close() }() // read only
 	meter := t.meter(node, j)
 	r, err := packet.NewReader(meter.Reader(f), t.me, t.c.Lookup, packet.ReadOptions{})
 	if err != nil {
 		t.setAside(node, xx, j.ID, err)
-		return
+		return nil
 	}
 	ph := r.Plain()
 	if selfTx && ph.Type != packet.TypeArea && ph.Type != packet.TypeACK {
-		return // our own tx holds only area fan-out work
+		return nil // our own tx holds only area fan-out work
 	}
 	if t.opt.Skip.Has(ph.Type) {
-		return
+		return nil
 	}
 	sender := t.c.ByID[r.Header().Sender]
 	if xx == spool.RX && !selfTx && t.seenElsewhere(node, sender.ID, j.ID) {
@@ -80,13 +87,13 @@ func (t *Tosser) tossOne(node packet.ID, xx spool.XX, j spool.Job, selfTx bool) 
 		if t.opt.DryRun {
 			t.log.Info("duplicate of a packet processed as it came by another route (dry run: left in place)", "who", "rx",
 				"node", t.c.NodeName(node), "pkt", j.ID.String())
-			return
+			return nil
 		}
 		t.dropDuplicate(node, j.ID)
-		return
+		return nil
 	}
 	o := &origin{node: sender, id: sender.ID, name: sender.Name, inc: sender.Incoming, exec: sender.Exec,
-		pktID: j.ID, nice: r.Header().Nice, size: j.Size, selfTx: selfTx, dir: node}
+		pktID: j.ID, nice: r.Header().Nice, size: j.Size, selfTx: selfTx, dir: node, async: async && !t.opt.DryRun}
 	if (isExec(ph.Type) || ph.Type == packet.TypeArea) && xx == spool.RX && !t.opt.DryRun {
 		// (An area message carries its command inside: its handler's
 		// failures are counted against the area packet.)
@@ -95,10 +102,22 @@ func (t *Tosser) tossOne(node packet.ID, xx spool.XX, j spool.Job, selfTx bool) 
 			handle = "in an area message"
 		}
 		if t.retryGate(o, xx, j.ID, ph.Type, handle) {
-			return
+			return nil
 		}
 	}
 	err = t.process(o, ph, r)
+	if run := o.running; run != nil && err == nil {
+		run.settle = func(err error) { t.finishOne(node, xx, j, o, ph, meter, err) }
+		return run
+	}
+	t.finishOne(node, xx, j, o, ph, meter, err)
+	return nil
+}
+
+// finishOne acts on what processing a packet came to: it is set aside,
+// left for a later toss, or answered and removed.
+func (t *Tosser) finishOne(node packet.ID, xx spool.XX, j spool.Job, o *origin, ph packet.PlainHeader, meter *packet.ProgressMeter, err error) {
+	sender, selfTx := o.node, o.selfTx
 	if err != nil {
 		if t.noRoom(node, j.ID, err) {
 			return

@@ -7,10 +7,12 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 
 	"github.com/ferry-dtn/ferry/packet"
+	"github.com/ferry-dtn/ferry/spool"
 )
 
 // maxExecOutput bounds the handler output kept for the log and the mail.
@@ -64,14 +66,45 @@ func (t *Tosser) exec(o *origin, ph packet.PlainHeader, r io.Reader) error {
 	if err != nil {
 		return err
 	}
-	defer t.dropScratch(o, outFile)
+	outKept := false // by a handler left running, whose end drops it
+	defer func() {
+		if !outKept {
+			t.dropScratch(o, outFile)
+		}
+	}()
 	full := append(append([]string(nil), argv...), args...)
 	if err := marker.Prepare(); err != nil {
 		return fmt.Errorf("exec marker: %w", err)
 	}
+	env := []string{
+		"NNCP_SELF=" + t.me.ID.String(),
+		"NNCP_SENDER=" + o.id.String(),
+		"NNCP_NICE=" + strconv.Itoa(int(ph.Nice)),
+	}
+	ended := func(err, syncErr error) error {
+		return t.execEnded(o, handle, args, marker, outFile, err, syncErr)
+	}
+	if c := t.claimer(); c != nil {
+		wait, err := c.start(marker.Path(), full, env, stdin, outFile, t.queueLock)
+		if err != nil {
+			return fmt.Errorf("exec %s from %s: %w", handle, o.name, err)
+		}
+		if !o.async {
+			err := wait()
+			return ended(err, marker.Sync())
+		}
+		outKept = true
+		o.running = startWaiter(wait, marker.Sync, filepath.Dir(marker.Path()), func(err, syncErr error) error {
+			defer t.dropScratch(o, outFile)
+			return ended(err, syncErr)
+		})
+		return nil
+	}
 	var cmd *exec.Cmd
 	if _, err := os.Stat(claimShell); err == nil {
-		// The shell claims the marker and only then becomes the handler:
+		// Without a claimer (a library caller that gave none, or one
+		// that would not start), the shell claims the marker and only
+		// then becomes the handler:
 		// once started it is independent of us, so a kill of toss can
 		// neither lose nor repeat the command.
 		cmd = exec.Command(claimShell, append([]string{"-c", claimScript, marker.Path()}, full...)...)
@@ -81,25 +114,44 @@ func (t *Tosser) exec(o *origin, ph packet.PlainHeader, r io.Reader) error {
 			return fmt.Errorf("exec marker: %w", err)
 		}
 	}
-	cmd.Env = []string{
-		"NNCP_SELF=" + t.me.ID.String(),
-		"NNCP_SENDER=" + o.id.String(),
-		"NNCP_NICE=" + strconv.Itoa(int(ph.Nice)),
-	}
+	cmd.Env = env
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = stdin, outFile, outFile
-	err = cmd.Run()
 	// The claim is durable before the packet can be removed. (A power
 	// cut while the handler runs may lose it: the command then runs
 	// again after the reboot, at least once rather than not at all.)
-	syncErr := marker.Sync()
+	if err := cmd.Start(); err != nil {
+		return ended(err, marker.Sync())
+	}
+	if !o.async {
+		err := cmd.Wait()
+		return ended(err, marker.Sync())
+	}
+	// The handler has its own descriptor of stdin, so that is dropped
+	// now; the output is read, and dropped, once the handler ended. The
+	// claim is synced with a batch of others (see inflight).
+	outKept = true
+	o.running = startWaiter(cmd.Wait, marker.Sync, filepath.Dir(marker.Path()), func(err, syncErr error) error {
+		defer t.dropScratch(o, outFile)
+		return ended(err, syncErr)
+	})
+	return nil
+}
+
+// execEnded finishes an exec packet once its handler ended (or could not
+// be started) with err, and its claim was synced with syncErr.
+func (t *Tosser) execEnded(o *origin, handle string, args []string, marker *spool.ExecMarker, outFile *os.File, err, syncErr error) error {
 	out := readCapped(outFile)
 	var ee *exec.ExitError
-	if errors.As(err, &ee) && ee.ExitCode() == claimTaken {
+	if errors.Is(err, errClaimTaken) || errors.As(err, &ee) && ee.ExitCode() == claimTaken {
 		t.log.Info("exec was started before an interruption; not run again",
 			"who", "rx-exec", "node", o.name, "pkt", o.pktID.String(), "handle", handle)
 		o.cleanup = append(o.cleanup, marker.Remove)
 		o.statusUnknown = true // it ran; how it exited was lost with the toss that started it
 		return nil
+	}
+	if errors.Is(err, errClaimerLost) {
+		// The packet stays, and so does the claim if it was made.
+		return fmt.Errorf("exec %s from %s: %w: %s", handle, o.name, err, bytes.TrimSpace(out))
 	}
 	if err != nil {
 		// It may be retried, as the packet stays, but only once the

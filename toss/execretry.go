@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"os/exec"
 	"time"
 
 	"github.com/ferry-dtn/ferry/packet"
@@ -103,13 +102,18 @@ func (t *Tosser) retryGate(o *origin, xx spool.XX, id packet.ID, ty packet.Type,
 func (t *Tosser) handlerFailed(o *origin, handle string, runErr error, out []byte) error {
 	var status *int
 	reason := "handler could not be started: " + runErr.Error()
-	var ee *exec.ExitError
+	// An *exec.ExitError when the shell started the handler, a
+	// *handlerExit when the claimer did.
+	var ee interface {
+		error
+		ExitCode() int
+	}
 	if errors.As(runErr, &ee) {
 		if code := ee.ExitCode(); code >= 0 {
 			status = &code
 			reason = fmt.Sprintf("handler exited %d", code)
 		} else {
-			reason = "handler " + ee.String()
+			reason = "handler " + ee.Error()
 		}
 	}
 	if line, _, _ := bytes.Cut(out, []byte("\n")); len(line) > 0 {

@@ -17,6 +17,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"time"
 
 	"github.com/ferry-dtn/ferry/cfg"
@@ -57,6 +58,14 @@ type Options struct {
 	// RetryNow runs a failed exec handler again without waiting for its
 	// backoff (the limit of attempts still holds).
 	RetryNow bool
+	// Claimer is the ferry binary, started once per run as ClaimerName
+	// to claim and start exec handlers (see ServeClaims); "": each
+	// handler claims through /bin/sh.
+	Claimer string
+	// ExecJobs is how many exec handlers of one queue may run while
+	// toss goes on with the next packets (0: one per core; 1: each
+	// handler ends before the next packet is read, as in NNCP).
+	ExecJobs int
 }
 
 // Result counts what a toss did.
@@ -80,6 +89,13 @@ type Tosser struct {
 	q   *outbox.Outbox
 	log *slog.Logger
 	res Result
+	// claims is the claimer process, started at the first exec packet;
+	// noClaimer once it could not be.
+	claims    *claimer
+	noClaimer bool
+	// queueLock is the toss lock of the queue being tossed, which the
+	// claimer holds with each request it has not finished.
+	queueLock *os.File
 }
 
 // ErrSomeFailed is returned when at least one packet could not be tossed.
@@ -94,6 +110,9 @@ func Toss(ctx context.Context, sp *spool.Spool, c *cfg.Config, opt Options) (Res
 	if opt.Nice == 0 {
 		opt.Nice = packet.NiceMax
 	}
+	if opt.ExecJobs <= 0 {
+		opt.ExecJobs = defaultExecJobs()
+	}
 	// A carrier may bring a packet again until our ACK reaches its
 	// sender: the seen marker makes the repeat a no-op.
 	opt.Seen = opt.Seen || opt.GenACK
@@ -103,6 +122,7 @@ func Toss(ctx context.Context, sp *spool.Spool, c *cfg.Config, opt Options) (Res
 		t.log = slog.New(slog.DiscardHandler)
 	}
 	t.res.Tossed = map[packet.Type]int{}
+	defer t.closeClaimer()
 	if !opt.DryRun {
 		t.expire()
 		t.failover()
@@ -139,7 +159,7 @@ func Toss(ctx context.Context, sp *spool.Spool, c *cfg.Config, opt Options) (Res
 // tossQueue processes one queue under the node's toss lock; a lock held
 // elsewhere means another toss is on it, so the node is skipped.
 func (t *Tosser) tossQueue(ctx context.Context, node packet.ID, xx spool.XX, selfTx bool) {
-	unlock, err := t.sp.Lock(node, spool.LockToss)
+	lock, unlock, err := t.sp.LockFile(node, spool.LockToss)
 	if err != nil {
 		if errors.Is(err, spool.ErrLocked) {
 			t.log.Debug("node is being tossed by another process", "who", "rx", "node", t.c.NodeName(node))
@@ -149,6 +169,8 @@ func (t *Tosser) tossQueue(ctx context.Context, node packet.ID, xx spool.XX, sel
 		return
 	}
 	defer unlock()
+	t.queueLock = lock
+	defer func() { t.queueLock = nil }()
 	jobs, bad, err := t.sp.Jobs(node, xx)
 	if err != nil {
 		t.fail(node, packet.ID{}, err)
@@ -165,6 +187,10 @@ func (t *Tosser) tossQueue(ctx context.Context, node packet.ID, xx spool.XX, sel
 		t.res.Failed++
 		t.log.Error("not a packet", "who", "rx", "node", t.c.NodeName(node), "path", b.Path, "err", b.Err)
 	}
+	// Handlers still running are waited for, and their packets
+	// finished, before the lock is released.
+	running := &inflight{max: t.opt.ExecJobs - 1}
+	defer running.drain()
 	for _, j := range jobs {
 		if ctx.Err() != nil {
 			return
@@ -172,7 +198,9 @@ func (t *Tosser) tossQueue(ctx context.Context, node packet.ID, xx spool.XX, sel
 		if j.Nice > t.opt.Nice {
 			continue
 		}
-		t.tossOne(node, xx, j, selfTx)
+		if r := t.tossOne(node, xx, j, selfTx, running.max > 0); r != nil {
+			running.add(r)
+		}
 	}
 }
 
@@ -226,4 +254,29 @@ var ErrRefused = errors.New("refused")
 
 func refused(format string, a ...any) error {
 	return fmt.Errorf("%w: %s", ErrRefused, fmt.Sprintf(format, a...))
+}
+
+// claimer is the run's claimer process, started on first use; nil when
+// handlers claim through the shell.
+func (t *Tosser) claimer() *claimer {
+	if t.claims != nil || t.noClaimer || t.opt.Claimer == "" {
+		return t.claims
+	}
+	c, err := startClaimer(t.opt.Claimer)
+	if err != nil {
+		t.noClaimer = true
+		t.log.Warn("handlers claim through the shell instead", "who", "rx-exec", "err", err)
+		return nil
+	}
+	t.claims = c
+	return c
+}
+
+func (t *Tosser) closeClaimer() {
+	if t.claims == nil {
+		return
+	}
+	if err := t.claims.close(); err != nil {
+		t.log.Warn("claimer did not end cleanly", "who", "rx-exec", "err", err)
+	}
 }

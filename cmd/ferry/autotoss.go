@@ -93,7 +93,8 @@ func startTosser(ctx context.Context, e *localNode) (*autoTosser, func()) {
 // toss's result, on the tossing goroutine: daemon --metrics counts them.
 func startCountedTosser(ctx context.Context, e *localNode, counted func(toss.Result, error)) (*autoTosser, func()) {
 	return startAutoToss(ctx, func(ctx context.Context, a autoToss) error {
-		res, err := toss.Toss(ctx, e.sp, e.c, toss.Options{Seen: a.Seen, GenACK: a.GenACK, Skip: a.Skip, Log: e.log, Umask: e.umask})
+		res, err := toss.Toss(ctx, e.sp, e.c, toss.Options{Seen: a.Seen, GenACK: a.GenACK, Skip: a.Skip, Log: e.log, Umask: e.umask,
+			Claimer: claimerPath()})
 		if counted != nil {
 			counted(res, err)
 		}

@@ -12,9 +12,14 @@ import (
 	"runtime"
 	"strings"
 	"syscall"
+
+	"github.com/ferry-dtn/ferry/toss"
 )
 
 func main() {
+	if os.Args[0] == toss.ClaimerName {
+		os.Exit(serveClaims())
+	}
 	if os.Getenv("GOMAXPROCS") == "" {
 		// Bulk transfers keep a goroutine in blocking disk writes (O_DIRECT)
 		// or reads most of the time, and a goroutine in a syscall holds its

@@ -9,12 +9,18 @@ import (
 	"testing"
 
 	"github.com/ferry-dtn/ferry/internal/labtest"
+	"github.com/ferry-dtn/ferry/toss"
 )
 
 // ferryBin is the real binary, built once: tests run it as users do.
 var ferryBin string
 
 func TestMain(m *testing.M) {
+	if os.Args[0] == toss.ClaimerName {
+		// In-process tosses start this binary as their claimer: it must
+		// serve claims as the real one does, not run the tests again.
+		os.Exit(serveClaims())
+	}
 	// Most tests here wait on other processes: daemons, calls and their
 	// idle deadlines, NNCP's tools, Postfix, builds.
 	labtest.DefaultParallel(6)

@@ -32,7 +32,7 @@ func runToss(ctx context.Context, g *globals, args []string) error {
 	bar := g.jobProgress(e.c)
 	defer bar.end()
 	opt := toss.Options{Nice: nice, Seen: *seen, DryRun: *dry, GenACK: *genACK, Reass: *doReass, Skip: skip, Log: e.log, Umask: e.umask,
-		Progress: bar.progress(), RetryNow: *retryNow}
+		Progress: bar.progress(), RetryNow: *retryNow, Claimer: claimerPath()}
 	if *node != "" {
 		n, err := e.c.FindNode(*node)
 		if err != nil {

@@ -1,0 +1,101 @@
+package main
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestExecKillAnywhere kills `ferry toss` at random moments over a queue
+// of small exec packets only, so that kills land while handlers run side
+// by side, while ended packets wait for their batch's fsync, and while
+// the claimer holds requests toss sent before it died; every command must
+// still run exactly once.
+func TestExecKillAnywhere(t *testing.T) {
+	t.Parallel()
+	l := newNetLab(t)
+	if err := os.WriteFile(l.path("handler.sh"), []byte(countingHandler), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	const n = 40
+	for i := range n {
+		l.ferry(t, "alice", []byte("mail\n"), "exec", "bob", "handler", fmt.Sprintf("e%d", i))
+	}
+	l.carry(t, "alice", "bob")
+	rng := rand.New(rand.NewPCG(3, 4))
+	for kill := 0; kill < 20 && l.count(l.queue("bob", "alice", "rx")) > 0; kill++ {
+		cmd := exec.Command(ferryBin, "toss", "--cfg", l.cfg("bob"), "--quiet")
+		cmd.Env = append(os.Environ(), "NNCPCFG=")
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(time.Duration(rng.IntN(80)) * time.Millisecond)
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+	}
+	// A killed toss's claimer holds the queue until the handlers it was
+	// asked for have ended: a toss meanwhile skips the queue. Toss until
+	// it is empty (bounded).
+	for try := 0; try < 100 && l.count(l.queue("bob", "alice", "rx")) > 0; try++ {
+		l.ferry(t, "bob", nil, "toss")
+		time.Sleep(50 * time.Millisecond)
+	}
+	if left := l.count(l.queue("bob", "alice", "rx")); left != 0 {
+		t.Fatalf("%d packets left", left)
+	}
+	b, _ := os.ReadFile(l.path("bob", "exec-out", "ran"))
+	counts := map[string]int{}
+	for _, line := range strings.Fields(string(b)) {
+		counts[line]++
+	}
+	for i := range n {
+		if c := counts[fmt.Sprintf("e%d", i)]; c != 1 {
+			t.Errorf("exec e%d ran %d times, want 1", i, c)
+		}
+	}
+}
+
+// overlapHandler waits (up to 10 s) for a second handler to be running at
+// the same time, and records whether one was.
+const overlapHandler = `#!/bin/sh
+out=$1; shift
+/bin/mkdir -p "$out"
+/bin/cat >/dev/null
+: >"$out/here.$1"
+i=0
+while :; do
+	set -- "$out"/here.*
+	[ $# -ge 2 ] && break
+	i=$((i + 1))
+	[ $i -gt 100 ] && { echo alone >>"$out/ran"; exit 0; }
+	/bin/sleep 0.1
+done
+echo together >>"$out/ran"
+`
+
+// TestExecHandlersOverlap: on a machine with two cores or more, toss
+// goes on with the next packet while a handler runs, so two handlers run
+// at once; one after the other, each would wait for the other alone.
+func TestExecHandlersOverlap(t *testing.T) {
+	if runtime.NumCPU() < 2 {
+		t.Skip("one core: toss runs one handler at a time")
+	}
+	t.Parallel()
+	l := newNetLab(t)
+	if err := os.WriteFile(l.path("handler.sh"), []byte(overlapHandler), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 2 {
+		l.ferry(t, "alice", []byte("mail\n"), "exec", "bob", "handler", fmt.Sprintf("e%d", i))
+	}
+	l.carry(t, "alice", "bob")
+	l.ferry(t, "bob", nil, "toss")
+	if got := l.read(t, "bob", "exec-out", "ran"); got != "together\ntogether\n" {
+		t.Fatalf("handlers recorded %q, want both to have run at the same time", got)
+	}
+}
