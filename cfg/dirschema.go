@@ -143,6 +143,7 @@ var topFields = []dirField{
 	{name: "ferry-quota", kind: dirObject, fields: quotaFields},
 	{name: "ferry-exec-attempts", kind: dirInt},
 	{name: "ferry-exec-backoff"},
+	{name: "ferry-exec-jobs", kind: dirInt},
 	{name: "mcd-listen", kind: dirLines},
 	{name: "mcd-send", kind: dirInts},
 	{name: "notify", kind: dirObject, fields: []dirField{

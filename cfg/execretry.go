@@ -76,6 +76,14 @@ func (c *Config) applyExecRetry(raw *rawConfig, nodes map[string]*rawNode) error
 	if c.ExecRetry, err = buildExecRetry("", raw.rawExecRetry, DefaultExecRetry); err != nil {
 		return err
 	}
+	if raw.ExecJobs != nil {
+		// 1 runs handlers one at a time, as NNCP does, for handlers that
+		// cannot share their target (a git am, a tar into one directory).
+		if *raw.ExecJobs < 1 {
+			return fieldErr("ferry-exec-jobs", "want a count of 1 (one at a time, as NNCP) or more, not %d", *raw.ExecJobs)
+		}
+		c.ExecJobs = *raw.ExecJobs
+	}
 	for _, name := range sortedKeys(nodes) {
 		if c.Neigh[name].ExecRetry, err = buildExecRetry("neigh."+name+".", nodes[name].rawExecRetry, c.ExecRetry); err != nil {
 			return err

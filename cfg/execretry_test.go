@@ -92,3 +92,36 @@ func TestExecRetryDirRoundTrip(t *testing.T) {
 			want.ExecRetry, want.Neigh["bob"].ExecRetry)
 	}
 }
+
+// TestExecJobsKey: ferry-exec-jobs sets how many handlers run at once;
+// absent it is 0 (toss's default, one per core); below 1 it is refused.
+func TestExecJobsKey(t *testing.T) {
+	for _, c := range []struct {
+		top  string
+		want int
+		bad  bool
+	}{
+		{"", 0, false},
+		{"ferry-exec-jobs: 1", 1, false},
+		{"ferry-exec-jobs: 4", 4, false},
+		{"ferry-exec-jobs: 0", 0, true},
+		{"ferry-exec-jobs: -2", 0, true},
+	} {
+		conf, err := cfg.Parse([]byte(broken(c.top, "")))
+		if c.bad {
+			if err == nil || !strings.Contains(err.Error(), "ferry-exec-jobs") {
+				t.Errorf("%q: err %v, want one naming ferry-exec-jobs", c.top, err)
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatalf("%q: %v", c.top, err)
+		}
+		if conf.ExecJobs != c.want {
+			t.Errorf("%q: ExecJobs %d, want %d", c.top, conf.ExecJobs, c.want)
+		}
+		for _, w := range conf.Warnings {
+			t.Errorf("%q: warned: %s", c.top, w)
+		}
+	}
+}

@@ -14,10 +14,11 @@ type rawConfig struct {
 	Umask        string                     `json:"umask"`
 	NoProgress   bool                       `json:"noprogress"`
 	NoHdr        bool                       `json:"nohdr"`
-	AutoReass    bool                       `json:"autoreass"`     // ferry only; NNCP ignores it
-	Reserve      json.RawMessage            `json:"ferry-reserve"` // ferry only: bytes or "N%"
-	Ages         *rawAges                   `json:"ferry-age"`     // ferry only: age limits (age.go)
-	Quota        *rawQuota                  `json:"ferry-quota"`   // ferry only: all queues together (quota.go)
+	AutoReass    bool                       `json:"autoreass"`       // ferry only; NNCP ignores it
+	Reserve      json.RawMessage            `json:"ferry-reserve"`   // ferry only: bytes or "N%"
+	Ages         *rawAges                   `json:"ferry-age"`       // ferry only: age limits (age.go)
+	Quota        *rawQuota                  `json:"ferry-quota"`     // ferry only: all queues together (quota.go)
+	ExecJobs     *int                       `json:"ferry-exec-jobs"` // ferry only: handlers run at once (execretry.go)
 	MCDListen    []string                   `json:"mcd-listen"`
 	MCDSend      map[string]int             `json:"mcd-send"`
 	Notify       *rawNotify                 `json:"notify"`

@@ -23,6 +23,7 @@ type Config struct {
 	Ages       Ages      // ferry-age: how long files stay in the spool (ferry only; MaxAge reads it)
 	Quota      Quota     // caps every node's queues together (ferry-quota, ferry only)
 	ExecRetry  ExecRetry // failing exec handlers: the top level's policy (ferry only)
+	ExecJobs   int       // exec handlers of one queue run at once (ferry-exec-jobs, ferry only; 0: one per core)
 	Self       *Self     // nil when the config holds no private keys
 	Neigh      map[string]*Node
 	ByID       map[packet.ID]*Node

@@ -111,6 +111,9 @@ func Toss(ctx context.Context, sp *spool.Spool, c *cfg.Config, opt Options) (Res
 		opt.Nice = packet.NiceMax
 	}
 	if opt.ExecJobs <= 0 {
+		opt.ExecJobs = c.ExecJobs // ferry-exec-jobs
+	}
+	if opt.ExecJobs <= 0 {
 		opt.ExecJobs = defaultExecJobs()
 	}
 	// A carrier may bring a packet again until our ACK reaches its

@@ -99,3 +99,36 @@ func TestExecHandlersOverlap(t *testing.T) {
 		t.Fatalf("handlers recorded %q, want both to have run at the same time", got)
 	}
 }
+
+// TestExecJobsOneRunsHandlersAlone: with ferry-exec-jobs: 1 handlers
+// run one at a time, as NNCP's do, for handlers that cannot share their
+// target; each of the two waits a second for the other and runs alone.
+func TestExecJobsOneRunsHandlersAlone(t *testing.T) {
+	t.Parallel()
+	l := newNetLab(t)
+	// Waiting a second, and leaving no trace for the next one once alone
+	// (after the loop's set --, $1 is the one here.* file: its own).
+	short := strings.Replace(overlapHandler, `[ $i -gt 100 ] && { echo alone >>"$out/ran"; exit 0; }`,
+		`[ $i -gt 10 ] && { echo alone >>"$out/ran"; /bin/rm "$1"; exit 0; }`, 1)
+	if short == overlapHandler {
+		t.Fatal("overlapHandler changed: this test's variant no longer applies")
+	}
+	if err := os.WriteFile(l.path("handler.sh"), []byte(short), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(l.cfg("bob"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(l.cfg("bob"), append([]byte("{\n  ferry-exec-jobs: 1\n"), b[2:]...), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 2 {
+		l.ferry(t, "alice", []byte("mail\n"), "exec", "bob", "handler", fmt.Sprintf("e%d", i))
+	}
+	l.carry(t, "alice", "bob")
+	l.ferry(t, "bob", nil, "toss")
+	if got := l.read(t, "bob", "exec-out", "ran"); got != "alone\nalone\n" {
+		t.Fatalf("handlers recorded %q, want each to have run alone", got)
+	}
+}
