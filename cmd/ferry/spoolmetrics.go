@@ -57,6 +57,9 @@ func spoolMetrics(m *metricSet, sp *spool.Spool, c *cfg.Config, now time.Time) e
 		m.add("ferry_partial_files", gauge, "Unfinished downloads (.part) and downloads awaiting their checksum (.nock), by node.", float64(nPart), "node", node, "kind", "part")
 		m.add("ferry_partial_files", gauge, "", float64(nNock), "node", node, "kind", "nock")
 	}
+	if err := quotaMetrics(m, sp, c, ids); err != nil {
+		return err
+	}
 	space, err := sp.Free(packet.ID{})
 	if err != nil {
 		return err
