@@ -26,6 +26,10 @@ type AgeKeeper struct {
 	// upkeep the keeper's owner adds (cmd/ferry: the failover pass of
 	// toss, which this package cannot import). nil: none.
 	Also func(ctx context.Context, now time.Time)
+	// Removed is told of each file a pass removed (the daemon's
+	// metrics count them by kind); nil: nothing. It runs on the
+	// keeper's goroutine and must not block.
+	Removed func(spool.Removal)
 }
 
 // DefaultAgeEvery is how often a daemon or caller applies the age
@@ -69,7 +73,9 @@ func (k *AgeKeeper) Run(ctx context.Context) {
 	}
 	for {
 		now := clock.Now()
-		res, err := k.Spool.ApplyAges(ctx, AgeOptions(k.Cfg, now, log))
+		o := AgeOptions(k.Cfg, now, log)
+		o.Removed = k.Removed
+		res, err := k.Spool.ApplyAges(ctx, o)
 		switch {
 		case ctx.Err() != nil:
 			return

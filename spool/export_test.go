@@ -35,3 +35,8 @@ func (s *Spool) SetIndexClock(now func() time.Time) { s.ix.now = now }
 // Trusted says whether the listing came from the index alone, the
 // directory being unchanged since the index was last made to match it.
 func (l *Listing) Trusted() bool { return l.trusted }
+
+// SummaryListings is how many times a directory was listed for a
+// summary (Summary, BadSummary, PartialCount) rather than taken from
+// the cache.
+func (s *Spool) SummaryListings() int64 { return s.summaries.listing.Load() }

@@ -91,9 +91,43 @@ type QueueSummary struct {
 
 // Summary counts node's xx queue as QueueFiles lists it, without making
 // an entry per file: a scrape's pass over 100,000 packets.
+// The summary is cached while the directory is unchanged
+// (summarycache.go), so a scrape of a quiet queue lists nothing.
 func (s *Spool) Summary(node packet.ID, xx XX) (QueueSummary, error) {
+	dir := s.queueDir(node, xx)
+	return cachedOf(s, dir, dir, func() (QueueSummary, error) { return summarise(dir) })
+}
+
+// BadSummary is Summary of node's xx/bad/.
+func (s *Spool) BadSummary(node packet.ID, xx XX) (QueueSummary, error) {
+	dir := s.badDir(node, xx)
+	return cachedOf(s, dir, dir, func() (QueueSummary, error) { return summarise(dir) })
+}
+
+// PartialCounts are how many .part and .nock files a node's rx holds.
+type PartialCounts struct{ Part, Nock int }
+
+// PartialCount counts node's rx/*.part and rx/*.nock by name, cached
+// while rx is unchanged: a growing .part changes no count.
+func (s *Spool) PartialCount(node packet.ID) (PartialCounts, error) {
+	dir := s.queueDir(node, RX)
+	return cachedOf(s, dir+"\x00partial", dir, func() (PartialCounts, error) {
+		var n PartialCounts
+		parts, err := s.PartialFiles(node)
+		for _, p := range parts {
+			if p.Nock {
+				n.Nock++
+			} else {
+				n.Part++
+			}
+		}
+		return n, err
+	})
+}
+
+func summarise(dir string) (QueueSummary, error) {
 	var q QueueSummary
-	err := statByID(s.queueDir(node, xx), func(_ packet.ID, _ string, st *unix.Stat_t) {
+	err := statByID(dir, func(_ packet.ID, _ string, st *unix.Stat_t) {
 		m := time.Unix(st.Mtim.Unix())
 		q.Packets++
 		q.Bytes += st.Size

@@ -64,6 +64,8 @@ type Spool struct {
 	claims claims
 	// quota is the queues' quota accounting (quota.go, usage.go).
 	quota quotas
+	// summaries are the queues' summaries for scrapes (summarycache.go).
+	summaries summaryCache
 }
 
 // ErrLocked is returned when another process holds a lock.

@@ -98,6 +98,13 @@ func (t *Tmp) CommitAs(node packet.ID, xx XX, want packet.ID) error {
 	return err
 }
 
+// CommitAsWithin is CommitAs within quota q, as CommitWithin: a packet
+// that does not fit is dropped with a *QuotaError.
+func (t *Tmp) CommitAsWithin(node packet.ID, xx XX, want packet.ID, q Quota) error {
+	_, err := t.commit(node, xx, &want, q)
+	return err
+}
+
 func (t *Tmp) commit(node packet.ID, xx XX, want *packet.ID, q Quota) (packet.ID, error) {
 	if t.done {
 		return packet.ID{}, errors.New("spool tmp: already finished")
@@ -166,6 +173,13 @@ func (s *Spool) writeHdr(node packet.ID, xx XX, id packet.ID, head []byte) {
 
 // CopyIn is a convenience: stream r into a new packet in node's queue.
 func (s *Spool) CopyIn(r io.Reader, node packet.ID, xx XX, want *packet.ID) (packet.ID, int64, error) {
+	return s.CopyInWithin(r, node, xx, want, Quota{})
+}
+
+// CopyInWithin is CopyIn within quota q: a packet that does not fit is
+// dropped with a *QuotaError, after its copy (the quota is judged on
+// what was read, not on what a medium's file size claims).
+func (s *Spool) CopyInWithin(r io.Reader, node packet.ID, xx XX, want *packet.ID, q Quota) (packet.ID, int64, error) {
 	t, err := s.NewTmp()
 	if err != nil {
 		return packet.ID{}, 0, err
@@ -173,6 +187,6 @@ func (s *Spool) CopyIn(r io.Reader, node packet.ID, xx XX, want *packet.ID) (pac
 	if _, err := packet.Copy(t, r); err != nil {
 		return packet.ID{}, t.n, errors.Join(err, t.Abort())
 	}
-	id, err := t.commit(node, xx, want, Quota{})
+	id, err := t.commit(node, xx, want, q)
 	return id, t.n, err
 }

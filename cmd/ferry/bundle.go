@@ -72,7 +72,7 @@ func runBundle(ctx context.Context, g *globals, args []string) error {
 		writeErr(g.Stderr, statsLine("received", st)+"\n")
 	}
 	if err != nil {
-		return fmt.Errorf("bundle --rx: %w", err)
+		return mediaQuotaHint(fmt.Errorf("bundle --rx: %w", err), err, "in the stream")
 	}
 	return nil
 }

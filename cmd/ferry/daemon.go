@@ -83,7 +83,7 @@ func runDaemon(ctx context.Context, g *globals, args []string) error {
 	defer stopAnnouncing()
 	d := &call.Daemon{MaxConn: *maxConn, MaxPending: *maxPending, MaxPendingPerAddr: *perAddr, Log: e.log,
 		Refused: ctr.refusal,
-		Ages:    &call.AgeKeeper{Spool: e.sp, Cfg: e.c, Log: e.log, Also: failoverPass(e)}, // the config's ferry-age and failover, hourly
+		Ages:    &call.AgeKeeper{Spool: e.sp, Cfg: e.c, Log: e.log, Also: failoverPass(e), Removed: ctr.ageRemoval}, // the config's ferry-age and failover, hourly
 		Serve: func(ctx context.Context, conn net.Conn) error {
 			st, err := call.Serve(ctx, e.sp, e.c, conn, opt)
 			var se *call.SessionError

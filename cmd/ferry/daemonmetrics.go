@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/ferry-dtn/ferry/call"
+	"github.com/ferry-dtn/ferry/spool"
 	"github.com/ferry-dtn/ferry/toss"
 )
 
@@ -26,11 +27,14 @@ type daemonCounters struct {
 	handshake map[string]float64    // reason
 	toss      map[[2]string]float64 // result, packet type
 	tossRuns  map[string]float64    // outcome
+	overQuota map[string]float64    // node: offered packets not requested for the rx quota
+	aged      map[string]float64    // age kind: files the age passes removed
 }
 
 func newDaemonCounters() *daemonCounters {
 	return &daemonCounters{sessions: map[[2]string]float64{}, bytes: map[[2]string]float64{}, packets: map[[2]string]float64{},
-		refused: map[string]float64{}, handshake: map[string]float64{}, toss: map[[2]string]float64{}, tossRuns: map[string]float64{}}
+		refused: map[string]float64{}, handshake: map[string]float64{}, toss: map[[2]string]float64{}, tossRuns: map[string]float64{},
+		overQuota: map[string]float64{}, aged: map[string]float64{}}
 }
 
 // session counts one session that took place (a handshake succeeded).
@@ -47,6 +51,17 @@ func (d *daemonCounters) session(st call.Stats, err error) {
 	d.bytes[[2]string{node, "tx"}] += float64(st.TxBytes)
 	d.packets[[2]string{node, "rx"}] += float64(st.RxPkts)
 	d.packets[[2]string{node, "tx"}] += float64(st.TxPkts)
+	if st.OverQuota > 0 {
+		d.overQuota[node] += float64(st.OverQuota)
+	}
+}
+
+// ageRemoval is the AgeKeeper's Removed hook: one file an age pass
+// removed.
+func (d *daemonCounters) ageRemoval(r spool.Removal) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.aged[string(r.Kind)]++
 }
 
 // refusal is the call.Daemon's Refused hook.
@@ -69,6 +84,7 @@ func (d *daemonCounters) tossed(res toss.Result, err error) {
 	}
 	d.toss[[2]string{"failed", ""}] += float64(res.Failed)
 	d.toss[[2]string{"set_aside", ""}] += float64(res.SetAside)
+	d.toss[[2]string{"over_quota", ""}] += float64(res.OverQuota)
 	switch {
 	case err == nil:
 		d.tossRuns["ok"]++
@@ -91,6 +107,8 @@ func (d *daemonCounters) add(m *metricSet) {
 		handshake = "ferry_daemon_handshake_failures_total"
 		tossed    = "ferry_toss_packets_total"
 		tossRuns  = "ferry_toss_runs_total"
+		overQuota = "ferry_daemon_quota_refused_total"
+		aged      = "ferry_age_removed_total"
 	)
 	m.declare(sessions, counter, "Sessions with a neighbour since the daemon started, by node and outcome (failed: cut or left unfinished).")
 	for k, v := range d.sessions {
@@ -112,7 +130,15 @@ func (d *daemonCounters) add(m *metricSet) {
 	for k, v := range d.handshake {
 		m.add(handshake, counter, "", v, "reason", k)
 	}
-	m.declare(tossed, counter, "Packets autotoss processed, by result and, for those tossed, packet type.")
+	m.declare(overQuota, counter, "Packets a neighbour offered and sessions did not request, for they did not fit in the rx quota (ferry-quota), by node and direction.")
+	for k, v := range d.overQuota {
+		m.add(overQuota, counter, "", v, "node", k, "direction", "rx")
+	}
+	m.declare(aged, counter, "Files the daemon's age passes removed (ferry-age), by kind: tx, rx, bad, part, nock, seen, hdr, tmp, area, orphan.")
+	for k, v := range d.aged {
+		m.add(aged, counter, "", v, "kind", k)
+	}
+	m.declare(tossed, counter, "Packets autotoss processed, by result (tossed, failed, set_aside, over_quota: left in rx for a tx quota, counted in failed too) and, for those tossed, packet type.")
 	for k, v := range d.toss {
 		if k[1] == "" {
 			m.add(tossed, counter, "", v, "result", k[0])

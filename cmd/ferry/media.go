@@ -1,11 +1,13 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/spf13/pflag"
 
 	"github.com/ferry-dtn/ferry/packet"
+	"github.com/ferry-dtn/ferry/spool"
 	"github.com/ferry-dtn/ferry/spool/media"
 )
 
@@ -15,6 +17,12 @@ func mediaOptions(e *localNode, nice uint8, nodes string) (media.Options, error)
 		Known: func(id packet.ID) bool { _, ok := e.c.ByID[id]; return ok }}
 	if e.c.Self != nil {
 		opt.Me = e.c.Self.Identity()
+	}
+	if e.c.AnyQuota() {
+		opt.RxQuota = func(id packet.ID) spool.Quota {
+			own, all := e.c.Quotas(id)
+			return spool.Quota{Own: spool.Limit(own.RX), All: spool.Limit(all.RX)}
+		}
 	}
 	if nodes != "" {
 		ids, err := e.nodeList(nodes)
@@ -60,5 +68,19 @@ func addNiceFlag(fs *pflag.FlagSet, p *uint8) {
 }
 
 func statsLine(what string, st media.Stats) string {
-	return fmt.Sprintf("%s: %d packets, %s; %d skipped, %d refused, %d failed", what, st.Packets, humanSize(st.Bytes), st.Skipped, st.Refused, st.Failed)
+	line := fmt.Sprintf("%s: %d packets, %s; %d skipped, %d refused, %d failed", what, st.Packets, humanSize(st.Bytes), st.Skipped, st.Refused, st.Failed)
+	if st.OverQuota > 0 {
+		line += fmt.Sprintf(", %d over the rx quota", st.OverQuota)
+	}
+	return line
+}
+
+// mediaQuotaHint is the hint of an xfer or bundle run that left packets
+// for the rx quota: where they are, and how to make room.
+// rxErr is the run's own error, err what the command returns.
+func mediaQuotaHint(err, rxErr error, where string) error {
+	if !errors.Is(rxErr, spool.ErrQuotaFull) {
+		return err
+	}
+	return withHint(err, "the packets over the rx quota stay %s: toss what was received (ferry toss) and run it again, or raise ferry-quota's rx-bytes/rx-packets", where)
 }

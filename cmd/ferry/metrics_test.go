@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/ferry-dtn/ferry/cfg"
 	"github.com/ferry-dtn/ferry/packet"
 	"github.com/ferry-dtn/ferry/spool"
@@ -108,8 +110,12 @@ func metricValue(t *testing.T, text []byte, series string) float64 {
 	return 0
 }
 
-// TestScrape100k times one scrape of a spool of 100,000 packets, the
-// figure make bench reports (BENCH=metrics). FERRY_BIG=1.
+// TestScrape100k times scrapes of a spool of 100,000 packets, the
+// figures make bench reports (BENCH=metrics): the first scrape of a
+// process (stat --metrics, a daemon's first), which lists and lstats
+// every packet; a later one with nothing changed (a daemon's), which the
+// cached summaries answer with a stat per directory; and, for scale, a
+// bare listing with an lstat per file of the same directory. FERRY_BIG=1.
 func TestScrape100k(t *testing.T) {
 	t.Parallel()
 	if os.Getenv("FERRY_BIG") == "" {
@@ -129,25 +135,64 @@ func TestScrape100k(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sp, err := spool.Inspect(c.Spool, c.Self.ID, spool.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var best time.Duration
-	for range 3 {
+	// The directory settles past the spool's racy window (50 ms), as a
+	// quiet spool's has, so that its first summary is kept: without it
+	// the later scrapes list again, and only read slower.
+	time.Sleep(100 * time.Millisecond)
+	scrape := func(sp *spool.Spool) time.Duration {
 		var m metricSet
 		start := time.Now()
 		if err := spoolMetrics(&m, sp, c, start); err != nil {
 			t.Fatal(err)
 		}
 		var b bytes.Buffer
-		m.write(&b)
-		if d := time.Since(start); best == 0 || d < best {
-			best = d
+		if err := m.write(&b); err != nil {
+			t.Fatal(err)
 		}
+		d := time.Since(start)
 		if !bytes.Contains(b.Bytes(), []byte(`ferry_queue_packets{node="bob",direction="tx"} 100000`)) {
 			t.Fatalf("scrape lacks the 100000 packets:\n%s", b.Bytes())
 		}
+		return d
 	}
-	t.Logf("scrape of 100000 packets: %v (target < 200 ms)", best.Round(time.Millisecond))
+	var first, later, bare time.Duration
+	for range 3 { // best of three, each process fresh
+		sp, err := spool.Inspect(c.Spool, c.Self.ID, spool.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d := scrape(sp); first == 0 || d < first {
+			first = d
+		}
+		if d := scrape(sp); later == 0 || d < later {
+			later = d
+		}
+		if d := bareListing(t, dir); bare == 0 || d < bare {
+			bare = d
+		}
+	}
+	t.Logf("scrape of 100000 packets: first %v, later unchanged %v (target < 200 ms); bare readdir+lstat %v",
+		first.Round(time.Millisecond), later.Round(time.Microsecond), bare.Round(time.Millisecond))
+}
+
+// bareListing times listing dir and an lstat per entry, nothing else.
+func bareListing(t *testing.T, dir string) time.Duration {
+	t.Helper()
+	start := time.Now()
+	d, err := os.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	names, err := d.Readdirnames(-1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var st unix.Stat_t
+	for _, n := range names {
+		if err := unix.Fstatat(int(d.Fd()), n, &st, unix.AT_SYMLINK_NOFOLLOW); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return time.Since(start)
 }

@@ -13,9 +13,11 @@ import (
 // spoolMetrics adds the spool's gauges to m: per node and direction the
 // queued packets, their bytes and the age of the oldest; per node the
 // .part and .nock files and what lies in bad/; the spool filesystem's
-// free space and the reserve. Queues are listed by name with one lstat
-// a file (spool.Summary), so a scrape reads no packet and writes no
-// index: 100,000 packets take well under 200 ms.
+// free space and the reserve; the quotas against what the queues hold.
+// A queue is listed by name with one lstat a file (spool.Summary), so a
+// scrape reads no packet and writes no index, and its summary is kept
+// while its directory is unchanged: in the daemon, a scrape of a quiet
+// spool costs a stat per directory, whatever the packets.
 func spoolMetrics(m *metricSet, sp *spool.Spool, c *cfg.Config, now time.Time) error {
 	ids, err := metricNodes(sp, c)
 	if err != nil {
@@ -36,26 +38,21 @@ func spoolMetrics(m *metricSet, sp *spool.Spool, c *cfg.Config, now time.Time) e
 			m.add("ferry_queue_packets", gauge, "Packets queued, by node and direction.", float64(q.Packets), l...)
 			m.add("ferry_queue_bytes", gauge, "Bytes of the packets queued, by node and direction.", float64(q.Bytes), l...)
 			m.add("ferry_queue_oldest_packet_age_seconds", gauge, "Age of the oldest queued packet (0: none), by node and direction.", age, l...)
-			bad, err := sp.BadFiles(id, xx)
+			bad, err := sp.BadSummary(id, xx)
 			if err != nil {
 				return fmt.Errorf("metrics of %s/%s/bad: %w", node, xx, err)
 			}
-			m.add("ferry_queue_bad_files", gauge, "Files set aside in bad/, never to be processed, by node and direction.", float64(len(bad)), l...)
+			m.add("ferry_queue_bad_files", gauge, "Files set aside in bad/, never to be processed, by node and direction.", float64(bad.Packets), l...)
 		}
-		parts, err := sp.PartialFiles(id)
+		parts, err := sp.PartialCount(id)
 		if err != nil {
 			return fmt.Errorf("metrics of %s/rx: %w", node, err)
 		}
-		var nPart, nNock int
-		for _, p := range parts {
-			if p.Nock {
-				nNock++
-			} else {
-				nPart++
-			}
-		}
-		m.add("ferry_partial_files", gauge, "Unfinished downloads (.part) and downloads awaiting their checksum (.nock), by node.", float64(nPart), "node", node, "kind", "part")
-		m.add("ferry_partial_files", gauge, "", float64(nNock), "node", node, "kind", "nock")
+		m.add("ferry_partial_files", gauge, "Unfinished downloads (.part) and downloads awaiting their checksum (.nock), by node.", float64(parts.Part), "node", node, "kind", "part")
+		m.add("ferry_partial_files", gauge, "", float64(parts.Nock), "node", node, "kind", "nock")
+	}
+	if err := quotaMetrics(m, sp, c, ids); err != nil {
+		return err
 	}
 	space, err := sp.Free(packet.ID{})
 	if err != nil {

@@ -44,8 +44,10 @@ func runXfer(ctx context.Context, g *globals, args []string) error {
 	// Both directions run even when the first refused something; the
 	// error names each direction that did.
 	var errs []string
+	var rxErr error
 	if !*txOnly {
 		st, err := media.XferRx(e.sp, dir, opt)
+		rxErr = err
 		if err != nil {
 			errs = append(errs, "--rx: "+err.Error())
 		}
@@ -63,7 +65,7 @@ func runXfer(ctx context.Context, g *globals, args []string) error {
 		}
 	}
 	if len(errs) > 0 {
-		return fmt.Errorf("xfer %s", strings.Join(errs, "; "))
+		return mediaQuotaHint(fmt.Errorf("xfer %s", strings.Join(errs, "; ")), rxErr, "on the medium")
 	}
 	return nil
 }

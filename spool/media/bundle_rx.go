@@ -141,6 +141,7 @@ const (
 	skipped
 	refusedV
 	failedV
+	overQuotaV // left in the stream: it does not fit in the rx quota
 )
 
 func skip(format string, a ...any) verdict {
@@ -201,6 +202,9 @@ func (rx *bundleReader) report(e tarEntry, v verdict) {
 	case failedV:
 		rx.st.Failed++
 		log.Error("bundle: packet not taken", append(attrs, "err", v.reason)...)
+	case overQuotaV:
+		rx.st.OverQuota++
+		log.Warn("bundle: packet left in the stream: it does not fit in the rx quota", append(attrs, "err", v.reason)...)
 	}
 }
 
@@ -309,6 +313,12 @@ func (rx *bundleReader) take(rcpt, sender, id packet.ID, size int64, body io.Rea
 	if h.Nice > opt.Nice {
 		return skip("niceness %s above --nice", packet.NiceString(h.Nice))
 	}
+	if err := checkRxQuota(sp, &opt.Options, sender, size); err != nil {
+		if overQuota(err) {
+			return verdict{kind: overQuotaV, reason: err}
+		}
+		return verdict{kind: failedV, reason: err}
+	}
 	// The copy stops where the packet says it ends, not where the entry
 	// does: a packet with gigabytes appended costs no more than itself.
 	meter := opt.meter(sender, id, size)
@@ -325,6 +335,9 @@ func (rx *bundleReader) take(rcpt, sender, id packet.ID, size int64, body io.Rea
 	}
 	if err == nil && n != size && !in.Ended() {
 		err = fmt.Errorf("%w (%d of %d bytes)", packet.ErrTruncated, n, size)
+	}
+	if overQuota(err) { // others took the room since the check
+		return verdict{kind: overQuotaV, reason: err}
 	}
 	if err != nil {
 		return verdict{kind: failedV, reason: err}
@@ -357,7 +370,7 @@ func (rx *bundleReader) store(in io.Reader, sender, id packet.ID) (int64, error)
 	if err != nil {
 		return n, errors.Join(err, tmp.Abort())
 	}
-	return n, tmp.CommitAs(sender, spool.RX, id)
+	return n, tmp.CommitAsWithin(sender, spool.RX, id, rx.opt.rxQuota(sender))
 }
 
 type countingReader struct {

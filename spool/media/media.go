@@ -8,6 +8,7 @@ import (
 	"log/slog"
 
 	"github.com/ferry-dtn/ferry/packet"
+	"github.com/ferry-dtn/ferry/spool"
 )
 
 // Options shape an xfer or bundle run.
@@ -28,6 +29,11 @@ type Options struct {
 	// to the end its SIZE block declares (see packet.Bound). nil: up to
 	// the end of the file or entry.
 	Me *packet.Identity
+	// RxQuota is the rx quota of a sender's queue (ferry-quota); nil or
+	// an unset quota: none. A packet that does not fit stays on the
+	// medium or in the stream, logged and counted in Stats.OverQuota,
+	// as a call leaves one queued at the peer (rxquota.go).
+	RxQuota func(sender packet.ID) spool.Quota
 	// Progress, when set, is told how much of each packet was copied,
 	// one job per packet named "NODE PKT" (the id shortened).
 	Progress packet.Progress

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/ferry-dtn/ferry/spool"
 )
 
 // Stats counts what an xfer or bundle run did with every item it met.
@@ -18,12 +20,16 @@ import (
 //     beyond a packet's end. Each is logged and makes the run fail.
 //   - Failed: packets that should have moved and did not (damaged, no
 //     room on the medium, I/O errors). Each is logged and makes the run fail.
+//   - OverQuota: packets left where they were (on the medium, in the
+//     stream) because they do not fit in their sender's rx quota. Each is
+//     logged and makes the run fail: the medium is not done with.
 type Stats struct {
-	Packets int
-	Bytes   int64
-	Skipped int
-	Refused int
-	Failed  int
+	Packets   int
+	Bytes     int64
+	Skipped   int
+	Refused   int
+	Failed    int
+	OverQuota int
 }
 
 // ErrSomeFailed is returned (wrapped in a message with the counts) when
@@ -32,7 +38,7 @@ type Stats struct {
 var ErrSomeFailed = errors.New("some packets were not transferred")
 
 // incomplete is the error of a run that refused or failed something.
-type incomplete struct{ refused, failed int }
+type incomplete struct{ refused, failed, overQuota int }
 
 func (e *incomplete) Error() string {
 	var parts []string
@@ -42,17 +48,23 @@ func (e *incomplete) Error() string {
 	if e.failed > 0 {
 		parts = append(parts, plural(e.failed, "packet", "packets")+" failed")
 	}
+	if e.overQuota > 0 {
+		parts = append(parts, plural(e.overQuota, "packet", "packets")+" left over the rx quota")
+	}
 	return strings.Join(parts, ", ")
 }
 
-func (e *incomplete) Is(target error) bool { return target == ErrSomeFailed }
+func (e *incomplete) Is(target error) bool {
+	return target == ErrSomeFailed || (target == spool.ErrQuotaFull && e.overQuota > 0)
+}
 
-// Err is nil when nothing was refused and nothing failed.
+// Err is nil when nothing was refused, failed or left over quota. It
+// matches spool.ErrQuotaFull when a packet was left over quota.
 func (st Stats) Err() error {
-	if st.Refused == 0 && st.Failed == 0 {
+	if st.Refused == 0 && st.Failed == 0 && st.OverQuota == 0 {
 		return nil
 	}
-	return &incomplete{st.Refused, st.Failed}
+	return &incomplete{st.Refused, st.Failed, st.OverQuota}
 }
 
 func plural(n int, one, many string) string {

@@ -142,6 +142,14 @@ func (x *xferRx) one(src string, sender, id packet.ID) {
 		x.skip(src, &sender, "niceness "+packet.NiceString(h.Nice)+" above --nice")
 		return
 	}
+	if err := checkRxQuota(x.sp, x.opt, sender, fi.Size()); err != nil {
+		if overQuota(err) {
+			x.overQuota(src, sender, id, err)
+		} else {
+			x.fail(src, sender, id, err)
+		}
+		return
+	}
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
 		x.fail(src, sender, id, err)
 		return
@@ -150,7 +158,11 @@ func (x *xferRx) one(src string, sender, id packet.ID) {
 	defer func() { _ = stream.Close() }() // read only
 	meter := x.opt.meter(sender, id, fi.Size())
 	in := packet.NewBound(meter.Reader(stream), x.opt.Me)
-	_, n, err := x.sp.CopyIn(in, sender, spool.RX, &id)
+	_, n, err := x.sp.CopyInWithin(in, sender, spool.RX, &id, x.opt.rxQuota(sender))
+	if overQuota(err) { // others took the room since the check
+		x.overQuota(src, sender, id, err)
+		return
+	}
 	if err != nil {
 		x.fail(src, sender, id, err)
 		return
@@ -183,6 +195,14 @@ func (x *xferRx) skip(path string, node *packet.ID, why string) {
 		attrs = append(attrs, "node", x.opt.Name(*node))
 	}
 	x.opt.Log.Info("xfer: skipped: "+why, attrs...)
+}
+
+// overQuota leaves a packet on the medium: it does not fit in its
+// sender's rx quota.
+func (x *xferRx) overQuota(path string, sender, id packet.ID, err error) {
+	x.st.OverQuota++
+	x.opt.Log.Warn("xfer: packet left on the medium: it does not fit in the rx quota", "who", "xfer-rx",
+		"node", x.opt.Name(sender), "pkt", id.String(), "path", path, "err", err)
 }
 
 func (x *xferRx) refuse(path string, node *packet.ID, err error) {
