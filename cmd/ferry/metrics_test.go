@@ -117,7 +117,7 @@ func TestScrape100k(t *testing.T) {
 	}
 	l := newDoctorLab(t)
 	dir := l.path("alice", "spool", l.ids["bob"], "tx")
-	os.MkdirAll(dir, 0o755)
+	mustMkdirAll(t, dir)
 	for i := range 100000 {
 		var id packet.ID
 		binary.BigEndian.PutUint64(id[:], uint64(i))
@@ -141,7 +141,9 @@ func TestScrape100k(t *testing.T) {
 			t.Fatal(err)
 		}
 		var b bytes.Buffer
-		m.write(&b)
+		if err := m.write(&b); err != nil {
+			t.Fatal(err)
+		}
 		if d := time.Since(start); best == 0 || d < best {
 			best = d
 		}
