@@ -282,9 +282,11 @@ func TestNNCPTossCycle(t *testing.T) {
 			t.Fatal(err)
 		}
 		seenDir := filepath.Join(l.queue("bob", "alice", "rx"), "seen")
+		// NNCP marks the packet seen before it removes it: wait for the
+		// removal too, or SIGTERM can land between the two.
 		waitFor(t, tw.kind+" toss -cycle", func() bool {
 			ents, _ := os.ReadDir(seenDir)
-			return tw.readFile("bob", "incoming", "f.txt") != "" && len(ents) > 0
+			return tw.readFile("bob", "incoming", "f.txt") != "" && len(ents) > 0 && tw.count("bob", "alice", "rx") == 0
 		})
 		sendSignal(t, c.Process, syscall.SIGTERM)
 		_ = c.Wait() // NNCP's tools die of SIGTERM: the status says nothing
