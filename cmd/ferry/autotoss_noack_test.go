@@ -19,8 +19,8 @@ func TestAutoTossNoACK(t *testing.T) {
 		t.Run(how, func(t *testing.T) {
 			t.Parallel() // waits on other processes
 			l := newNetLab(t)
-			os.WriteFile(l.path("a"), []byte("to bob\n"), 0o644)
-			os.WriteFile(l.path("b"), []byte("to alice\n"), 0o644)
+			mustWrite(t, l.path("a"), []byte("to bob\n"), 0o644)
+			mustWrite(t, l.path("b"), []byte("to alice\n"), 0o644)
 			l.ferry(t, "alice", nil, "file", l.path("a"), "bob:a.txt")
 			l.carry(t, "alice", "bob")
 			ack := strings.TrimSpace(string(l.ferry(t, "bob", nil, "ack", "--print-id", "--node", "alice").stdout))
@@ -40,7 +40,7 @@ func TestAutoTossNoACK(t *testing.T) {
 			} else {
 				b, _ := os.ReadFile(l.cfg("alice"))
 				bobID := "id: " + l.ids["bob"]
-				os.WriteFile(l.cfg("alice"), []byte(strings.Replace(string(b), bobID,
+				mustWrite(t, l.cfg("alice"), []byte(strings.Replace(string(b), bobID,
 					`calls: [{cron: "* * * * * * *", addr: "`+addr+`", onlinedeadline: 1}]`+"\n      "+bobID, 1)), 0o600)
 				c := exec.Command(ferryBin, "caller", "--cfg", l.cfg("alice"), "--quiet", "--autotoss", "--autotoss-noack", "bob")
 				c.Env = append(os.Environ(), "NNCPCFG=", "NNCPSPOOL=", "NNCPLOG=")
@@ -59,8 +59,10 @@ func TestAutoTossNoACK(t *testing.T) {
 					}
 					return delivered() && l.count(l.queue("alice", "bob", "rx")) == 1
 				})
-				c.Process.Signal(syscall.SIGTERM)
-				<-exited
+				sendSignal(t, c.Process, syscall.SIGTERM)
+				if err := <-exited; err != nil {
+					t.Errorf("caller after SIGTERM: %v, want exit status 0\n%s", err, stderr.String())
+				}
 			}
 			if !delivered() {
 				t.Fatalf("bob's file not delivered by the autotoss")

@@ -2,7 +2,6 @@ package main
 
 import (
 	"strings"
-	"syscall"
 	"testing"
 )
 
@@ -49,10 +48,8 @@ func TestInteropCallResume(t *testing.T) {
 		}
 		// Cut once some but not all of the packet has arrived.
 		partSize := waitPart(l.queue("bob", "alice", "rx"), 1<<20)
-		d.Process.Signal(syscall.SIGKILL)
-		d.Wait()
-		c.Process.Kill()
-		c.Wait()
+		killWait(t, d)
+		killWait(t, c)
 		if partSize < 1<<20 || partSize >= 16<<20 {
 			t.Fatalf("no partial download to resume (%d bytes)", partSize)
 		}

@@ -30,13 +30,12 @@ func TestCallFailsWhenDaemonDiesMidPacket(t *testing.T) {
 	go func() { done <- c.Wait() }()
 	// Kill once part, not all, of the packet has arrived.
 	partSize := waitPart(l.queue("bob", "alice", "rx"), 1<<20)
-	d.Process.Signal(syscall.SIGKILL)
-	d.Wait()
+	killWait(t, d)
 	var err error
 	select {
 	case err = <-done:
 	case <-time.After(30 * time.Second):
-		c.Process.Kill()
+		sendSignal(t, c.Process, syscall.SIGKILL)
 		t.Fatal("call still running 30 s after the daemon died")
 	}
 	if partSize < 1<<20 || partSize >= 10<<20 {

@@ -144,7 +144,10 @@ func (k *killRun) round(r int) {
 		t.Fatal(err)
 	}
 	done := make(chan struct{})
-	go func() { c.Wait(); close(done) }()
+	go func() {
+		_ = c.Wait() // its status is read from c.ProcessState below
+		close(done)
+	}()
 	killDaemon := k.rng.IntN(2) == 0
 	at := time.Duration(k.rng.IntN(1300)) * time.Millisecond
 	what := "nothing (the call ended first)"
@@ -153,8 +156,7 @@ func (k *killRun) round(r int) {
 	case <-done:
 	case <-time.After(at):
 		if killDaemon {
-			k.d.Process.Signal(syscall.SIGKILL)
-			k.d.Wait()
+			killWait(t, k.d)
 			k.d = nil
 			what = "the daemon"
 		} else if c.Process.Signal(syscall.SIGKILL) == nil {
@@ -164,7 +166,7 @@ func (k *killRun) round(r int) {
 		select {
 		case <-done:
 		case <-time.After(30 * time.Second):
-			c.Process.Kill()
+			sendSignal(t, c.Process, syscall.SIGKILL)
 			<-done
 			t.Fatalf("round %d: the call did not end within 30 s of killing %s", r, what)
 		}
@@ -188,8 +190,7 @@ func (k *killRun) round(r int) {
 	if callerKilled && k.daemon.name == "nncp" {
 		// nncp-daemon holds a dead caller's session (and refuses the
 		// node) until its write deadline; restart it rather than wait.
-		k.d.Process.Signal(syscall.SIGKILL)
-		k.d.Wait()
+		killWait(t, k.d)
 		k.d = nil
 	}
 }
@@ -303,7 +304,7 @@ func (k *killRun) finish() {
 	}
 	t.Logf("%d batches, %d files delivered", k.batches, len(k.want["alice"])+len(k.want["bob"]))
 	if k.daemon.name == "ferry" {
-		k.d.Process.Signal(syscall.SIGTERM)
+		sendSignal(t, k.d.Process, syscall.SIGTERM)
 		if err := k.d.Wait(); err != nil {
 			t.Errorf("daemon exit after SIGTERM: %v", err)
 		}

@@ -130,7 +130,7 @@ func TestCfgdirInterop(t *testing.T) {
 	equivalent(t, "nncp-cfgdir -load of ferry's dump", out, want)
 	// ...and ferry reads nncp's Hjson of it back.
 	hj := filepath.Join(dir, "back.hjson")
-	os.WriteFile(hj, out, 0o600)
+	mustWrite(t, hj, out, 0o600)
 	if r := ferry(t, nil, "cfgmin", "--cfg", hj); r.code != 0 || !bytes.Equal(r.stdout, minWant.stdout) {
 		t.Errorf("cfgmin of nncp-cfgdir -load output: %s", r.stderr)
 	}
@@ -141,7 +141,7 @@ func TestCfgdirFerryKeys(t *testing.T) {
 	t.Parallel()
 	text := strings.Replace(string(mustRead(t, fullCfg)), "nohdr: true", "nohdr: true\n  autoreass: true", 1)
 	src := filepath.Join(t.TempDir(), "c.hjson")
-	os.WriteFile(src, []byte(text), 0o600)
+	mustWrite(t, src, []byte(text), 0o600)
 	dir := filepath.Join(t.TempDir(), "d")
 	if r := ferry(t, nil, "cfgdir", "--cfg", src, "--dump", dir); r.code != 0 {
 		t.Fatal(string(r.stderr))
@@ -163,7 +163,7 @@ func TestCfgdirErrors(t *testing.T) {
 	if r := ferry(t, nil, "cfgdir", "--cfg", fullCfg, "--dump", dir); r.code != 0 {
 		t.Fatal(string(r.stderr))
 	}
-	os.Remove(filepath.Join(dir, "neigh", "bob", "exchpub"))
+	mustRemove(t, filepath.Join(dir, "neigh", "bob", "exchpub"))
 	for _, c := range []struct {
 		args []string
 		code int

@@ -79,7 +79,7 @@ func TestEncryptedConfigThroughNNCPCFG(t *testing.T) {
 	// stdin is data (a mail for exec): the passphrase comes from /dev/tty.
 	out.Reset()
 	m, s := openPTY(t)
-	defer m.Close()
+	defer func() { _ = m.Close() }() // read to its end below: nothing is lost
 	cmd = ferryCmd([]string{"NNCPCFG=" + path}, "cfgmin")
 	cmd.Stdin = strings.NewReader("not the passphrase\n")
 	cmd.Stdout, cmd.Stderr = &out, s
@@ -87,11 +87,16 @@ func TestEncryptedConfigThroughNNCPCFG(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	s.Close()
+	_ = s.Close() // our copy, only read by the child (it has its own)
 	done := make(chan struct{})
 	var screen bytes.Buffer
-	go func() { screen.ReadFrom(m); close(done) }()
-	m.Write([]byte("correct horse battery staple\n"))
+	go func() {
+		_, _ = screen.ReadFrom(m) // ends with EIO once the child's end is closed
+		close(done)
+	}()
+	if _, err := m.Write([]byte("correct horse battery staple\n")); err != nil {
+		t.Errorf("type on the terminal: %v", err)
+	}
 	err := cmd.Wait()
 	<-done
 	if err != nil || !bytes.Contains(out.Bytes(), []byte("ATZZZUML6BFXMK7XCLAWUDRGOIFAJORJQUINOBNXQRBRJHG7Q4AQ")) {
@@ -216,7 +221,7 @@ func TestCfgencAsksTwiceOnTerminal(t *testing.T) {
 		t.Fatalf("%v, terminal %q", err, screen)
 	}
 	eb := filepath.Join(t.TempDir(), "x.eblob")
-	os.WriteFile(eb, out.Bytes(), 0o600)
+	mustWrite(t, eb, out.Bytes(), 0o600)
 	if r := ferry(t, []byte("same\n"), "cfgenc", "-d", eb); r.code != 0 || !bytes.Equal(r.stdout, mustRead(t, plainPath)) {
 		t.Fatalf("round trip: %s", r.stderr)
 	}

@@ -16,7 +16,7 @@ import (
 func TestCheckCycle(t *testing.T) {
 	t.Parallel()
 	l := newNetLab(t)
-	os.WriteFile(l.path("x"), []byte("to be damaged\n"), 0o644)
+	mustWrite(t, l.path("x"), []byte("to be damaged\n"), 0o644)
 	l.ferry(t, "alice", nil, "file", l.path("x"), "bob:")
 	q := l.queue("alice", "bob", "tx")
 	ents, _ := os.ReadDir(q)
@@ -26,8 +26,13 @@ func TestCheckCycle(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			f.WriteAt([]byte("XXXX"), 200)
-			f.Close()
+			_, err = f.WriteAt([]byte("XXXX"), 200)
+			if cerr := f.Close(); err == nil {
+				err = cerr
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
 		}
 	}
 	cmd := exec.Command(ferryBin, "check", "--cfg", l.cfg("alice"), "--cycle", "1")
@@ -53,11 +58,11 @@ func TestCheckCycle(t *testing.T) {
 				t.Fatalf("check --cycle ended after %d rounds", i)
 			}
 		case <-time.After(15 * time.Second):
-			cmd.Process.Kill()
+			sendSignal(t, cmd.Process, syscall.SIGKILL)
 			t.Fatalf("check --cycle: round %d not reported", i+1)
 		}
 	}
-	cmd.Process.Signal(syscall.SIGTERM)
+	sendSignal(t, cmd.Process, syscall.SIGTERM)
 	err := cmd.Wait()
 	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 1 {
 		t.Errorf("check --cycle with a damaged packet, stopped: %v, want exit 1", err)

@@ -55,8 +55,8 @@ func TestCompletionBash(t *testing.T) {
 		t.Fatalf("bash -n: %v\n%s", err, out)
 	}
 	dir := t.TempDir()
-	os.WriteFile(filepath.Join(dir, "node.hjson"), nil, 0o600)
-	os.Mkdir(filepath.Join(dir, "spool"), 0o755)
+	mustWrite(t, filepath.Join(dir, "node.hjson"), nil, 0o600)
+	mustMkdir(t, filepath.Join(dir, "spool"))
 	for _, tc := range []struct {
 		name  string
 		words []string

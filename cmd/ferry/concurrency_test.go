@@ -18,7 +18,7 @@ func TestConcurrentSpoolUse(t *testing.T) {
 	t.Parallel()
 	l := newNetLab(t)
 	shared := l.path("shared-spool")
-	os.MkdirAll(shared, 0o755)
+	mustMkdirAll(t, shared)
 	run := func(node string, args ...string) result {
 		return ferryExec(t, nil, append([]string{args[0], "--cfg", l.cfg(node), "--spool", shared, "--quiet"}, args[1:]...)...)
 	}
@@ -28,13 +28,15 @@ func TestConcurrentSpoolUse(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer func() {
-		tosser.Process.Signal(syscall.SIGINT)
-		tosser.Wait()
+		sendSignal(t, tosser.Process, syscall.SIGINT)
+		if err := tosser.Wait(); err != nil {
+			t.Errorf("toss --cycle after SIGINT: %v, want exit status 0", err)
+		}
 	}()
 	var wg sync.WaitGroup
 	for i := 0; i < 20; i++ {
 		src := l.path(fmt.Sprintf("src%d", i))
-		os.WriteFile(src, []byte(fmt.Sprintf("file %d\n", i)), 0o644)
+		mustWrite(t, src, []byte(fmt.Sprintf("file %d\n", i)), 0o644)
 		wg.Add(1)
 		go func(i int) {
 			defer wg.Done()
@@ -61,11 +63,11 @@ func TestConcurrentSpoolUse(t *testing.T) {
 	go func() { wg.Wait(); close(done) }()
 	deadline := time.Now().Add(2 * time.Minute)
 	for {
-		os.MkdirAll(rxDir, 0o755)
+		mustMkdirAll(t, rxDir)
 		ents, _ := os.ReadDir(txDir)
 		for _, e := range ents {
 			if len(e.Name()) == 52 {
-				os.Rename(filepath.Join(txDir, e.Name()), filepath.Join(rxDir, e.Name()))
+				mustRename(t, filepath.Join(txDir, e.Name()), filepath.Join(rxDir, e.Name()))
 			}
 		}
 		delivered, _ := filepath.Glob(l.path("bob", "incoming", "f*"))

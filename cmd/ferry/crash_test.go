@@ -26,7 +26,7 @@ printf '%s\n' "$*" >> "$out/ran"
 func TestTossSurvivesSIGKILL(t *testing.T) {
 	t.Parallel() // mostly waiting on other processes: overlaps the other waits
 	l := newNetLab(t)
-	os.WriteFile(l.path("handler.sh"), []byte(countingHandler), 0o755)
+	mustWrite(t, l.path("handler.sh"), []byte(countingHandler), 0o755)
 	rng := rand.New(rand.NewPCG(1, 2))
 	want := map[string][32]byte{}
 	execs := 0
@@ -39,7 +39,7 @@ func TestTossSurvivesSIGKILL(t *testing.T) {
 			}
 			name := fmt.Sprintf("b%d-f%d.bin", batch, i)
 			src := l.path("src-" + name)
-			os.WriteFile(src, body, 0o644)
+			mustWrite(t, src, body, 0o644)
 			l.ferry(t, "alice", nil, "file", src, "bob:"+name)
 			want[name] = sha256.Sum256(body)
 		}
@@ -76,8 +76,7 @@ func TestTossSurvivesSIGKILL(t *testing.T) {
 			t.Fatal(err)
 		}
 		time.Sleep(time.Duration(rng.IntN(60)) * time.Millisecond)
-		cmd.Process.Kill()
-		cmd.Wait()
+		killWait(t, cmd)
 		kills++
 		checkNoPartial()
 	}

@@ -21,12 +21,18 @@ func TestDaemonSurvivesMisbehavingPeers(t *testing.T) {
 	d.Stderr = &stderr
 	addr := startListening(t, d)
 	garbage, _ := net.Dial("tcp", addr)
-	garbage.Write([]byte("NNCPS\x00\x00\x01\x00\x00\x00\x10garbagegarbage!!"))
+	if _, err := garbage.Write([]byte("NNCPS\x00\x00\x01\x00\x00\x00\x10garbagegarbage!!")); err != nil {
+		t.Fatal(err)
+	}
 	stalled, _ := net.Dial("tcp", addr) // says nothing
 	early, _ := net.Dial("tcp", addr)
-	early.Write([]byte("NNCP"))
-	early.Close()
-	os.WriteFile(l.path("src"), []byte("still served\n"), 0o644)
+	if _, err := early.Write([]byte("NNCP")); err != nil {
+		t.Fatal(err)
+	}
+	if err := early.Close(); err != nil { // the early disconnect
+		t.Fatal(err)
+	}
+	mustWrite(t, l.path("src"), []byte("still served\n"), 0o644)
 	l.ferry(t, "alice", nil, "file", l.path("src"), "bob:ok.txt")
 	if out, err := callCmd(l, "ferry", "alice", "bob", addr).CombinedOutput(); err != nil {
 		t.Fatalf("good call failed beside misbehaving peers: %v\n%s", err, out)
@@ -37,13 +43,15 @@ func TestDaemonSurvivesMisbehavingPeers(t *testing.T) {
 	// The stalled handshake hits its deadline (NNCPDEADLINE=2): the
 	// daemon hangs up, and the read below ends then, not at its own
 	// (generous) deadline.
-	stalled.SetReadDeadline(time.Now().Add(15 * time.Second))
+	if err := stalled.SetReadDeadline(time.Now().Add(15 * time.Second)); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := stalled.Read(make([]byte, 1)); err == nil || os.IsTimeout(err) {
 		t.Fatalf("the daemon kept a stalled connection past its handshake deadline: %v", err)
 	}
-	garbage.Close()
-	stalled.Close()
-	d.Process.Signal(syscall.SIGTERM)
+	_ = garbage.Close() // both hung up on by the daemon: nothing to lose
+	_ = stalled.Close()
+	sendSignal(t, d.Process, syscall.SIGTERM)
 	done := make(chan error, 1)
 	go func() { done <- d.Wait() }()
 	select {
@@ -67,7 +75,7 @@ func TestDaemonSurvivesMisbehavingPeers(t *testing.T) {
 func TestCallThroughCommand(t *testing.T) {
 	t.Parallel()
 	l := newNetLab(t)
-	os.WriteFile(l.path("src"), []byte("through a pipe\n"), 0o644)
+	mustWrite(t, l.path("src"), []byte("through a pipe\n"), 0o644)
 	l.ferry(t, "alice", nil, "file", l.path("src"), "bob:pipe.txt")
 	addr := "|" + ferryBin + " daemon --inetd --autotoss --quiet --cfg " + l.cfg("bob")
 	if out, err := callCmd(l, "ferry", "alice", "bob", addr).CombinedOutput(); err != nil {

@@ -33,7 +33,7 @@ func TestDaemonMetrics(t *testing.T) {
 	if err := d.Start(); err != nil {
 		t.Fatal(err)
 	}
-	defer d.Wait()
+	defer func() { _ = d.Wait() }() // stopped by the cancel: Wait reports the cancel
 	defer cancel()
 	var bind, metricsURL string
 	sc := bufio.NewScanner(out)
@@ -48,7 +48,7 @@ func TestDaemonMetrics(t *testing.T) {
 	if bind == "" || metricsURL == "" {
 		t.Fatalf("daemon did not say where it listens (%q, %q)", bind, metricsURL)
 	}
-	go io.Copy(io.Discard, out)
+	go func() { _, _ = io.Copy(io.Discard, out) }() // drains stdout until the daemon exits
 
 	l.ferry(t, "bob", []byte("hello"), "file", "-", "alice:hello")
 	if r := ferry(t, nil, "call", "--cfg", l.cfg("bob"), "--quiet", "alice", bind); r.code != 0 {
@@ -58,9 +58,12 @@ func TestDaemonMetrics(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c.Write(make([]byte, 300)) // garbage: a failed handshake
-	io.Copy(io.Discard, c)     // until the daemon hangs up: it has counted it by then
-	c.Close()
+	if _, err := c.Write(make([]byte, 300)); err != nil { // garbage: a failed handshake
+		t.Fatal(err)
+	}
+	// Until the daemon hangs up (a reset is one too): it has counted it by then.
+	_, _ = io.Copy(io.Discard, c)
+	_ = c.Close() // hung up on: nothing to lose
 
 	wants := []string{
 		`ferry_daemon_sessions_total{node="bob",outcome="ok"} 1`,
@@ -100,7 +103,7 @@ func scrape(t *testing.T, url string) []byte {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }() // read to its end below
 	b, err := io.ReadAll(resp.Body)
 	if err != nil || resp.StatusCode != http.StatusOK {
 		t.Fatalf("GET %s: %v %s: %s", url, err, resp.Status, b)

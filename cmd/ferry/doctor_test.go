@@ -63,7 +63,7 @@ func (l *doctorLab) edit(t *testing.T, old, new string) {
 func (l *doctorLab) file(t *testing.T, age time.Duration, p ...string) {
 	t.Helper()
 	path := l.path(append([]string{"alice", "spool"}, p...)...)
-	os.MkdirAll(filepath.Dir(path), 0o755)
+	mustMkdirAll(t, filepath.Dir(path))
 	if err := os.WriteFile(path, []byte("not really a packet"), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -90,7 +90,7 @@ func doctorSeeds(l *doctorLab) []doctorSeed {
 			// A real exec packet from bob whose handler exits 1 at toss.
 			l.ferry(t, "bob", []byte("mail"), "exec", "alice", "handler", "x")
 			l.carry(t, "bob", "alice")
-			os.WriteFile(l.path("handler.sh"), []byte("#!/bin/sh\necho mailbox full >&2\nexit 1\n"), 0o755)
+			mustWrite(t, l.path("handler.sh"), []byte("#!/bin/sh\necho mailbox full >&2\nexit 1\n"), 0o755)
 			if r := ferry(t, nil, "toss", "--cfg", l.cfg("alice"), "--quiet"); r.code == 0 {
 				t.Fatal("toss with a failing handler exited 0")
 			}
@@ -109,7 +109,7 @@ func doctorSeeds(l *doctorLab) []doctorSeed {
 		{"stale-nock", sevWarning, seedID(3), func(t *testing.T, l *doctorLab) { l.file(t, 8*day, bob, "rx", seedID(3)+".nock") }},
 		{"stale-lock", sevError, "bob", func(t *testing.T, l *doctorLab) {
 			lock := l.path("alice", "spool", bob, "toss.lock")
-			os.Remove(lock) // the toss of another seed left the file
+			removeIfThere(t, lock) // the toss of another seed may have left the file
 			if err := os.MkdirAll(lock, 0o755); err != nil {
 				t.Fatal(err)
 			}
@@ -130,9 +130,9 @@ func doctorSeeds(l *doctorLab) []doctorSeed {
 		{"no-exchpub", sevError, "bob", func(t *testing.T, l *doctorLab) {
 			l.edit(t, "exchpub: JABMJD5VPIGI374VUIMVLIEVUKJ6VS4LP2GXK5PWAQXC7INUXRXQ", "exchpub: "+strings.Repeat("A", 52))
 		}},
-		{"incoming-dir", sevError, "bob", func(t *testing.T, l *doctorLab) { os.RemoveAll(l.path("alice", "incoming")) }},
-		{"freq-path", sevError, "bob", func(t *testing.T, l *doctorLab) { os.RemoveAll(l.path("alice", "pub")) }},
-		{"exec-handler", sevError, "bob", func(t *testing.T, l *doctorLab) { os.Chmod(l.path("handler.sh"), 0o644) }},
+		{"incoming-dir", sevError, "bob", func(t *testing.T, l *doctorLab) { mustRemoveAll(t, l.path("alice", "incoming")) }},
+		{"freq-path", sevError, "bob", func(t *testing.T, l *doctorLab) { mustRemoveAll(t, l.path("alice", "pub")) }},
+		{"exec-handler", sevError, "bob", func(t *testing.T, l *doctorLab) { mustChmod(t, l.path("handler.sh"), 0o644) }},
 		{"log-unreadable", sevWarning, "token too long", func(t *testing.T, l *doctorLab) {
 			// A line past what the log reader takes: the toss failures
 			// after it would go uncounted, so doctor says so.
@@ -152,7 +152,7 @@ func doctorSeeds(l *doctorLab) []doctorSeed {
 			l.edit(t, "log: "+l.path("alice", "log"), "log: /nonexistent/ferry/log")
 		}},
 		{"umask", sevError, "umask 700", func(t *testing.T, l *doctorLab) { l.edit(t, "ferry-reserve: 0", "ferry-reserve: 0\n  umask: \"700\"") }},
-		{"spool-missing", sevError, "spool", func(t *testing.T, l *doctorLab) { os.RemoveAll(l.path("alice", "spool")) }},
+		{"spool-missing", sevError, "spool", func(t *testing.T, l *doctorLab) { mustRemoveAll(t, l.path("alice", "spool")) }},
 	}
 }
 
@@ -229,7 +229,7 @@ func TestDoctorAllSeedsAtOnce(t *testing.T) {
 	}
 	// A real packet (queued before bob's keys are spoilt) with no index
 	// beside it: a doctor that listed through the index would write one.
-	os.Remove(l.path("alice", "spool", "ferry.idx"))
+	removeIfThere(t, l.path("alice", "spool", "ferry.idx"))
 	before := treeSum(t, l.dir)
 	r := runDoctorCmd(t, l)
 	if r.code != doctorErrors {
@@ -271,7 +271,7 @@ func TestDoctorAllSeedsAtOnce(t *testing.T) {
 func treeSum(t *testing.T, dir string) string {
 	t.Helper()
 	var lines []string
-	filepath.WalkDir(dir, func(p string, e fs.DirEntry, err error) error {
+	_ = filepath.WalkDir(dir, func(p string, e fs.DirEntry, err error) error { // the callback fails the test itself
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -300,8 +300,12 @@ func TestDoctorSpoolUnwritable(t *testing.T) {
 	}
 	l := newDoctorLab(t)
 	spoolDir := l.path("alice", "spool")
-	os.Chmod(spoolDir, 0o555)
-	defer os.Chmod(spoolDir, 0o755)
+	mustChmod(t, spoolDir, 0o555)
+	defer func() {
+		if err := os.Chmod(spoolDir, 0o755); err != nil { // or the lab cannot be removed
+			t.Errorf("restore the spool's mode: %v", err)
+		}
+	}()
 	r := runDoctorCmd(t, l)
 	if r.code != doctorErrors || !strings.Contains(string(r.stdout), "error: spool-unwritable") {
 		t.Errorf("read-only spool: exit %d:\n%s", r.code, r.stdout)

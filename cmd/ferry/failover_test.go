@@ -43,11 +43,11 @@ func newFoLab(t *testing.T) *foLab {
 			t.Fatal(err)
 		}
 		l.ids[n] = c.Self.ID.String()
-		os.MkdirAll(l.path(n, "incoming"), 0o755)
-		os.MkdirAll(l.path(n, "spool"), 0o755) // NNCP does not make it
+		mustMkdirAll(t, l.path(n, "incoming"))
+		mustMkdirAll(t, l.path(n, "spool")) // NNCP does not make it
 	}
 	handler := l.path("dave", "handler.sh")
-	os.WriteFile(handler, []byte("#!/bin/sh\n/bin/cat >> "+l.path("dave", "runs")+"\n"), 0o755)
+	mustWrite(t, handler, []byte("#!/bin/sh\n/bin/cat >> "+l.path("dave", "runs")+"\n"), 0o755)
 	// Who knows whom, and how: only alice and dave have routes.
 	add := func(n, peer string, opts ...string) {
 		card := l.run(t, nil, peer, "neigh", "export", "--name", peer).stdout
@@ -104,7 +104,7 @@ func (l *foLab) set(t *testing.T, n, peer string, keys ...string) {
 func (l *foLab) trip(t *testing.T, from, to string) {
 	t.Helper()
 	medium := l.path("stick", from+"-"+to+"-"+time.Now().Format("150405.000000000"))
-	os.MkdirAll(medium, 0o755)
+	mustMkdirAll(t, medium)
 	if l.nncp[from] {
 		l.nncpRun(t, from, "nncp-xfer", "-mkdir", "-tx", "-node", to, medium)
 	} else {
@@ -174,7 +174,7 @@ func (l *foLab) track(t *testing.T, ids ...string) []foRow {
 // time from when both were queued.
 func (l *foLab) send(t *testing.T) (file, cmd string) {
 	t.Helper()
-	os.WriteFile(l.path("report.txt"), []byte("report for dave\n"), 0o644)
+	mustWrite(t, l.path("report.txt"), []byte("report for dave\n"), 0o644)
 	file = printedID(t, l.run(t, nil, "alice", "file", "--print-id", l.path("report.txt"), "dave:report.txt"))
 	cmd = printedID(t, l.run(t, []byte("one line\n"), "alice", "exec", "--print-id", "dave", "log"))
 	if l.queued("alice", "bob") != 2 || l.queued("alice", "carol") != 0 {

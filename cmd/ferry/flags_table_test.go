@@ -175,7 +175,7 @@ func TestNNCPTranslation(t *testing.T) {
 func TestCheckNodeAndArgs(t *testing.T) {
 	t.Parallel()
 	cfg := labCfg(t, "alice")
-	os.MkdirAll(filepath.Join(filepath.Dir(cfg), "alice", "spool"), 0o755)
+	mustMkdirAll(t, filepath.Join(filepath.Dir(cfg), "alice", "spool"))
 	for _, c := range []struct {
 		args []string
 		code int

@@ -54,7 +54,7 @@ func TestFullSpoolDoesNotWedgeTheLink(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	os.WriteFile(l.cfg("bob"), []byte(strings.Replace(string(cfgText), "{", "{\n  ferry-reserve: 4M\n", 1)), 0o600)
+	mustWrite(t, l.cfg("bob"), []byte(strings.Replace(string(cfgText), "{", "{\n  ferry-reserve: 4M\n", 1)), 0o600)
 
 	randomFile(t, l.path("big"), 30<<20)
 	l.ferry(t, "alice", nil, "file", l.path("big"), "bob:big.bin")
@@ -84,12 +84,15 @@ func TestFullSpoolDoesNotWedgeTheLink(t *testing.T) {
 		t.Errorf("bob's spool has %d bytes free, past its %d reserve", free, reserve)
 	}
 	var skipped []journal.Record
-	journal.Read(strings.NewReader(l.read(t, "bob", "log")), func(r journal.Record) error {
+	err = journal.Read(strings.NewReader(l.read(t, "bob", "log")), func(r journal.Record) error {
 		if strings.Contains(r.Get("Msg"), "does not fit") {
 			skipped = append(skipped, r)
 		}
 		return nil
 	})
+	if err != nil {
+		t.Errorf("bob's log: %v", err)
+	}
 	if len(skipped) != 1 || skipped[0].Get("Pkt") != bigID || skipped[0].Get("Size") == "" ||
 		skipped[0].Get("Free") == "" || skipped[0].Get("Reserve") != "4194304" {
 		t.Errorf("want one log record naming %s with its size, the free space and the reserve, got %+v", bigID, skipped)

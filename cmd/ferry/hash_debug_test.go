@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"encoding/hex"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
@@ -48,7 +47,7 @@ func TestHashDebugMatchesNNCP(t *testing.T) {
 	dir := t.TempDir()
 	for _, n := range mthTraceSizes {
 		p := filepath.Join(dir, strconv.Itoa(n))
-		os.WriteFile(p, labtest.MTHInput(n), 0o644)
+		mustWrite(t, p, labtest.MTHInput(n), 0o644)
 		for _, fat := range []bool{false, true} {
 			nargs, fargs := []string{"-debug", "-file", p}, []string{"hash", "--debug", "--file", p}
 			if fat {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
@@ -23,7 +22,7 @@ func TestHashVectors(t *testing.T) {
 			t.Errorf("len %d stdin: %q %s", n, r.stdout, r.stderr)
 		}
 		p := filepath.Join(t.TempDir(), "f")
-		os.WriteFile(p, in, 0o600)
+		mustWrite(t, p, in, 0o600)
 		for _, seek := range []int{0, 1, 131072, n} {
 			if seek > n {
 				continue
@@ -42,7 +41,7 @@ func TestHashMatchesNNCP(t *testing.T) {
 	for _, n := range []int{0, 1, 131071, 131072, 131073, 10<<20 + 7} {
 		in := labtest.MTHInput(n)
 		p := filepath.Join(t.TempDir(), "f")
-		os.WriteFile(p, in, 0o600)
+		mustWrite(t, p, in, 0o600)
 		ref, err := exec.Command("nncp-hash", "-file", p).Output()
 		if err != nil {
 			t.Fatal(err)

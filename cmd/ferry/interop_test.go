@@ -55,10 +55,10 @@ func TestInteropMatrix(t *testing.T) {
 		snd, rcv := pair[0], pair[1]
 		t.Run(snd.name+"-to-"+rcv.name, func(t *testing.T) {
 			l := newNetLab(t)
-			os.WriteFile(l.path("src.txt"), []byte("a file\n"), 0o644)
+			mustWrite(t, l.path("src.txt"), []byte("a file\n"), 0o644)
 			snd.file(l, t, "alice", l.path("src.txt"), "bob:dir/got.txt")
 			snd.exec(l, t, "alice", "bob", "mail body\n", "handler", "to@example")
-			os.WriteFile(l.path("bob", "pub", "pub.txt"), []byte("served\n"), 0o644)
+			mustWrite(t, l.path("bob", "pub", "pub.txt"), []byte("served\n"), 0o644)
 			snd.freq(l, t, "alice", "bob", "pub.txt", "fetched.txt")
 			if n := l.carry(t, "alice", "bob"); n != 3 {
 				t.Fatalf("carried %d packets", n)
@@ -114,7 +114,7 @@ func TestInteropRelayMix(t *testing.T) {
 	for _, mix := range [][3]impl{{ferryImpl, nncpImpl, ferryImpl}, {nncpImpl, ferryImpl, nncpImpl}} {
 		t.Run(mix[0].name+"-via-"+mix[1].name, func(t *testing.T) {
 			l := newNetLab(t)
-			os.WriteFile(l.path("src.txt"), []byte("relayed\n"), 0o644)
+			mustWrite(t, l.path("src.txt"), []byte("relayed\n"), 0o644)
 			mix[0].file(l, t, "alice", l.path("src.txt"), "carol:r.txt")
 			if l.carry(t, "alice", "bob") != 1 {
 				t.Fatal("nothing queued for bob")
@@ -136,7 +136,7 @@ func TestInteropStat(t *testing.T) {
 	t.Parallel()
 	needNNCP(t, "nncp-stat")
 	l := newNetLab(t)
-	os.WriteFile(l.path("src.txt"), []byte("x"), 0o644)
+	mustWrite(t, l.path("src.txt"), []byte("x"), 0o644)
 	l.ferry(t, "alice", nil, "file", l.path("src.txt"), "bob:")
 	l.nncp(t, "alice", nil, "nncp-file", "-nice", "F", l.path("src.txt"), "bob:")
 	out := string(l.nncp(t, "alice", nil, "nncp-stat"))

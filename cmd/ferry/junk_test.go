@@ -50,13 +50,21 @@ func TestBundleRxRefusesJunkAndFails(t *testing.T) {
 	stream := l.ferry(t, "alice", nil, "bundle", "--tx", "bob").stdout
 	var junk bytes.Buffer
 	tw := tar.NewWriter(&junk)
-	tw.WriteHeader(&tar.Header{Name: "../evil", Typeflag: tar.TypeReg, Size: 4, Mode: 0o644})
-	tw.Write([]byte("evil"))
-	tw.WriteHeader(&tar.Header{Name: "NNCP/x/y/link", Typeflag: tar.TypeSymlink, Linkname: "/etc/passwd"})
-	tw.WriteHeader(&tar.Header{Name: "NNCP/fifo", Typeflag: tar.TypeFifo})
-	tw.WriteHeader(&tar.Header{Name: "big.bin", Typeflag: tar.TypeReg, Size: 10 << 30, Mode: 0o644, Format: tar.FormatGNU})
-	tw.Write([]byte("cut short"))
-	tw.Flush()
+	entry := func(h *tar.Header, data string) {
+		if err := tw.WriteHeader(h); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := tw.Write([]byte(data)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	entry(&tar.Header{Name: "../evil", Typeflag: tar.TypeReg, Size: 4, Mode: 0o644}, "evil")
+	entry(&tar.Header{Name: "NNCP/x/y/link", Typeflag: tar.TypeSymlink, Linkname: "/etc/passwd"}, "")
+	entry(&tar.Header{Name: "NNCP/fifo", Typeflag: tar.TypeFifo}, "")
+	entry(&tar.Header{Name: "big.bin", Typeflag: tar.TypeReg, Size: 10 << 30, Mode: 0o644, Format: tar.FormatGNU}, "cut short")
+	// Ends the stream inside big.bin: the tar writer says so, which is
+	// the point.
+	_ = tw.Flush()
 	r := l.run(t, "bob", append(bytes.Clone(stream), junk.Bytes()...), "bundle", "--rx")
 	if r.code != 1 {
 		t.Fatalf("exit %d, want 1\n%s", r.code, r.stderr)
@@ -88,10 +96,12 @@ func TestXferRxRefusesJunkAndFails(t *testing.T) {
 	data, medium := l.xferOne(t, 5000)
 	mine := filepath.Join(medium, l.ids["bob"])
 	from := filepath.Join(mine, l.ids["alice"])
-	os.Symlink("/etc", filepath.Join(mine, l.ids["carol"]))
-	os.Symlink("/etc/passwd", filepath.Join(from, strings.Repeat("A", 52)))
-	os.Mkdir(filepath.Join(from, strings.Repeat("B", 51)+"Q"), 0o755)
-	syscall.Mkfifo(filepath.Join(from, strings.Repeat("C", 51)+"Q"), 0o644)
+	mustSymlink(t, "/etc", filepath.Join(mine, l.ids["carol"]))
+	mustSymlink(t, "/etc/passwd", filepath.Join(from, strings.Repeat("A", 52)))
+	mustMkdir(t, filepath.Join(from, strings.Repeat("B", 51)+"Q"))
+	if err := syscall.Mkfifo(filepath.Join(from, strings.Repeat("C", 51)+"Q"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	r := l.run(t, "bob", nil, "xfer", "--rx", medium)
 	if r.code != 1 || !bytes.Contains(r.stderr, []byte("ferry: error: xfer --rx: 4 entries refused\n")) ||
 		!bytes.Contains(r.stderr, []byte("received: 1 packets")) {
@@ -113,9 +123,17 @@ func TestXferRxOversizedPacketFile(t *testing.T) {
 	if len(pkts) != 1 {
 		t.Fatalf("%d packets on the medium", len(pkts))
 	}
-	f, _ := os.OpenFile(pkts[0], os.O_APPEND|os.O_WRONLY, 0)
-	f.Write(make([]byte, 16<<20))
-	f.Close()
+	f, err := os.OpenFile(pkts[0], os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = f.Write(make([]byte, 16<<20))
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
 	r := l.run(t, "bob", nil, "xfer", "--rx", medium)
 	if r.code != 1 || errorLines(r.stderr, "16777216 bytes after the end of the packet") != 1 ||
 		!bytes.Contains(r.stderr, []byte("received: 1 packets")) {
@@ -132,9 +150,9 @@ func TestTossSetsAsideDamagedRxFile(t *testing.T) {
 	t.Parallel()
 	l := newNetLab(t)
 	rx := l.queue("bob", "alice", "rx")
-	os.MkdirAll(rx, 0o755)
+	mustMkdirAll(t, rx)
 	name := strings.Repeat("D", 51) + "Q"
-	os.WriteFile(filepath.Join(rx, name), bytes.Repeat([]byte("garbage "), 64), 0o644)
+	mustWrite(t, filepath.Join(rx, name), bytes.Repeat([]byte("garbage "), 64), 0o644)
 	r := l.run(t, "bob", nil, "toss")
 	if r.code != 1 || errorLines(r.stderr, "unknown magic number") != 1 {
 		t.Fatalf("first toss: exit %d\n%s", r.code, r.stderr)
@@ -156,11 +174,15 @@ func TestXferTxFullMedium(t *testing.T) {
 	}
 	l := newNetLab(t)
 	medium := l.path("usb")
-	os.MkdirAll(medium, 0o755)
+	mustMkdirAll(t, medium)
 	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", medium).CombinedOutput(); err != nil {
 		t.Skipf("cannot mount a tmpfs: %v %s", err, out)
 	}
-	t.Cleanup(func() { exec.Command("umount", medium).Run() })
+	t.Cleanup(func() {
+		if out, err := exec.Command("umount", medium).CombinedOutput(); err != nil { // or the lab cannot be removed
+			t.Errorf("umount %s: %v %s", medium, err, out)
+		}
+	})
 	randomFile(t, l.path("big"), 6<<20)
 	small := randomFile(t, l.path("small"), 1000)
 	l.ferry(t, "alice", nil, "file", "--nice", "F", l.path("big"), "bob:big")

@@ -62,7 +62,7 @@ func (l *netLab) nncp(t *testing.T, n string, stdin []byte, tool string, args ..
 func (l *netLab) carry(t *testing.T, from, to string) int {
 	t.Helper()
 	src, dst := l.queue(from, to, "tx"), l.queue(to, from, "rx")
-	os.MkdirAll(dst, 0o755)
+	mustMkdirAll(t, dst)
 	ents, _ := os.ReadDir(src)
 	n := 0
 	for _, e := range ents {
@@ -72,7 +72,7 @@ func (l *netLab) carry(t *testing.T, from, to string) int {
 		if err := os.Rename(filepath.Join(src, e.Name()), filepath.Join(dst, e.Name())); err != nil {
 			t.Fatal(err)
 		}
-		os.Remove(filepath.Join(src, "hdr", e.Name()))
+		removeIfThere(t, filepath.Join(src, "hdr", e.Name())) // a node with nohdr has none
 		n++
 	}
 	return n

@@ -62,7 +62,7 @@ func startListening(t *testing.T, cmd *exec.Cmd) string {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	t.Cleanup(func() { killWait(t, cmd) })
 	pid := cmd.Process.Pid
 	for end := time.Now().Add(30 * time.Second); time.Now().Before(end); time.Sleep(20 * time.Millisecond) {
 		if stdout != nil {
@@ -138,8 +138,11 @@ func closedPort(t *testing.T) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer ln.Close()
-	return ln.Addr().String()
+	addr := ln.Addr().String()
+	if err := ln.Close(); err != nil { // the port must be free again
+		t.Fatal(err)
+	}
+	return addr
 }
 
 func callCmd(l *netLab, kind, node, peer, addr string, extra ...string) *exec.Cmd {

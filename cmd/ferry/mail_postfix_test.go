@@ -68,7 +68,7 @@ func startPostfix(t *testing.T, dir, host, mainExtra, masterExtra string) *postf
 	}
 	pf, _ := user.Lookup("postfix")
 	uid, _ := strconv.Atoi(pf.Uid)
-	os.Chown(filepath.Join(dir, "data"), uid, -1)
+	mustChown(t, filepath.Join(dir, "data"), uid, -1)
 	main := fmt.Sprintf(`compatibility_level = 3.6
 queue_directory = %[1]s/queue
 data_directory = %[1]s/data
@@ -88,8 +88,8 @@ local_transport = error:5.1.1 no local delivery in this test
 default_transport = error:5.1.1 no outside mail in this test
 relay_transport = error:5.1.1 no outside mail in this test
 `, dir, host) + mainExtra
-	os.WriteFile(filepath.Join(p.conf, "main.cf"), []byte(main), 0o644)
-	os.WriteFile(filepath.Join(p.conf, "master.cf"), []byte(postfixMaster+masterExtra), 0o644)
+	mustWrite(t, filepath.Join(p.conf, "main.cf"), []byte(main), 0o644)
+	mustWrite(t, filepath.Join(p.conf, "master.cf"), []byte(postfixMaster+masterExtra), 0o644)
 	if out, err := exec.Command("/usr/sbin/postfix", "-c", p.conf, "start").CombinedOutput(); err != nil {
 		p.stop(t)
 		t.Fatalf("postfix start (%s): %v\n%s\n%s", host, err, out, p.log())
@@ -100,7 +100,7 @@ relay_transport = error:5.1.1 no outside mail in this test
 
 // stop stops the instance and makes sure its master is gone.
 func (p *postfixInstance) stop(t *testing.T) {
-	exec.Command("/usr/sbin/postfix", "-c", p.conf, "stop").Run()
+	_ = exec.Command("/usr/sbin/postfix", "-c", p.conf, "stop").Run() // fails when not running: the pid check below says
 	b, err := os.ReadFile(filepath.Join(p.dir, "queue", "pid", "master.pid"))
 	if err != nil {
 		return
@@ -108,7 +108,7 @@ func (p *postfixInstance) stop(t *testing.T) {
 	if pid, err := strconv.Atoi(strings.TrimSpace(string(b))); err == nil && pid > 1 {
 		if proc, err := os.FindProcess(pid); err == nil && proc.Signal(syscall.Signal(0)) == nil && !zombie(pid) {
 			t.Errorf("postfix master %d still running after stop; killing it", pid)
-			proc.Kill()
+			sendSignal(t, proc, syscall.SIGKILL)
 		}
 	}
 }
@@ -171,7 +171,7 @@ func TestPostfixMailRoundTrip(t *testing.T) {
 	// her spool must be reachable by it (TempDir is 0700).
 	dir := t.TempDir()
 	for d := dir; strings.HasPrefix(d, os.TempDir()+"/"); d = filepath.Dir(d) {
-		os.Chmod(d, 0o755)
+		mustChmod(t, d, 0o755)
 	}
 	bin := filepath.Join(dir, "ferry")
 	if b, err := os.ReadFile(ferryBin); err != nil || os.WriteFile(bin, b, 0o755) != nil {
@@ -179,8 +179,8 @@ func TestPostfixMailRoundTrip(t *testing.T) {
 	}
 	alice, bob := filepath.Join(dir, "alice"), filepath.Join(dir, "bob")
 	a, b := filepath.Join(alice, "ferry.hjson"), filepath.Join(bob, "ferry.hjson")
-	os.MkdirAll(alice, 0o755)
-	os.MkdirAll(bob, 0o755)
+	mustMkdirAll(t, alice)
+	mustMkdirAll(t, bob)
 	sh(t, `
 		$F cfgnew --spool `+alice+`/spool --log `+alice+`/log > `+a+`
 		$F cfgnew --spool `+bob+`/spool --log `+bob+`/log > `+b+`
@@ -196,8 +196,8 @@ func TestPostfixMailRoundTrip(t *testing.T) {
 	sh(t, fmt.Sprintf("chown -R %d:%d %s", uid, gid, alice))
 
 	mailbox := filepath.Join(bobPF, "mail")
-	os.MkdirAll(mailbox, 0o755)
-	os.Chown(mailbox, uid, gid)
+	mustMkdirAll(t, mailbox)
+	mustChown(t, mailbox, uid, gid)
 	bobMTA := startPostfix(t, bobPF, "bob.test", `virtual_mailbox_domains = bob.test
 virtual_mailbox_base = `+mailbox+`
 virtual_mailbox_maps = inline:{ user@bob.test=user/ }

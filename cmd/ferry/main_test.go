@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -27,7 +28,9 @@ func TestMain(m *testing.M) {
 	// The environment of the in-process runs, as ferryExec gives the
 	// binary: no config, spool or log from the user's environment.
 	for _, k := range []string{"NNCPCFG", "NNCPSPOOL", "NNCPLOG"} {
-		os.Unsetenv(k)
+		if err := os.Unsetenv(k); err != nil {
+			panic(err)
+		}
 	}
 	dir, err := os.MkdirTemp("", "ferry-bin")
 	if err != nil {
@@ -35,11 +38,12 @@ func TestMain(m *testing.M) {
 	}
 	ferryBin = filepath.Join(dir, "ferry")
 	if out, err := exec.Command("go", "build", "-o", ferryBin, ".").CombinedOutput(); err != nil {
-		os.Stderr.Write(out)
-		panic(err)
+		panic(fmt.Sprintf("build ferry: %v\n%s", err, out))
 	}
 	code := m.Run()
-	os.RemoveAll(dir)
+	if err := os.RemoveAll(dir); err != nil { // a leftover binary: worth a line, not a failed run
+		fmt.Fprintf(os.Stderr, "remove the test binary: %v\n", err)
+	}
 	os.Exit(code)
 }
 

@@ -29,10 +29,6 @@ func TestMCDBetweenNamespaces(t *testing.T) {
 		}
 		return nil
 	}
-	t.Cleanup(func() {
-		exec.Command("ip", "netns", "del", na).Run()
-		exec.Command("ip", "netns", "del", nb).Run()
-	})
 	for _, step := range [][]string{
 		{"ip", "netns", "add", na}, {"ip", "netns", "add", nb},
 		{"ip", "link", "add", va, "type", "veth", "peer", "name", vb},
@@ -47,21 +43,29 @@ func TestMCDBetweenNamespaces(t *testing.T) {
 		if err := sh(step...); err != nil {
 			t.Skipf("cannot build the test network here: %v", err)
 		}
+		if step[1] == "netns" && step[2] == "add" { // deleting it deletes its end of the veth too
+			ns := step[3]
+			t.Cleanup(func() {
+				if err := sh("ip", "netns", "del", ns); err != nil {
+					t.Errorf("namespace left behind: %v", err)
+				}
+			})
+		}
 	}
 	l := newNetLab(t)
 	addKey := func(node, text string) {
 		b, _ := os.ReadFile(l.cfg(node))
-		os.WriteFile(l.cfg(node), []byte(strings.Replace(string(b), "{", "{\n  "+text, 1)), 0o600)
+		mustWrite(t, l.cfg(node), []byte(strings.Replace(string(b), "{", "{\n  "+text, 1)), 0o600)
 	}
 	addKey("bob", fmt.Sprintf(`mcd-send: {"^%s$": 1}`, vb))
 	addKey("alice", fmt.Sprintf(`mcd-listen: ["^%s$"]`, va))
-	os.WriteFile(l.path("src"), []byte("found you\n"), 0o644)
+	mustWrite(t, l.path("src"), []byte("found you\n"), 0o644)
 	l.ferry(t, "alice", nil, "file", l.path("src"), "bob:mcd.txt")
 	d := exec.Command("ip", "netns", "exec", nb, ferryBin, "daemon", "--cfg", l.cfg("bob"), "--quiet", "--bind", "[::]:5400")
 	if err := d.Start(); err != nil {
 		t.Fatal(err)
 	}
-	defer func() { d.Process.Kill(); d.Wait() }()
+	defer killWait(t, d)
 	time.Sleep(500 * time.Millisecond)
 	out, err := exec.Command("ip", "netns", "exec", na, ferryBin, "call", "--cfg", l.cfg("alice"),
 		"--mcd-wait", "15", "--onlinedeadline", "1", "bob").CombinedOutput()

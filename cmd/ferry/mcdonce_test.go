@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"net"
 	"os"
 	"os/exec"
@@ -39,7 +40,7 @@ func TestDaemonMCDOnce(t *testing.T) {
 	}
 	l := newNetLab(t)
 	b, _ := os.ReadFile(l.cfg("bob"))
-	os.WriteFile(l.cfg("bob"), []byte(strings.Replace(string(b), "{", "{\n  mcd-send: {\"^lo$\": 1}", 1)), 0o600)
+	mustWrite(t, l.cfg("bob"), []byte(strings.Replace(string(b), "{", "{\n  mcd-send: {\"^lo$\": 1}", 1)), 0o600)
 	bob, err := packet.ParseID(l.ids["bob"])
 	if err != nil {
 		t.Fatal(err)
@@ -97,7 +98,7 @@ func inOwnNetns(t *testing.T, argv []string) (heard, error) {
 			o.err = err
 			return
 		}
-		defer conn.Close()
+		defer func() { _ = conn.Close() }() // only read from
 		cmd := exec.Command(argv[0], argv[1:]...)
 		cmd.Env = append(os.Environ(), "NNCPCFG=", "NNCPSPOOL=", "NNCPLOG=")
 		var stdout, stderr bytes.Buffer
@@ -111,9 +112,9 @@ func inOwnNetns(t *testing.T, argv []string) (heard, error) {
 		select {
 		case err = <-wait:
 		case <-time.After(20 * time.Second): // a daemon that does not quit
-			cmd.Process.Kill()
-			<-wait
-			o.err = errors.New(argv[0] + " did not exit within 20 s; stderr: " + stderr.String())
+			_ = cmd.Process.Kill() // it may have quit just now: reaped below either way
+			err := <-wait          // reaped: killed, or what it ended with just now
+			o.err = fmt.Errorf("%s did not exit within 20 s (%v); stderr: %s", argv[0], err, stderr.String())
 			return
 		}
 		var ee *exec.ExitError
@@ -128,7 +129,10 @@ func inOwnNetns(t *testing.T, argv []string) (heard, error) {
 		// deadline only ends the reading.
 		buf := make([]byte, 128)
 		for {
-			conn.SetReadDeadline(time.Now().Add(500 * time.Millisecond))
+			if err := conn.SetReadDeadline(time.Now().Add(500 * time.Millisecond)); err != nil {
+				o.err = err
+				return
+			}
 			n, from, err := conn.ReadFromUDP(buf)
 			if err != nil {
 				return

@@ -32,7 +32,7 @@ func TestInteropXfer(t *testing.T) {
 				medium = l.mediumTx(t, "alice")
 			} else {
 				medium = l.path("usb")
-				os.MkdirAll(medium, 0o755)
+				mustMkdirAll(t, medium)
 				l.nncp(t, "alice", nil, "nncp-xfer", "-mkdir", "-tx", medium)
 			}
 			if l.count(l.queue("alice", "bob", "tx")) != 0 {
@@ -128,7 +128,7 @@ func TestCarrierWorkflow(t *testing.T) {
 	data := randomFile(t, l.path("src"), 50000)
 	l.ferry(t, "alice", nil, "file", l.path("src"), "bob:carried.bin")
 	usb := l.path("usb")
-	os.MkdirAll(usb, 0o755)
+	mustMkdirAll(t, usb)
 	trip := func() {
 		// alice's side
 		l.ferry(t, "alice", nil, "xfer", "--keep", "--mkdir", usb)
@@ -147,7 +147,7 @@ func TestCarrierWorkflow(t *testing.T) {
 	}
 	// The medium is emptied by a careless carrier: the second trip must
 	// still converge (alice resends, bob recognises it, ACK goes back).
-	os.RemoveAll(filepath.Join(usb, l.ids["bob"]))
+	mustRemoveAll(t, filepath.Join(usb, l.ids["bob"]))
 	trip()
 	// alice reads bob's ACK off the medium and tosses it.
 	l.ferry(t, "alice", nil, "xfer", "--rx", usb)

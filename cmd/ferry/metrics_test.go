@@ -123,7 +123,7 @@ func TestScrape100k(t *testing.T) {
 	}
 	l := newDoctorLab(t)
 	dir := l.path("alice", "spool", l.ids["bob"], "tx")
-	os.MkdirAll(dir, 0o755)
+	mustMkdirAll(t, dir)
 	for i := range 100000 {
 		var id packet.ID
 		binary.BigEndian.PutUint64(id[:], uint64(i))
@@ -183,7 +183,7 @@ func bareListing(t *testing.T, dir string) time.Duration {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer d.Close()
+	defer func() { _ = d.Close() }() // a directory, read only
 	names, err := d.Readdirnames(-1)
 	if err != nil {
 		t.Fatal(err)

@@ -37,7 +37,12 @@ func startListeningDaemon(t *testing.T, cfgPath string) string {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { cmd.Process.Signal(os.Interrupt); cmd.Wait() })
+	t.Cleanup(func() {
+		sendSignal(t, cmd.Process, os.Interrupt)
+		if err := cmd.Wait(); err != nil {
+			t.Errorf("daemon after SIGINT: %v, want exit status 0", err)
+		}
+	})
 	line, err := bufio.NewReader(stdout).ReadString('\n')
 	addr, ok := strings.CutPrefix(strings.TrimSpace(line), "listening on ")
 	if err != nil || !ok {
@@ -60,7 +65,7 @@ func TestNeighFromNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 	in := filepath.Join(dir, "bob-incoming")
-	os.Mkdir(in, 0o755)
+	mustMkdir(t, in)
 	sh(t, `
 		$F cfgnew --spool `+dir+`/alice/spool --log `+dir+`/alice/log > `+a+`
 		$F cfgnew --spool `+dir+`/bob/spool --log `+dir+`/bob/log > `+b+`
@@ -70,7 +75,7 @@ func TestNeighFromNothing(t *testing.T) {
 	addr := startListeningDaemon(t, b)
 	sh(t, `$F neigh export --cfg `+b+` --name bob | $F neigh add --cfg `+a+` bob - --addr lan=`+addr)
 	report := "Quarterly report: all systems nominal.\n"
-	os.WriteFile(filepath.Join(dir, "report.txt"), []byte(report), 0o644)
+	mustWrite(t, filepath.Join(dir, "report.txt"), []byte(report), 0o644)
 	sh(t, `
 		$F file --cfg `+a+` --quiet `+dir+`/report.txt bob:report.txt
 		printf 'Subject: hello\n\nHi Bob.\n' | $F exec --cfg `+a+` --quiet bob sendmail bob@example.org
@@ -137,7 +142,7 @@ func TestNeighRefuses(t *testing.T) {
 	// An encrypted config (its magic is all EditFile reads before
 	// refusing): refused with the way round it, before any passphrase.
 	eblob := filepath.Join(dir, "enc.eblob")
-	os.WriteFile(eblob, []byte("NNCPB\x00\x00\x03 and the rest"), 0o600)
+	mustWrite(t, eblob, []byte("NNCPB\x00\x00\x03 and the rest"), 0o600)
 	r := ferry(t, nil, "neigh", "rm", "--cfg", eblob, "bob")
 	if r.code != 1 || !strings.Contains(string(r.stderr), "encrypted") || !strings.Contains(string(r.stderr), "ferry cfgenc -d") {
 		t.Errorf("rm in an encrypted config: exit %d, %s", r.code, r.stderr)

@@ -212,8 +212,8 @@ func TestNNCPAckRitual(t *testing.T) {
 		var o outcome
 		l := tw.lab
 		stick := filepath.Join(l.dir, "stick")
-		os.MkdirAll(stick, 0o755)
-		os.WriteFile(filepath.Join(l.dir, "report.txt"), []byte("quarterly numbers\n"), 0o644)
+		mustMkdirAll(t, stick)
+		mustWrite(t, filepath.Join(l.dir, "report.txt"), []byte("quarterly numbers\n"), 0o644)
 		tw.must(t, "alice", nil, "nncp-file", "-quiet", filepath.Join(l.dir, "report.txt"), "bob:")
 		// An ACK of alice's rides along: bob must not acknowledge it.
 		aliceAcks := tw.ack(t, "alice", "-node", "bob", "-pkt", strings.Repeat("A", 52))
@@ -247,9 +247,9 @@ func (tw *twin) ack(t *testing.T, node string, args ...string) []byte {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer acks.Close()
+	defer func() { _ = acks.Close() }() // the child writes it; read by name below
 	devnull, _ := os.Open(os.DevNull)
-	defer devnull.Close()
+	defer func() { _ = devnull.Close() }() // read only
 	c := tw.cmd(node, "nncp-ack", append([]string{"-quiet"}, args...)...)
 	c.ExtraFiles = []*os.File{devnull, acks} // fd 3, fd 4
 	var errb bytes.Buffer
@@ -274,7 +274,7 @@ func TestNNCPTossCycle(t *testing.T) {
 	got := map[string]outcome{}
 	for _, tw := range newTwins(t) {
 		l := tw.lab
-		os.WriteFile(filepath.Join(l.dir, "f.txt"), []byte("cycled\n"), 0o644)
+		mustWrite(t, filepath.Join(l.dir, "f.txt"), []byte("cycled\n"), 0o644)
 		tw.must(t, "alice", nil, "nncp-file", "-quiet", filepath.Join(l.dir, "f.txt"), "bob:")
 		l.carry(t, "alice", "bob")
 		c := tw.cmd("bob", "nncp-toss", "-quiet", "-node", "alice", "-seen", "-cycle", "1")
@@ -282,12 +282,14 @@ func TestNNCPTossCycle(t *testing.T) {
 			t.Fatal(err)
 		}
 		seenDir := filepath.Join(l.queue("bob", "alice", "rx"), "seen")
+		// NNCP marks the packet seen before it removes it: wait for the
+		// removal too, or SIGTERM can land between the two.
 		waitFor(t, tw.kind+" toss -cycle", func() bool {
 			ents, _ := os.ReadDir(seenDir)
-			return tw.readFile("bob", "incoming", "f.txt") != "" && len(ents) > 0
+			return tw.readFile("bob", "incoming", "f.txt") != "" && len(ents) > 0 && tw.count("bob", "alice", "rx") == 0
 		})
-		c.Process.Signal(syscall.SIGTERM)
-		c.Wait()
+		sendSignal(t, c.Process, syscall.SIGTERM)
+		_ = c.Wait() // NNCP's tools die of SIGTERM: the status says nothing
 		ents, _ := os.ReadDir(seenDir)
 		got[tw.kind] = outcome{tw.readFile("bob", "incoming", "f.txt"), len(ents), tw.count("bob", "alice", "rx")}
 	}
@@ -302,7 +304,7 @@ func TestNNCPStatPkt(t *testing.T) {
 	got := map[string][]string{}
 	id := regexp.MustCompile(`[A-Z2-7]{52}`)
 	for _, tw := range newTwins(t) {
-		os.WriteFile(filepath.Join(tw.lab.dir, "s.txt"), bytes.Repeat([]byte("x"), 5000), 0o644)
+		mustWrite(t, filepath.Join(tw.lab.dir, "s.txt"), bytes.Repeat([]byte("x"), 5000), 0o644)
 		tw.must(t, "alice", nil, "nncp-file", "-quiet", filepath.Join(tw.lab.dir, "s.txt"), "bob:")
 		tw.must(t, "alice", nil, "nncp-file", "-quiet", "-nice", "P", filepath.Join(tw.lab.dir, "s.txt"), "bob:urgent")
 		out := tw.must(t, "alice", nil, "nncp-stat", "-pkt")
@@ -357,7 +359,7 @@ func (tw *twin) daemon(t *testing.T) {
 func (tw *twin) queueFor(t *testing.T, name string) {
 	t.Helper()
 	p := filepath.Join(tw.lab.dir, name)
-	os.WriteFile(p, []byte("online "+name+"\n"), 0o644)
+	mustWrite(t, p, []byte("online "+name+"\n"), 0o644)
 	tw.must(t, "alice", nil, "nncp-file", "-quiet", p, "bob:")
 }
 
@@ -394,8 +396,8 @@ func TestNNCPCallerConfig(t *testing.T) {
 		waitFor(t, tw.kind+" caller", func() bool {
 			return tw.count("bob", "alice", "rx") == 1 && tw.count("alice", "bob", "tx") == 0
 		})
-		c.Process.Signal(syscall.SIGTERM)
-		c.Wait()
+		sendSignal(t, c.Process, syscall.SIGTERM)
+		_ = c.Wait() // NNCP's tools die of SIGTERM: the status says nothing
 		got[tw.kind] = outcome{tw.count("alice", "bob", "tx"), tw.count("bob", "alice", "rx")}
 	}
 	same(t, "caller", got, outcome{BobRx: 1})
@@ -552,7 +554,7 @@ func TestNNCPCfgdir(t *testing.T) {
 		// NNCPCFG names the twin's alice: nncp-cfgdir reads -cfg only.
 		tw.must(t, "alice", nil, "nncp-cfgdir", "-cfg", src, "-dump", dir)
 		var o outcome
-		filepath.Walk(dir, func(p string, info os.FileInfo, err error) error {
+		_ = filepath.Walk(dir, func(p string, info os.FileInfo, err error) error { // the callback takes what it can read and returns nil
 			if err == nil && !info.IsDir() {
 				b, _ := os.ReadFile(p)
 				rel, _ := filepath.Rel(dir, p)
@@ -562,7 +564,7 @@ func TestNNCPCfgdir(t *testing.T) {
 		})
 		out := tw.must(t, "alice", nil, "nncp-cfgdir", "-load", dir)
 		p := filepath.Join(tw.lab.dir, "loaded.hjson")
-		os.WriteFile(p, []byte(out), 0o600)
+		mustWrite(t, p, []byte(out), 0o600)
 		o.Loaded = exec.Command("/usr/bin/nncp-cfgmin", "-cfg", p).Run() == nil
 		got[tw.kind] = o
 	}

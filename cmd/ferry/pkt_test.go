@@ -66,7 +66,7 @@ func TestCfgnewAndCfgmin(t *testing.T) {
 		t.Fatalf("cfgnew: %s", r.stderr)
 	}
 	p := filepath.Join(t.TempDir(), "new.hjson")
-	os.WriteFile(p, r.stdout, 0o600)
+	mustWrite(t, p, r.stdout, 0o600)
 	min := ferry(t, nil, "cfgmin", "--cfg", p)
 	if min.code != 0 || bytes.Contains(min.stdout, []byte("prv")) {
 		t.Fatalf("cfgmin: %s %s", min.stdout, min.stderr)

@@ -23,18 +23,18 @@ func TestReceiptsKillTossAnywhere(t *testing.T) {
 	l.markFerry(t, "carol", "alice", "bob")
 	// carol's cat handler appends, so a command run twice shows.
 	b, _ := os.ReadFile(l.cfg("carol"))
-	os.WriteFile(l.cfg("carol"), []byte(strings.ReplaceAll(string(b), "cat > "+l.dir+"/out", "cat >> "+l.dir+"/out")), 0o600)
+	mustWrite(t, l.cfg("carol"), []byte(strings.ReplaceAll(string(b), "cat > "+l.dir+"/out", "cat >> "+l.dir+"/out")), 0o600)
 	const n = 6
 	var ids []string
 	for i := range n {
 		src := l.path(fmt.Sprintf("src%d", i))
-		os.WriteFile(src, []byte(fmt.Sprintf("file %d\n", i)), 0o644)
+		mustWrite(t, src, []byte(fmt.Sprintf("file %d\n", i)), 0o644)
 		ids = append(ids, printedID(t, l.ferry(t, "alice", nil, "file", "--print-id", src, fmt.Sprintf("carol:f%d", i))))
 		ids = append(ids, printedID(t, l.ferry(t, "alice", []byte(fmt.Sprintf("line %d\n", i)), "exec", "--print-id", "carol", "cat")))
 	}
 	l.xferHop(t, "alice", "bob")
 	medium := l.path("medium-bob-carol")
-	os.MkdirAll(medium, 0o755)
+	mustMkdirAll(t, medium)
 	l.ferry(t, "bob", nil, "xfer", "--mkdir", "--tx", medium)
 	l.ferry(t, "carol", nil, "xfer", "--rx", medium)
 
@@ -48,8 +48,7 @@ func TestReceiptsKillTossAnywhere(t *testing.T) {
 			t.Fatal(err)
 		}
 		time.Sleep(time.Duration(rng.IntN(40)) * time.Millisecond)
-		cmd.Process.Kill()
-		cmd.Wait()
+		killWait(t, cmd)
 	}
 	l.ferry(t, "carol", nil, "toss", "--seen") // the rest, uninterrupted
 	if left := l.count(l.queue("carol", "bob", "rx")); left != 0 {

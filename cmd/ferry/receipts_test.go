@@ -35,7 +35,7 @@ func (l *netLab) markFerry(t *testing.T, n string, names ...string) {
 func (l *netLab) xferHop(t *testing.T, from, to string) {
 	t.Helper()
 	medium := l.path("medium-" + from + "-" + to)
-	os.MkdirAll(medium, 0o755)
+	mustMkdirAll(t, medium)
 	l.ferry(t, from, nil, "xfer", "--mkdir", "--tx", medium)
 	l.ferry(t, to, nil, "xfer", "--rx", medium)
 	if r := ferry(t, nil, "toss", "--cfg", l.cfg(to), "--quiet"); r.code > 1 || (r.code == 1 && !strings.Contains(string(r.stderr), "set aside")) {
@@ -88,8 +88,8 @@ func receiptLab(t *testing.T) (l *netLab, file, exec, bad, freq string) {
 	l.markFerry(t, "alice", "bob", "carol")
 	l.markFerry(t, "bob", "alice", "carol")
 	l.markFerry(t, "carol", "alice", "bob")
-	os.WriteFile(l.path("src.txt"), []byte("hello carol\n"), 0o644)
-	os.WriteFile(l.path("carol", "pub", "wanted.txt"), []byte("from carol\n"), 0o644)
+	mustWrite(t, l.path("src.txt"), []byte("hello carol\n"), 0o644)
+	mustWrite(t, l.path("carol", "pub", "wanted.txt"), []byte("from carol\n"), 0o644)
 	file = printedID(t, l.ferry(t, "alice", nil, "file", "--print-id", l.path("src.txt"), "carol:r.txt"))
 	exec = printedID(t, l.ferry(t, "alice", []byte("body"), "exec", "--print-id", "carol", "handler", "a1"))
 	bad = printedID(t, l.ferry(t, "alice", []byte("body"), "exec", "--print-id", "carol", "nosuch"))
@@ -222,7 +222,7 @@ func TestReceiptsOverCalls(t *testing.T) {
 func TestReceiptExpired(t *testing.T) {
 	t.Parallel()
 	l := newNetLab(t)
-	os.WriteFile(l.path("src.txt"), []byte("never\n"), 0o644)
+	mustWrite(t, l.path("src.txt"), []byte("never\n"), 0o644)
 	// 1ns has passed by the time anything looks: no clock decides this.
 	id := printedID(t, l.ferry(t, "alice", nil, "file", "--print-id", "--expire", "1ns", l.path("src.txt"), "carol:x.txt"))
 	keep := printedID(t, l.ferry(t, "alice", nil, "file", "--print-id", l.path("src.txt"), "carol:y.txt"))
@@ -245,7 +245,7 @@ func TestReceiptExpired(t *testing.T) {
 	}
 	// The per-node default does the same, and a toss applies it too.
 	b, _ := os.ReadFile(l.cfg("alice"))
-	os.WriteFile(l.cfg("alice"), []byte(strings.Replace(string(b), "      id: "+l.ids["carol"], "      id: "+l.ids["carol"]+"\n      ferry-expire: 1ns", 1)), 0o600)
+	mustWrite(t, l.cfg("alice"), []byte(strings.Replace(string(b), "      id: "+l.ids["carol"], "      id: "+l.ids["carol"]+"\n      ferry-expire: 1ns", 1)), 0o600)
 	third := printedID(t, l.ferry(t, "alice", nil, "file", "--print-id", l.path("src.txt"), "carol:z.txt"))
 	l.ferry(t, "alice", nil, "toss")
 	if row := l.track(t, "alice", third)[third]; row.State != "expired" {
@@ -261,7 +261,7 @@ func TestReceiptsNNCPRelay(t *testing.T) {
 	l := newNetLab(t)
 	l.markFerry(t, "alice", "carol")
 	l.markFerry(t, "carol", "alice")
-	os.WriteFile(l.path("src.txt"), []byte("through nncp\n"), 0o644)
+	mustWrite(t, l.path("src.txt"), []byte("through nncp\n"), 0o644)
 	id := printedID(t, l.ferry(t, "alice", nil, "file", "--print-id", l.path("src.txt"), "carol:r.txt"))
 	for _, hop := range [][3]string{{"alice", "bob", "nncp"}, {"bob", "carol", "ferry"}, {"carol", "bob", "nncp"}, {"bob", "alice", "ferry"}} {
 		if l.carry(t, hop[0], hop[1]) != 1 {
@@ -285,7 +285,7 @@ func TestReceiptsNNCPDestination(t *testing.T) {
 	needNNCP(t, "nncp-toss")
 	l := newNetLab(t)
 	l.markFerry(t, "alice", "bob")
-	os.WriteFile(l.path("src.txt"), []byte("to nncp\n"), 0o644)
+	mustWrite(t, l.path("src.txt"), []byte("to nncp\n"), 0o644)
 	id := printedID(t, l.ferry(t, "alice", nil, "file", "--print-id", l.path("src.txt"), "carol:r.txt"))
 	l.xferHop(t, "alice", "bob")
 	if l.carry(t, "bob", "carol") != 1 {
@@ -327,7 +327,7 @@ func TestReceiptsNNCPOrigin(t *testing.T) {
 			if c.markFerry {
 				l.markFerry(t, "carol", "alice")
 			}
-			os.WriteFile(l.path("src.txt"), []byte("from nncp\n"), 0o644)
+			mustWrite(t, l.path("src.txt"), []byte("from nncp\n"), 0o644)
 			l.nncp(t, "alice", nil, "nncp-file", l.path("src.txt"), "carol:r.txt")
 			l.nncp(t, "alice", []byte("body"), "nncp-exec", "carol", "nosuch") // refused by carol
 			l.carry(t, "alice", "bob")
@@ -368,7 +368,7 @@ func TestReceiptsNNCPDestinationACK(t *testing.T) {
 	t.Parallel()
 	needNNCP(t, "nncp-ack")
 	l := newNetLab(t)
-	os.WriteFile(l.path("src.txt"), []byte("acked by nncp\n"), 0o644)
+	mustWrite(t, l.path("src.txt"), []byte("acked by nncp\n"), 0o644)
 	id := printedID(t, l.ferry(t, "alice", nil, "file", "--print-id", "--via", "-", l.path("src.txt"), "carol:r.txt"))
 	if l.carry(t, "alice", "carol") != 1 {
 		t.Fatal("nothing queued for carol")
@@ -401,7 +401,7 @@ func TestReceiptsOverBundle(t *testing.T) {
 	l.markFerry(t, "alice", "bob", "carol")
 	l.markFerry(t, "bob", "alice", "carol")
 	l.markFerry(t, "carol", "alice", "bob")
-	os.WriteFile(l.path("src.txt"), []byte("bundled\n"), 0o644)
+	mustWrite(t, l.path("src.txt"), []byte("bundled\n"), 0o644)
 	id := printedID(t, l.ferry(t, "alice", nil, "file", "--print-id", l.path("src.txt"), "carol:r.txt"))
 	hop := func(from, to string) {
 		t.Helper()

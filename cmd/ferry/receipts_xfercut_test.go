@@ -24,7 +24,7 @@ import (
 func TestReceiptsXferInterrupted(t *testing.T) {
 	l, file, exec, bad, freq := receiptLab(t)
 	bigBody := bytes.Repeat([]byte("0123456789abcdef"), 4<<16)
-	os.WriteFile(l.path("big.bin"), bigBody, 0o644)
+	mustWrite(t, l.path("big.bin"), bigBody, 0o644)
 	big := printedID(t, l.ferry(t, "alice", nil, "file", "--print-id", l.path("big.bin"), "carol:big.bin"))
 	seed := uint64(time.Now().UnixNano())
 	t.Logf("seed %d", seed)
@@ -59,7 +59,7 @@ func TestReceiptsXferInterrupted(t *testing.T) {
 		}
 	}
 	for _, m := range media {
-		filepath.WalkDir(m, func(p string, e os.DirEntry, err error) error {
+		_ = filepath.WalkDir(m, func(p string, e os.DirEntry, err error) error { // the callback reports what is left and returns nil
 			// A partial copy too: the trip that completed cleared those
 			// its interrupted runs left.
 			if err == nil && !e.IsDir() {
@@ -83,7 +83,7 @@ func TestReceiptsXferInterrupted(t *testing.T) {
 func (l *netLab) interruptedXferHop(t *testing.T, rng *rand.Rand, from, to string) string {
 	t.Helper()
 	medium := l.path("medium-" + from + "-" + to)
-	os.MkdirAll(medium, 0o755)
+	mustMkdirAll(t, medium)
 	for range 2 {
 		l.killedFerry(t, rng, from, "xfer", "--mkdir", "--tx", medium)
 		l.killedFerry(t, rng, to, "xfer", "--rx", medium)
@@ -110,6 +110,5 @@ func (l *netLab) killedFerry(t *testing.T, rng *rand.Rand, node string, args ...
 		t.Fatal(err)
 	}
 	time.Sleep(time.Duration(rng.IntN(60)) * time.Millisecond)
-	cmd.Process.Kill()
-	cmd.Wait()
+	killWait(t, cmd)
 }

@@ -15,7 +15,7 @@ import (
 func TestRmRemovesOnlyWhatItSays(t *testing.T) {
 	t.Parallel()
 	l := newNetLab(t)
-	os.WriteFile(l.path("x"), []byte("x\n"), 0o644)
+	mustWrite(t, l.path("x"), []byte("x\n"), 0o644)
 	l.ferry(t, "alice", nil, "file", l.path("x"), "bob:a")
 	l.ferry(t, "alice", nil, "file", l.path("x"), "bob:b")
 	tx := l.queue("alice", "bob", "tx")

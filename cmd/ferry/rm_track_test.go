@@ -1,7 +1,6 @@
 package main
 
 import (
-	"os"
 	"testing"
 )
 
@@ -13,10 +12,10 @@ import (
 // removed without changing its record.
 func TestRmExpiresTrackedMessage(t *testing.T) {
 	l := newNetLab(t)
-	os.WriteFile(l.path("src.txt"), []byte("x\n"), 0o644)
+	mustWrite(t, l.path("src.txt"), []byte("x\n"), 0o644)
 	kept := printedID(t, l.ferry(t, "alice", nil, "file", "--print-id", l.path("src.txt"), "carol:kept.txt"))
 	medium := l.path("medium")
-	os.MkdirAll(medium, 0o755)
+	mustMkdirAll(t, medium)
 	l.ferry(t, "alice", nil, "xfer", "--mkdir", "--keep", "--tx", medium)
 	dropped := printedID(t, l.ferry(t, "alice", nil, "file", "--print-id", l.path("src.txt"), "carol:dropped.txt"))
 	if n := l.count(l.queue("alice", "bob", "tx")); n != 2 {

@@ -56,7 +56,7 @@ func TestInterruptStopsLongRunningCommands(t *testing.T) {
 			// Blocks until the command opens the config for reading.
 			w, err := os.OpenFile(fifo, os.O_WRONLY, 0)
 			if err != nil {
-				cmd.Process.Kill()
+				sendSignal(t, cmd.Process, syscall.SIGKILL)
 				t.Fatal(err)
 			}
 			_, err = w.Write(body)
@@ -64,7 +64,7 @@ func TestInterruptStopsLongRunningCommands(t *testing.T) {
 				err = cerr
 			}
 			if err != nil {
-				cmd.Process.Kill()
+				sendSignal(t, cmd.Process, syscall.SIGKILL)
 				t.Fatal(err)
 			}
 			if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
@@ -76,7 +76,7 @@ func TestInterruptStopsLongRunningCommands(t *testing.T) {
 					t.Errorf("after SIGINT: %v, want exit status 0", err)
 				}
 			case <-time.After(30 * time.Second):
-				cmd.Process.Kill()
+				sendSignal(t, cmd.Process, syscall.SIGKILL)
 				t.Fatal("still running 30 s after SIGINT")
 			}
 		})

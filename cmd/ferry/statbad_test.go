@@ -31,7 +31,7 @@ func putGarbage(t *testing.T, dir string) string {
 // file that is not a packet. --json keeps its output valid and fails too.
 func TestStatBadFileFails(t *testing.T) {
 	l := newNetLab(t)
-	os.WriteFile(l.path("src.txt"), []byte("x"), 0o644)
+	mustWrite(t, l.path("src.txt"), []byte("x"), 0o644)
 	l.ferry(t, "alice", nil, "file", l.path("src.txt"), "bob:")
 	junk := putGarbage(t, l.queue("alice", "bob", "tx"))
 
@@ -72,7 +72,7 @@ func TestStatBadFileFails(t *testing.T) {
 func TestNNCPStatBadFile(t *testing.T) {
 	got := map[string]string{}
 	for _, tw := range newTwins(t) {
-		os.WriteFile(filepath.Join(tw.lab.dir, "s.txt"), []byte("x"), 0o644)
+		mustWrite(t, filepath.Join(tw.lab.dir, "s.txt"), []byte("x"), 0o644)
 		tw.must(t, "alice", nil, "nncp-file", "-quiet", filepath.Join(tw.lab.dir, "s.txt"), "bob:")
 		putGarbage(t, tw.lab.queue("alice", "bob", "tx"))
 		c := tw.cmd("alice", "nncp-stat")

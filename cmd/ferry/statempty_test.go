@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"os"
 	"strings"
 	"testing"
 )
@@ -30,7 +29,7 @@ func TestStatEmptySpool(t *testing.T) {
 	}
 
 	// One packet queued: its node is shown, and the empty line is not.
-	os.WriteFile(l.path("src.txt"), []byte("x"), 0o644)
+	mustWrite(t, l.path("src.txt"), []byte("x"), 0o644)
 	l.ferry(t, "alice", nil, "file", l.path("src.txt"), "bob:")
 	r = l.ferry(t, "alice", nil, "stat")
 	if out := string(r.stdout); !strings.HasPrefix(out, "bob\n") || strings.Contains(out, "nothing queued") {

@@ -15,7 +15,7 @@ func TestTrnsPacketFileRecipientFromHeader(t *testing.T) {
 	t.Parallel()
 	l := newNetLab(t)
 	src := l.path("letter.txt")
-	os.WriteFile(src, []byte("for carol\n"), 0o644)
+	mustWrite(t, src, []byte("for carol\n"), 0o644)
 	// A packet for carol sent directly (no via), then taken out of the
 	// spool as a file someone hands us.
 	l.ferry(t, "alice", nil, "file", "--via", "-", src, "carol:")

@@ -84,11 +84,11 @@ func TestUnitsVerify(t *testing.T) {
 	dir := filepath.Join(dest, "usr/lib/systemd/system")
 	// Documentation=man:... is checked with man(1): give it our pages.
 	man := filepath.Join(t.TempDir(), "man1")
-	os.Mkdir(man, 0o755)
+	mustMkdir(t, man)
 	pages, _ := filepath.Glob("../../man/*.1")
 	for _, p := range pages {
 		b, _ := os.ReadFile(p)
-		os.WriteFile(filepath.Join(man, filepath.Base(p)), b, 0o644)
+		mustWrite(t, filepath.Join(man, filepath.Base(p)), b, 0o644)
 	}
 	for _, u := range unitNames {
 		cmd := exec.Command(analyze, "verify", filepath.Join(dir, u))

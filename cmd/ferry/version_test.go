@@ -197,7 +197,7 @@ func TestFreshCloneVersionAndReproducibleBuilds(t *testing.T) {
 	// version. (-trimpath only lets this compile share the make builds'
 	// cache; the version is read the same way without it.)
 	unpacked := filepath.Join(tmp, "unpacked")
-	os.Mkdir(unpacked, 0o755)
+	mustMkdir(t, unpacked)
 	runIn(t, unpacked, "tar", "-xzf", filepath.Join(a, tgz))
 	src := filepath.Join(unpacked, "ferry-v0.0.1-test")
 	runIn(t, src, "go", "build", "-trimpath", "-o", goBin, "./cmd/ferry")
