@@ -39,6 +39,14 @@ func (m *ExecMarker) Exists() bool {
 // it right before it becomes the handler.
 func (m *ExecMarker) Path() string { return m.path }
 
+// SyncGroup says which markers one Sync makes durable together: those
+// with equal groups share the directory Sync flushes (toss batches them
+// so). It is a value to compare, not a path to use.
+type SyncGroup struct{ dir string }
+
+// Group is the marker's SyncGroup.
+func (m *ExecMarker) Group() SyncGroup { return SyncGroup{filepath.Dir(m.path)} }
+
 // Prepare makes the directory the marker is created in.
 func (m *ExecMarker) Prepare() error { return os.MkdirAll(filepath.Dir(m.path), 0o700) }
 

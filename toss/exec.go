@@ -7,7 +7,6 @@ import (
 	"io"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -94,7 +93,7 @@ func (t *Tosser) exec(o *origin, ph packet.PlainHeader, r io.Reader) error {
 			return ended(err, marker.Sync())
 		}
 		outKept = true
-		o.running = startWaiter(wait, marker.Sync, filepath.Dir(marker.Path()), func(err, syncErr error) error {
+		o.running = startWaiter(wait, marker.Sync, marker.Group(), func(err, syncErr error) error {
 			defer t.dropScratch(o, outFile)
 			return ended(err, syncErr)
 		})
@@ -130,7 +129,7 @@ func (t *Tosser) exec(o *origin, ph packet.PlainHeader, r io.Reader) error {
 	// now; the output is read, and dropped, once the handler ended. The
 	// claim is synced with a batch of others (see inflight).
 	outKept = true
-	o.running = startWaiter(cmd.Wait, marker.Sync, filepath.Dir(marker.Path()), func(err, syncErr error) error {
+	o.running = startWaiter(cmd.Wait, marker.Sync, marker.Group(), func(err, syncErr error) error {
 		defer t.dropScratch(o, outFile)
 		return ended(err, syncErr)
 	})

@@ -1,6 +1,10 @@
 package toss
 
-import "runtime"
+import (
+	"runtime"
+
+	"github.com/ferry-dtn/ferry/spool"
+)
 
 // Tossing exec packets one after the other leaves a core idle: while a
 // handler runs, toss only waits for it. So a queue's exec handlers run
@@ -44,7 +48,7 @@ type running struct {
 	// same directory, syncDir (a relayed packet's claim lives under its
 	// origin, so one queue's claims may be in several directories).
 	sync    func() error
-	syncDir string
+	syncDir spool.SyncGroup
 	// complete is exec's remaining work with the handler's result and
 	// the claim's sync; settle is tossOne's with exec's. Both run on
 	// the tossing goroutine.
@@ -53,7 +57,7 @@ type running struct {
 }
 
 // startWaiter waits for a started handler off the tossing goroutine.
-func startWaiter(wait, sync func() error, syncDir string, complete func(waitErr, syncErr error) error) *running {
+func startWaiter(wait, sync func() error, syncDir spool.SyncGroup, complete func(waitErr, syncErr error) error) *running {
 	r := &running{done: make(chan struct{}), sync: sync, syncDir: syncDir, complete: complete}
 	go func() {
 		r.waitErr = wait()
@@ -115,7 +119,7 @@ func (f *inflight) retireEnded() {
 		return
 	}
 	batch := f.runs[:n]
-	synced := map[string]error{} // one sync per directory of claims
+	synced := map[spool.SyncGroup]error{} // one sync per directory of claims
 	for _, r := range batch {
 		if _, ok := synced[r.syncDir]; !ok {
 			synced[r.syncDir] = r.sync()
