@@ -66,6 +66,12 @@ type Options struct {
 	// toss goes on with the next packets (0: one per core; 1: each
 	// handler ends before the next packet is read, as in NNCP).
 	ExecJobs int
+	// WaitBusy is how long to wait for a node's toss lock that another
+	// process holds (another toss, or the claimer of a killed one still
+	// running its handlers) before giving the node up as not tossed,
+	// logged and counted in Failed and Busy. 0 skips such a node at
+	// once, quietly: autotoss runs beside other tosses by design.
+	WaitBusy time.Duration
 }
 
 // Result counts what a toss did.
@@ -77,6 +83,7 @@ type Result struct {
 	NoRoom      int // left in rx (or chunks left) until space is freed; counted in Failed too
 	OverQuota   int // left in rx: a reply or relay does not fit a tx quota; counted in Failed too
 	Waiting     int // exec packets left in rx until their handler's backoff has passed; counted in Failed too
+	Busy        int // queues not tossed: their toss lock stayed held past WaitBusy; counted in Failed too
 }
 
 // Tosser holds what one toss run needs.
@@ -162,10 +169,20 @@ func Toss(ctx context.Context, sp *spool.Spool, c *cfg.Config, opt Options) (Res
 // tossQueue processes one queue under the node's toss lock; a lock held
 // elsewhere means another toss is on it, so the node is skipped.
 func (t *Tosser) tossQueue(ctx context.Context, node packet.ID, xx spool.XX, selfTx bool) {
-	lock, unlock, err := t.sp.LockFile(node, spool.LockToss)
+	lock, unlock, err := t.lockQueue(ctx, node)
 	if err != nil {
-		if errors.Is(err, spool.ErrLocked) {
+		if errors.Is(err, spool.ErrLocked) && t.opt.WaitBusy <= 0 {
 			t.log.Debug("node is being tossed by another process", "who", "rx", "node", t.c.NodeName(node))
+			return
+		}
+		if errors.Is(err, spool.ErrLocked) {
+			t.res.Busy++
+			t.res.Failed++
+			t.log.Warn("node not tossed: another process holds its toss lock", "who", "rx",
+				"node", t.c.NodeName(node), "waited", t.opt.WaitBusy.String())
+			return
+		}
+		if ctx.Err() != nil {
 			return
 		}
 		t.fail(node, packet.ID{}, err)
@@ -203,6 +220,25 @@ func (t *Tosser) tossQueue(ctx context.Context, node packet.ID, xx spool.XX, sel
 		}
 		if r := t.tossOne(node, xx, j, selfTx, running.max > 0); r != nil {
 			running.add(r)
+		}
+	}
+}
+
+// lockQueue takes node's toss lock, waiting up to WaitBusy, polling,
+// while another process holds it. (A blocking flock would not heed ctx.)
+func (t *Tosser) lockQueue(ctx context.Context, node packet.ID) (*os.File, func(), error) {
+	deadline := time.Now().Add(t.opt.WaitBusy)
+	for {
+		lock, unlock, err := t.sp.LockFile(node, spool.LockToss)
+		if !errors.Is(err, spool.ErrLocked) || !time.Now().Before(deadline) {
+			return lock, unlock, err
+		}
+		tick := time.NewTimer(50 * time.Millisecond)
+		select {
+		case <-ctx.Done():
+			tick.Stop()
+			return nil, nil, ctx.Err()
+		case <-tick.C:
 		}
 	}
 }

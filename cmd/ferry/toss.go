@@ -33,6 +33,12 @@ func runToss(ctx context.Context, g *globals, args []string) error {
 	defer bar.end()
 	opt := toss.Options{Nice: nice, Seen: *seen, DryRun: *dry, GenACK: *genACK, Reass: *doReass, Skip: skip, Log: e.log, Umask: e.umask,
 		Progress: bar.progress(), RetryNow: *retryNow, Claimer: claimerPath()}
+	if *cycle <= 0 {
+		// Asked to toss now, it waits for another toss (or the claimer of
+		// a killed one, still running its handlers) rather than leave the
+		// node untossed; each cycle of --cycle leaves it for the next.
+		opt.WaitBusy = time.Minute
+	}
 	if *node != "" {
 		n, err := e.c.FindNode(*node)
 		if err != nil {
