@@ -34,7 +34,7 @@ func (s *session) claimRoom(id packet.ID, size, need int64) bool {
 	if err != nil {
 		// Free space unknown: ask for it as NNCP would; a full disk
 		// then ends the session with ENOSPC, but nothing is lost.
-		s.log.Error("free space unknown", "who", "sp-info", "pkt", id.String(), "err", err)
+		s.log.Warn("free space unknown", "who", "sp-info", "pkt", id.String(), "err", err)
 		return true
 	}
 	s.mu.Lock()
