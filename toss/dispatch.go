@@ -144,11 +144,13 @@ func (t *Tosser) finishOne(node packet.ID, xx spool.XX, j spool.Job, o *origin, 
 		t.fail(node, j.ID, err)
 		return
 	}
+	seen := false
 	if t.keepsSeen(o, ph.Type) && ph.Type != packet.TypeArea && !selfTx {
 		if err := t.markSeen(o, node, j.ID); err != nil {
 			t.fail(node, j.ID, err)
 			return
 		}
+		seen = true
 	}
 	if t.opt.GenACK && !selfTx && ph.Type != packet.TypeACK && ph.Type != packet.TypeArea && sender.Name != "self" &&
 		!t.wantsReceipt(o, ph.Type) {
@@ -158,13 +160,30 @@ func (t *Tosser) finishOne(node packet.ID, xx spool.XX, j spool.Job, o *origin, 
 			return
 		}
 	}
+	if seen {
+		// From here the seen marker proves the delivery, so what was
+		// kept for it (a file's delivery proof, an exec's claim) goes
+		// before the packet: a run killed in between leaves the packet
+		// beside its marker, which the next run drops as a duplicate.
+		// Removed after the packet, a kill in between left them with no
+		// packet to say whose they were, for good.
+		t.cleanUp(o)
+	}
 	if err := t.sp.Remove(node, xx, j.ID); err != nil {
 		t.fail(node, j.ID, err)
 		return
 	}
+	if !seen {
+		t.cleanUp(o) // without a marker, they are the only proof until the packet is gone
+	}
+}
+
+// cleanUp removes what a packet's processing kept until it was done.
+func (t *Tosser) cleanUp(o *origin) {
 	for _, remove := range o.cleanup {
 		t.leftover(o, remove())
 	}
+	o.cleanup = nil
 }
 
 // meter starts the progress count of one packet's toss.
