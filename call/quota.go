@@ -63,12 +63,3 @@ func (s *session) releaseQuota(id packet.ID) {
 	s.quotaClaims[id].Release()
 	delete(s.quotaClaims, id)
 }
-
-// releaseAllQuota ends every claim: the session is over.
-func (s *session) releaseAllQuota() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for id := range s.quotaClaims {
-		s.releaseQuota(id)
-	}
-}

@@ -68,11 +68,15 @@ func (s *session) releaseRoom(id packet.ID) {
 	delete(s.claims, id)
 }
 
-// releaseAllRoom ends every claim: the session is over.
-func (s *session) releaseAllRoom() {
+// releaseAllClaims ends every claim on free space and on quotas: the
+// session is over.
+func (s *session) releaseAllClaims() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for id := range s.claims {
 		s.releaseRoom(id)
+	}
+	for id := range s.quotaClaims {
+		s.releaseQuota(id)
 	}
 }

@@ -202,8 +202,7 @@ func (s *session) finish(end End, cause error) (Stats, error) {
 	if cerr := s.commitRest(); cerr != nil && end != EndFailed && end != EndBroken {
 		end, cause = EndFailed, cerr
 	}
-	s.releaseAllRoom()
-	s.releaseAllQuota()
+	s.releaseAllClaims()
 	s.mu.Lock()
 	var unclosed []error
 	for id, r := range s.rx {
