@@ -32,10 +32,7 @@ func (s *session) claimQuota(id packet.ID, size int64) bool {
 	c, err := s.sp.ClaimQuota(s.node.ID, id, spool.RX, size, q)
 	if errors.Is(err, spool.ErrQuotaFull) {
 		s.mu.Lock()
-		if !s.overQuota[id] {
-			s.stats.OverQuota++
-		}
-		s.overQuota[id] = true
+		markRefused(s.overQuota, &s.stats.OverQuota, id)
 		s.mu.Unlock()
 		s.log.Warn("packet not requested: it does not fit in the rx quota", "who", "sp-info",
 			"pkt", id.String(), "size", size, "err", err)
@@ -48,11 +45,8 @@ func (s *session) claimQuota(id packet.ID, size int64) bool {
 		return true
 	}
 	s.mu.Lock()
-	s.quotaClaims[id] = c // a claim of an earlier offer was replaced by the spool
-	if s.overQuota[id] {  // offered again once rx drained
-		delete(s.overQuota, id)
-		s.stats.OverQuota--
-	}
+	s.quotaClaims[id] = c                             // a claim of an earlier offer was replaced by the spool
+	clearRefused(s.overQuota, &s.stats.OverQuota, id) // offered again once rx drained
 	s.mu.Unlock()
 	return true
 }

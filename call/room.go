@@ -22,10 +22,7 @@ func (s *session) claimRoom(id packet.ID, size, need int64) bool {
 	c, room, err := s.sp.Claim(s.node.ID, need, s.c.Reserve.Of)
 	if errors.Is(err, spool.ErrNoRoom) {
 		s.mu.Lock()
-		if !s.noRoom[id] {
-			s.stats.NoRoom++
-		}
-		s.noRoom[id] = true
+		markRefused(s.noRoom, &s.stats.NoRoom, id)
 		s.mu.Unlock()
 		s.log.Warn("packet not requested: it does not fit in the free space above the reserve", "who", "sp-info",
 			"pkt", id.String(), "size", size, "need", need, "free", room.Avail, "reserve", room.Reserve, "claimed", room.Claimed)
@@ -40,10 +37,7 @@ func (s *session) claimRoom(id packet.ID, size, need int64) bool {
 	s.mu.Lock()
 	s.claims[id].Release() // offered again: the new claim replaces it
 	s.claims[id] = c
-	if s.noRoom[id] { // offered again once space was freed
-		delete(s.noRoom, id)
-		s.stats.NoRoom--
-	}
+	clearRefused(s.noRoom, &s.stats.NoRoom, id) // offered again once space was freed
 	s.mu.Unlock()
 	return true
 }
@@ -78,5 +72,24 @@ func (s *session) releaseAllClaims() {
 	}
 	for id := range s.quotaClaims {
 		s.releaseQuota(id)
+	}
+}
+
+// markRefused records that offered packet id was not requested, counting
+// it in *n the first time only: a peer offers a packet again in every
+// INFO round. Call with s.mu held.
+func markRefused(refused map[packet.ID]bool, n *int, id packet.ID) {
+	if !refused[id] {
+		*n++
+	}
+	refused[id] = true
+}
+
+// clearRefused undoes markRefused when id, offered again, is requested
+// after all (space was freed, rx drained). Call with s.mu held.
+func clearRefused(refused map[packet.ID]bool, n *int, id packet.ID) {
+	if refused[id] {
+		delete(refused, id)
+		*n--
 	}
 }

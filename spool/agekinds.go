@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/ferry-dtn/ferry/packet"
 )
@@ -14,24 +15,13 @@ import (
 // txPackets removes node's old outbound packets: the tracked messages
 // among them expire first, in one transaction (see TrackRemoved).
 func (p *agePass) txPackets(n packet.ID) {
-	limit := p.limit(n, AgeTx)
-	if limit <= 0 {
-		return
-	}
-	files, err := p.s.QueueFiles(n, TX)
-	if err != nil {
-		p.fail(err)
-		return
-	}
-	var due []QueueFile
-	var ids []packet.ID
-	for _, f := range files {
-		if _, ok := p.old(f.ModTime, limit); ok {
-			due, ids = append(due, f), append(ids, f.ID)
-		}
-	}
+	due, limit := p.oldQueueFiles(n, TX, AgeTx)
 	if len(due) == 0 {
 		return
+	}
+	ids := make([]packet.ID, len(due))
+	for i, f := range due {
+		ids[i] = f.ID
 	}
 	if p.probing {
 		p.due = true
@@ -50,29 +40,43 @@ func (p *agePass) txPackets(n packet.ID) {
 			p.o.Log.Info("tracked message expired", "who", "gc", "node", n.String(), "pkt", r.ID.String(), "reason", r.Reason)
 		}
 	}
-	for _, f := range due {
-		age, _ := p.old(f.ModTime, limit)
-		p.remove(Removal{Kind: AgeTx, Node: n, Pkt: f.ID, Path: f.Path, Age: age, Reason: p.ageReason(AgeTx, age, limit)},
-			func() error { return p.s.Remove(n, TX, f.ID) })
-	}
+	p.removeQueued(n, TX, AgeTx, due, limit)
 }
 
 // queue removes node's old packets of an xx queue that nothing tracks.
 func (p *agePass) queue(n packet.ID, xx XX, k AgeKind) {
+	due, limit := p.oldQueueFiles(n, xx, k)
+	p.removeQueued(n, xx, k, due, limit)
+}
+
+// oldQueueFiles lists node's packets of queue xx older than kind k's
+// limit, and the limit; nothing when k has no limit.
+func (p *agePass) oldQueueFiles(n packet.ID, xx XX, k AgeKind) ([]QueueFile, time.Duration) {
 	limit := p.limit(n, k)
 	if limit <= 0 {
-		return
+		return nil, 0
 	}
 	files, err := p.s.QueueFiles(n, xx)
 	if err != nil {
 		p.fail(err)
-		return
+		return nil, 0
 	}
+	var due []QueueFile
 	for _, f := range files {
-		if age, ok := p.old(f.ModTime, limit); ok {
-			p.remove(Removal{Kind: k, Node: n, Pkt: f.ID, Path: f.Path, Age: age, Reason: p.ageReason(k, age, limit)},
-				func() error { return p.s.Remove(n, xx, f.ID) })
+		if _, ok := p.old(f.ModTime, limit); ok {
+			due = append(due, f)
 		}
+	}
+	return due, limit
+}
+
+// removeQueued removes the packets oldQueueFiles found, each with its
+// age and reason.
+func (p *agePass) removeQueued(n packet.ID, xx XX, k AgeKind, due []QueueFile, limit time.Duration) {
+	for _, f := range due {
+		age, _ := p.old(f.ModTime, limit)
+		p.remove(Removal{Kind: k, Node: n, Pkt: f.ID, Path: f.Path, Age: age, Reason: p.ageReason(k, age, limit)},
+			func() error { return p.s.Remove(n, xx, f.ID) })
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 	"github.com/ferry-dtn/ferry/cfg"
 	"github.com/ferry-dtn/ferry/packet"
 	"github.com/ferry-dtn/ferry/spool"
+	"github.com/ferry-dtn/ferry/toss/outbox"
 )
 
 // runTrns wraps an existing encrypted packet for relays. The packet is
@@ -53,6 +54,18 @@ func runTrns(ctx context.Context, g *globals, args []string) error {
 	}
 	opt.Via = nil
 	p := sf.printer(g.Stdout)
+	// done reports what one of the three ways below queued.
+	done := func(r outbox.Queued, err error) error {
+		if err != nil {
+			if qerr, ok := quotaRefusal(e, err); ok {
+				return qerr
+			}
+			return fmt.Errorf("trns: %w", err)
+		}
+		p.add(e, r)
+		p.flush()
+		return nil
+	}
 	arg := fs.Arg(0)
 	if _, statErr := os.Stat(arg); statErr == nil {
 		f, err := os.Open(arg)
@@ -77,16 +90,7 @@ func runTrns(ctx context.Context, g *globals, args []string) error {
 		if err != nil {
 			return err
 		}
-		r, err := e.outbox().Trns(ctx, to, via, f, opt)
-		if err != nil {
-			if qerr, ok := quotaRefusal(e, err); ok {
-				return qerr
-			}
-			return fmt.Errorf("trns: %w", err)
-		}
-		p.add(e, r)
-		p.flush()
-		return nil
+		return done(e.outbox().Trns(ctx, to, via, f, opt))
 	}
 	name, pkt, ok := strings.Cut(arg, ":")
 	if !ok || *node != "" {
@@ -110,27 +114,9 @@ func runTrns(ctx context.Context, g *globals, args []string) error {
 			return fmt.Errorf("trns: %w", err)
 		}
 		defer func() { _ = f.Close() }() // read only
-		r, err := e.outbox().Trns(ctx, n, via, f, opt)
-		if err != nil {
-			if qerr, ok := quotaRefusal(e, err); ok {
-				return qerr
-			}
-			return fmt.Errorf("trns: %w", err)
-		}
-		p.add(e, r)
-		p.flush()
-		return nil
+		return done(e.outbox().Trns(ctx, n, via, f, opt))
 	}
-	r, err := e.outbox().TrnsFromSpool(ctx, n, id, via, opt)
-	if err != nil {
-		if qerr, ok := quotaRefusal(e, err); ok {
-			return qerr
-		}
-		return fmt.Errorf("trns: %w", err)
-	}
-	p.add(e, r)
-	p.flush()
-	return nil
+	return done(e.outbox().TrnsFromSpool(ctx, n, id, via, opt))
 }
 
 // recipientOf reads the packet's header for its recipient and rewinds.
