@@ -276,6 +276,7 @@ func (s *session) recvLoop(ctx context.Context) error {
 func (s *session) timerLoop(ctx context.Context) error {
 	tick := time.NewTicker(100 * time.Millisecond)
 	defer tick.Stop()
+	var stall stallGuard
 	for n := 0; ; n++ {
 		select {
 		case <-ctx.Done():
@@ -285,6 +286,9 @@ func (s *session) timerLoop(ctx context.Context) error {
 		s.offerMore()
 		if n%10 == 9 {
 			s.everySecond()
+		}
+		if stall.holding(time.Now()) {
+			continue
 		}
 		s.mu.Lock()
 		err := s.over(s.now())
