@@ -3,6 +3,7 @@ module github.com/ferry-dtn/ferry
 go 1.26.0
 
 require (
+	filippo.io/edwards25519 v1.1.0
 	github.com/flynn/noise v1.1.0
 	github.com/hjson/hjson-go/v4 v4.6.0
 	github.com/klauspost/compress v1.20.4

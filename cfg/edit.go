@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/hjson/hjson-go/v4"
 
@@ -452,11 +453,11 @@ func removeMember(data []byte, obj *hjsonTree, i int) []byte {
 	return append(append([]byte(nil), data[:from]...), data[to:]...)
 }
 
-var bareKey = regexp.MustCompile(`^[A-Za-z0-9_.-]+$`)
+var bareKey = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9_.-]+$`) })
 
 // bareValue: what can be written unquoted and read back the same: ids
 // and keys, and plain absolute paths.
-var bareValue = regexp.MustCompile(`^([A-Z2-7]+|/[A-Za-z0-9/._+-]*)$`)
+var bareValue = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^([A-Z2-7]+|/[A-Za-z0-9/._+-]*)$`) })
 
 func quote(s string) string {
 	var b bytes.Buffer
@@ -468,7 +469,7 @@ func quote(s string) string {
 
 func renderMember(m hjMember, in string, st style) string {
 	key := m.key
-	if st.json || !bareKey.MatchString(key) {
+	if st.json || !bareKey().MatchString(key) {
 		key = quote(key)
 	}
 	return key + ": " + renderValue(m.val, in, st)
@@ -479,7 +480,7 @@ func renderMember(m hjMember, in string, st style) string {
 func renderValue(v any, in string, st style) string {
 	switch v := v.(type) {
 	case string:
-		if !st.json && bareValue.MatchString(v) {
+		if !st.json && bareValue().MatchString(v) {
 			return v
 		}
 		return quote(v)

@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"fmt"
 	"strings"
+	"sync"
 	"text/template"
 
 	"github.com/ferry-dtn/ferry/packet"
@@ -79,7 +80,7 @@ func Generate(opt GenOptions) (string, error) {
 		data.Areas = append(data.Areas, genArea{Name: name, ID: packet.AreaID([32]byte(pk)).String(), Pub: pub, Prv: prv})
 	}
 	var b strings.Builder
-	if err := configTemplate.Execute(&b, data); err != nil {
+	if err := configTemplate().Execute(&b, data); err != nil {
 		return "", err
 	}
 	out := b.String()
@@ -102,7 +103,9 @@ func stripComments(s string) string {
 	return strings.Join(out, "\n") + "\n"
 }
 
-var configTemplate = template.Must(template.New("cfg").Parse(`{
+var configTemplate = sync.OnceValue(func() *template.Template { return template.Must(template.New("cfg").Parse(configText)) })
+
+const configText = `{
   # ferry / NNCP 8.x node configuration (Hjson: comments, unquoted keys
   # and strings, optional commas). Keep this file private: it holds
   # your private keys. Give neighbours the output of "ferry cfgmin".
@@ -199,4 +202,4 @@ var configTemplate = template.Must(template.New("cfg").Parse(`{
   }
 {{- end}}
 }
-`))
+`

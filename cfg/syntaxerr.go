@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"regexp"
 	"strconv"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 )
@@ -28,13 +29,13 @@ func (e *SyntaxError) Error() string {
 	return fmt.Sprintf("line %d, column %d: %s", e.Line, e.Column, e.Msg)
 }
 
-var hjsonErrAt = regexp.MustCompile(`(?s)^(.*?) at line (\d+),(\d+) >>> `)
+var hjsonErrAt = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?s)^(.*?) at line (\d+),(\d+) >>> `) })
 
 // syntaxError turns hjson-go's error about data into a SyntaxError.
 func syntaxError(data []byte, err error) error {
 	msg := err.Error()
 	at := len(data) // no place given: the parser ran off the end
-	if m := hjsonErrAt.FindStringSubmatch(msg); m != nil {
+	if m := hjsonErrAt().FindStringSubmatch(msg); m != nil {
 		msg = m[1]
 		line, _ := strconv.Atoi(m[2])
 		col, _ := strconv.Atoi(m[3])

@@ -105,7 +105,7 @@ func FuzzSyntaxError(f *testing.F) {
 		if strings.Contains(se.Msg, " >>> ") {
 			t.Fatalf("%q: the excerpt is left in %q", data, se.Msg)
 		}
-		if m := hjsonErrAt.FindStringSubmatch(herr.Error()); m != nil {
+		if m := hjsonErrAt().FindStringSubmatch(herr.Error()); m != nil {
 			line, _ := strconv.Atoi(m[2])
 			col, _ := strconv.Atoi(m[3])
 			k, ok := hjsonOffset(data, line, col)

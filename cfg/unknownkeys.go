@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode"
 )
 
@@ -75,7 +76,7 @@ func unknownKeyMsg(key string, sh *shape) string {
 	// A key valid elsewhere is a surer sign than a near one here, unless
 	// that is a single slip away.
 	near := nearestKey(key, names)
-	places := keyPlaces[foldKey(jsonKey(key))]
+	places := keyPlaces()[foldKey(jsonKey(key))]
 	switch {
 	case near != "" && (len(places) == 0 || editDistance(strings.ToLower(key), near) == 1):
 		return "unknown key; did you mean " + near + "?"
@@ -87,8 +88,9 @@ func unknownKeyMsg(key string, sh *shape) string {
 
 // keyPlaces lists, for each key, the objects it is valid in, such as
 // neigh.NAME.calls[]: a key put one level off (a call's autotoss on the
-// node) is then pointed to its place.
-var keyPlaces = func() map[string][]string {
+// node) is then pointed to its place. Made on first use, not at every
+// start of the program: only a config with an unknown key needs it.
+var keyPlaces = sync.OnceValue(func() map[string][]string {
 	m := map[string][]string{}
 	var walk func(sh *shape, place string)
 	walk = func(sh *shape, place string) {
@@ -120,7 +122,7 @@ var keyPlaces = func() map[string][]string {
 		sort.Strings(places)
 	}
 	return m
-}()
+})
 
 // nearestKey returns the candidate closest to key, if it is close enough
 // to be a slip rather than another word: one edit for every three

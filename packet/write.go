@@ -2,7 +2,6 @@ package packet
 
 import (
 	"crypto/ecdh"
-	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/binary"
 	"errors"
@@ -76,7 +75,7 @@ func newWriter(w io.Writer, from *Identity, to Peer, plain PlainHeader, opt Writ
 	pw.hdr = EncHeader{Nice: opt.Nice, Sender: from.ID, Recipient: to.ID}
 	copy(pw.hdr.ExchPub[:], eph.PublicKey().Bytes())
 	tbs := pw.hdr.TBS()
-	copy(pw.hdr.Sign[:], ed25519.Sign(from.SignPrv, tbs))
+	copy(pw.hdr.Sign[:], sign(from.SignPrv, tbs))
 	pw.ad = blake3.Sum256(tbs)
 	if _, err := w.Write(pw.hdr.Append(make([]byte, 0, EncHeaderSize))); err != nil {
 		return nil, err

@@ -27,6 +27,10 @@ func (s *Spool) QueueReads() int64 { return s.quota.reads.Load() }
 // that a test with thousands of packets crosses several of them.
 func (s *Spool) SetIndexBatch(n int) { s.ix.batch = n }
 
+// SetTrackBatch makes merges of pending tracking records take n per
+// transaction.
+func (s *Spool) SetTrackBatch(n int) { s.trk.batch = n }
+
 // SetIndexClock sets the clock by which a listing judges whether its
 // directory has been quiet long enough to be stamped (stampMargin), so
 // that tests need not wait it out.

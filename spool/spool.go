@@ -13,6 +13,7 @@
 //	SPOOL/<NODE>/area/<AREA>/<MSG>    area message markers
 //	SPOOL/<NODE>/{rx,tx,toss}.lock    flock files
 //	SPOOL/ferry.idx, ferry-track.db  header cache; records of what we sent (track.go)
+//	SPOOL/ferry-track.d/<PKT>         records written with their packets (trackpending.go)
 //
 // Only this package names files in the spool: callers use its named
 // operations (Open, NewTmp, OpenPart, AdoptAll, PromoteNock, SetAside,
@@ -81,7 +82,7 @@ func Open(dir string, self packet.ID, opt Options) (*Spool, error) {
 		return nil, fmt.Errorf("spool: %w", err)
 	}
 	s.ix = &index{path: filepath.Join(s.dir, "ferry.idx"), batch: addBatch}
-	s.trk = &tracker{path: filepath.Join(s.dir, "ferry-track.db")}
+	s.trk = &tracker{path: filepath.Join(s.dir, "ferry-track.db"), pending: s.pendingDir()}
 	return s, nil
 }
 

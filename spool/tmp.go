@@ -26,6 +26,10 @@ type Tmp struct {
 	head []byte // first 172 bytes, for the hdr/ copy and the index
 	bw   *fsio.BulkWriter
 	done bool
+	// track builds the packet's tracking record, written in the commit's
+	// fsync round (trackpending.go); trackErr is why that failed.
+	track    TrackHook
+	trackErr error
 }
 
 var tmpSeq atomic.Uint64
@@ -52,6 +56,18 @@ func (t *Tmp) Write(p []byte) (int, error) {
 	t.n += int64(n)
 	return n, err
 }
+
+// TrackWith has the commit also record the packet among the tracking
+// records, with the record hook builds from its id: written and fsynced
+// while the packet is, and in place, durably, once the packet is, before
+// the commit returns. A bbolt transaction after the commit would cost
+// two more flushes of the disk.
+func (t *Tmp) TrackWith(hook TrackHook) { t.track = hook }
+
+// TrackErr is why the committed packet's tracking record could not be
+// written (nil: written, or none asked for). The packet is queued all
+// the same.
+func (t *Tmp) TrackErr() error { return t.trackErr }
 
 // Size is the number of bytes written so far.
 func (t *Tmp) Size() int64 { return t.n }
@@ -105,7 +121,7 @@ func (t *Tmp) CommitAsWithin(node packet.ID, xx XX, want packet.ID, q Quota) err
 	return err
 }
 
-func (t *Tmp) commit(node packet.ID, xx XX, want *packet.ID, q Quota) (packet.ID, error) {
+func (t *Tmp) commit(node packet.ID, xx XX, want *packet.ID, q Quota) (_ packet.ID, err error) {
 	if t.done {
 		return packet.ID{}, errors.New("spool tmp: already finished")
 	}
@@ -123,6 +139,16 @@ func (t *Tmp) commit(node packet.ID, xx XX, want *packet.ID, q Quota) (packet.ID
 	}
 	defer claim.Release() // a no-op once admit handed it over
 	t.done = true
+	if t.track != nil {
+		if r, ok := t.track(id); ok {
+			// Written and fsynced beside the packet's own fsync; kept
+			// only once the packet's rename is durable.
+			pw := t.s.startPending(r)
+			queued := false
+			defer func() { t.trackErr = pw.finish(queued) }()
+			defer func() { queued = err == nil }()
+		}
+	}
 	if !t.s.opt.NoSync {
 		if err := t.f.Sync(); err != nil {
 			return id, errors.Join(fmt.Errorf("spool fsync: %w", err), t.discard())

@@ -81,45 +81,75 @@ var (
 var ErrNotTracked = errors.New("not a tracked message")
 
 type tracker struct {
-	path string
-	mu   sync.Mutex
+	path    string // ferry-track.db
+	pending string // ferry-track.d: records written with their packets (trackpending.go)
+	batch   int    // records per merge transaction (0: pendingBatch)
+	mu      sync.Mutex
 }
 
 func (s *Spool) tracks() *tracker { return s.trk }
 
-// update runs one short read-write transaction. With mustExist, a
-// missing database is not created: a relay that never originated
-// anything does not pay for tracking on every packet it passes on.
+// update runs one short read-write transaction, once the records written
+// beside their packets are in the database. With mustExist, a missing
+// database is not created unless such records wait: a relay that never
+// originated anything does not pay for tracking on every packet it
+// passes on. A nil fn only merges those records.
 func (tr *tracker) update(mustExist bool, fn func(tx *bolt.Tx) error) (err error) {
 	tr.mu.Lock()
 	defer tr.mu.Unlock()
-	if mustExist {
+	l, err := tr.listPending()
+	if err != nil {
+		return err
+	}
+	defer l.close()
+	names, err := l.next()
+	if err != nil {
+		return err
+	}
+	if fn == nil && len(names) == 0 {
+		return nil // nothing to merge, nothing to do
+	}
+	if mustExist && len(names) == 0 {
 		if _, err := os.Stat(tr.path); errors.Is(err, os.ErrNotExist) {
 			return nil
 		}
 	}
-	db, err := bolt.Open(tr.path, 0o600, &bolt.Options{Timeout: 2 * time.Second})
-	if errors.Is(err, bolterrors.ErrTimeout) {
-		return ErrLocked
-	}
+	db, err := tr.open(false)
 	if err != nil {
-		return fmt.Errorf("tracking records: %w", err)
+		return err
 	}
 	defer func() { err = errors.Join(err, db.Close()) }()
+	if err := tr.mergePending(db, l, names); err != nil || fn == nil {
+		return err
+	}
 	return db.Update(fn)
 }
 
+func (tr *tracker) open(readOnly bool) (*bolt.DB, error) {
+	db, err := bolt.Open(tr.path, 0o600, &bolt.Options{Timeout: 2 * time.Second, ReadOnly: readOnly})
+	switch {
+	case errors.Is(err, bolterrors.ErrTimeout):
+		return nil, ErrLocked
+	case readOnly && errors.Is(err, os.ErrNotExist):
+		return nil, err
+	case err != nil:
+		return nil, fmt.Errorf("tracking records: %w", err)
+	}
+	return db, nil
+}
+
 func (tr *tracker) view(fn func(tx *bolt.Tx) error) error {
+	if err := tr.update(true, nil); err != nil {
+		return err // the records written beside their packets first
+	}
 	tr.mu.Lock()
 	defer tr.mu.Unlock()
-	db, err := bolt.Open(tr.path, 0o600, &bolt.Options{Timeout: 2 * time.Second, ReadOnly: true})
-	switch {
-	case errors.Is(err, os.ErrNotExist):
+	db, err := tr.open(true)
+	if errors.Is(err, os.ErrNotExist) {
 		return nil
-	case errors.Is(err, bolterrors.ErrTimeout):
-		return ErrLocked
-	case err != nil:
-		return fmt.Errorf("tracking records: %w", err)
+	}
+	if err != nil {
+		return err
 	}
 	defer func() { _ = db.Close() }() // read only
 	return db.View(fn)
@@ -147,12 +177,7 @@ func putRecord(b *bolt.Bucket, r *TrackRecord) error {
 
 // Track records a message just queued.
 func (s *Spool) Track(r TrackRecord) error {
-	if r.State == "" {
-		r.State = TrackQueued
-	}
-	if r.Final.IsZero() {
-		r.Final = r.ID
-	}
+	normalize(&r)
 	return s.tracks().update(false, func(tx *bolt.Tx) error {
 		msg, err := tx.CreateBucketIfNotExists(trackMsg)
 		if err != nil {
@@ -162,10 +187,7 @@ func (s *Spool) Track(r TrackRecord) error {
 		if err != nil {
 			return err
 		}
-		if err := putRecord(msg, &r); err != nil {
-			return err
-		}
-		return inner.Put([]byte(r.Final.String()), []byte(r.ID.String()))
+		return putTracked(msg, inner, &r)
 	})
 }
 

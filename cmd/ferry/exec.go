@@ -31,6 +31,7 @@ func runExec(ctx context.Context, g *globals, args []string) error {
 	if err != nil {
 		return err
 	}
+	opt.Track = sf.trackWith(e, "exec", fs.Arg(1))
 	p := sf.printer(g.Stdout)
 	q, err := e.outbox().Exec(ctx, d, fs.Arg(1), fs.Args()[2:], g.Stdin, *noCompress, sf.replyNice, opt)
 	if err != nil {
@@ -40,7 +41,7 @@ func runExec(ctx context.Context, g *globals, args []string) error {
 		return fmt.Errorf("exec: %w", err)
 	}
 	p.add(e, q)
-	sf.track(e, "exec", fs.Arg(1), q)
+	sf.tracked(e, q)
 	p.flush()
 	return nil
 }

@@ -38,6 +38,7 @@ func runFreq(ctx context.Context, g *globals, args []string) error {
 	if err != nil {
 		return err
 	}
+	opt.Track = sf.trackWith(e, "freq", src)
 	p := sf.printer(g.Stdout)
 	q, err := e.outbox().Freq(ctx, n, src, dst, sf.replyNice, opt)
 	if err != nil {
@@ -47,7 +48,7 @@ func runFreq(ctx context.Context, g *globals, args []string) error {
 		return fmt.Errorf("freq: %w", err)
 	}
 	p.add(e, q)
-	sf.track(e, "freq", src, q)
+	sf.tracked(e, q)
 	p.flush()
 	return nil
 }

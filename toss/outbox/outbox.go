@@ -26,6 +26,11 @@ type Options struct {
 	MinSize int64        // bytes; pad packets to at least this size
 	MaxSize int64        // bytes; refuse larger plaintexts (0: no limit)
 	Via     *[]packet.ID // nil: the node's configured route; empty: direct
+	// Track, when set, gives the tracking record of each packet Send
+	// queues (ok false: none), which the spool writes in the packet's
+	// own fsync round (spool.Tmp.TrackWith); Queued.TrackErr says when
+	// that failed.
+	Track func(Queued) (r spool.TrackRecord, ok bool)
 }
 
 // Queued describes one queued packet.
@@ -44,6 +49,9 @@ type Queued struct {
 	// Kept is set when the innermost layer was also kept in the spool
 	// for failover (Dest has ferry-via-alt and the route was its own).
 	Kept bool
+	// TrackErr is why Options.Track's record could not be written; the
+	// packet is queued all the same.
+	TrackErr error
 }
 
 // Final is the id the destination sees the packet by.
@@ -116,15 +124,24 @@ func (q *Outbox) Send(ctx context.Context, node *cfg.Node, ph packet.PlainHeader
 	if err := keep.commit(node.ID); err != nil {
 		return Queued{}, errors.Join(fmt.Errorf("%s: %w", what, err), t.Abort())
 	}
-	id, err := t.CommitWithin(route[0].ID, spool.TX, quota)
-	if err != nil {
-		return Queued{}, errors.Join(fmt.Errorf("%s: %w", what, err), keep.drop(q.Spool, node.ID))
-	}
 	hops := make([]packet.ID, len(route))
 	for i, p := range route {
 		hops[i] = p.ID
 	}
-	return Queued{Node: route[0].ID, ID: id, Size: t.Size(), Dest: node.ID, Route: hops, Inner: inner(), Kept: keep != nil}, nil
+	queued := Queued{Node: route[0].ID, Size: t.Size(), Dest: node.ID, Route: hops, Inner: inner(), Kept: keep != nil}
+	if opt.Track != nil {
+		t.TrackWith(func(id packet.ID) (spool.TrackRecord, bool) {
+			q := queued
+			q.ID = id
+			return opt.Track(q)
+		})
+	}
+	id, err := t.CommitWithin(route[0].ID, spool.TX, quota)
+	if err != nil {
+		return Queued{}, errors.Join(fmt.Errorf("%s: %w", what, err), keep.drop(q.Spool, node.ID))
+	}
+	queued.ID, queued.TrackErr = id, t.TrackErr()
+	return queued, nil
 }
 
 // SendArea originates an area message: stored in our own tx queue, with
