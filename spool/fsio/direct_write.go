@@ -266,3 +266,17 @@ func alignedChunk() []byte {
 	a := int(alignUp(addr) - addr)
 	return b[a : a : a+directChunk]
 }
+
+// chunkPool keeps aligned chunks between files. A run that copies a
+// thousand small packets would otherwise allocate, zero and collect
+// megabytes of chunks per packet, which cost more CPU than the copies.
+var chunkPool = sync.Pool{New: func() any { b := alignedChunk(); return &b }}
+
+// getChunk returns an empty aligned chunk of capacity directChunk.
+func getChunk() []byte { return (*chunkPool.Get().(*[]byte))[:0] }
+
+// putChunk gives b, from getChunk and no longer used, back to the pool.
+func putChunk(b []byte) {
+	b = b[:0]
+	chunkPool.Put(&b)
+}
