@@ -194,33 +194,53 @@ func (s *Spool) Track(r TrackRecord) error {
 // MarkSent notes that packet id left our tx queue for node by how (call,
 // xfer, bundle). Packets that are not tracked messages are ignored.
 func (s *Spool) MarkSent(node, id packet.ID, how string, at time.Time) error {
-	return s.tracks().update(true, func(tx *bolt.Tx) error {
+	return s.MarkSentAll(node, []packet.ID{id}, how, at)
+}
+
+// MarkSentAll is MarkSent for several packets in one transaction: xfer
+// of many small packets would otherwise open and sync the database once
+// for each. A record that cannot be read does not keep the others from
+// being marked; its error is returned.
+func (s *Spool) MarkSentAll(node packet.ID, ids []packet.ID, how string, at time.Time) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	var errs []error
+	err := s.tracks().update(true, func(tx *bolt.Tx) error {
 		msg := tx.Bucket(trackMsg)
 		if msg == nil {
 			return nil
 		}
-		r, err := getRecord(msg, id)
-		if err == nil && r == nil {
-			r, err = copyRecord(tx, msg, id) // a copy made by failover
+		for _, id := range ids {
+			errs = append(errs, markSent(tx, msg, node, id, how, at))
 		}
-		if err != nil || r == nil {
-			return err
-		}
-		if r.Failover != nil {
-			if !r.copySent(node, id, how, at) {
-				return nil
-			}
-			return putRecord(msg, r)
-		}
-		if len(r.Route) == 0 || r.Route[0] != node {
-			return nil
-		}
-		if r.State != TrackQueued {
-			return nil
-		}
-		r.State, r.Sent, r.Hop = TrackSent, at, how
-		return putRecord(msg, r)
+		return nil
 	})
+	return errors.Join(err, errors.Join(errs...))
+}
+
+func markSent(tx *bolt.Tx, msg *bolt.Bucket, node, id packet.ID, how string, at time.Time) error {
+	r, err := getRecord(msg, id)
+	if err == nil && r == nil {
+		r, err = copyRecord(tx, msg, id) // a copy made by failover
+	}
+	if err != nil || r == nil {
+		return err
+	}
+	if r.Failover != nil {
+		if !r.copySent(node, id, how, at) {
+			return nil
+		}
+		return putRecord(msg, r)
+	}
+	if len(r.Route) == 0 || r.Route[0] != node {
+		return nil
+	}
+	if r.State != TrackQueued {
+		return nil
+	}
+	r.State, r.Sent, r.Hop = TrackSent, at, how
+	return putRecord(msg, r)
 }
 
 // Settle applies a receipt. It returns the record it settled, or nil

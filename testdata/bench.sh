@@ -407,40 +407,86 @@ if want xfer; then
 	echo
 	echo "== xfer of 1 GiB of packets out to a directory and in again, ferry against nncp-xfer (best of rounds ferry, nncp, nncp, ferry)"
 	usb="$work/usb"
+	# A medium is carried away once its copy is durable: both tools fsync
+	# each copy and its directory before they return (strace), and the
+	# time to "durable" below adds a sync of the medium's filesystem after
+	# each tool anyway, so that neither is credited with writeback left
+	# to the kernel. ferry also reads every copy back from the medium
+	# (O_DIRECT, overlapped with the writes) and checks it before the
+	# spool's copy goes; nncp-xfer does not read its copy back.
+	# durable CMD...: prints "returned durable" seconds, the second after
+	# sync -f of the medium; user+sys and peak RSS go to $work/rss as in secs
+	durable() {
+		local t0 t1 t2
+		sync
+		t0=$(date +%s.%N)
+		printf '?\n?\n' >"$work/rss"
+		if [ -x /usr/bin/time ]; then
+			/usr/bin/time -f '%U %S
+%M' -o "$work/rss" "$@" >/dev/null 2>"$work/err" || { cat "$work/err" >&2; return 1; }
+		else
+			"$@" >/dev/null 2>"$work/err" || { cat "$work/err" >&2; return 1; }
+		fi
+		t1=$(date +%s.%N)
+		sync -f "$usb"
+		t2=$(date +%s.%N)
+		awk -v a="$t0" -v b="$t1" -v c="$t2" 'BEGIN { printf "%.3f %.3f", b - a, c - a }'
+	}
 	# The medium is read in from the device, as a medium carried over from
 	# another machine is: ferry writes its copy around the page cache and
 	# NNCP through it, so without the eviction NNCP's in would read its
 	# own copy back from memory.
-	xfertime() { # tool: prints "out in" seconds
-		local o i
+	xfertime() { # tool: prints "out out-durable out-cpu in in-cpu" (seconds)
+		local o oc i ic
 		rm -rf "$usb" && mkdir -p "$usb"
 		warm "$alice_tx"
 		if [ "$1" = ferry ]; then
-			o=$(secs ./bin/ferry xfer --cfg "$lab/alice.hjson" --quiet --mkdir --tx "$usb")
+			o=$(durable ./bin/ferry xfer --cfg "$lab/alice.hjson" --quiet --mkdir --tx "$usb"); oc=$(cpu)
 			sync && find "$usb" -type f -exec dd iflag=nocache count=0 status=none if={} \;
-			i=$(secs ./bin/ferry xfer --cfg "$lab/bob.hjson" --quiet --rx "$usb")
+			i=$(secs ./bin/ferry xfer --cfg "$lab/bob.hjson" --quiet --rx "$usb"); ic=$(cpu)
 		else
-			o=$(secs nncp-xfer -cfg "$lab/alice.hjson" -quiet -mkdir -tx "$usb")
+			o=$(durable nncp-xfer -cfg "$lab/alice.hjson" -quiet -mkdir -tx "$usb"); oc=$(cpu)
 			sync && find "$usb" -type f -exec dd iflag=nocache count=0 status=none if={} \;
-			i=$(secs nncp-xfer -cfg "$lab/bob.hjson" -quiet -rx "$usb")
+			i=$(secs nncp-xfer -cfg "$lab/bob.hjson" -quiet -rx "$usb"); ic=$(cpu)
 		fi
-		echo "$o $i"
+		echo "$o $oc $i $ic"
 	}
 	best() { awk -v a="$1" -v b="$2" 'BEGIN { print (a == "" || b < a) ? b : a }'; }
-	declare -A xo xi
+	declare -A xo xd xi xoc xic
 	for tool in ferry nncp nncp ferry; do
 		if [ "$tool" = ferry ]; then ./bin/ferry file --cfg "$lab/alice.hjson" --quiet "$f" bob:big
 		else nncp-file -cfg "$lab/alice.hjson" -quiet "$f" bob:big; fi
-		read -r o i < <(xfertime "$tool")
+		read -r o d oc i ic < <(xfertime "$tool")
 		xo[$tool]=$(best "${xo[$tool]:-}" "$o")
+		xd[$tool]=$(best "${xd[$tool]:-}" "$d")
 		xi[$tool]=$(best "${xi[$tool]:-}" "$i")
+		xoc[$tool]=$(best "${xoc[$tool]:-}" "$oc")
+		xic[$tool]=$(best "${xic[$tool]:-}" "$ic")
 		clean
 	done
 	rm -rf "$usb"
-	awk -v fo="${xo[ferry]}" -v fi="${xi[ferry]}" -v no="${xo[nncp]}" -v ni="${xi[nncp]}" 'BEGIN {
-		printf "out: ferry %.0f MiB/s, nncp %.0f MiB/s: %.2fx (target 1.5x; ferry also reads every copy back from the medium to verify it)\n", 1024/fo, 1024/no, no/fo
-		printf "in:  ferry %.0f MiB/s, nncp %.0f MiB/s: %.2fx (target 1.5x)\n", 1024/fi, 1024/ni, ni/fi }'
-	echo "(the disk itself: $(disk_floor))"
+	# The disk's own limits: ferry's out writes the copy and reads it back
+	# at once, its in reads the medium and writes the spool at once
+	# (disk_floor); nncp-xfer's out only writes, through the page cache,
+	# then fsyncs (write_floor).
+	write_floor() { # seconds for dd to write 1 GiB through the cache and fsync it
+		local t0 t1
+		sync
+		t0=$(date +%s.%N)
+		dd if=/dev/zero of="$work/floor" bs=128K count=8192 conv=fsync status=none
+		t1=$(date +%s.%N)
+		rm -f "$work/floor"
+		awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }'
+	}
+	floor_secs() { disk_floor | awk '{ print $(NF-3) }'; }
+	rw=$(floor_secs)
+	wo=$(write_floor)
+	awk -v fo="${xo[ferry]}" -v fd="${xd[ferry]}" -v fi="${xi[ferry]}" -v no="${xo[nncp]}" -v nd="${xd[nncp]}" -v ni="${xi[nncp]}" \
+		-v foc="${xoc[ferry]}" -v noc="${xoc[nncp]}" -v fic="${xic[ferry]}" -v nic="${xic[nncp]}" -v rw="$rw" -v wo="$wo" 'BEGIN {
+		printf "out: ferry %.0f MiB/s (durable when it returns: %.0f MiB/s with the sync; %s CPU s), copy synced and read back from the medium\n", 1024/fo, 1024/fd, foc
+		printf "     nncp  %.0f MiB/s as it returns: ferry is %.2fx; %.0f MiB/s to durable (+ sync): ferry is %.2fx (target 1.5x; %s CPU s)\n", 1024/no, no/fo, 1024/nd, nd/fd, noc
+		printf "     ferry at %.0f%% of the disk reading and writing 1 GiB at once (%.0f MiB/s); nncp at %.0f%% of the disk writing 1 GiB alone (%.0f MiB/s)\n", 100*rw/fd, 1024/rw, 100*wo/nd, 1024/wo
+		printf "in:  ferry %.0f MiB/s (%s CPU s), nncp %.0f MiB/s (%s CPU s): %.2fx (target 1.5x); ferry at %.0f%% of the disk reading and writing at once\n", 1024/fi, fic, 1024/ni, nic, ni/fi, 100*rw/fi }'
 fi
 
 # Last: its 100,000 packets are deleted when it ends, and a burst of

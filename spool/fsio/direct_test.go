@@ -3,10 +3,13 @@ package fsio
 import (
 	"bytes"
 	"crypto/sha256"
+	"errors"
 	"io"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"runtime"
+	"strconv"
 	"testing"
 )
 
@@ -234,5 +237,40 @@ func TestBulkWriterStayCached(t *testing.T) {
 	sum := sha256.Sum256(want)
 	if !bytes.Equal(got, want) || !bytes.Equal(h.Sum(nil), sum[:]) {
 		t.Fatal("content or hash differs")
+	}
+}
+
+// TestBulkWriterReusesChunks: long writes one after another (an xfer in
+// of many packets of a few MiB) take their pipeline's chunks from the
+// pool. Not parallel: it counts the process's allocations.
+func TestBulkWriterReusesChunks(t *testing.T) {
+	dir := t.TempDir()
+	want := pattern(directAfter + 3*directChunk + 5)
+	writeOne := func(i int) {
+		f, err := os.Create(filepath.Join(dir, strconv.Itoa(i)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		w := NewBulkWriter(f, 0, false, nil)
+		writeOdd(t, w, want)
+		if err := errors.Join(w.Finish(), f.Close()); err != nil {
+			t.Fatal(err)
+		}
+		if !w.piped {
+			t.Fatalf("%d bytes written without the pipeline", len(want))
+		}
+	}
+	writeOne(0) // fills the pool
+	const files = 10
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	for i := range files {
+		writeOne(i + 1)
+	}
+	runtime.ReadMemStats(&after)
+	// A collection may empty the pool now and then; a writer that
+	// allocated its pipeline each time would take directChunks chunks.
+	if per := (after.TotalAlloc - before.TotalAlloc) / files; per > directChunk {
+		t.Errorf("%d bytes allocated per file, want at most one chunk (%d)", per, directChunk)
 	}
 }

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"runtime"
+	"strconv"
 	"testing"
 )
 
@@ -106,5 +108,45 @@ func TestVerifiedWriterAbort(t *testing.T) {
 	w.Abort()
 	if _, err := w.Finish(); err == nil {
 		t.Errorf("Finish after Abort succeeded")
+	}
+}
+
+// TestVerifiedWriterReusesChunks: copying one packet after another (xfer
+// of many small packets) takes its chunks from the pool instead of
+// allocating the pipeline's megabytes for each copy. Not parallel: it
+// counts the process's allocations.
+func TestVerifiedWriterReusesChunks(t *testing.T) {
+	dir := t.TempDir()
+	for _, size := range []int{2000, 3*directChunk + 5} {
+		want := pattern(size)
+		copyOne := func(i int) {
+			f, err := os.OpenFile(filepath.Join(dir, strconv.Itoa(size)+"."+strconv.Itoa(i)), os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o644)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer func() { _ = f.Close() }() // only written, and Finish synced it
+			w := NewVerifiedWriter(f, VerifyOptions{})
+			if w.dfd == nil {
+				w.Abort()
+				t.Skipf("%s refuses O_DIRECT: no chunks to reuse", f.Name())
+			}
+			writeOdd(t, w, want)
+			if _, err := w.Finish(); err != nil {
+				t.Fatal(err)
+			}
+		}
+		copyOne(0) // fills the pool
+		const copies = 10
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		for i := range copies {
+			copyOne(i + 1)
+		}
+		runtime.ReadMemStats(&after)
+		// A collection may empty the pool now and then; a copy that
+		// allocated its pipeline each time would take 9 chunks.
+		if per := (after.TotalAlloc - before.TotalAlloc) / copies; per > directChunk {
+			t.Errorf("size %d: %d bytes allocated per copy, want at most one chunk (%d)", size, per, directChunk)
+		}
 	}
 }

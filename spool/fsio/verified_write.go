@@ -55,6 +55,7 @@ type VerifiedWriter struct {
 	wb  writeback
 
 	cur      []byte
+	chunks   int        // chunks taken from the pool, at most verifyChunks
 	first    chan chunk // to the hasher, or straight to the writer
 	toWrite  chan chunk
 	toVerify chan chunk
@@ -80,10 +81,7 @@ func NewVerifiedWriter(f *os.File, opt VerifyOptions) *VerifiedWriter {
 	w.toWrite = make(chan chunk, verifyChunks)
 	w.toVerify = make(chan chunk, verifyChunks)
 	w.free = make(chan []byte, verifyChunks)
-	for range verifyChunks {
-		w.free <- alignedChunk()
-	}
-	w.cur = <-w.free
+	w.cur = w.nextChunk()
 	w.first = w.toWrite
 	if opt.Hash != nil {
 		w.first = make(chan chunk, verifyChunks)
@@ -119,10 +117,35 @@ func (w *VerifiedWriter) Write(p []byte) (int, error) {
 		if len(w.cur) == cap(w.cur) {
 			w.first <- chunk{w.cur, w.off}
 			w.off += int64(len(w.cur))
-			w.cur = <-w.free
+			w.cur = w.nextChunk()
 		}
 	}
 	return n, nil
+}
+
+// nextChunk is a chunk to fill: one whose read-back matched, or, while
+// fewer than verifyChunks are in use, a fresh one from the pool. A copy
+// shorter than a chunk takes one; a long one the whole pipeline.
+func (w *VerifiedWriter) nextChunk() []byte {
+	select {
+	case b := <-w.free:
+		return b
+	default:
+	}
+	if w.chunks < verifyChunks {
+		w.chunks++
+		return getChunk()
+	}
+	return <-w.free
+}
+
+// release gives the chunks back to the pool once the goroutines ended.
+func (w *VerifiedWriter) release() {
+	for range w.chunks - 1 {
+		putChunk(<-w.free) // every chunk but cur is back in free
+	}
+	putChunk(w.cur)
+	w.chunks, w.cur = 0, nil
 }
 
 func (w *VerifiedWriter) hashChunks() {
@@ -156,7 +179,8 @@ func (w *VerifiedWriter) writeChunks() {
 }
 
 func (w *VerifiedWriter) verifyChunks() {
-	back := alignedChunk()
+	back := getChunk()
+	defer putChunk(back)
 	for c := range w.toVerify {
 		if w.failed() == nil {
 			if err := readBack(w.dfd, back, c.b, c.off); err != nil {
@@ -227,6 +251,7 @@ func (w *VerifiedWriter) Finish() (verified bool, err error) {
 		return false, w.f.Sync()
 	}
 	defer func() { err = errors.Join(err, w.dfd.Close()) }()
+	defer w.release()
 	if err := w.failed(); err != nil {
 		return false, err
 	}
@@ -254,7 +279,8 @@ func (w *VerifiedWriter) Finish() (verified bool, err error) {
 	if w.opt.AfterWrite != nil {
 		w.opt.AfterWrite(w.off, int64(len(tail)))
 	}
-	buf := alignedChunk()
+	buf := getChunk()
+	defer putChunk(buf)
 	if err := readBack(w.dfd, buf[:cap(buf)], tail, w.off); err != nil {
 		if errors.Is(err, ErrReadBack) {
 			return false, err
@@ -273,6 +299,7 @@ func (w *VerifiedWriter) Abort() {
 	w.fail(os.ErrClosed)
 	w.stop()
 	if w.dfd != nil {
+		w.release()
 		_ = w.dfd.Close() // nothing was written through it that matters now
 	}
 }

@@ -58,6 +58,7 @@ func XferTx(sp *spool.Spool, dir string, nodes []packet.ID, opt Options) (Stats,
 			return st, err
 		}
 		dropDeadCopies(dst, &opt)
+		done := &sentPackets{sp: sp, node: node, opt: &opt, st: &st}
 		for _, j := range jobs {
 			if j.Nice > opt.Nice {
 				continue
@@ -92,19 +93,64 @@ func XferTx(sp *spool.Spool, dir string, nodes []packet.ID, opt Options) (Stats,
 			st.Packets++
 			st.Bytes += n
 			opt.Log.Info("xfer: packet written", logAttrs...)
-			if !opt.Keep {
-				if err := sp.Remove(node, spool.TX, j.ID); err != nil {
-					st.Failed++
-					opt.Log.Error("xfer: packet written, but its queued copy not removed (it goes again next time)", append(logAttrs, "err", err)...)
-				}
-			}
-			if err := sp.MarkSent(node, j.ID, "xfer", time.Now()); err != nil {
-				opt.Log.Warn("xfer: sent packet not marked in its tracking record", append(logAttrs, "err", err)...)
-			}
+			done.add(j, logAttrs)
 		}
+		done.flush()
 		unlock()
 	}
 	return st, st.Err()
+}
+
+// Packets whose copies are durable on the medium are marked sent in
+// their tracking records and then removed from the queue a few at a
+// time: one transaction for each small packet would cost more than
+// its copy. Marked first, so a run killed in between leaves records
+// saying sent for packets still queued (and on the medium, where the
+// next xfer finds them), never records saying queued for packets gone.
+const (
+	sentBatch      = 64
+	sentBatchBytes = 16 << 20 // a run killed leaves at most this much copied twice
+)
+
+type sentPackets struct {
+	sp    *spool.Spool
+	node  packet.ID
+	opt   *Options
+	st    *Stats
+	jobs  []spool.Job
+	attrs [][]any
+	bytes int64
+}
+
+func (d *sentPackets) add(j spool.Job, attrs []any) {
+	d.jobs = append(d.jobs, j)
+	d.attrs = append(d.attrs, attrs)
+	d.bytes += j.Size
+	if len(d.jobs) >= sentBatch || d.bytes >= sentBatchBytes {
+		d.flush()
+	}
+}
+
+func (d *sentPackets) flush() {
+	if len(d.jobs) == 0 {
+		return
+	}
+	ids := make([]packet.ID, len(d.jobs))
+	for i, j := range d.jobs {
+		ids[i] = j.ID
+	}
+	if err := d.sp.MarkSentAll(d.node, ids, "xfer", time.Now()); err != nil {
+		d.opt.Log.Warn("xfer: sent packets not marked in their tracking records", "who", "xfer-tx", "node", d.opt.Name(d.node), "packets", len(ids), "err", err)
+	}
+	if !d.opt.Keep {
+		for i, j := range d.jobs {
+			if err := d.sp.Remove(d.node, spool.TX, j.ID); err != nil {
+				d.st.Failed++
+				d.opt.Log.Error("xfer: packet written, but its queued copy not removed (it goes again next time)", append(d.attrs[i], "err", err)...)
+			}
+		}
+	}
+	d.jobs, d.attrs, d.bytes = d.jobs[:0], d.attrs[:0], 0
 }
 
 // mediumRoom says whether a packet can fit on the medium.
