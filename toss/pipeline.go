@@ -81,7 +81,7 @@ func (r *running) ended() bool {
 // oldest first.
 type inflight struct {
 	runs []*running
-	max  int // handlers that may run while the next packet is read (0: none)
+	max  int // handlers that may run while the next packet is read (0: none, as in NNCP)
 }
 
 // add takes a started packet. It waits while more than max handlers run,

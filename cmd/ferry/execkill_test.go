@@ -182,3 +182,37 @@ func TestExecTossMakesNoScratchFiles(t *testing.T) {
 		t.Errorf("want the failed packet, alone, left in rx")
 	}
 }
+
+// TestExecJobsOneRetiresInBatches: with ferry-exec-jobs: 1 each handler
+// still runs alone, but the packets whose handlers ended are retired
+// together, after one fsync of their claims, as with handlers side by
+// side: each handler of a small queue finds every packet still in rx.
+// (Retired one by one, a claim's fsync per packet made a toss with
+// NNCP's order twice as slow.)
+func TestExecJobsOneRetiresInBatches(t *testing.T) {
+	t.Parallel()
+	l := newNetLab(t)
+	rx := l.queue("bob", "alice", "rx")
+	mustWrite(t, l.path("handler.sh"), []byte(`#!/bin/sh
+/bin/mkdir -p "$1"
+/bin/cat >/dev/null
+/bin/ls "$2" | /bin/grep -c '^[A-Z2-7]\{52\}$' >>"$1/left"
+`), 0o755)
+	b, err := os.ReadFile(l.cfg("bob"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustWrite(t, l.cfg("bob"), append([]byte("{\n  ferry-exec-jobs: 1\n"), b[2:]...), 0o600)
+	const n = 4
+	for range n {
+		l.ferry(t, "alice", []byte("mail\n"), "exec", "bob", "handler", rx)
+	}
+	l.carry(t, "alice", "bob")
+	l.ferry(t, "bob", nil, "toss")
+	if got, want := l.read(t, "bob", "exec-out", "left"), strings.Repeat(strconv.Itoa(n)+"\n", n); got != want {
+		t.Fatalf("packets in rx as each handler ran: %q, want %q", got, want)
+	}
+	if left := l.count(rx); left != 0 {
+		t.Fatalf("%d packets left", left)
+	}
+}
