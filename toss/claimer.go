@@ -22,8 +22,9 @@ import (
 // once per run under the name ClaimerName, and serves requests on a
 // SOCK_SEQPACKET socket:
 //
-//	toss --{id, marker, argv, env} + stdin, toss lock fds--> claimer
-//	     claimer: create marker O_EXCL, start handler, wait for it
+//	toss --{id, marker, template, argv, env} + stdin, toss lock fds--> claimer
+//	     claimer: link marker to template (or create it O_EXCL),
+//	              start handler, read its output, wait for it
 //	toss <--{id, taken | claim error | start error | exit status, output}-- claimer
 //
 // Exactly-once rests on the same two facts as with the shell: the claim is
