@@ -115,7 +115,7 @@ func (b *Bound) header() {
 	if err != nil || b.me == nil || h.Recipient != b.me.ID {
 		return
 	}
-	prv, err1 := ecdh.X25519().NewPrivateKey(b.me.ExchPrv[:])
+	prv, err1 := exchKey(&b.me.ExchPrv)
 	eph, err2 := ecdh.X25519().NewPublicKey(h.ExchPub[:])
 	if err1 != nil || err2 != nil {
 		return

@@ -77,7 +77,10 @@ func NewReader(r io.Reader, me *Identity, lookup func(ID) (Peer, bool), opt Read
 	if err != nil {
 		return nil, err
 	}
-	pr := &Reader{r: r, hdr: hdr, ct: make([]byte, BlockSize+TagSize), pt: make([]byte, BlockSize)}
+	// Block buffers start small and grow to a whole block at the first
+	// block that fills them: a small packet (an exec, an ACK) does not
+	// allocate, clear and collect 256 KiB.
+	pr := &Reader{r: r, hdr: hdr, ct: make([]byte, smallBlockBuf), pt: make([]byte, smallBlockBuf-TagSize)}
 	if hdr.Recipient != me.ID {
 		return nil, fmt.Errorf("%w: %s", ErrWrongRecipient, hdr.Recipient)
 	}
@@ -91,7 +94,7 @@ func NewReader(r io.Reader, me *Identity, lookup func(ID) (Peer, bool), opt Read
 	case !opt.AllowUnknown:
 		return nil, fmt.Errorf("%w: %s", ErrUnknownSender, hdr.Sender)
 	}
-	prv, err := ecdh.X25519().NewPrivateKey(me.ExchPrv[:])
+	prv, err := exchKey(&me.ExchPrv)
 	if err != nil {
 		return nil, err
 	}
@@ -150,13 +153,35 @@ func (pr *Reader) Read(p []byte) (int, error) {
 	return n, nil
 }
 
-// readBlock reads up to one ciphertext block.
+// readBlock reads up to one ciphertext block: a whole one (as long as
+// pr.ct, grown to a block if it was smaller), or a shorter one at the end.
 func (pr *Reader) readBlock() ([]byte, error) {
 	n, err := io.ReadFull(pr.r, pr.ct)
+	if err == nil && len(pr.ct) < BlockSize+TagSize {
+		// The small buffer filled up: the block may go on.
+		pr.grow(BlockSize + TagSize)
+		var m int
+		m, err = io.ReadFull(pr.r, pr.ct[n:])
+		n += m
+	}
 	if err == io.ErrUnexpectedEOF || err == io.EOF {
 		err = nil
 	}
 	return pr.ct[:n], err
+}
+
+// smallBlockBuf is the ciphertext buffer a Reader starts with.
+const smallBlockBuf = 4 << 10
+
+// grow makes the block buffers hold n ciphertext bytes, keeping what ct
+// holds.
+func (pr *Reader) grow(n int) {
+	if len(pr.ct) >= n {
+		return
+	}
+	ct := make([]byte, n)
+	copy(ct, pr.ct)
+	pr.ct, pr.pt = ct, make([]byte, n-TagSize)
 }
 
 func (pr *Reader) fail(err error) { pr.err = err }
@@ -189,6 +214,7 @@ func (pr *Reader) next() {
 	// After the SIZE block at most one short block remains, and its length
 	// is known, so read exactly that much: anything after is trailing data.
 	want := pr.tailBlockLen(pr.want - pr.got)
+	pr.grow(want)
 	c := pr.ct[:want]
 	if n, err := io.ReadFull(pr.r, c); err != nil {
 		if err == io.ErrUnexpectedEOF || err == io.EOF {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"math/rand/v2"
+	"runtime"
 	"testing"
 
 	"github.com/ferry-dtn/ferry/packet"
@@ -50,6 +51,11 @@ func TestRoundTripSizes(t *testing.T) {
 	for tail := B - 16; tail < B; tail++ { // the split SIZE block cases
 		sizes = append(sizes, tail-276, B+tail-276)
 	}
+	// A Reader's first buffer (4 KiB of ciphertext past the 172-byte
+	// header) filled exactly, short of it and past it: n+308 bytes.
+	for n := 4096 - 308 - 2; n <= 4096-308+2; n++ {
+		sizes = append(sizes, n)
+	}
 	for _, n := range sizes {
 		for _, minSize := range []int64{0, 1024, 2 * B, 5*B + 7} {
 			body := payload(n)
@@ -65,6 +71,35 @@ func TestRoundTripSizes(t *testing.T) {
 				t.Fatalf("size %d min %d: payload differs", n, minSize)
 			}
 		}
+	}
+}
+
+// TestSmallPacketReadAllocates: reading a small packet allocates a
+// small fraction of a block, not the two 128 KiB block buffers nor three
+// 8 KiB key-derivation hashers: a toss of a thousand exec packets spent
+// a fifth of its CPU allocating, clearing and collecting those.
+func TestSmallPacketReadAllocates(t *testing.T) {
+	alice, bob := loadKeyring(t, "alice"), loadKeyring(t, "bob")
+	pkt := seal(t, alice.self, bob.self.Peer(), payload(100), packet.WriteOptions{})
+	read := func() {
+		r, err := packet.NewReader(bytes.NewReader(pkt), bob.self, bob.lookup, packet.ReadOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := io.Copy(io.Discard, r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	read()
+	const n = 200
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	for range n {
+		read()
+	}
+	runtime.ReadMemStats(&after)
+	if per := (after.TotalAlloc - before.TotalAlloc) / n; per > 16<<10 {
+		t.Fatalf("reading a 100-byte packet allocates %d bytes, want at most 16 KiB", per)
 	}
 }
 

@@ -7,7 +7,8 @@
 //	SPOOL/<NODE>/{rx,tx}/<PKT>        packets; <PKT>.part, <PKT>.nock in rx
 //	SPOOL/<NODE>/{rx,tx}/hdr/<PKT>    172-byte header copies
 //	SPOOL/<NODE>/rx/seen/<PKT>        processed markers
-//	SPOOL/<NODE>/rx/ferry-exec/<PKT>  claims on exec handlers (ExecMarker)
+//	SPOOL/<NODE>/rx/ferry-exec/<PKT>  claims on exec handlers (ExecMarker),
+//	                                  hard links to rx/ferry-exec/.claim
 //	SPOOL/<NODE>/{rx,tx}/bad/<PKT>    what a queue can never process (SetAside)
 //	SPOOL/<NODE>/tx/ferry-keep/<PKT>  inner packets kept for failover (keep.go)
 //	SPOOL/<NODE>/area/<AREA>/<MSG>    area message markers

@@ -36,6 +36,10 @@ func (e *handlerExit) ExitCode() int { return e.code }
 // errClaimTaken: the marker existed, the command was started before.
 var errClaimTaken = errors.New("claimed before")
 
+// replyMax bounds a reply: its output (maxExecOutput) in base64, and a
+// few fields.
+const replyMax = 2*maxExecOutput + 4<<10
+
 // claimer is toss's side of a claimer process: requests go out from the
 // tossing goroutine; a reader goroutine, owned by the claimer and waited
 // for by close, hands each reply to the request's channel.
@@ -81,7 +85,7 @@ func newClaimer(conn *net.UnixConn, cmd *exec.Cmd) *claimer {
 
 func (c *claimer) readReplies() {
 	defer close(c.readerDone)
-	buf := make([]byte, 64<<10)
+	buf := make([]byte, replyMax)
 	for {
 		n, err := c.conn.Read(buf)
 		var r claimReply
@@ -105,14 +109,15 @@ func (c *claimer) readReplies() {
 	c.mu.Unlock()
 }
 
-// start asks the claimer to claim marker and start argv with stdin and
-// out. The claimer holds lock, the queue's toss lock, until it is done
+// start asks the claimer to claim marker (as a link to template, if
+// set) and start argv with stdin. The claimer holds lock, the queue's toss lock, until it is done
 // with the request: a toss started after this one was killed cannot take
 // the queue, see no claim yet and run the command while the claimer
 // still holds the request, which it would then claim and run again once
-// that toss removed the claim. The returned wait blocks until the handler ended, and says how:
-// nil, errClaimTaken, errClaimerLost, or why it failed.
-func (c *claimer) start(marker string, argv, env []string, stdin, out, lock *os.File) (wait func() error, err error) {
+// that toss removed the claim. The returned wait blocks until the handler
+// ended, and gives the start of its output and how it ended: nil,
+// errClaimTaken, errClaimerLost, or why it failed.
+func (c *claimer) start(marker, template string, argv, env []string, stdin, lock *os.File) (wait func() ([]byte, error), err error) {
 	ch := make(chan claimReply, 1)
 	c.mu.Lock()
 	if c.lost {
@@ -123,9 +128,9 @@ func (c *claimer) start(marker string, argv, env []string, stdin, out, lock *os.
 	id := c.next
 	c.waiting[id] = ch
 	c.mu.Unlock()
-	b, err := json.Marshal(claimRequest{ID: id, Marker: marker, Argv: argv, Env: env})
+	b, err := json.Marshal(claimRequest{ID: id, Marker: marker, Template: template, Argv: argv, Env: env})
 	if err == nil {
-		_, _, err = c.conn.WriteMsgUnix(b, unix.UnixRights(int(stdin.Fd()), int(out.Fd()), int(lock.Fd())), nil)
+		_, _, err = c.conn.WriteMsgUnix(b, unix.UnixRights(int(stdin.Fd()), int(lock.Fd())), nil)
 	}
 	if err != nil {
 		c.mu.Lock()
@@ -134,21 +139,21 @@ func (c *claimer) start(marker string, argv, env []string, stdin, out, lock *os.
 		// A message is sent whole or not at all: not sent, not claimed.
 		return nil, fmt.Errorf("send to claimer: %w", err)
 	}
-	return func() error {
+	return func() ([]byte, error) {
 		r, ok := <-ch
 		switch {
 		case !ok:
-			return errClaimerLost
+			return nil, errClaimerLost
 		case r.Taken:
-			return errClaimTaken
+			return nil, errClaimTaken
 		case r.ClaimErr != "":
-			return fmt.Errorf("claim: %s", r.ClaimErr)
+			return nil, fmt.Errorf("claim: %s", r.ClaimErr)
 		case r.StartErr != "":
-			return fmt.Errorf("start: %s", r.StartErr)
+			return r.Output, fmt.Errorf("start: %s", r.StartErr)
 		case r.Code != 0 || r.Signal != "":
-			return &handlerExit{code: r.Code, signal: r.Signal}
+			return r.Output, &handlerExit{code: r.Code, signal: r.Signal}
 		}
-		return nil
+		return r.Output, nil
 	}, nil
 }
 

@@ -43,7 +43,7 @@ func claimPair(t *testing.T) (c *claimer, wait func() error) {
 func TestClaimer(t *testing.T) {
 	dir := t.TempDir()
 	ranLog := filepath.Join(dir, "ran")
-	handler := []string{"/bin/sh", "-c", `cat >/dev/null; echo "ran $1" >>"$0"; exit "${2:-0}"`, ranLog}
+	handler := []string{"/bin/sh", "-c", `cat >/dev/null; echo "ran $1" >>"$0"; echo "out $1"; echo "err $1" >&2; exit "${2:-0}"`, ranLog}
 	c, served := claimPair(t)
 	run := func(marker string, argv ...string) (string, error) {
 		t.Helper()
@@ -51,29 +51,24 @@ func TestClaimer(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		out, err := os.CreateTemp(dir, "out")
+		defer func() { _ = in.Close() }()
+		wait, err := c.start(marker, "", argv, []string{"A=1"}, in, in)
 		if err != nil {
 			t.Fatal(err)
 		}
-		defer func() { _, _ = in.Close(), out.Close() }()
-		wait, err := c.start(marker, argv, []string{"A=1"}, in, out, in)
-		if err != nil {
-			t.Fatal(err)
-		}
-		err = wait()
-		b, _ := os.ReadFile(out.Name())
-		return string(b), err
+		out, err := wait()
+		return string(out), err
 	}
 	m1 := filepath.Join(dir, "m1")
-	if out, err := run(m1, append(handler, "with 'quotes' and spaces")...); err != nil {
-		t.Fatalf("first run: %v (%s)", err, out)
+	if out, err := run(m1, append(handler, "with 'quotes' and spaces")...); err != nil || out != "out with 'quotes' and spaces\nerr with 'quotes' and spaces\n" {
+		t.Fatalf("first run: %v, output %q: want both streams in the reply", err, out)
 	}
 	if _, err := run(m1, append(handler, "again")...); !errors.Is(err, errClaimTaken) {
 		t.Fatalf("second claim of one marker: %v, want errClaimTaken", err)
 	}
 	var he *handlerExit
-	if _, err := run(filepath.Join(dir, "m2"), append(handler, "failing", "3")...); !errors.As(err, &he) || he.ExitCode() != 3 {
-		t.Fatalf("failing handler: %v, want exit status 3", err)
+	if out, err := run(filepath.Join(dir, "m2"), append(handler, "failing", "3")...); !errors.As(err, &he) || he.ExitCode() != 3 || !strings.Contains(out, "err failing") {
+		t.Fatalf("failing handler: %v, output %q, want exit status 3 and its output", err, out)
 	}
 	if _, err := run(filepath.Join(dir, "no-such-dir", "m"), handler...); err == nil || !strings.HasPrefix(err.Error(), "claim:") {
 		t.Errorf("unclaimable marker: %v, want a claim error", err)
@@ -87,11 +82,10 @@ func TestClaimer(t *testing.T) {
 	}
 	// Toss killed right after sending: the request is run all the same.
 	in, _ := os.Open(os.DevNull)
-	out, _ := os.Create(filepath.Join(dir, "orphan-out"))
-	if _, err := c.start(filepath.Join(dir, "m5"), append(handler, "orphan"), nil, in, out, in); err != nil {
+	if _, err := c.start(filepath.Join(dir, "m5"), "", append(handler, "orphan"), nil, in, in); err != nil {
 		t.Fatal(err)
 	}
-	_, _ = in.Close(), out.Close()
+	_ = in.Close()
 	if err := c.close(); err != nil {
 		t.Fatal(err)
 	}
@@ -101,5 +95,53 @@ func TestClaimer(t *testing.T) {
 	b, _ := os.ReadFile(ranLog)
 	if want := "ran with 'quotes' and spaces\nran failing\nran orphan\n"; string(b) != want {
 		t.Fatalf("handlers ran %q, want %q: once each, arguments intact", b, want)
+	}
+}
+
+// TestClaimerLinksAndOutput: with a template, a claim is a hard link to
+// it (no inode of its own) and a second claim of the marker is refused;
+// a handler's output is kept up to maxExecOutput and drained past it, so
+// a handler writing more never blocks; one that leaves a process behind
+// holding its output is answered once outputGrace has passed.
+func TestClaimerLinksAndOutput(t *testing.T) {
+	dir := t.TempDir()
+	tmpl := filepath.Join(dir, ".claim")
+	if err := os.WriteFile(tmpl, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c, served := claimPair(t)
+	run := func(marker string, argv ...string) ([]byte, error) {
+		t.Helper()
+		in, err := os.Open(os.DevNull)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer func() { _ = in.Close() }()
+		wait, err := c.start(marker, tmpl, argv, nil, in, in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return wait()
+	}
+	m1 := filepath.Join(dir, "m1")
+	if out, err := run(m1, "/bin/sh", "-c", "head -c 1000000 /dev/zero; echo done >&2"); err != nil || len(out) != maxExecOutput {
+		t.Fatalf("a megabyte of output: %v, %d bytes kept, want %d", err, len(out), maxExecOutput)
+	}
+	a, errA := os.Stat(m1)
+	b, errB := os.Stat(tmpl)
+	if errA != nil || errB != nil || !os.SameFile(a, b) {
+		t.Fatalf("the claim is not a link to the template: %v %v", errA, errB)
+	}
+	if _, err := run(m1, "/bin/true"); !errors.Is(err, errClaimTaken) {
+		t.Fatalf("second claim of a linked marker: %v, want errClaimTaken", err)
+	}
+	if out, err := run(filepath.Join(dir, "m2"), "/bin/sh", "-c", "echo left; sleep 3 &"); err != nil || string(out) != "left\n" {
+		t.Fatalf("a handler leaving a process behind: %v, output %q", err, out)
+	}
+	if err := c.close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := served(); err != nil {
+		t.Fatalf("ServeClaims: %v", err)
 	}
 }

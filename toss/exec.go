@@ -20,11 +20,12 @@ const maxExecOutput = 64 << 10
 // exec runs a listed handler with the body on stdin and an environment of
 // only NNCP_SELF, NNCP_SENDER and NNCP_NICE, as NNCP does.
 //
-// The whole packet is decrypted (and decompressed) into the spool's tmp/
-// first, so a forged or damaged tail never reaches a handler. A marker per
-// packet, claimed by the handler's own process right before it becomes
-// the handler (see claimScript), keeps a crash from running the command
-// twice or not at all.
+// The whole packet is decrypted (and decompressed) first, into memory or,
+// past execInMem, the spool's tmp/ (execInput), so a forged or damaged
+// tail never reaches a handler. A marker per packet, claimed by the
+// process that starts the handler right before it does (the claimer, or
+// the handler's own shell: see claimScript), keeps a crash from running
+// the command twice or not at all.
 func (t *Tosser) exec(o *origin, ph packet.PlainHeader, r io.Reader) error {
 	parts := strings.Split(string(ph.Path), "\x00")
 	handle, args := parts[0], parts[1:]
@@ -37,12 +38,9 @@ func (t *Tosser) exec(o *origin, ph packet.PlainHeader, r io.Reader) error {
 	}
 	// The handler's input, decompressed as it arrives: it runs only once
 	// the packet checked out to its end.
-	stdin, err := t.sp.CreateTemp("ferryexecin")
-	if err != nil {
-		return err
-	}
-	defer t.dropScratch(o, stdin)
-	if err := execBody(stdin, r, ph.Type == packet.TypeExec); err != nil {
+	body := &execInput{t: t, o: o}
+	defer body.drop()
+	if err := execBody(body, r, ph.Type == packet.TypeExec); err != nil {
 		return err
 	}
 	if t.opt.DryRun {
@@ -56,8 +54,34 @@ func (t *Tosser) exec(o *origin, ph packet.PlainHeader, r io.Reader) error {
 		o.statusUnknown = true // it ran; how it exited was lost with the toss that started it
 		return nil
 	}
-	if _, err := stdin.Seek(0, io.SeekStart); err != nil {
+	stdin, err := body.file()
+	if err != nil {
 		return err
+	}
+	full := append(append([]string(nil), argv...), args...)
+	if err := marker.Prepare(); err != nil {
+		return fmt.Errorf("exec marker: %w", err)
+	}
+	env := []string{
+		"NNCP_SELF=" + t.me.ID.String(),
+		"NNCP_SENDER=" + o.id.String(),
+		"NNCP_NICE=" + strconv.Itoa(int(ph.Nice)),
+	}
+	ended := func(out []byte, err, syncErr error) error {
+		return t.execEnded(o, handle, args, marker, out, err, syncErr)
+	}
+	if c := t.claimer(); c != nil {
+		// The claimer reads the handler's output (see ServeClaims).
+		wait, err := c.start(marker.Path(), marker.Template(), full, env, stdin, t.queueLock)
+		if err != nil {
+			return fmt.Errorf("exec %s from %s: %w", handle, o.name, err)
+		}
+		if !o.async {
+			out, err := wait()
+			return ended(out, err, marker.Sync())
+		}
+		o.running = startWaiter(wait, marker.Sync, marker.Group(), ended)
+		return nil
 	}
 	// Output goes to a file, not a pipe: a handler must not die of SIGPIPE
 	// because toss was killed while it ran.
@@ -71,34 +95,6 @@ func (t *Tosser) exec(o *origin, ph packet.PlainHeader, r io.Reader) error {
 			t.dropScratch(o, outFile)
 		}
 	}()
-	full := append(append([]string(nil), argv...), args...)
-	if err := marker.Prepare(); err != nil {
-		return fmt.Errorf("exec marker: %w", err)
-	}
-	env := []string{
-		"NNCP_SELF=" + t.me.ID.String(),
-		"NNCP_SENDER=" + o.id.String(),
-		"NNCP_NICE=" + strconv.Itoa(int(ph.Nice)),
-	}
-	ended := func(err, syncErr error) error {
-		return t.execEnded(o, handle, args, marker, outFile, err, syncErr)
-	}
-	if c := t.claimer(); c != nil {
-		wait, err := c.start(marker.Path(), full, env, stdin, outFile, t.queueLock)
-		if err != nil {
-			return fmt.Errorf("exec %s from %s: %w", handle, o.name, err)
-		}
-		if !o.async {
-			err := wait()
-			return ended(err, marker.Sync())
-		}
-		outKept = true
-		o.running = startWaiter(wait, marker.Sync, marker.Group(), func(err, syncErr error) error {
-			defer t.dropScratch(o, outFile)
-			return ended(err, syncErr)
-		})
-		return nil
-	}
 	var cmd *exec.Cmd
 	if _, err := os.Stat(claimShell); err == nil {
 		// Without a claimer (a library caller that gave none, or one
@@ -119,27 +115,30 @@ func (t *Tosser) exec(o *origin, ph packet.PlainHeader, r io.Reader) error {
 	// cut while the handler runs may lose it: the command then runs
 	// again after the reboot, at least once rather than not at all.)
 	if err := cmd.Start(); err != nil {
-		return ended(err, marker.Sync())
+		return ended(readCapped(outFile), err, marker.Sync())
 	}
 	if !o.async {
 		err := cmd.Wait()
-		return ended(err, marker.Sync())
+		return ended(readCapped(outFile), err, marker.Sync())
 	}
 	// The handler has its own descriptor of stdin, so that is dropped
 	// now; the output is read, and dropped, once the handler ended. The
 	// claim is synced with a batch of others (see inflight).
 	outKept = true
-	o.running = startWaiter(cmd.Wait, marker.Sync, marker.Group(), func(err, syncErr error) error {
+	wait := func() ([]byte, error) {
+		err := cmd.Wait()
+		return readCapped(outFile), err
+	}
+	o.running = startWaiter(wait, marker.Sync, marker.Group(), func(out []byte, err, syncErr error) error {
 		defer t.dropScratch(o, outFile)
-		return ended(err, syncErr)
+		return ended(out, err, syncErr)
 	})
 	return nil
 }
 
 // execEnded finishes an exec packet once its handler ended (or could not
 // be started) with err, and its claim was synced with syncErr.
-func (t *Tosser) execEnded(o *origin, handle string, args []string, marker *spool.ExecMarker, outFile *os.File, err, syncErr error) error {
-	out := readCapped(outFile)
+func (t *Tosser) execEnded(o *origin, handle string, args []string, marker *spool.ExecMarker, out []byte, err, syncErr error) error {
 	var ee *exec.ExitError
 	if errors.Is(err, errClaimTaken) || errors.As(err, &ee) && ee.ExitCode() == claimTaken {
 		t.log.Info("exec was started before an interruption; not run again",

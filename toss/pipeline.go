@@ -43,7 +43,8 @@ const retireBatch = 64
 // waits for the goroutine.
 type running struct {
 	done    chan struct{} // closed once the handler ended
-	waitErr error         // cmd.Wait's result, read after done
+	out     []byte        // the start of its output, read after done
+	waitErr error         // how it ended, read after done
 	// sync makes the claim durable, and every claim made before in the
 	// same directory, syncDir (a relayed packet's claim lives under its
 	// origin, so one queue's claims may be in several directories).
@@ -52,15 +53,15 @@ type running struct {
 	// complete is exec's remaining work with the handler's result and
 	// the claim's sync; settle is tossOne's with exec's. Both run on
 	// the tossing goroutine.
-	complete func(waitErr, syncErr error) error
+	complete func(out []byte, waitErr, syncErr error) error
 	settle   func(err error)
 }
 
 // startWaiter waits for a started handler off the tossing goroutine.
-func startWaiter(wait, sync func() error, syncDir spool.SyncGroup, complete func(waitErr, syncErr error) error) *running {
+func startWaiter(wait func() ([]byte, error), sync func() error, syncDir spool.SyncGroup, complete func(out []byte, waitErr, syncErr error) error) *running {
 	r := &running{done: make(chan struct{}), sync: sync, syncDir: syncDir, complete: complete}
 	go func() {
-		r.waitErr = wait()
+		r.out, r.waitErr = wait()
 		close(r.done)
 	}()
 	return r
@@ -80,7 +81,7 @@ func (r *running) ended() bool {
 // oldest first.
 type inflight struct {
 	runs []*running
-	max  int // handlers that may run while the next packet is read (0: none)
+	max  int // handlers that may run while the next packet is read (0: none, as in NNCP)
 }
 
 // add takes a started packet. It waits while more than max handlers run,
@@ -126,7 +127,7 @@ func (f *inflight) retireEnded() {
 		}
 	}
 	for _, r := range batch {
-		r.settle(r.complete(r.waitErr, synced[r.syncDir]))
+		r.settle(r.complete(r.out, r.waitErr, synced[r.syncDir]))
 	}
 	f.runs = append(f.runs[:0], f.runs[n:]...)
 	clear(f.runs[len(f.runs):n])

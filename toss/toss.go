@@ -208,7 +208,10 @@ func (t *Tosser) tossQueue(ctx context.Context, node packet.ID, xx spool.XX, sel
 		t.log.Error("not a packet", "who", "rx", "node", t.c.NodeName(node), "path", b.Path, "err", b.Err)
 	}
 	// Handlers still running are waited for, and their packets
-	// finished, before the lock is released.
+	// finished, before the lock is released. With ExecJobs 1 (max 0)
+	// each handler still ends before the next packet is read, as in
+	// NNCP, and its packet is retired with a batch all the same: one
+	// fsync of the claims per batch, not one per packet.
 	running := &inflight{max: t.opt.ExecJobs - 1}
 	defer running.drain()
 	for _, j := range jobs {
@@ -218,7 +221,7 @@ func (t *Tosser) tossQueue(ctx context.Context, node packet.ID, xx spool.XX, sel
 		if j.Nice > t.opt.Nice {
 			continue
 		}
-		if r := t.tossOne(node, xx, j, selfTx, running.max > 0); r != nil {
+		if r := t.tossOne(node, xx, j, selfTx, true); r != nil {
 			running.add(r)
 		}
 	}

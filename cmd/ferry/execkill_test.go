@@ -5,7 +5,9 @@ import (
 	"math/rand/v2"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -130,5 +132,87 @@ func TestExecJobsOneRunsHandlersAlone(t *testing.T) {
 	l.ferry(t, "bob", nil, "toss")
 	if got := l.read(t, "bob", "exec-out", "ran"); got != "alone\nalone\n" {
 		t.Fatalf("handlers recorded %q, want each to have run alone", got)
+	}
+}
+
+// scratchHandler records, while it runs, what the spool's tmp/ holds and
+// how many names its claim's inode has, then prints its last argument
+// and fails when that is "fail".
+const scratchHandler = `#!/bin/sh
+out=$1; tmp=$2; claims=$3
+/bin/mkdir -p "$out"
+/bin/cat >/dev/null
+/bin/ls -A "$tmp" >>"$out/tmp"
+/usr/bin/stat -c %h "$claims/.claim" >>"$out/links" 2>&1
+echo "handler says $4" >&2
+[ "$4" = fail ] && exit 3
+exit 0
+`
+
+// TestExecTossMakesNoScratchFiles: a small exec packet's body reaches its
+// handler from memory and its output goes back through the claimer, so
+// no scratch file of the spool exists while the handler runs (creating
+// and removing two per packet was the largest cost of tossing small exec
+// packets on ext4), and the claim is a link to the claims' template, not
+// a new inode. The output still reaches the log.
+func TestExecTossMakesNoScratchFiles(t *testing.T) {
+	t.Parallel()
+	l := newNetLab(t)
+	mustWrite(t, l.path("handler.sh"), []byte(scratchHandler), 0o755)
+	tmp, claims := l.path("bob", "spool", "tmp"), filepath.Join(l.queue("bob", "alice", "rx"), "ferry-exec")
+	for _, arg := range []string{"ok1", "ok2", "fail"} {
+		l.ferry(t, "alice", []byte("mail\n"), "exec", "bob", "handler", tmp, claims, arg)
+	}
+	l.carry(t, "alice", "bob")
+	if r := ferry(t, nil, "toss", "--cfg", l.cfg("bob"), "--quiet"); r.code == 0 {
+		t.Fatal("toss with a failing handler exited 0")
+	}
+	if got := l.read(t, "bob", "exec-out", "tmp"); got != "" {
+		t.Errorf("the spool's tmp/ held %q while handlers ran, want nothing", got)
+	}
+	for _, n := range strings.Split(strings.TrimSpace(l.read(t, "bob", "exec-out", "links")), "\n") {
+		if links, err := strconv.Atoi(n); err != nil || links < 2 {
+			t.Errorf("claim template had %q names while a handler ran, want 2 or more (each claim a link to it)", n)
+		}
+	}
+	if log := l.read(t, "bob", "log"); !strings.Contains(log, "handler says fail") {
+		t.Errorf("the failing handler's output is not in the log:\n%s", log)
+	}
+	if l.count(l.queue("bob", "alice", "rx")) != 1 {
+		t.Errorf("want the failed packet, alone, left in rx")
+	}
+}
+
+// TestExecJobsOneRetiresInBatches: with ferry-exec-jobs: 1 each handler
+// still runs alone, but the packets whose handlers ended are retired
+// together, after one fsync of their claims, as with handlers side by
+// side: each handler of a small queue finds every packet still in rx.
+// (Retired one by one, a claim's fsync per packet made a toss with
+// NNCP's order twice as slow.)
+func TestExecJobsOneRetiresInBatches(t *testing.T) {
+	t.Parallel()
+	l := newNetLab(t)
+	rx := l.queue("bob", "alice", "rx")
+	mustWrite(t, l.path("handler.sh"), []byte(`#!/bin/sh
+/bin/mkdir -p "$1"
+/bin/cat >/dev/null
+/bin/ls "$2" | /bin/grep -c '^[A-Z2-7]\{52\}$' >>"$1/left"
+`), 0o755)
+	b, err := os.ReadFile(l.cfg("bob"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustWrite(t, l.cfg("bob"), append([]byte("{\n  ferry-exec-jobs: 1\n"), b[2:]...), 0o600)
+	const n = 4
+	for range n {
+		l.ferry(t, "alice", []byte("mail\n"), "exec", "bob", "handler", rx)
+	}
+	l.carry(t, "alice", "bob")
+	l.ferry(t, "bob", nil, "toss")
+	if got, want := l.read(t, "bob", "exec-out", "left"), strings.Repeat(strconv.Itoa(n)+"\n", n); got != want {
+		t.Fatalf("packets in rx as each handler ran: %q, want %q", got, want)
+	}
+	if left := l.count(rx); left != 0 {
+		t.Fatalf("%d packets left", left)
 	}
 }
