@@ -34,7 +34,13 @@ var ErrBadB32 = errors.New("not 32 bytes of base32")
 // zero), so a name parses only if it is the id's own String. Decoded by
 // hand: listing a queue of 100,000 packets parses every name, and the
 // library decoder allocated and copied for each.
-func ParseID(s string) (ID, error) {
+func ParseID(s string) (ID, error) { return parseID(s) }
+
+// ParseIDBytes is ParseID of a name held as bytes (an index key, a
+// directory entry), without making a string of it.
+func ParseIDBytes(b []byte) (ID, error) { return parseID(b) }
+
+func parseID[T string | []byte](s T) (ID, error) {
 	var id ID
 	if len(s) != 52 {
 		return id, ErrBadB32

@@ -19,6 +19,9 @@ func TestParseID(t *testing.T) {
 		if err != nil || got != id {
 			t.Fatalf("%s: parsed as %s, %v", id, got, err)
 		}
+		if got, err := packet.ParseIDBytes([]byte(id.String())); err != nil || got != id {
+			t.Fatalf("%s: parsed from bytes as %s, %v", id, got, err)
+		}
 		// The library decoder agrees on every canonical name.
 		var lib packet.ID
 		if n, err := packet.B32.Decode(lib[:], []byte(id.String())); err != nil || n != packet.IDLen || lib != id {
@@ -39,6 +42,9 @@ func TestParseID(t *testing.T) {
 	} {
 		if id, err := packet.ParseID(s); err == nil {
 			t.Errorf("%s: %q accepted as %s", name, s, id)
+		}
+		if id, err := packet.ParseIDBytes([]byte(s)); err == nil {
+			t.Errorf("%s: %q accepted from bytes as %s", name, s, id)
 		}
 	}
 }

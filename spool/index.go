@@ -80,7 +80,7 @@ func decodeEntry(node packet.ID, xx XX, k, v []byte) (Job, bool) {
 	if len(k) != keyLen || len(v) != entryLen {
 		return Job{}, false
 	}
-	id, err := packet.ParseID(string(k[1:]))
+	id, err := packet.ParseIDBytes(k[1:])
 	if err != nil {
 		return Job{}, false
 	}
@@ -166,12 +166,13 @@ func (ix *index) walk(node packet.ID, xx XX, from []byte, limit int, fn func(k, 
 		} else if k, v = c.Seek(from); k != nil && bytes.Equal(k, from) {
 			k, v = c.Next()
 		}
+		var lastK []byte // the page's, valid until the transaction ends
 		for seen := 0; k != nil; seen++ {
 			if seen == limit {
 				more = true
 				break
 			}
-			last = append(last[:0:0], k...)
+			lastK = k
 			if !fn(k, v) {
 				k, _ = c.Next()
 				more = k != nil
@@ -179,12 +180,28 @@ func (ix *index) walk(node packet.ID, xx XX, from []byte, limit int, fn func(k, 
 			}
 			k, v = c.Next()
 		}
+		if lastK != nil {
+			last = bytes.Clone(lastK) // once per walk, not once per entry
+		}
 		return nil
 	})
 	if errors.Is(err, errNoIndex) {
 		return from, false, queueMeta{}, nil // an index that is not there is an empty one
 	}
 	return last, more, m, err
+}
+
+// count is how many entries a queue's bucket holds (0 when it cannot
+// be read): bbolt counts them from its pages' headers.
+func (ix *index) count(node packet.ID, xx XX) int {
+	n := 0
+	_ = ix.view(func(tx *bolt.Tx) error { // only a size hint
+		if b := tx.Bucket(bucketName(node, xx)); b != nil {
+			n = b.Stats().KeyN
+		}
+		return nil
+	})
+	return n
 }
 
 // meta reads a queue's meta record alone.
@@ -250,8 +267,12 @@ const addBatch = 20000
 // since the listing's own last write (gen), records that the bucket now
 // matches the directory in stamp (when stamp is trustworthy) with the
 // files that are not packets, bad. Every other write clears the record.
-func (ix *index) commitListing(node packet.ID, xx XX, gen uint64, stale [][]byte, present func(k []byte) bool, stamp *listStamp, bad []packet.ID) error {
-	return ix.update(func(tx *bolt.Tx) error {
+// It returns the queue's generation after it, and whether it was gen
+// before.
+func (ix *index) commitListing(node packet.ID, xx XX, gen uint64, stale [][]byte, present func(k []byte) bool, stamp *listStamp, bad []packet.ID) (uint64, bool, error) {
+	var after uint64
+	same := false
+	err := ix.update(func(tx *bolt.Tx) error {
 		if old := oldBucketName(node, xx); tx.Bucket(old) != nil {
 			if err := tx.DeleteBucket(old); err != nil { // the earlier layout's: nothing reads it
 				return err
@@ -281,11 +302,13 @@ func (ix *index) commitListing(node packet.ID, xx XX, gen uint64, stale [][]byte
 		}
 		m := readMeta(tx, node, xx)
 		next := queueMeta{gen: m.gen + 1}
-		if m.gen == gen && stamp != nil {
+		same, after = m.gen == gen, next.gen
+		if same && stamp != nil {
 			next.stamp, next.stamped, next.bad = *stamp, true, bad
 		}
 		return writeMeta(tx, node, xx, next)
 	})
+	return after, same, err
 }
 
 // drop forgets a queue's bucket and meta record: after a removal of most

@@ -33,15 +33,43 @@ type BadFile struct {
 // than a batch of its jobs. Headers come from the index, else from the
 // packet.
 func (s *Spool) Jobs(node packet.ID, xx XX) ([]Job, []BadFile, error) {
-	var jobs []Job
-	bad, err := s.EachJob(node, xx, func(j Job) bool {
-		jobs = append(jobs, j)
-		return true
-	})
+	l, err := s.List(node, xx)
 	if err != nil {
 		return nil, nil, err
 	}
-	return jobs, bad, nil
+	// The listing fills the slice in place, sized once: 100,000 jobs
+	// grown by append were copied and cleared over and over, the largest
+	// cost of a warm listing.
+	var jobs []Job
+	if n := l.sizeHint(); n > 0 {
+		jobs = make([]Job, 0, n)
+	}
+	var spill []Job // past the hint (the queue grew): a small buffer, not a regrown copy first
+	for {
+		buf := jobs[len(jobs):cap(jobs)]
+		if len(buf) == 0 {
+			if spill == nil {
+				spill = make([]Job, 1024)
+			}
+			buf = spill
+		}
+		n, err := l.Next(buf)
+		if err != nil {
+			return nil, nil, err
+		}
+		if n == 0 {
+			break
+		}
+		if len(jobs) < cap(jobs) {
+			jobs = jobs[:len(jobs)+n]
+		} else {
+			jobs = append(jobs, buf[:n]...)
+		}
+	}
+	if len(jobs) == 0 {
+		jobs = nil
+	}
+	return jobs, l.Bad(), nil
 }
 
 // EachJob calls fn for each complete packet of a queue, in Jobs's order,
@@ -102,17 +130,17 @@ func byNice(found []Job) []Job {
 	return jobs
 }
 
-// readJobs reads the headers of ids[i] for each i in which into out[k]
+// readJobs reads the headers of the packet named ids[i] for each i in which into out[k]
 // (k the place of i in which), returning each one's error. Many are read
 // by several goroutines: each header costs an open and a read, and a
 // queue nobody listed yet (or whose packets came in by call or xfer) can
 // hold thousands.
-func (s *Spool) readJobs(dirfd int, dir string, node packet.ID, xx XX, ids []packet.ID, which []int, out []Job) []error {
+func (s *Spool) readJobs(dirfd int, dir string, node packet.ID, xx XX, ids []nameKey, which []int, out []Job) []error {
 	errs := make([]error, len(which))
 	read := func(from, to int) {
 		buf := make([]byte, readJobBuf)
 		for k := from; k < to; k++ {
-			out[k], errs[k] = readJobAt(dirfd, dir, node, xx, ids[which[k]], buf)
+			out[k], errs[k] = readJobAt(dirfd, dir, node, xx, ids[which[k]].id(), buf)
 		}
 	}
 	const perWorker = 256

@@ -3,7 +3,6 @@ package spool
 import (
 	"bytes"
 	"encoding/binary"
-	"io"
 	"os"
 	"path/filepath"
 	"time"
@@ -34,10 +33,15 @@ type Listing struct {
 	stamp listStamp // the directory's at the start (zero: there was none)
 
 	// The packets the directory held, in name order, and what became of
-	// each (idUnknown...); nil when trusted.
-	ids     []packet.ID
+	// each (idUnknown...); nil when trusted or exact.
+	ids     []nameKey
 	state   []uint8
 	trusted bool
+	// exact: the reconcile found the bucket to hold exactly the
+	// directory's packets, nobody else writing meanwhile, so the walk
+	// hands out the bucket as a trusted listing does instead of looking
+	// each entry up among the names again.
+	exact bool
 
 	bad    []BadFile
 	tally  *Tally // counted while reconciling; nil: counted on demand
@@ -142,38 +146,84 @@ func (l *Listing) stillBad(dirfd int, ids []packet.ID) bool {
 
 // readDir reads the directory's packet names into ids, in name order.
 // Only names of exactly 52 Base32 characters are packets (hdr/, seen/,
-// .part never are). The names are read a few thousand at a time and
-// kept as ids, so a million of them never stand as strings at once.
+// .part never are). The entries are parsed from getdents's buffer
+// straight into keys: no string is made per name (Readdirnames made a
+// million of them), and the keys are gathered in chunks and copied once
+// into a slice of the right size (append regrew and copied it, by a
+// quarter each time).
 func (l *Listing) readDir(d *os.File) error {
+	buf := make([]byte, 64<<10)
+	var chunks [][]nameKey
+	cur := make([]nameKey, 0, 4096)
+	total := 0
+	fd := int(d.Fd())
 	for {
-		names, err := d.Readdirnames(4096)
-		for _, n := range names {
-			if len(n) == 52 {
-				if id, err := packet.ParseID(n); err == nil {
-					l.ids = append(l.ids, id)
-				}
-			}
-		}
-		if err == io.EOF {
-			break
+		n, err := unix.Getdents(fd, buf)
+		if err == unix.EINTR {
+			continue
 		}
 		if err != nil {
-			return err
+			return &os.PathError{Op: "getdents", Path: l.dir, Err: err}
+		}
+		if n <= 0 {
+			break
+		}
+		for b := buf[:n]; len(b) >= direntNameOff; {
+			reclen := int(binary.NativeEndian.Uint16(b[direntReclenOff:]))
+			if reclen < direntNameOff || reclen > len(b) {
+				return &os.PathError{Op: "getdents", Path: l.dir, Err: unix.EIO}
+			}
+			name := b[direntNameOff:reclen]
+			b = b[reclen:]
+			if len(name) <= 52 || name[52] != 0 || name[51] == 0 {
+				continue // not 52 characters long
+			}
+			k, ok := nameKeyOf(name[:52])
+			if !ok {
+				continue
+			}
+			if len(cur) == cap(cur) {
+				chunks, total = append(chunks, cur), total+len(cur)
+				cur = make([]nameKey, 0, 4096)
+			}
+			cur = append(cur, k)
 		}
 	}
+	l.ids = make([]nameKey, 0, total+len(cur))
+	for _, c := range chunks {
+		l.ids = append(l.ids, c...)
+	}
+	l.ids = append(l.ids, cur...)
 	sortByName(l.ids)
 	l.state = make([]uint8, len(l.ids))
 	return nil
 }
 
-// find returns where id is in ids, walking one niceness's entries in
+// Offsets in a linux_dirent64: ino(8) off(8) reclen(2) type(1) name.
+const (
+	direntReclenOff = 16
+	direntNameOff   = 19
+)
+
+// find returns where k is in ids, walking one niceness's entries in
 // name order: *nice and *pos keep the walk's place between calls.
-func (l *Listing) find(nice uint8, id packet.ID, walkNice, pos *int) (int, bool) {
+func (l *Listing) find(nice uint8, k nameKey, walkNice, pos *int) (int, bool) {
 	if int(nice) != *walkNice {
 		*walkNice, *pos = int(nice), 0
 	}
-	*pos = seekName(l.ids, *pos, id)
-	return *pos, *pos < len(l.ids) && l.ids[*pos] == id
+	*pos = seekName(l.ids, *pos, k)
+	return *pos, *pos < len(l.ids) && l.ids[*pos] == k
+}
+
+// entryKeyOf reads an index entry as the walk beside the names needs
+// it: the entry's niceness, the key of its name and its size; ok is
+// false for a malformed entry (treated as stale).
+func entryKeyOf(k, v []byte) (nice uint8, key nameKey, size int64, ok bool) {
+	if len(k) != keyLen || len(v) != entryLen {
+		return 0, nameKey{}, 0, false
+	}
+	key, ok = nameKeyOf(k[1:])
+	return k[0], key, int64(binary.BigEndian.Uint64(v)), ok
 }
 
 // reconcile makes the index match the names read: it marks those the
@@ -190,10 +240,10 @@ func (l *Listing) reconcile(dirfd int, stamp listStamp, now time.Time) error {
 	walkNice, pos := -1, 0
 	for {
 		last, more, m, err := ix.walk(l.node, l.xx, from, walkBatch, func(k, v []byte) bool {
-			if j, ok := decodeEntry(l.node, l.xx, k, v); ok {
-				if i, found := l.find(j.Nice, j.ID, &walkNice, &pos); found && l.state[i] == idUnknown {
+			if nice, key, size, ok := entryKeyOf(k, v); ok {
+				if i, found := l.find(nice, key, &walkNice, &pos); found && l.state[i] == idUnknown {
 					l.state[i] = idIndexed
-					tally.add(j.Nice, j.Size)
+					tally.add(nice, size)
 					return true
 				}
 			}
@@ -244,8 +294,9 @@ func (l *Listing) reconcile(dirfd int, stamp listStamp, now time.Time) error {
 				l.state[i] = idGone
 			default:
 				l.state[i] = idGone
-				l.bad = append(l.bad, BadFile{filepath.Join(l.dir, l.ids[i].String()), l.ids[i], err})
-				badIDs = append(badIDs, l.ids[i])
+				id := l.ids[i].id()
+				l.bad = append(l.bad, BadFile{filepath.Join(l.dir, id.String()), id, err})
+				badIDs = append(badIDs, id)
 			}
 		}
 		if len(good) == 0 {
@@ -264,34 +315,64 @@ func (l *Listing) reconcile(dirfd int, stamp listStamp, now time.Time) error {
 		keep = &stamp
 	}
 	if len(stale) == 0 && !tooMany && keep == nil {
+		l.setExact(!raced)
 		return nil // nothing to write
 	}
 	var present func(k []byte) bool
 	if tooMany {
 		walkNice, pos := -1, 0
 		present = func(k []byte) bool {
-			j, ok := decodeEntry(l.node, l.xx, k, make([]byte, entryLen))
+			nice, key, _, ok := entryKeyOf(k, make([]byte, entryLen))
 			if !ok {
 				return false
 			}
-			i, found := l.find(j.Nice, j.ID, &walkNice, &pos)
+			i, found := l.find(nice, key, &walkNice, &pos)
 			return found && l.state[i] == idIndexed
 		}
 	}
 	// Failing, it only loses the prune or the stamp: the next listing
 	// reads the directory again and finds the same.
-	_ = ix.commitListing(l.node, l.xx, gen, stale, present, keep, badIDs)
+	_, same, err := ix.commitListing(l.node, l.xx, gen, stale, present, keep, badIDs)
+	l.setExact(err == nil && same && !raced)
 	return nil
+}
+
+// setExact records whether the bucket now holds exactly the packets
+// read from the directory; if so, the names are no longer needed (a
+// million of them are 32 MB): the walk hands out the bucket as it is,
+// and a fall-back to the files reads the directory again.
+func (l *Listing) setExact(exact bool) {
+	if l.exact = exact; exact {
+		l.ids, l.state = nil, nil
+	}
+}
+
+// sizeHint is about how many jobs the listing holds: for a caller that
+// keeps them all, so that it allocates once.
+func (l *Listing) sizeHint() int {
+	switch {
+	case l.mem != nil:
+		return len(l.mem) - l.memPos
+	case l.tally != nil:
+		n := 0
+		for _, t := range l.tally {
+			n += t.Packets
+		}
+		return n
+	case l.ids != nil:
+		return len(l.ids)
+	}
+	return l.s.ix.count(l.node, l.xx)
 }
 
 // take says whether the walk hands out j: a packet the directory held
 // and that was not handed out yet (a trusted listing hands out the index
 // as it is).
 func (l *Listing) take(j Job) bool {
-	if l.trusted {
+	if l.trusted || l.exact {
 		return true
 	}
-	i, found := l.find(j.Nice, j.ID, &l.nice, &l.pos)
+	i, found := l.find(j.Nice, keyOf(j.ID), &l.nice, &l.pos)
 	if !found || l.state[i] != idIndexed {
 		return false
 	}
@@ -422,7 +503,8 @@ func (l *Listing) toMemory(dirfd int) error {
 			}
 		case os.IsNotExist(err):
 		default:
-			l.bad = append(l.bad, BadFile{filepath.Join(l.dir, l.ids[i].String()), l.ids[i], err})
+			id := l.ids[i].id()
+			l.bad = append(l.bad, BadFile{filepath.Join(l.dir, id.String()), id, err})
 		}
 	}
 	l.mem, l.memPos, l.done = byNice(kept), 0, true

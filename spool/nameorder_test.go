@@ -39,28 +39,49 @@ func TestCompareNamesIsNameOrder(t *testing.T) {
 			t.Fatalf("compareNames(%s, %s) = %d, names compare %d", a, b, got, want)
 		}
 	}
-	sortByName(ids)
-	if !slices.IsSortedFunc(ids, func(a, b packet.ID) int { return strings.Compare(a.String(), b.String()) }) {
+	// A key parsed from the name is the id's key, and gives the id back.
+	for _, id := range ids {
+		k, ok := nameKeyOf(id.String())
+		if !ok || k != keyOf(id) || k.id() != id {
+			t.Fatalf("%s: key %x (%v), keyOf %x, back to %s", id, k, ok, keyOf(id), k.id())
+		}
+		if kb, ok := nameKeyOf([]byte(id.String())); !ok || kb != k {
+			t.Fatalf("%s: key from bytes %x", id, kb)
+		}
+	}
+	good := packet.ID{1, 2, 3}.String()
+	for _, bad := range []string{"", good[:51], good + "A", strings.ToLower(good), good[:51] + "=",
+		good[:10] + "1" + good[11:], good[:10] + "8" + good[11:], good[:51] + "B", good[:20] + "\x00" + good[21:]} {
+		if k, ok := nameKeyOf(bad); ok {
+			t.Errorf("%q accepted as %x", bad, k)
+		}
+	}
+	keys := make([]nameKey, len(ids))
+	for i, id := range ids {
+		keys[i] = keyOf(id)
+	}
+	sortByName(keys)
+	if !slices.IsSortedFunc(keys, func(a, b nameKey) int { return strings.Compare(a.id().String(), b.id().String()) }) {
 		t.Fatal("sortByName is not name order")
 	}
-	for _, probe := range []int{0, 1, 7, 100, len(ids) - 1} {
+	for _, probe := range []int{0, 1, 7, 100, len(keys) - 1} {
 		for _, from := range []int{0, probe / 2, probe} {
-			if got := seekName(ids, from, ids[probe]); got != probe {
-				t.Fatalf("seekName(from %d) of ids[%d] = %d", from, probe, got)
+			if got := seekName(keys, from, keys[probe]); got != probe {
+				t.Fatalf("seekName(from %d) of keys[%d] = %d", from, probe, got)
 			}
 		}
 	}
-	// Probes not in ids land where a linear search puts them.
+	// Probes not in keys land where a linear search puts them.
 	for range 200 {
 		var probe packet.ID
 		for i := range probe {
 			probe[i] = byte(r.IntN(256))
 		}
 		want := 0
-		for want < len(ids) && compareNames(ids[want], probe) < 0 {
+		for want < len(keys) && compareNames(keys[want].id(), probe) < 0 {
 			want++
 		}
-		if got := seekName(ids, 0, probe); got != want {
+		if got := seekName(keys, 0, keyOf(probe)); got != want {
 			t.Fatalf("seekName of %s = %d, want %d", probe, got, want)
 		}
 	}
