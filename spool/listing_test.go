@@ -214,7 +214,7 @@ func TestEachJobHeapBounded(t *testing.T) {
 	sp := openSpool(t)
 	later := time.Now().Add(time.Hour)
 	sp.SetIndexClock(func() time.Time { return later })
-	queueFiles(t, sp, n, []uint8{1, 96, 160, 224})
+	queueLinkedFiles(t, sp, n, []uint8{1, 96, 160, 224})
 	if _, _, err := sp.Count(peer, spool.TX); err != nil { // builds the index
 		t.Fatal(err)
 	}
