@@ -90,6 +90,7 @@ func sameJobs(t *testing.T, what string, got, want []spool.Job) {
 // added is seen by the next listing, and a stamped queue stops being
 // trusted once its directory changes.
 func TestListingOrderAndChanges(t *testing.T) {
+	t.Parallel() // files and index on disk: waits overlap
 	sp := openSpool(t)
 	sp.SetIndexBatch(50)
 	later := time.Now().Add(time.Hour) // every directory quiet long enough to stamp
