@@ -76,6 +76,7 @@ func fullSpool(t *testing.T) (*spool.Spool, map[spool.Kinds][]string) {
 // TestClean: each kind removes its files and nothing else; a dry run and
 // a file younger than Older remove nothing.
 func TestClean(t *testing.T) {
+	t.Parallel() // files and index on disk: waits overlap
 	all := []spool.Kinds{spool.TmpFiles, spool.LockFiles, spool.PartFiles, spool.NockFiles, spool.SeenMarkers,
 		spool.HdrCopies, spool.AreaMarkers, spool.RxPackets, spool.TxPackets}
 	for _, kind := range all {
@@ -161,6 +162,7 @@ func TestCleanPacket(t *testing.T) {
 // goroutine, a younger one and a file that is not a packet stay (the
 // latter said so), and the next listing shows exactly what stayed.
 func TestCleanWholeQueue(t *testing.T) {
+	t.Parallel() // files and index on disk: waits overlap
 	sp := openSpool(t)
 	jobs := queueFiles(t, sp, 3000, []uint8{1, 96, 224})
 	old := time.Now().Add(-2 * time.Hour)
@@ -204,6 +206,7 @@ func TestCleanWholeQueue(t *testing.T) {
 // A dry run over a queue tells each packet in the listing's order and
 // removes none.
 func TestCleanQueueDryRunInOrder(t *testing.T) {
+	t.Parallel() // files and index on disk: waits overlap
 	sp := openSpool(t)
 	jobs := queueFiles(t, sp, 500, []uint8{1, 96, 224})
 	var found []string

@@ -19,6 +19,7 @@ import (
 // emptied behind its back, the next listing still gives each one's
 // niceness and size from the index.
 func TestIndexBuildInBatches(t *testing.T) {
+	t.Parallel() // files and index on disk: waits overlap
 	const n = 3000
 	sp := openSpool(t)
 	sp.SetIndexBatch(700) // five transactions, the last one short

@@ -90,6 +90,7 @@ func sameJobs(t *testing.T, what string, got, want []spool.Job) {
 // added is seen by the next listing, and a stamped queue stops being
 // trusted once its directory changes.
 func TestListingOrderAndChanges(t *testing.T) {
+	t.Parallel() // files and index on disk: waits overlap
 	sp := openSpool(t)
 	sp.SetIndexBatch(50)
 	later := time.Now().Add(time.Hour) // every directory quiet long enough to stamp
@@ -214,7 +215,7 @@ func TestEachJobHeapBounded(t *testing.T) {
 	sp := openSpool(t)
 	later := time.Now().Add(time.Hour)
 	sp.SetIndexClock(func() time.Time { return later })
-	queueFiles(t, sp, n, []uint8{1, 96, 160, 224})
+	queueLinkedFiles(t, sp, n, []uint8{1, 96, 160, 224})
 	if _, _, err := sp.Count(peer, spool.TX); err != nil { // builds the index
 		t.Fatal(err)
 	}

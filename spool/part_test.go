@@ -30,6 +30,8 @@ func arrivals(t *testing.T, sp *spool.Spool, n int) []*spool.Part {
 }
 
 func TestAdoptAll(t *testing.T) {
+	t.Parallel() // files and index on disk: waits overlap
+
 	for _, n := range []int{1, 2, 3, 50} { // per-file fsync and syncfs batches
 		for _, nosync := range []bool{false, true} {
 			sp, err := spool.Open(t.TempDir(), self, spool.Options{NoSync: nosync})

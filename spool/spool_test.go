@@ -142,6 +142,7 @@ func TestIndexFollowsFiles(t *testing.T) {
 }
 
 func TestConcurrentPutsAndListings(t *testing.T) {
+	t.Parallel() // files and index on disk: waits overlap
 	sp := openSpool(t)
 	var wg sync.WaitGroup
 	ids := make(chan packet.ID, 200)

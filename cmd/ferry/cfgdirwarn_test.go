@@ -11,6 +11,7 @@ import (
 // place for is one warning line on stderr, as the loader's (line, path,
 // hint), and the dump still succeeds; --quiet keeps stderr empty.
 func TestCfgdirDumpWarnsDroppedKeys(t *testing.T) {
+	t.Parallel()
 	src, err := os.ReadFile(fullCfg)
 	if err != nil {
 		t.Fatal(err)

@@ -11,6 +11,7 @@ import (
 // ferry gc as the way they go); younger than the limits, they are not,
 // even past the fixed 7 days doctor uses where the config has none.
 func TestDoctorUsesAgeLimits(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct {
 		name  string
 		ages  string // the config's ferry-age object

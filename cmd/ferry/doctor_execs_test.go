@@ -11,6 +11,7 @@ import (
 // against the limit and the reason, even when the log that said so was
 // rotated away.
 func TestDoctorReadsExecAttempts(t *testing.T) {
+	t.Parallel()
 	l := newDoctorLab(t)
 	var seed doctorSeed
 	for _, s := range doctorSeeds(l) {

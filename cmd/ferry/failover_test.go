@@ -234,6 +234,7 @@ func (l *foLab) deliveredOverCarol(t *testing.T, rows []foRow) {
 // withdraws bob's copies; they arrive once, and ferry track (and
 // --json) says carol's route delivered them.
 func TestFailoverFourNodes(t *testing.T) {
+	t.Parallel()
 	l := newFoLab(t)
 	file, cmd := l.send(t)
 	rows := l.track(t, file, cmd)
@@ -265,6 +266,7 @@ func TestFailoverFourNodes(t *testing.T) {
 // file is there once, the command ran once, and alice's records stay
 // settled as they were.
 func TestFailoverFirstRouteWakesUp(t *testing.T) {
+	t.Parallel()
 	l := newFoLab(t)
 	file, cmd := l.send(t)
 	l.trip(t, "alice", "bob") // bob takes the copies and never moves them on (yet)
@@ -317,6 +319,7 @@ func (l *foLab) keptStat(t *testing.T) int {
 // TestFailoverAfterRm: a message whose packet was removed here (ferry
 // rm) is not sent again over the next route; its kept packet goes.
 func TestFailoverAfterRm(t *testing.T) {
+	t.Parallel()
 	l := newFoLab(t)
 	if n := l.keptStat(t); n != 0 {
 		t.Fatalf("stat counts %d kept before anything was sent", n)
@@ -340,6 +343,7 @@ func TestFailoverAfterRm(t *testing.T) {
 // NNCP, which neither knows nor reads ferry's keys: it carries the
 // re-wrapped copy to dave and dave's receipt back like any packets.
 func TestFailoverOverNNCPRelay(t *testing.T) {
+	t.Parallel()
 	needNNCP(t, "nncp-xfer")
 	needNNCP(t, "nncp-toss")
 	l := newFoLab(t)

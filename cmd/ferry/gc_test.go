@@ -17,6 +17,7 @@ import (
 // once its packet is gone, and leaves the proof of a packet still
 // queued.
 func TestGcRemovesProofOfSeenToss(t *testing.T) {
+	t.Parallel()
 	l := newNetLab(t)
 	l.ferry(t, "alice", []byte("hello"), "file", "-", "bob:hello.txt")
 	l.carry(t, "alice", "bob")
@@ -87,6 +88,7 @@ func TestGcRemovesProofOfSeenToss(t *testing.T) {
 // A tracked message whose packet the tx limit removes ends expired,
 // "removed by age policy", in ferry track; rm --policy is gc.
 func TestGcExpiresTrackedMessage(t *testing.T) {
+	t.Parallel()
 	l := newNetLab(t)
 	b, err := os.ReadFile(l.cfg("alice"))
 	if err != nil {

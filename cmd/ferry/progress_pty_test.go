@@ -31,6 +31,7 @@ func sparseFile(t *testing.T, path string, size int64) string {
 // --noprogress or noprogress in the config; nncp-file takes NNCP's flags
 // for the same.
 func TestFileProgressOnTerminal(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("queues 256 MiB twice")
 	}

@@ -56,6 +56,7 @@ func queueUsage(t *testing.T, dir string) (bytes, packets int64) {
 // A sending command refuses a packet that does not fit its queue's tx
 // quota with the queue, the numbers and a hint, and queues nothing.
 func TestSendingRefusesOverTxQuota(t *testing.T) {
+	t.Parallel()
 	l := newNetLab(t)
 	setQuota(t, l, "alice", "bob", "tx-bytes: 10K", "tx-packets: 2")
 	randomFile(t, l.path("big"), 20<<10)
@@ -176,6 +177,7 @@ func TestQuotaSoak(t *testing.T) {
 // offered packet at the peer, ferry call takes the rest, says how many
 // it left and why, with a hint, and exits 1.
 func TestCallSaysWhatPassedTheQuota(t *testing.T) {
+	t.Parallel()
 	l := newNetLab(t)
 	setQuota(t, l, "alice", "bob", "rx-packets: 1")
 	randomFile(t, l.path("one"), 1000)

@@ -14,6 +14,7 @@ import (
 // aside and queues the receipt, and alice's ferry track ends failed with
 // the exit status and the count, with no manual step.
 func TestReceiptFailingHandler(t *testing.T) {
+	t.Parallel()
 	l := newNetLab(t)
 	l.markFerry(t, "alice", "bob", "carol")
 	l.markFerry(t, "bob", "alice", "carol")

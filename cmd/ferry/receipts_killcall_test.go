@@ -21,6 +21,7 @@ import (
 // delivered exactly once, the unlisted command failed, nothing left in
 // any queue. (The kill moments vary; what is checked holds for any.)
 func TestReceiptsKillCallsAnywhere(t *testing.T) {
+	t.Parallel()
 	l := newNetLab(t)
 	l.markFerry(t, "alice", "bob", "carol")
 	l.markFerry(t, "bob", "alice", "carol")

@@ -22,6 +22,7 @@ import (
 // medium or in a queue. (The kill moments vary; what is checked holds
 // for any.)
 func TestReceiptsXferInterrupted(t *testing.T) {
+	t.Parallel()
 	l, file, exec, bad, freq := receiptLab(t)
 	bigBody := bytes.Repeat([]byte("0123456789abcdef"), 4<<16)
 	mustWrite(t, l.path("big.bin"), bigBody, 0o644)

@@ -11,6 +11,7 @@ import (
 // settles it). A copy kept after the message left (xfer --keep) is
 // removed without changing its record.
 func TestRmExpiresTrackedMessage(t *testing.T) {
+	t.Parallel()
 	l := newNetLab(t)
 	mustWrite(t, l.path("src.txt"), []byte("x\n"), 0o644)
 	kept := printedID(t, l.ferry(t, "alice", nil, "file", "--print-id", l.path("src.txt"), "carol:kept.txt"))

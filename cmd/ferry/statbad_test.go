@@ -30,6 +30,7 @@ func putGarbage(t *testing.T, dir string) string {
 // 1, after printing what it could list, with one error line naming the
 // file that is not a packet. --json keeps its output valid and fails too.
 func TestStatBadFileFails(t *testing.T) {
+	t.Parallel()
 	l := newNetLab(t)
 	mustWrite(t, l.path("src.txt"), []byte("x"), 0o644)
 	l.ferry(t, "alice", nil, "file", l.path("src.txt"), "bob:")
@@ -70,6 +71,7 @@ func TestStatBadFileFails(t *testing.T) {
 // status NNCP 8.8.2 gives (0: it skips such files) and the same listing;
 // ferry says it as a warning.
 func TestNNCPStatBadFile(t *testing.T) {
+	t.Parallel()
 	got := map[string]string{}
 	for _, tw := range newTwins(t) {
 		mustWrite(t, filepath.Join(tw.lab.dir, "s.txt"), []byte("x"), 0o644)

@@ -64,6 +64,7 @@ func TestTempFailureExitCodes(t *testing.T) {
 // fills the disk after some chunks exits 1, since a retry would queue
 // those chunks twice; an unknown node still exits 1.
 func TestSendingCommandsTempFailOnFullSpool(t *testing.T) {
+	t.Parallel()
 	l := newNetLab(t)
 	spoolDir := l.path("alice", "spool")
 	mountTmpfs(t, spoolDir, "1m")
