@@ -30,10 +30,11 @@ import (
 // Tests are not checked: some plant files where NNCP's layout puts them,
 // as another tool would, and say so.
 var spoolPathsAllowed = map[string]string{
-	"(*github.com/ferry-dtn/ferry/spool.Spool).SetAside":  "the new place, for the log line",
-	"(*github.com/ferry-dtn/ferry/spool.Part).Path":       "the .part in write errors",
-	"(*github.com/ferry-dtn/ferry/spool.ExecMarker).Path": "the claiming shell creates it",
-	"(*github.com/ferry-dtn/ferry/spool.Spool).NodePath":  "doctor's advice names the queue directory no neighbour owns",
+	"(*github.com/ferry-dtn/ferry/spool.Spool).SetAside":      "the new place, for the log line",
+	"(*github.com/ferry-dtn/ferry/spool.Part).Path":           "the .part in write errors",
+	"(*github.com/ferry-dtn/ferry/spool.ExecMarker).Path":     "the claiming shell creates it",
+	"(*github.com/ferry-dtn/ferry/spool.ExecMarker).Template": "the claimer process links the claim to it",
+	"(*github.com/ferry-dtn/ferry/spool.Spool).NodePath":      "doctor's advice names the queue directory no neighbour owns",
 }
 
 // pathFuncs build, or act on, a path given as an argument.
