@@ -79,6 +79,9 @@ func TestRoundTripSizes(t *testing.T) {
 // 8 KiB key-derivation hashers: a toss of a thousand exec packets spent
 // a fifth of its CPU allocating, clearing and collecting those.
 func TestSmallPacketReadAllocates(t *testing.T) {
+	if raceEnabled {
+		t.Skip("allocation counts mean nothing under -race (see race_on_test.go)")
+	}
 	alice, bob := loadKeyring(t, "alice"), loadKeyring(t, "bob")
 	pkt := seal(t, alice.self, bob.self.Peer(), payload(100), packet.WriteOptions{})
 	read := func() {
