@@ -6,8 +6,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/ferry-dtn/ferry/spool"
 )
 
 // FuzzTrackPendingRecord: whatever a record file in ferry-track.d/ holds
@@ -22,11 +20,8 @@ func FuzzTrackPendingRecord(f *testing.F) {
 	f.Add([]byte("null"))
 	f.Add([]byte(`{"state":"delivered","route":[1,2,3]}`))
 	f.Fuzz(func(t *testing.T, body []byte) {
-		self, bob := trackID(1), trackID(2)
-		sp, err := spool.Open(t.TempDir(), self, spool.Options{NoSync: true})
-		if err != nil {
-			t.Fatal(err)
-		}
+		bob := trackID(2)
+		sp := openSpool(t)
 		id := commitTracked(t, sp, bob, "fuzz", time.Unix(1700000000, 0))
 		p := filepath.Join(sp.Dir(), "ferry-track.d", id.String())
 		if err := os.WriteFile(p, body, 0o644); err != nil {

@@ -100,11 +100,8 @@ func TestTrackWithCommit(t *testing.T) {
 // TestTrackWithMustExist: MarkSent on a spool with nothing tracked
 // still creates no database, and a pending record alone makes one.
 func TestTrackWithMustExist(t *testing.T) {
-	self, bob := trackID(1), trackID(2)
-	sp, err := spool.Open(t.TempDir(), self, spool.Options{NoSync: true})
-	if err != nil {
-		t.Fatal(err)
-	}
+	bob := trackID(2)
+	sp := openSpool(t)
 	db := filepath.Join(sp.Dir(), "ferry-track.db")
 	if err := sp.MarkSent(bob, trackID(9), "call", time.Now()); err != nil {
 		t.Fatal(err)
@@ -173,11 +170,8 @@ func TestTrackWithFailedCommit(t *testing.T) {
 // record was merged (the removal lost in a crash) does not roll the
 // record back to queued.
 func TestTrackPendingNotReapplied(t *testing.T) {
-	self, bob := trackID(1), trackID(2)
-	sp, err := spool.Open(t.TempDir(), self, spool.Options{NoSync: true})
-	if err != nil {
-		t.Fatal(err)
-	}
+	bob := trackID(2)
+	sp := openSpool(t)
 	id := commitTracked(t, sp, bob, "m", time.Now())
 	p := filepath.Join(sp.Dir(), "ferry-track.d", id.String())
 	saved, err := os.ReadFile(p)
@@ -202,18 +196,15 @@ func TestTrackPendingNotReapplied(t *testing.T) {
 // TestTrackPendingDamaged: a damaged record file is set aside with one
 // error naming it, and is no obstacle to the others afterwards.
 func TestTrackPendingDamaged(t *testing.T) {
-	self, bob := trackID(1), trackID(2)
-	sp, err := spool.Open(t.TempDir(), self, spool.Options{NoSync: true})
-	if err != nil {
-		t.Fatal(err)
-	}
+	bob := trackID(2)
+	sp := openSpool(t)
 	good := commitTracked(t, sp, bob, "good", time.Now())
 	bad := commitTracked(t, sp, bob, "bad", time.Now())
 	p := filepath.Join(sp.Dir(), "ferry-track.d", bad.String())
 	if err := os.WriteFile(p, []byte("{trunc"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	_, err = sp.Tracked(nil)
+	_, err := sp.Tracked(nil)
 	if err == nil || !strings.Contains(err.Error(), bad.String()) || !strings.Contains(err.Error(), "damaged") {
 		t.Fatalf("damaged record: %v", err)
 	}
@@ -229,11 +220,8 @@ func TestTrackPendingDamaged(t *testing.T) {
 // TestTrackPendingBatches: more records than one merge transaction takes
 // all arrive.
 func TestTrackPendingBatches(t *testing.T) {
-	self, bob := trackID(1), trackID(2)
-	sp, err := spool.Open(t.TempDir(), self, spool.Options{NoSync: true})
-	if err != nil {
-		t.Fatal(err)
-	}
+	bob := trackID(2)
+	sp := openSpool(t)
 	sp.SetTrackBatch(10)
 	const n = 25
 	for i := range n {
