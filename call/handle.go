@@ -174,8 +174,10 @@ func (s *session) listing() *spool.RxState {
 const rxStateAge = 10 * time.Second
 
 // maxPipedRx is how many downloads at once get a pipelined bulk writer
-// (4 MiB of buffers and two goroutines each once past 4 MiB).
-const maxPipedRx = 4
+// (12 MiB of buffers and two goroutines each once past 4 MiB): at most
+// 24 MiB per session, as four writers of 6 MiB took before their chunks
+// grew to 4 MiB.
+const maxPipedRx = 2
 
 // onFile writes received data into the .part file; the last chunk
 // triggers the checksum, the rename into rx/ and our DONE.

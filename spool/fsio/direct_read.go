@@ -21,7 +21,7 @@ import (
 const (
 	directReadAfter = 8 << 20
 	directReaders   = 2
-	directReadAhead = 2 // chunks per reader waiting for the consumer
+	directReadAhead = 1 // chunks per reader waiting for the consumer
 )
 
 // readMode says how a stream may read; the zero value is what every
@@ -99,7 +99,7 @@ func streamFrom(f *os.File, off int64, m readMode) *StreamReader {
 		out := make(chan readChunk, directReadAhead)
 		back := make(chan []byte, directReadAhead+1)
 		for range directReadAhead + 1 {
-			back <- alignedChunk()
+			back <- getChunk()
 		}
 		r.outs = append(r.outs, out)
 		r.back = append(r.back, back)
@@ -112,7 +112,7 @@ func streamFrom(f *os.File, off int64, m readMode) *StreamReader {
 
 // readChunks reads the chunks at from, from+directReaders chunks, ...
 // into buffers from back.
-func (r *StreamReader) readChunks(from int64, out chan<- readChunk, back <-chan []byte) {
+func (r *StreamReader) readChunks(from int64, out chan<- readChunk, back chan []byte) {
 	defer r.readers.Done()
 	defer close(out)
 	for off := from; ; off += directReaders * directChunk {
@@ -133,6 +133,7 @@ func (r *StreamReader) readChunks(from int64, out chan<- readChunk, back <-chan 
 		select {
 		case out <- c:
 		case <-r.stop:
+			back <- b // never blocks: its room is this buffer's; Close frees it
 			return
 		}
 		if c.err != nil {
@@ -170,15 +171,34 @@ func (r *StreamReader) Read(p []byte) (int, error) {
 	r.cur = r.cur[n:]
 	if len(r.cur) == 0 {
 		r.back[r.own] <- r.buf
+		r.buf = nil
 	}
 	return n, nil
 }
 
-// Close stops the readers and closes the file.
+// Close stops the readers, gives their chunks back and closes the file.
 func (r *StreamReader) Close() error {
 	if r.dfd != nil {
+		if r.stop == nil {
+			return os.ErrClosed
+		}
 		close(r.stop)
 		r.readers.Wait()
+		r.stop = nil
+		// Every chunk is in one of the places below by now, and only once:
+		// the one being consumed, the readers' output, or their spares.
+		if r.buf != nil {
+			putChunk(r.buf)
+			r.buf, r.cur = nil, nil
+		}
+		for k := range r.outs {
+			for c := range r.outs[k] { // closed by its reader
+				putChunk(c.b)
+			}
+			for len(r.back[k]) > 0 {
+				putChunk(<-r.back[k])
+			}
+		}
 		return errors.Join(r.dfd.Close(), r.f.Close())
 	}
 	return r.f.Close()

@@ -4,7 +4,6 @@ import (
 	"io"
 	"os"
 	"sync"
-	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
@@ -24,8 +23,8 @@ import (
 const (
 	directAfter  = 4 << 20
 	directAlign  = 4096 // covers 512- and 4096-byte logical blocks
-	directChunk  = 1 << 20
-	directChunks = 6 // filling, hashing, writing, spares
+	directChunk  = 4 << 20
+	directChunks = 3 // filling, hashing, writing
 	// Goroutines writing chunks with O_DIRECT at once: one, with the
 	// next chunks already queued behind it (directChunks); a second
 	// writer has not been measured to help.
@@ -273,26 +272,3 @@ func setDirect(f *os.File, on bool) error {
 }
 
 func alignUp(n int64) int64 { return (n + directAlign - 1) &^ (directAlign - 1) }
-
-// alignedChunk returns an empty slice of capacity directChunk whose first
-// byte sits at a directAlign boundary, as O_DIRECT requires.
-func alignedChunk() []byte {
-	b := make([]byte, directChunk+directAlign)
-	addr := int64(uintptr(unsafe.Pointer(&b[0])))
-	a := int(alignUp(addr) - addr)
-	return b[a : a : a+directChunk]
-}
-
-// chunkPool keeps aligned chunks between files. A run that copies a
-// thousand small packets would otherwise allocate, zero and collect
-// megabytes of chunks per packet, which cost more CPU than the copies.
-var chunkPool = sync.Pool{New: func() any { b := alignedChunk(); return &b }}
-
-// getChunk returns an empty aligned chunk of capacity directChunk.
-func getChunk() []byte { return (*chunkPool.Get().(*[]byte))[:0] }
-
-// putChunk gives b, from getChunk and no longer used, back to the pool.
-func putChunk(b []byte) {
-	b = b[:0]
-	chunkPool.Put(&b)
-}

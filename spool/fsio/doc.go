@@ -9,7 +9,8 @@
 //     direct_read.go); writeback keeps the final fsync of a long write
 //     short. VerifiedWriter writes a copy onto a medium and reads each
 //     chunk back from the device while the next ones are written
-//     (verified_write.go).
+//     (verified_write.go). Their chunks are 4 MiB in huge pages, so that
+//     each is one request to the disk (chunks.go).
 //   - Cheap system calls: OpenFile opens a regular file without
 //     registering it with the network poller, Rename and Unlink make one
 //     system call where os.Rename and os.Remove make two, ReadAt reads a

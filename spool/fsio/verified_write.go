@@ -29,7 +29,7 @@ import (
 // or buffers it: cachestat finds our pages cached after a direct write,
 // or cachestat is missing), Finish says so and the caller reads the
 // whole copy back after the fsync, as before.
-const verifyChunks = 8 // chunks between filling and verified: 8 MiB
+const verifyChunks = 4 // chunks between filling and verified: 16 MiB
 
 // ErrReadBack is returned when what the medium gives back differs from
 // what was written to it.
