@@ -200,13 +200,16 @@ func TestSessionResumesPart(t *testing.T) {
 func TestSessionPriorityOvertakes(t *testing.T) {
 	t.Parallel()
 	_, alice, bob := lab(t)
-	bulk := queue(t, alice, bob, 48<<20, 224)
+	bulk := queue(t, alice, bob, 16<<20, 224)
 	// A flash packet queued while a bulk one is in flight (at its first
-	// chunk) arrives first. The sender is paced (about 1000 chunks of
-	// 64 KiB a second, so the bulk one takes ~0.75 s, longer than the
-	// once-a-second rescan needs to find the flash packet in the worst
-	// case only under -race); a 1 GiB packet did the same unpaced, but
-	// cost 30 s under -race on a busy machine.
+	// chunk) arrives first. The sender is paced: 100 chunks of 64 KiB a
+	// second, so the bulk one is in flight for 2.6 s at least (pacing
+	// only slows under load), and the flash packet, queued 0.2 s in, has
+	// over 2 s to be committed and found by the once-a-second rescan.
+	// (48 MiB at 1000 chunks a second was in flight for under a second,
+	// about what the rescan takes: on a loaded machine the flash packet
+	// came after the bulk one or in no session at all.) A 1 GiB packet
+	// did the same unpaced, but cost 30 s under -race on a busy machine.
 	rec := &recorder{}
 	rec.onFirst = func() {
 		id := queue(t, alice, bob, 100, 32)
@@ -215,7 +218,7 @@ func TestSessionPriorityOvertakes(t *testing.T) {
 		rec.mu.Unlock()
 	}
 	opt := quick()
-	opt.TxRate = 1000
+	opt.TxRate = 100
 	bopt := quick()
 	bopt.Log = slog.New(rec)
 	if _, cerr, serr := session(t, alice, bob, opt, bopt); cerr != nil || serr != nil {

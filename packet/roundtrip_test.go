@@ -21,7 +21,15 @@ func payload(n int) []byte {
 func seal(t testing.TB, from *packet.Identity, to packet.Peer, body []byte, opt packet.WriteOptions) []byte {
 	t.Helper()
 	var out bytes.Buffer
-	w, err := packet.NewWriter(&out, from, to, packet.PlainHeader{Type: packet.TypeFile, Nice: opt.Nice, Path: []byte("f")}, opt)
+	return sealTo(t, &out, from, to, body, opt)
+}
+
+// sealTo is seal into out, emptied first (tests that seal many packets
+// reuse one buffer).
+func sealTo(t testing.TB, out *bytes.Buffer, from *packet.Identity, to packet.Peer, body []byte, opt packet.WriteOptions) []byte {
+	t.Helper()
+	out.Reset()
+	w, err := packet.NewWriter(out, from, to, packet.PlainHeader{Type: packet.TypeFile, Nice: opt.Nice, Path: []byte("f")}, opt)
 	if err != nil {
 		t.Fatal(err)
 	}

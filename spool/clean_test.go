@@ -157,14 +157,14 @@ func TestCleanPacket(t *testing.T) {
 	}
 }
 
-// A queue of thousands of packets, removed by several workers: each old
+// A queue of a thousand packets, removed by several workers: each old
 // enough is removed and counted once, Found hears each from the calling
 // goroutine, a younger one and a file that is not a packet stay (the
 // latter said so), and the next listing shows exactly what stayed.
 func TestCleanWholeQueue(t *testing.T) {
 	t.Parallel() // files and index on disk: waits overlap
 	sp := openSpool(t)
-	jobs := queueFiles(t, sp, 3000, []uint8{1, 96, 224})
+	jobs := queueFiles(t, sp, 1000, []uint8{1, 96, 224}) // some 60 for each of the 16 workers
 	old := time.Now().Add(-2 * time.Hour)
 	var kept []spool.Job
 	for i, j := range jobs {

@@ -16,9 +16,15 @@ step "Fresh keys for alice, bob and carol (ferry cfgnew), in DEMO=$demo"
 mkdir -p "$demo/bin"
 cat >"$demo/bin/mailer" <<'EOF'
 #!/bin/sh
-# A stand-in for sendmail: append the message to the mailbox in $1.
+# A stand-in for sendmail: append the message to the mailbox in $1, whole
+# (read first, then added in one write), so a mailbox seen non-empty holds
+# the whole message.
 box=$1; shift
-{ echo "To: $*"; /bin/cat; echo; } >>"$box"
+tmp=$(mktemp "$box.XXXXXX") || exit 75
+{ echo "To: $*"; /bin/cat; echo; } >"$tmp" && cat "$tmp" >>"$box"
+st=$?
+rm -f "$tmp"
+exit $st
 EOF
 chmod +x "$demo/bin/mailer"
 for n in alice bob carol; do

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -8,6 +9,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -58,7 +60,9 @@ func needPostfix(t *testing.T) {
 	}
 }
 
-func startPostfix(t *testing.T, dir, host, mainExtra, masterExtra string) *postfixInstance {
+// newPostfix writes an instance's directories and config; startPostfix
+// starts instances.
+func newPostfix(t *testing.T, dir, host, mainExtra, masterExtra string) *postfixInstance {
 	t.Helper()
 	p := &postfixInstance{dir: dir, conf: filepath.Join(dir, "conf")}
 	for _, d := range []string{"conf", "queue", "data"} {
@@ -90,12 +94,29 @@ relay_transport = error:5.1.1 no outside mail in this test
 `, dir, host) + mainExtra
 	mustWrite(t, filepath.Join(p.conf, "main.cf"), []byte(main), 0o644)
 	mustWrite(t, filepath.Join(p.conf, "master.cf"), []byte(postfixMaster+masterExtra), 0o644)
-	if out, err := exec.Command("/usr/sbin/postfix", "-c", p.conf, "start").CombinedOutput(); err != nil {
-		p.stop(t)
-		t.Fatalf("postfix start (%s): %v\n%s\n%s", host, err, out, p.log())
-	}
-	t.Cleanup(func() { p.stop(t) })
 	return p
+}
+
+// startPostfix starts the instances at once (each `postfix start` checks
+// its installation for seconds) and stops them at the test's cleanup.
+func startPostfix(t *testing.T, ps ...*postfixInstance) {
+	t.Helper()
+	errs := make([]error, len(ps))
+	var wg sync.WaitGroup
+	for i, p := range ps {
+		wg.Go(func() {
+			if out, err := exec.Command("/usr/sbin/postfix", "-c", p.conf, "start").CombinedOutput(); err != nil {
+				errs[i] = fmt.Errorf("postfix start (%s): %v\n%s\n%s", p.conf, err, out, p.log())
+			}
+		})
+	}
+	wg.Wait()
+	for _, p := range ps {
+		t.Cleanup(func() { p.stop(t) })
+	}
+	if err := errors.Join(errs...); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // stop stops the instance and makes sure its master is gone.
@@ -198,18 +219,19 @@ func TestPostfixMailRoundTrip(t *testing.T) {
 	mailbox := filepath.Join(bobPF, "mail")
 	mustMkdirAll(t, mailbox)
 	mustChown(t, mailbox, uid, gid)
-	bobMTA := startPostfix(t, bobPF, "bob.test", `virtual_mailbox_domains = bob.test
+	bobMTA := newPostfix(t, bobPF, "bob.test", `virtual_mailbox_domains = bob.test
 virtual_mailbox_base = `+mailbox+`
 virtual_mailbox_maps = inline:{ user@bob.test=user/ }
 virtual_uid_maps = static:`+nobody.Uid+`
 virtual_gid_maps = static:`+nobody.Gid+`
 virtual_minimum_uid = 1
 `, "virtual   unix  -       n       n       -       -       virtual\n")
-	aliceMTA := startPostfix(t, filepath.Join(dir, "postfix-alice"), "alice.test",
+	aliceMTA := newPostfix(t, filepath.Join(dir, "postfix-alice"), "alice.test",
 		"transport_maps = inline:{ bob.test=ferry:bob }\n",
 		`ferry     unix  -       n       n       -       -       pipe
   flags=Rqhu user=nobody argv=`+bin+` exec --cfg `+a+` --quiet $nexthop sendmail $recipient
 `)
+	startPostfix(t, bobMTA, aliceMTA)
 
 	const msg = "From: Alice <alice@alice.test>\n" +
 		"To: User <user@bob.test>\n" +
@@ -231,7 +253,9 @@ virtual_minimum_uid = 1
 		}
 		return strings.Contains(l, "relay=ferry") && strings.Contains(l, "status=sent")
 	}, aliceMTA.log)
-	sh(t, `$F call --cfg `+a+` --quiet bob
+	// The call ends 1 s after the last packet, not after the default 10 s
+	// of idling.
+	sh(t, `$F call --cfg `+a+` --quiet --onlinedeadline 1 bob
 		$F toss --cfg `+b+` --quiet`)
 
 	var delivered string

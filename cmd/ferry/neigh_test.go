@@ -79,9 +79,9 @@ func TestNeighFromNothing(t *testing.T) {
 	sh(t, `
 		$F file --cfg `+a+` --quiet `+dir+`/report.txt bob:report.txt
 		printf 'Subject: hello\n\nHi Bob.\n' | $F exec --cfg `+a+` --quiet bob sendmail bob@example.org
-		$F call --cfg `+a+` --quiet bob
+		$F call --cfg `+a+` --quiet --onlinedeadline 1 bob
 		$F toss --cfg `+b+` --quiet
-	`)
+	`) // (the recipe's call with 1 s of idling at its end, not the default 10)
 	if got, err := os.ReadFile(filepath.Join(in, "report.txt")); err != nil || string(got) != report {
 		t.Errorf("bob's incoming report.txt: %q, %v", got, err)
 	}

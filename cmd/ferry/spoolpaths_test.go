@@ -13,6 +13,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -103,12 +104,34 @@ type listedPkg struct {
 }
 
 // listModule lists the module's packages and the export data of every
-// package they import, built by the go command.
+// package they import, built by the go command. The two tests here share
+// one listing: each `go list -export` of the module costs seconds.
 func listModule(t *testing.T) ([]listedPkg, func(string) (io.ReadCloser, error)) {
 	t.Helper()
+	listing.once.Do(func() { listing.mine, listing.exports, listing.err = goListModule() })
+	if listing.err != nil {
+		t.Fatal(listing.err)
+	}
+	exports := listing.exports
+	return listing.mine, func(path string) (io.ReadCloser, error) {
+		if exports[path] == "" {
+			return nil, fmt.Errorf("no export data for %s", path)
+		}
+		return os.Open(exports[path])
+	}
+}
+
+var listing struct {
+	once    sync.Once
+	mine    []listedPkg
+	exports map[string]string
+	err     error
+}
+
+func goListModule() ([]listedPkg, map[string]string, error) {
 	out, err := exec.Command("go", "list", "-export", "-deps", "-json=ImportPath,Dir,Export,GoFiles", "github.com/ferry-dtn/ferry/...").Output()
 	if err != nil {
-		t.Fatalf("go list: %v", err)
+		return nil, nil, fmt.Errorf("go list: %v", err)
 	}
 	exports := map[string]string{}
 	var mine []listedPkg
@@ -116,19 +139,14 @@ func listModule(t *testing.T) ([]listedPkg, func(string) (io.ReadCloser, error))
 	for dec.More() {
 		var p listedPkg
 		if err := dec.Decode(&p); err != nil {
-			t.Fatal(err)
+			return nil, nil, err
 		}
 		exports[p.ImportPath] = p.Export
 		if p.ImportPath == modulePath || strings.HasPrefix(p.ImportPath, "github.com/ferry-dtn/ferry/") {
 			mine = append(mine, p)
 		}
 	}
-	return mine, func(path string) (io.ReadCloser, error) {
-		if exports[path] == "" {
-			return nil, fmt.Errorf("no export data for %s", path)
-		}
-		return os.Open(exports[path])
-	}
+	return mine, exports, nil
 }
 
 // spoolPathViolations type-checks one package, from files on disk or
