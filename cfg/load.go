@@ -6,8 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-
-	"github.com/hjson/hjson-go/v4"
 )
 
 // ErrEncrypted is returned for configs encrypted with nncp-cfgenc when
@@ -51,8 +49,8 @@ func Parse(data []byte, o ...LoadOptions) (*Config, error) {
 	if bytes.HasPrefix(data, []byte("NNCPB\x00\x00")) {
 		return nil, ErrEncrypted
 	}
-	var generic any
-	if err := hjson.Unmarshal(data, &generic); err != nil {
+	generic, err := hjsonValue(data)
+	if err != nil {
 		return nil, syntaxError(data, err)
 	}
 	if _, ok := generic.(map[string]any); !ok {

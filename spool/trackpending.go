@@ -59,7 +59,7 @@ func (s *Spool) startPending(r TrackRecord) *pendingWrite {
 	p := &pendingWrite{s: s, id: r.ID, done: make(chan error, 1)}
 	p.tmp = filepath.Join(s.tmpDir(), "ferry-track."+strconv.FormatInt(time.Now().UnixNano(), 16)+"."+
 		strconv.Itoa(os.Getpid())+"."+strconv.FormatUint(tmpSeq.Add(1), 10))
-	v, err := json.Marshal(&r)
+	v, err := marshalRecord(&r)
 	if err != nil {
 		p.done <- err
 		return p

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/spf13/pflag"
 )
@@ -69,8 +70,9 @@ type cmdSpec struct {
 	words         []string // fixed words for the arguments, if any
 }
 
-// safeWord is what may appear unquoted in a generated script.
-var safeWord = regexp.MustCompile(`^[a-z0-9][a-z0-9-]*$`)
+// safeWord is what may appear unquoted in a generated script (compiled
+// on first use, not at every start).
+var safeWord = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z0-9][a-z0-9-]*$`) })
 
 func describeCommands() ([]cmdSpec, error) {
 	var names []string
@@ -96,11 +98,11 @@ func describeCommands() ([]cmdSpec, error) {
 	// `ferry help COMMAND` is handled by main, not by the table.
 	specs = append(specs, cmdSpec{name: "help", summary: "show the commands, or a command's options", words: names})
 	for _, s := range specs {
-		if !safeWord.MatchString(s.name) {
+		if !safeWord().MatchString(s.name) {
 			return nil, fmt.Errorf("completion: command name %q is not a plain word", s.name)
 		}
 		for _, f := range s.flags {
-			if !safeWord.MatchString(f.long) || (f.short != "" && !safeWord.MatchString(f.short)) {
+			if !safeWord().MatchString(f.long) || (f.short != "" && !safeWord().MatchString(f.short)) {
 				return nil, fmt.Errorf("completion: flag %q of %s is not a plain word", f.long, s.name)
 			}
 		}

@@ -24,7 +24,7 @@ _ferry() {
 	# them that take a file, a directory, or something else as a value.
 	local flags= files= dirs= values= words=
 	case ${COMP_WORDS[1]} in
-`, Version, commandNames(specs))
+`, Version(), commandNames(specs))
 	for _, s := range specs {
 		var flags, files, dirs, values []string
 		for _, f := range s.flags {

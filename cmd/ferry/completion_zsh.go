@@ -16,7 +16,7 @@ func writeZsh(w *output, specs []cmdSpec) {
 _ferry() {
 	local -a commands
 	commands=(
-`, Version)
+`, Version())
 	for _, s := range specs {
 		fmt.Fprintf(w, "\t\t%s\n", zshQuote(s.name+":"+strings.ReplaceAll(s.summary, ":", `\:`)))
 	}

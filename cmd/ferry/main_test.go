@@ -37,7 +37,11 @@ func TestMain(m *testing.M) {
 		panic(err)
 	}
 	ferryBin = filepath.Join(dir, "ferry")
-	if out, err := exec.Command("go", "build", "-o", ferryBin, ".").CombinedOutput(); err != nil {
+	// Built as make builds it (CGO_ENABLED=0: static), so the tests run
+	// what is shipped.
+	build := exec.Command("go", "build", "-o", ferryBin, ".")
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := build.CombinedOutput(); err != nil {
 		panic(fmt.Sprintf("build ferry: %v\n%s", err, out))
 	}
 	code := m.Run()

@@ -127,7 +127,7 @@ func nncpToFerry(tool *nncpTool, args []string, s streams) (out []string, code i
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, strings.TrimSpace(fmt.Sprintf("Usage: nncp-%s [options] %s", tool.name, tool.usage)))
 		fmt.Fprintf(stderr, "ferry %s standing in for NNCP %s's nncp-%s: see ferry(1) and ferry-%s(1).\nOptions:\n",
-			Version, nncpVersion, tool.name, tool.ferry)
+			Version(), nncpVersion, tool.name, tool.ferry)
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -141,7 +141,7 @@ func nncpToFerry(tool *nncpTool, args []string, s streams) (out []string, code i
 		return nil, exitOK, nil
 	}
 	if *version {
-		fmt.Fprintf(s.Stdout, "ferry %s (as nncp-%s, compatible with NNCP %s)\n", Version, tool.name, nncpVersion)
+		fmt.Fprintf(s.Stdout, "ferry %s (as nncp-%s, compatible with NNCP %s)\n", Version(), tool.name, nncpVersion)
 		return nil, exitOK, nil
 	}
 	set := map[string]string{}

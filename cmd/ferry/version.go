@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"runtime/debug"
 	"strings"
+	"sync"
 )
 
 // releaseStamp is empty in the repository. `make dist` writes the version
@@ -19,7 +20,9 @@ var releaseStamp string
 // Version is the one version string of this build, for every build route:
 // `make`, plain `go build` and `go install` all take it from the build
 // information the Go toolchain records, so none of them passes -ldflags.
-var Version = buildVersion(releaseStamp, debug.ReadBuildInfo)
+// Read on first use, not at every start (decoding the build information
+// was a third of main's initialisers: ferry exec runs once per message).
+var Version = sync.OnceValue(func() string { return buildVersion(releaseStamp, debug.ReadBuildInfo) })
 
 // buildVersion picks, in order: the release stamp of a source tarball; the
 // module version Go derives from the git tags (v1.2.3 on a tag, a
@@ -59,7 +62,7 @@ func buildVersion(stamp string, read func() (*debug.BuildInfo, bool)) string {
 	return "devel-" + rev
 }
 
-func versionLine() string { return "ferry " + Version + " (speaks NNCP 8.x)" }
+func versionLine() string { return "ferry " + Version() + " (speaks NNCP 8.x)" }
 
 func runVersion(ctx context.Context, g *globals, args []string) error {
 	g.flags("")

@@ -4,6 +4,7 @@ import (
 	"archive/tar"
 	"bytes"
 	"compress/gzip"
+	"debug/elf"
 	"errors"
 	"fmt"
 	"io"
@@ -72,22 +73,24 @@ var buildEnv = append(os.Environ(), "GOFLAGS=-buildvcs=auto")
 
 func runIn(t *testing.T, dir string, name string, args ...string) string {
 	t.Helper()
-	out, err := inDir{dir, name, args}.run()
+	out, err := inDir{dir, name, args, nil}.run()
 	if err != nil {
 		t.Fatal(err)
 	}
 	return out
 }
 
-// inDir is a command line run in a directory.
+// inDir is a command line run in a directory, with env added to
+// buildEnv.
 type inDir struct {
 	dir, name string
 	args      []string
+	env       []string
 }
 
 func (c inDir) run() (string, error) {
 	cmd := exec.Command(c.name, c.args...)
-	cmd.Dir, cmd.Env = c.dir, buildEnv
+	cmd.Dir, cmd.Env = c.dir, append(slices.Clip(buildEnv), c.env...)
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		return "", fmt.Errorf("%s %s (in %s): %v\n%s", c.name, strings.Join(c.args, " "), c.dir, err, out)
@@ -119,8 +122,8 @@ func together(t *testing.T, cmds ...inDir) []string {
 // tarballs (and so identical binaries); the unpacked tarball builds with
 // the same version.
 //
-// Each step builds once, and every build is -trimpath, as make's are: a
-// compile that differs only in its directory is then shared through Go's
+// Each step builds once, and every build is -trimpath and CGO_ENABLED=0,
+// as make's are: a compile that differs only in its directory is then shared through Go's
 // cache, so the test pays for at most one full compile (none when the
 // cache has this commit) and its links, and builds that do not depend on
 // each other run at once. (-trimpath changes nothing in how Go records
@@ -148,8 +151,13 @@ func TestFreshCloneVersionAndReproducibleBuilds(t *testing.T) {
 	// the commit, and the binary finds its config with neither --cfg nor
 	// NNCPCFG.
 	cfg := labCfg(t, "alice")
-	goBuild := inDir{a, "go", []string{"build", "-trimpath", "-o", goBin, "./cmd/ferry"}}
-	together(t, inDir{a, "make", []string{"-s", "build", "NNCP_CFG=" + cfg}}, goBuild)
+	goBuild := inDir{a, "go", []string{"build", "-trimpath", "-o", goBin, "./cmd/ferry"}, []string{"CGO_ENABLED=0"}}
+	together(t, inDir{a, "make", []string{"-s", "build", "NNCP_CFG=" + cfg}, nil}, goBuild)
+	// make builds without cgo: no dynamic loader and libc to start
+	// each time (one ferry exec per message).
+	if interp, err := elfInterpreter(bin); err != nil || interp != "" {
+		t.Fatalf("make build: %s is not a static binary (interpreter %q, %v)", bin, interp, err)
+	}
 	if v := runIn(t, a, bin, "--version"); !strings.Contains(v, rev) || strings.Contains(v, "dirty") {
 		t.Fatalf("untagged clone at %s: make says %q", rev, v)
 	}
@@ -167,7 +175,7 @@ func TestFreshCloneVersionAndReproducibleBuilds(t *testing.T) {
 	for _, c := range []string{a, b} {
 		runIn(t, c, "git", "tag", "v0.0.1-test")
 	}
-	dist := together(t, inDir{a, "make", []string{"-s", "dist"}}, inDir{b, "make", []string{"-s", "dist"}}, goBuild)
+	dist := together(t, inDir{a, "make", []string{"-s", "dist"}, nil}, inDir{b, "make", []string{"-s", "dist"}, nil}, goBuild)
 	tgz := dist[0]
 	viaMake, viaGo := runIn(t, a, bin, "--version"), runIn(t, a, goBin, "--version")
 	if want := "ferry v0.0.1-test (speaks NNCP 8.x)"; viaMake != want || viaGo != want {
@@ -202,10 +210,29 @@ func TestFreshCloneVersionAndReproducibleBuilds(t *testing.T) {
 	mustMkdir(t, unpacked)
 	runIn(t, unpacked, "tar", "-xzf", filepath.Join(a, tgz))
 	src := filepath.Join(unpacked, "ferry-v0.0.1-test")
-	runIn(t, src, "go", "build", "-trimpath", "-o", goBin, "./cmd/ferry")
+	if _, err := (inDir{src, "go", []string{"build", "-trimpath", "-o", goBin, "./cmd/ferry"}, []string{"CGO_ENABLED=0"}}).run(); err != nil {
+		t.Fatal(err)
+	}
 	if got, shipped := runIn(t, src, goBin, "--version"), runIn(t, src, filepath.Join(src, "bin", "ferry"), "--version"); got != shipped {
 		t.Errorf("built from the tarball: %q; shipped in it: %q", got, shipped)
 	}
+}
+
+// elfInterpreter is the dynamic loader an ELF binary names (PT_INTERP),
+// "" for a static binary.
+func elfInterpreter(path string) (string, error) {
+	f, err := elf.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer func() { _ = f.Close() }()
+	for _, p := range f.Progs {
+		if p.Type == elf.PT_INTERP {
+			b, err := io.ReadAll(p.Open())
+			return strings.TrimRight(string(b), "\x00"), err
+		}
+	}
+	return "", nil
 }
 
 // checkDistTarball checks the reproducibility rules of make dist and
