@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -221,4 +222,37 @@ func TestCleanQueueDryRunInOrder(t *testing.T) {
 	}
 	_, got := list(t, sp)
 	sameJobs(t, "after the dry run", got, jobs)
+}
+
+// A queue's removal unlinks its packets in inode order (about the order
+// their files were made in), not the listing's, which is at random on
+// disk: seen with one worker, whose removals reach Found in the order
+// they were made.
+func TestCleanQueueInodeOrder(t *testing.T) {
+	t.Parallel() // files and index on disk: waits overlap
+	sp := openSpool(t)
+	sp.SetCleanWorkers(1)
+	jobs := queueFiles(t, sp, 400, []uint8{1, 96, 224})
+	ino := map[string]uint64{}
+	for _, j := range jobs {
+		p := sp.PacketPath(peer, spool.TX, j.ID)
+		var st syscall.Stat_t
+		if err := syscall.Stat(p, &st); err != nil {
+			t.Fatal(err)
+		}
+		ino[p] = st.Ino
+	}
+	var found []string
+	n, err := sp.Clean([]packet.ID{peer}, spool.TxPackets, spool.CleanOptions{Found: func(p string) { found = append(found, p) }})
+	if err != nil || n != len(jobs) || len(found) != len(jobs) {
+		t.Fatalf("%d removed (%d told), %v", n, len(found), err)
+	}
+	for i := 1; i < len(found); i++ {
+		if ino[found[i-1]] >= ino[found[i]] {
+			t.Fatalf("removal %d (inode %d) came after one of inode %d", i, ino[found[i]], ino[found[i-1]])
+		}
+	}
+	if _, got := list(t, sp); len(got) != 0 {
+		t.Fatalf("%d packets left", len(got))
+	}
 }

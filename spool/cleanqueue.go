@@ -1,10 +1,12 @@
 package spool
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"time"
 
@@ -14,20 +16,35 @@ import (
 )
 
 // Removing a whole queue. A million packets are a million unlinks, which
-// is most of what `ferry rm --tx` costs: the listing streams them to a
-// few workers, so that while one unlink waits on the filesystem's
-// journal or the directory's lock another goes on, and the removals come
-// back to the calling goroutine, which alone counts them and tells Found
-// (so CleanOptions.Found is called from one goroutine, as before).
+// is most of what `ferry rm --tx` costs. Each unlink frees an inode and
+// the file's blocks, and on ext4 (mounted with discard here) it is the
+// freeing that waits, not the CPU: unlinks in inode order, which is about
+// the order the files were created and their blocks allocated in, touch
+// the inode table and bitmaps block after block and let the filesystem
+// merge adjacent freed extents, where the listing's order (by niceness,
+// then name: at random on disk) touches a different block each time.
+// Measured on 50,000 packets of this machine's spool (ext4, 2 cores,
+// load 8-19, unlinkat alone, interleaved runs): 1 worker 46 s in name
+// order against 24-39 s in inode order; 16 workers 10-34 s against
+// 10-14 s; 64 workers 9.7 s against 7.0 s, with 25-30% less system
+// CPU in inode order each time.
 //
-//	EachJob ──ids──▶ cleanWorkers × unlinkat(dir, PKT) [+ hdr/PKT] ──▶ Clean's goroutine: count, Found
+// So the listing is read to its end first, marking the packets to go
+// among the directory's names (read with their inode numbers), and only
+// then do the workers unlink them, in inode order, while the calling
+// goroutine alone counts them and tells Found (so CleanOptions.Found is
+// called from one goroutine, as before):
 //
+//	EachJob ──mark──▶ names by inode ──▶ cleanWorkers × unlinkat(dir, PKT) [+ hdr/PKT] ──▶ count, Found
+//
+// A dry run removes nothing and tells its paths in the listing's order.
 // The directory is flushed once, after the last unlink: a killed rm has
 // removed some packets and not others, and the index, a cache, is told
 // at the next listing (or dropped here after a large removal).
 
-// cleanWorkers is how many unlinks run at once.
-const cleanWorkers = 16
+// cleanWorkers is how many unlinks run at once: most of them wait on
+// the filesystem, so more are in flight than there are cores.
+const cleanWorkers = 64
 
 // untrackBatch is how many tx packets are marked removed in their
 // tracking records in one transaction.
@@ -60,6 +77,16 @@ func (c *cleaner) queue(node packet.ID, xx XX) {
 		defer func() { _ = h.Close() }() // a directory, read only
 		hdrfd = int(h.Fd())
 	}
+	// The directory's packet names with their inode numbers, in name
+	// order, to find each listed packet's inode (not on a dry run, which
+	// keeps the listing's order).
+	var names []inodeName
+	if !c.opt.DryRun {
+		if names, err = readInodeNames(dirfd, dir); err != nil {
+			c.errs = append(c.errs, err)
+			return
+		}
+	}
 	ids := make(chan packet.ID, 1024)
 	results := make(chan removal, 1024)
 	var bad []BadFile
@@ -70,15 +97,19 @@ func (c *cleaner) queue(node packet.ID, xx XX) {
 		defer all.Done()
 		defer close(ids)
 		// Tracked tx packets are marked removed a batch at a time before
-		// their batch goes to the workers, so a killed rm never leaves a
+		// any of them goes to the workers, so a killed rm never leaves a
 		// packet gone while its message still shows as queued.
 		var batch []packet.ID
+		chosen := make([]bool, len(names))
+		var late []packet.ID // listed but not among the names read: come meanwhile
 		flush := func() {
 			if xx == TX && !c.opt.DryRun {
 				untrackErr = errors.Join(untrackErr, c.untrack(node, batch))
 			}
-			for _, id := range batch {
-				ids <- id
+			if c.opt.DryRun {
+				for _, id := range batch {
+					ids <- id
+				}
 			}
 			batch = batch[:0]
 		}
@@ -86,15 +117,46 @@ func (c *cleaner) queue(node packet.ID, xx XX) {
 			if c.opt.Older > 0 && !c.due(c.s.packetPath(node, xx, j.ID)) {
 				return true
 			}
+			if !c.opt.DryRun {
+				k := keyOf(j.ID)
+				i, found := slices.BinarySearchFunc(names, k, func(n inodeName, k nameKey) int { return compareKeys(n.key, k) })
+				switch {
+				case !found:
+					late = append(late, j.ID)
+				case chosen[i]:
+					return true // listed twice (the index changed meanwhile)
+				default:
+					chosen[i] = true
+				}
+			}
 			if batch = append(batch, j.ID); len(batch) == untrackBatch {
 				flush()
 			}
 			return true
 		})
 		flush()
+		if c.opt.DryRun {
+			return
+		}
+		order := make([]int32, 0, len(names))
+		for i, ok := range chosen {
+			if ok {
+				order = append(order, int32(i))
+			}
+		}
+		slices.SortFunc(order, func(a, b int32) int { return cmp.Compare(names[a].ino, names[b].ino) })
+		for _, i := range order {
+			ids <- names[i].key.id()
+		}
+		for _, id := range late {
+			ids <- id
+		}
 	}()
 	// A dry run only looks, and tells its paths in the listing's order.
 	n := cleanWorkers
+	if c.s.cleanWorkers > 0 {
+		n = c.s.cleanWorkers
+	}
 	if c.opt.DryRun {
 		n = 1
 	}
@@ -174,6 +236,40 @@ func (c *cleaner) removeAt(dirfd, hdrfd int, node packet.ID, xx XX, id packet.ID
 		_ = unlinkAt(hdrfd, name) // a missing copy is fine, as in Remove
 	}
 	return removal{id: id, done: true}
+}
+
+// inodeName is a packet name in a queue's directory and its inode number.
+type inodeName struct {
+	key nameKey
+	ino uint64
+}
+
+// readInodeNames reads the packet names of the directory open as dirfd
+// (dir is its path, for errors), with their inode numbers, in name order.
+// A million of them are 40 MB.
+func readInodeNames(dirfd int, dir string) ([]inodeName, error) {
+	// Gathered in chunks and copied once into a slice of the right size,
+	// as Listing.readDir does: append would regrow and copy it.
+	var chunks [][]inodeName
+	cur := make([]inodeName, 0, 4096)
+	total := 0
+	err := eachPacketName(dirfd, dir, func(k nameKey, ino uint64) {
+		if len(cur) == cap(cur) {
+			chunks, total = append(chunks, cur), total+len(cur)
+			cur = make([]inodeName, 0, 4096)
+		}
+		cur = append(cur, inodeName{k, ino})
+	})
+	if err != nil {
+		return nil, err
+	}
+	names := make([]inodeName, 0, total+len(cur))
+	for _, c := range chunks {
+		names = append(names, c...)
+	}
+	names = append(names, cur...)
+	slices.SortFunc(names, func(a, b inodeName) int { return compareKeys(a.key, b.key) })
+	return names, nil
 }
 
 func unlinkAt(dirfd int, name string) error {

@@ -27,6 +27,9 @@ func (s *Spool) QueueReads() int64 { return s.quota.reads.Load() }
 // that a test with thousands of packets crosses several of them.
 func (s *Spool) SetIndexBatch(n int) { s.ix.batch = n }
 
+// SetCleanWorkers makes a queue's removal run n unlinks at once.
+func (s *Spool) SetCleanWorkers(n int) { s.cleanWorkers = n }
+
 // SetTrackBatch makes merges of pending tracking records take n per
 // transaction.
 func (s *Spool) SetTrackBatch(n int) { s.trk.batch = n }

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"slices"
 	"sync"
 	"time"
 
@@ -65,13 +64,6 @@ func entryKey(nice uint8, id packet.ID) []byte {
 	k := make([]byte, 1, keyLen)
 	k[0] = nice
 	return append(k, id.String()...)
-}
-
-func entryValue(j Job) []byte {
-	v := make([]byte, entryLen)
-	binary.BigEndian.PutUint64(v, uint64(j.Size))
-	copy(v[8:], j.Sender[:])
-	return v
 }
 
 // decodeEntry makes a Job of a key and value; ok is false for a
@@ -225,13 +217,33 @@ func (ix *index) meta(node packet.ID, xx XX) (queueMeta, error) {
 // transaction over a million keys holds the lock for the whole build,
 // and bbolt copies every node it has touched onto the heap each time the
 // file grows under it (node.dereference).
+//
+// A listing passes each run in name order, so a stable counting sort by
+// niceness is key order (jobs in another order are still all put, only
+// slower); keys and values are made in one buffer each, not two small
+// allocations and a Base32 string per job (bbolt copies a key; a value
+// it keeps until the commit, while the buffer lives).
 func (ix *index) add(node packet.ID, xx XX, jobs []Job, gen uint64) (uint64, bool, error) {
-	keys := make([][]byte, len(jobs))
-	order := make([]int, len(jobs))
-	for i, j := range jobs {
-		keys[i], order[i] = entryKey(j.Nice, j.ID), i
+	var start [257]int
+	for i := range jobs {
+		start[int(jobs[i].Nice)+1]++
 	}
-	slices.SortFunc(order, func(a, b int) int { return bytes.Compare(keys[a], keys[b]) })
+	for n := 1; n < len(start); n++ {
+		start[n] += start[n-1]
+	}
+	keys := make([]byte, len(jobs)*keyLen)
+	vals := make([]byte, len(jobs)*entryLen)
+	for i := range jobs {
+		j := &jobs[i]
+		at := start[j.Nice]
+		start[j.Nice]++
+		k := keys[at*keyLen : (at+1)*keyLen]
+		k[0] = j.Nice
+		packet.B32.Encode(k[1:], j.ID[:])
+		v := vals[at*entryLen : (at+1)*entryLen]
+		binary.BigEndian.PutUint64(v, uint64(j.Size))
+		copy(v[8:], j.Sender[:])
+	}
 	var after uint64
 	same := false
 	err := ix.update(func(tx *bolt.Tx) error {
@@ -243,8 +255,8 @@ func (ix *index) add(node packet.ID, xx XX, jobs []Job, gen uint64) (uint64, boo
 		// half their room for later keys: a fuller tree is a smaller file
 		// and fewer pages for every later listing to map.
 		b.FillPercent = 0.9
-		for _, i := range order {
-			if err := b.Put(keys[i], entryValue(jobs[i])); err != nil {
+		for at := range jobs {
+			if err := b.Put(keys[at*keyLen:(at+1)*keyLen], vals[at*entryLen:(at+1)*entryLen:(at+1)*entryLen]); err != nil {
 				return err
 			}
 		}

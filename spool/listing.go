@@ -152,42 +152,18 @@ func (l *Listing) stillBad(dirfd int, ids []packet.ID) bool {
 // into a slice of the right size (append regrew and copied it, by a
 // quarter each time).
 func (l *Listing) readDir(d *os.File) error {
-	buf := make([]byte, 64<<10)
 	var chunks [][]nameKey
 	cur := make([]nameKey, 0, 4096)
 	total := 0
-	fd := int(d.Fd())
-	for {
-		n, err := unix.Getdents(fd, buf)
-		if err == unix.EINTR {
-			continue
+	err := eachPacketName(int(d.Fd()), l.dir, func(k nameKey, _ uint64) {
+		if len(cur) == cap(cur) {
+			chunks, total = append(chunks, cur), total+len(cur)
+			cur = make([]nameKey, 0, 4096)
 		}
-		if err != nil {
-			return &os.PathError{Op: "getdents", Path: l.dir, Err: err}
-		}
-		if n <= 0 {
-			break
-		}
-		for b := buf[:n]; len(b) >= direntNameOff; {
-			reclen := int(binary.NativeEndian.Uint16(b[direntReclenOff:]))
-			if reclen < direntNameOff || reclen > len(b) {
-				return &os.PathError{Op: "getdents", Path: l.dir, Err: unix.EIO}
-			}
-			name := b[direntNameOff:reclen]
-			b = b[reclen:]
-			if len(name) <= 52 || name[52] != 0 || name[51] == 0 {
-				continue // not 52 characters long
-			}
-			k, ok := nameKeyOf(name[:52])
-			if !ok {
-				continue
-			}
-			if len(cur) == cap(cur) {
-				chunks, total = append(chunks, cur), total+len(cur)
-				cur = make([]nameKey, 0, 4096)
-			}
-			cur = append(cur, k)
-		}
+		cur = append(cur, k)
+	})
+	if err != nil {
+		return err
 	}
 	l.ids = make([]nameKey, 0, total+len(cur))
 	for _, c := range chunks {
@@ -199,8 +175,44 @@ func (l *Listing) readDir(d *os.File) error {
 	return nil
 }
 
+// eachPacketName calls fn with the key and inode number of each packet
+// name in the directory open as fd (dir is its path, for errors), in the
+// directory's order. Only names of exactly 52 Base32 characters are
+// packets (hdr/, seen/, .part never are).
+func eachPacketName(fd int, dir string, fn func(k nameKey, ino uint64)) error {
+	buf := make([]byte, 64<<10)
+	for {
+		n, err := unix.Getdents(fd, buf)
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return &os.PathError{Op: "getdents", Path: dir, Err: err}
+		}
+		if n <= 0 {
+			return nil
+		}
+		for b := buf[:n]; len(b) >= direntNameOff; {
+			reclen := int(binary.NativeEndian.Uint16(b[direntReclenOff:]))
+			if reclen < direntNameOff || reclen > len(b) {
+				return &os.PathError{Op: "getdents", Path: dir, Err: unix.EIO}
+			}
+			ino := binary.NativeEndian.Uint64(b[direntInoOff:])
+			name := b[direntNameOff:reclen]
+			b = b[reclen:]
+			if len(name) <= 52 || name[52] != 0 || name[51] == 0 {
+				continue // not 52 characters long
+			}
+			if k, ok := nameKeyOf(name[:52]); ok {
+				fn(k, ino)
+			}
+		}
+	}
+}
+
 // Offsets in a linux_dirent64: ino(8) off(8) reclen(2) type(1) name.
 const (
+	direntInoOff    = 0
 	direntReclenOff = 16
 	direntNameOff   = 19
 )

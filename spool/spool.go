@@ -68,6 +68,9 @@ type Spool struct {
 	quota quotas
 	// summaries are the queues' summaries for scrapes (summarycache.go).
 	summaries summaryCache
+	// cleanWorkers, when set, is how many unlinks a queue's removal runs
+	// at once (cleanWorkers; tests use 1 to see the order).
+	cleanWorkers int
 }
 
 // ErrLocked is returned when another process holds a lock.
