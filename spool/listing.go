@@ -3,6 +3,7 @@ package spool
 import (
 	"bytes"
 	"encoding/binary"
+	"fmt"
 	"os"
 	"path/filepath"
 	"time"
@@ -121,6 +122,9 @@ func (s *Spool) List(node packet.ID, xx XX) (*Listing, error) {
 	}
 	if ixErr == nil {
 		ixErr = l.reconcile(int(d.Fd()), stamp, now)
+	}
+	if ixErr != nil && s.stopped() != nil {
+		return nil, ixErr // cancelled: not a reason to read every header at once instead
 	}
 	if ixErr != nil {
 		// Busy or broken: it is only a cache, the files answer.
@@ -292,6 +296,9 @@ func (l *Listing) reconcile(dirfd int, stamp listStamp, now time.Time) error {
 	jobs := make([]Job, min(batch, len(missing)))
 	var badIDs []packet.ID
 	for len(missing) > 0 {
+		if err := l.s.stopped(); err != nil {
+			return fmt.Errorf("listing %s: %d packet headers left unread: %w", l.dir, len(missing), err)
+		}
 		run := missing[:min(len(missing), batch)]
 		missing = missing[len(run):]
 		errs := l.s.readJobs(dirfd, l.dir, l.node, l.xx, l.ids, run, jobs)

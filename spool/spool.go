@@ -23,6 +23,7 @@
 package spool
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -53,6 +54,10 @@ type Options struct {
 	// times (nil: time.Now; usage.go); tests set it ahead so that a
 	// count is kept however recently the directory changed.
 	Now func() time.Time
+	// Context, once cancelled, stops a listing's index build between two
+	// runs of headers (nil: never stopped). The runs already added stay
+	// in the index, so the next listing goes on from there.
+	Context context.Context
 }
 
 // Spool is an opened spool directory.
@@ -88,6 +93,15 @@ func Open(dir string, self packet.ID, opt Options) (*Spool, error) {
 	s.ix = &index{path: filepath.Join(s.dir, "ferry.idx"), batch: addBatch}
 	s.trk = &tracker{path: filepath.Join(s.dir, "ferry-track.db"), pending: s.pendingDir()}
 	return s, nil
+}
+
+// stopped is the cause of the spool's context once it is cancelled
+// (Options.Context), else nil.
+func (s *Spool) stopped() error {
+	if ctx := s.opt.Context; ctx != nil && ctx.Err() != nil {
+		return context.Cause(ctx)
+	}
+	return nil
 }
 
 func (s *Spool) now() time.Time {

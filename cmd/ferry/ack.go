@@ -24,7 +24,7 @@ func runAck(ctx context.Context, g *globals, args []string) error {
 	if *all == (*nodes != "") {
 		return usageErrorf("give either --all or --node")
 	}
-	e, err := g.open()
+	e, err := g.open(ctx)
 	if err != nil {
 		return err
 	}

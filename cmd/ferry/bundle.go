@@ -30,7 +30,7 @@ func runBundle(ctx context.Context, g *globals, args []string) error {
 	if *keep && *del {
 		return usageErrorf("--keep and --delete contradict each other")
 	}
-	e, err := g.open()
+	e, err := g.open(ctx)
 	if err != nil {
 		return err
 	}

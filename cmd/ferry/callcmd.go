@@ -45,7 +45,7 @@ func runCall(ctx context.Context, g *globals, args []string) error {
 			return usageErrorf("%s: %v", fs.Arg(1), err)
 		}
 	}
-	e, err := g.open()
+	e, err := g.open(ctx)
 	if err != nil {
 		return err
 	}

@@ -16,7 +16,7 @@ func runCaller(ctx context.Context, g *globals, args []string) error {
 	if err := g.parse(args); err != nil {
 		return err
 	}
-	e, err := g.open()
+	e, err := g.open(ctx)
 	if err != nil {
 		return err
 	}

@@ -19,7 +19,7 @@ func runCheck(ctx context.Context, g *globals, args []string) error {
 	if err := g.parse(args); err != nil {
 		return err
 	}
-	e, err := g.open()
+	e, err := g.open(ctx)
 	if err != nil {
 		return err
 	}

@@ -47,7 +47,7 @@ func runDaemon(ctx context.Context, g *globals, args []string) error {
 	if err := cfg.CheckAddr(*bind); err != nil { // as in the config, not "another daemon may be running"
 		return usageErrorf("--bind %s: %v", *bind, err)
 	}
-	e, err := g.open()
+	e, err := g.open(ctx)
 	if err != nil {
 		return err
 	}

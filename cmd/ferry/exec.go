@@ -19,7 +19,7 @@ func runExec(ctx context.Context, g *globals, args []string) error {
 	if fs.NArg() < 2 {
 		return usageErrorf("want NODE and HANDLE")
 	}
-	e, err := g.open()
+	e, err := g.open(ctx)
 	if err != nil {
 		return err
 	}

@@ -23,7 +23,7 @@ func runFile(ctx context.Context, g *globals, args []string) error {
 		return usageErrorf("want SRC and NODE:[DST]")
 	}
 	src, target := fs.Arg(0), fs.Arg(1)
-	e, err := g.open()
+	e, err := g.open(ctx)
 	if err != nil {
 		return err
 	}

@@ -26,7 +26,7 @@ func runFreq(ctx context.Context, g *globals, args []string) error {
 	if fs.NArg() == 2 {
 		dst = fs.Arg(1)
 	}
-	e, err := g.open()
+	e, err := g.open(ctx)
 	if err != nil {
 		return err
 	}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"log/slog"
 	"strings"
 	"syscall"
@@ -23,7 +24,10 @@ type localNode struct {
 }
 
 // open loads the config, applies its umask and opens spool and log.
-func (g *globals) open() (*localNode, error) {
+// The spool stops a long index build (a cold listing of a huge queue)
+// between two runs of headers once ctx is cancelled: Ctrl-C stops
+// `ferry stat` on a million packets too.
+func (g *globals) open(ctx context.Context) (*localNode, error) {
 	c, err := g.config()
 	if err != nil {
 		return nil, err
@@ -39,7 +43,7 @@ func (g *globals) open() (*localNode, error) {
 	} else if n := c.Neigh["self"]; n != nil {
 		self = n.ID
 	}
-	e.sp, err = spool.Open(c.Spool, self, spool.Options{NoSync: g.noSync, NoHdr: c.NoHdr, Umask: e.umask})
+	e.sp, err = spool.Open(c.Spool, self, spool.Options{NoSync: g.noSync, NoHdr: c.NoHdr, Umask: e.umask, Context: ctx})
 	if err != nil {
 		return nil, withHint(err, "check 'spool' in %s or --spool", g.cfgPath)
 	}

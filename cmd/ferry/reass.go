@@ -34,7 +34,7 @@ func runReass(ctx context.Context, g *globals, args []string) error {
 	case fs.NArg() == 1 && !*all && *node == "":
 		metas = []string{fs.Arg(0)}
 	case fs.NArg() == 0 && (*all || *node != ""):
-		e, err := g.open()
+		e, err := g.open(ctx)
 		if err != nil {
 			return err
 		}

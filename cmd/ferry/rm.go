@@ -38,7 +38,7 @@ func runRm(ctx context.Context, g *globals, args []string) error {
 		if *all || *node != "" || *tmp || *lock || *part || *nock || *seen || *hdr || *area || *rx || *tx || *pkt || *older != "" {
 			return usageErrorf("--policy takes only --dryrun: the config says what goes")
 		}
-		e, err := g.open()
+		e, err := g.open(ctx)
 		if err != nil {
 			return err
 		}
@@ -51,7 +51,7 @@ func runRm(ctx context.Context, g *globals, args []string) error {
 			return usageErrorf("--older: %v", err)
 		}
 	}
-	e, err := g.open()
+	e, err := g.open(ctx)
 	if err != nil {
 		return err
 	}

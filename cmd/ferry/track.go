@@ -74,7 +74,7 @@ func runTrack(ctx context.Context, g *globals, args []string) error {
 		}
 		ids = append(ids, id)
 	}
-	e, err := g.open()
+	e, err := g.open(ctx)
 	if err != nil {
 		return err
 	}

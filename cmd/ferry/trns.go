@@ -30,7 +30,7 @@ func runTrns(ctx context.Context, g *globals, args []string) error {
 	if sf.via == "-" {
 		return usageErrorf("--via -: a transit packet needs relays")
 	}
-	e, err := g.open()
+	e, err := g.open(ctx)
 	if err != nil {
 		return err
 	}

@@ -29,7 +29,7 @@ func runXfer(ctx context.Context, g *globals, args []string) error {
 	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
 		return withHint(fmt.Errorf("xfer: %s is not a directory", dir), "mount the medium first, or create the directory")
 	}
-	e, err := g.open()
+	e, err := g.open(ctx)
 	if err != nil {
 		return err
 	}
