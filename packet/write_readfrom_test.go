@@ -38,7 +38,8 @@ func TestReadFromMatchesWrite(t *testing.T) {
 	const B = packet.BlockSize
 	for _, n := range []int{0, 1, B - 277, B - 1, B, B + 1, 8*B - 276, 9*B + 5, 17*B - 1} {
 		body := payload(n)
-		want := writeWith(t, alice, bob, body, B, packet.WriteOptions{}, false)
+		var wb bytes.Buffer
+		want := writeWith(t, &wb, alice, bob, body, B, packet.WriteOptions{}, false)
 		for _, r := range []io.Reader{
 			&pieces{b: body, step: 70001}, &pieces{b: body, step: B, last: true},
 			&pieces{b: body, step: 3*B + 1}, iotest.HalfReader(&pieces{b: body, step: 1 << 20, last: true}),
