@@ -12,6 +12,8 @@
 // requests in flight (ferry keeps at most 2 reads and 1 write in flight)
 // and the best is the limit printed.
 //
+// The files (3 per depth, of -size each) are removed at the end.
+//
 // Output, one line per kind: "write SECS DEPTH", "read SECS DEPTH",
 // "rw SECS DEPTH" (DEPTH: requests in flight per file in the best run);
 // -v adds a line per run on standard error.
@@ -36,7 +38,7 @@ import (
 )
 
 func main() {
-	dir := flag.String("dir", "", "directory on the filesystem to measure (two files of -size are made in it and removed)")
+	dir := flag.String("dir", "", "directory on the filesystem to measure (3 files of -size per depth are made in it, then removed)")
 	size := flag.Int64("size", 1<<30, "bytes per file, a multiple of 4 MiB")
 	depths := flag.String("depths", "1,2", "requests in flight per file to try, comma-separated")
 	verbose := flag.Bool("v", false, "print each run on standard error")
@@ -87,18 +89,28 @@ func run(out, log io.Writer, dir string, size int64, depths []int) (err error) {
 	if size <= 0 || size%fsio.ChunkSize != 0 {
 		return fmt.Errorf("-size %d: must be a positive multiple of %d", size, fsio.ChunkSize)
 	}
-	src := filepath.Join(dir, "diskprobe.a")
-	dst := filepath.Join(dir, "diskprobe.b")
+	// Every write makes a fresh file, as ferry writes a packet or a copy,
+	// and none is truncated or removed before the end: on a filesystem
+	// mounted with discard, freeing a GiB trims it, and the trim would
+	// weigh on the next run (writing alone ran at 463 MiB/s just after
+	// one, slower than writing beside a read). Each depth writes alone
+	// twice, first and last, and the better counts.
+	var made []string
 	defer func() {
-		for _, p := range []string{src, dst} {
-			if rerr := os.Remove(p); rerr != nil && !errors.Is(rerr, os.ErrNotExist) && err == nil {
+		for _, p := range made {
+			if rerr := os.Remove(p); rerr != nil && err == nil {
 				err = fmt.Errorf("removing the probe's file: %w", rerr)
 			}
 		}
 	}()
+	fresh := func(d int) string {
+		p := filepath.Join(dir, fmt.Sprintf("diskprobe.%d.%d", d, len(made)))
+		made = append(made, p)
+		return p
+	}
 	var w, r, rw result
 	for _, d := range depths {
-		// Writing alone: a fresh file, as ferry writes a packet or a copy.
+		src := fresh(d)
 		t, err := timed(func() error { return write(src, size, d) })
 		if err != nil {
 			return err
@@ -119,9 +131,7 @@ func run(out, log io.Writer, dir string, size int64, depths []int) (err error) {
 		if err := evict(src); err != nil {
 			return err
 		}
-		if err := remove(dst); err != nil {
-			return err
-		}
+		dst := fresh(d)
 		trw, err := timed(func() error {
 			var wg sync.WaitGroup
 			var rerr error
@@ -138,12 +148,15 @@ func run(out, log io.Writer, dir string, size int64, depths []int) (err error) {
 			return err
 		}
 		rw.keep(trw, d)
-		if err := remove(dst); err != nil {
+		again := fresh(d)
+		t2, err := timed(func() error { return write(again, size, d) })
+		if err != nil {
 			return err
 		}
+		w.keep(t2, d)
 		if log != nil {
 			mib := float64(size) / (1 << 20)
-			_, _ = fmt.Fprintf(log, "depth %d: write %.0f MiB/s, read %.0f MiB/s, both at once %.0f MiB/s each way\n", d, mib/t, mib/tr, mib/trw)
+			_, _ = fmt.Fprintf(log, "depth %d: write %.0f then %.0f MiB/s, read %.0f MiB/s, both at once %.0f MiB/s each way\n", d, mib/t, mib/t2, mib/tr, mib/trw)
 		}
 	}
 	_, err = fmt.Fprintf(out, "write %.3f %d\nread %.3f %d\nrw %.3f %d\n", w.secs, w.depth, r.secs, r.depth, rw.secs, rw.depth)
@@ -154,13 +167,6 @@ func timed(f func() error) (float64, error) {
 	t0 := time.Now()
 	err := f()
 	return time.Since(t0).Seconds(), err
-}
-
-func remove(path string) error {
-	if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
-		return fmt.Errorf("removing the probe's file: %w", err)
-	}
-	return nil
 }
 
 // evict drops path's pages from the page cache.
