@@ -11,6 +11,9 @@ type chain []*Writer // outermost first
 
 func (c chain) Write(p []byte) (int, error) { return c[len(c)-1].Write(p) }
 
+// ReadFrom reads r straight into the innermost packet (Writer.ReadFrom).
+func (c chain) ReadFrom(r io.Reader) (int64, error) { return c[len(c)-1].ReadFrom(r) }
+
 func (c chain) Close() error {
 	var errs []error
 	for i := len(c) - 1; i >= 0; i-- {

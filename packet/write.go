@@ -120,6 +120,61 @@ func (pw *Writer) Write(p []byte) (int, error) {
 	return n, nil
 }
 
+// ReadFrom encrypts what r yields up to its end, as Write would, but
+// reads straight into the block being filled: a bulk copy into the packet
+// makes one copy of each byte fewer (r's buffer to the block). A read
+// error is returned as it is, and the packet can still be written to or
+// closed; like Write, it fails with ErrTooBig once r yields more than
+// MaxSize allows, having taken no byte past it.
+func (pw *Writer) ReadFrom(r io.Reader) (int64, error) {
+	var n int64
+	var probe [1]byte
+	for {
+		if pw.err != nil {
+			return n, pw.err
+		}
+		if pw.closed {
+			return n, errors.New("write to a closed packet")
+		}
+		room := pw.buf[pw.fill:BlockSize]
+		if pw.opt.MaxSize > 0 {
+			left := pw.opt.MaxSize - pw.total
+			if left <= 0 { // full: one byte more is too big, the end is fine
+				k, err := r.Read(probe[:])
+				if k > 0 {
+					pw.err = ErrTooBig
+					continue
+				}
+				if err == io.EOF {
+					return n, nil
+				}
+				if err != nil {
+					return n, err
+				}
+				continue
+			}
+			if left < int64(len(room)) {
+				room = room[:left]
+			}
+		}
+		k, err := r.Read(room)
+		pw.fill += k
+		pw.total += int64(k)
+		n += int64(k)
+		if pw.fill == BlockSize {
+			if ferr := pw.fullBlock(); ferr != nil {
+				return n, ferr
+			}
+		}
+		if err == io.EOF {
+			return n, nil
+		}
+		if err != nil {
+			return n, err
+		}
+	}
+}
+
 // seal encrypts buf[:n] in place and writes it.
 func (pw *Writer) seal(k interface {
 	Seal(dst, nonce, plaintext, ad []byte) []byte

@@ -117,3 +117,18 @@ func alignedChunk() []byte {
 	a := int(alignUp(addr) - addr)
 	return b[a : a : a+directChunk]
 }
+
+// ChunkSize is the length of the chunks bulk I/O reads and writes with
+// O_DIRECT: one disk request each.
+const ChunkSize = directChunk
+
+// Chunk returns a chunk of ChunkSize bytes, aligned for O_DIRECT and in
+// huge pages where the kernel offers them, as bulk I/O uses; give it back
+// with ReleaseChunk. It is exported for internal/diskprobe, which measures
+// the disk's limits for `make bench` with the very buffers ferry writes
+// and reads with (a disk that splits scattered pages into several
+// requests, as virtio does, is slower with any other buffer).
+func Chunk() []byte { return getChunk()[:directChunk] }
+
+// ReleaseChunk gives back b, from Chunk and no longer used.
+func ReleaseChunk(b []byte) { putChunk(b) }

@@ -26,8 +26,14 @@ func (q *Outbox) sendTo(ctx context.Context, d Dest, ph packet.PlainHeader, prod
 	return q.Send(ctx, d.Node, ph, produce, opt)
 }
 
+// copyFrom copies r into the packet: read straight into its blocks where
+// the writer is the packet's (fill's ctxWriter), through a buffer else.
 func copyFrom(r io.Reader) func(io.Writer) error {
 	return func(w io.Writer) error {
+		if cw, ok := w.(ctxWriter); ok {
+			_, err := cw.ReadFrom(r)
+			return err
+		}
 		_, err := packet.Copy(w, r)
 		return err
 	}

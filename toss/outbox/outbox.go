@@ -191,6 +191,29 @@ func (c ctxWriter) Write(p []byte) (int, error) {
 	return c.w.Write(p)
 }
 
+// ReadFrom lets the packet writer read a bulk source straight into its
+// blocks (packet.Writer.ReadFrom; fill's writers are packet's, which all
+// have it), still stopping at the first read after ctx is cancelled; into
+// any other writer it copies as Write would.
+func (c ctxWriter) ReadFrom(r io.Reader) (int64, error) {
+	if rf, ok := c.w.(io.ReaderFrom); ok {
+		return rf.ReadFrom(ctxReader{c.ctx, r})
+	}
+	return packet.Copy(struct{ io.Writer }{c}, r)
+}
+
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(p)
+}
+
 func (o Options) write() packet.WriteOptions {
 	return packet.WriteOptions{Nice: o.Nice, MinSize: o.MinSize, MaxSize: o.MaxSize}
 }
