@@ -142,7 +142,11 @@ func TestFreshCloneVersionAndReproducibleBuilds(t *testing.T) {
 	tmp := t.TempDir()
 	a, b := filepath.Join(tmp, "a"), filepath.Join(tmp, "elsewhere", "b")
 	freshClone(t, a)
-	freshClone(t, b)
+	// b is cloned from a, not from the repository again: a commit made
+	// there between two clones would give two versions to compare.
+	if out, err := exec.Command("git", "clone", "-q", a, b).CombinedOutput(); err != nil {
+		t.Fatalf("git clone: %v\n%s", err, out)
+	}
 	rev := runIn(t, a, "git", "rev-parse", "--short=12", "HEAD")
 	bin := filepath.Join(a, "bin", "ferry")
 	goBin := filepath.Join(t.TempDir(), "ferry")
