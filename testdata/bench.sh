@@ -432,20 +432,12 @@ if want xfer; then
 	# durable CMD...: prints "returned durable" seconds, the second after
 	# sync -f of the medium; user+sys and peak RSS go to $work/rss as in secs
 	durable() {
-		local t0 t1 t2
-		sync
-		t0=$(date +%s.%N)
-		printf '?\n?\n' >"$work/rss"
-		if [ -x /usr/bin/time ]; then
-			/usr/bin/time -f '%U %S
-%M' -o "$work/rss" "$@" >/dev/null 2>"$work/err" || { cat "$work/err" >&2; return 1; }
-		else
-			"$@" >/dev/null 2>"$work/err" || { cat "$work/err" >&2; return 1; }
-		fi
+		local r t1 t2
+		r=$(secs "$@") || return 1
 		t1=$(date +%s.%N)
 		sync -f "$usb"
 		t2=$(date +%s.%N)
-		awk -v a="$t0" -v b="$t1" -v c="$t2" 'BEGIN { printf "%.3f %.3f", b - a, c - a }'
+		awk -v r="$r" -v a="$t1" -v b="$t2" 'BEGIN { printf "%.3f %.3f", r, r + b - a }'
 	}
 	# The medium is read in from the device, as a medium carried over from
 	# another machine is: ferry writes its copy around the page cache and
