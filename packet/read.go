@@ -141,7 +141,13 @@ func (pr *Reader) Plain() PlainHeader { return pr.plain }
 func (pr *Reader) RawPlain() []byte { return pr.rawPlain }
 
 // Read yields payload bytes; io.EOF means the whole packet checked out.
+// A p of a block or more may be decrypted into directly (readInto).
 func (pr *Reader) Read(p []byte) (int, error) {
+	if pr.batchedInto(p) {
+		if n := pr.readInto(p); n > 0 {
+			return n, nil
+		}
+	}
 	for len(pr.pending) == 0 {
 		if pr.err != nil {
 			return 0, pr.err

@@ -25,10 +25,12 @@ const openBatch = 8
 const openParallelAfter = 8
 
 type openJob struct {
-	ct []byte // as read; never overwritten by a failed Open
-	pt []byte // decrypted, when ok
-	n  int    // bytes read into ct
-	ok bool
+	ct  []byte // as read; never overwritten by a failed Open
+	buf []byte // the job's own plaintext buffer
+	dst []byte // where this batch decrypts it: buf, or the caller's buffer (readInto)
+	pt  []byte // decrypted, when ok
+	n   int    // bytes read into ct
+	ok  bool
 }
 
 type batch struct {
@@ -37,6 +39,8 @@ type batch struct {
 	pos   int   // next job to hand out
 	rerr  error // the read error that ended the batch, if any
 	ended bool  // a block did not open: the sequential reader took over
+	one   bool  // the next batch is of one block: it is read into less than a block
+	into  bool  // the last batch was decrypted into the caller's buffer
 	off   bool  // never batch: tests compare the batched reader with this one
 }
 
@@ -50,7 +54,8 @@ func (pr *Reader) nextBatched() bool {
 		return false
 	}
 	if b.pos == b.used && b.rerr == nil {
-		pr.readBatch()
+		pr.readBatch(nil)
+		b.one = false
 	}
 	if b.pos == b.used { // nothing more: give the read error to the sequential reader
 		b.ended = true
@@ -71,18 +76,76 @@ func (pr *Reader) nextBatched() bool {
 	return true
 }
 
-// readBatch reads up to openBatch full-size blocks and opens them.
-func (pr *Reader) readBatch() {
+// batchedInto says whether the next Read, into p, decrypts a new batch
+// straight into p (readInto): p must hold two blocks or more, so that the
+// batch is still opened on both cores. A consumer reading that way (into
+// its output chunks) comes to the end of a chunk with room for less: a
+// batch then is only as long as the room (one block when less than a
+// block, handed out through a copy), so that the next Read, into a new
+// chunk, starts a batch again rather than being handed the rest of one.
+// A consumer with a small buffer (a copy loop's) keeps whole batches.
+func (pr *Reader) batchedInto(p []byte) bool {
+	b := &pr.batch
+	if len(pr.pending) > 0 || pr.err != nil || pr.sizeSeen || b.off || b.ended ||
+		pr.block < openParallelAfter || b.pos != b.used || b.rerr != nil {
+		return false
+	}
+	into := len(p) >= 2*BlockSize || b.into && len(p) >= BlockSize
+	b.one = !into && b.into
+	b.into = into
+	return into
+}
+
+// readInto reads a batch of up to len(p)/BlockSize blocks and opens them
+// straight into p, saving the copy out of the batch's own buffers: a
+// bulk consumer reading into its output buffer (fsio.BulkWriter.ReadFrom)
+// gets each byte decrypted where it is written from. It returns how many
+// bytes of p hold the blocks that opened, in order; 0 leaves the batch
+// to nextBatched, which hands over to the sequential reader as usual. A
+// failed Open zeroes its part of p: past the bytes returned, p holds
+// nothing of use.
+func (pr *Reader) readInto(p []byte) int {
+	b := &pr.batch
+	pr.readBatch(p[:min(openBatch, len(p)/BlockSize)*BlockSize])
+	n := 0
+	for b.pos < b.used && b.jobs[b.pos].ok {
+		j := &b.jobs[b.pos]
+		b.pos++
+		pr.n.inc()
+		pr.block++
+		pr.got += int64(len(j.pt))
+		n += len(j.pt)
+	}
+	return n
+}
+
+// readBatch reads up to openBatch full-size blocks and opens them, into
+// the jobs' own buffers, or into dst (whole blocks) when it is not nil:
+// then at most len(dst)/BlockSize blocks.
+func (pr *Reader) readBatch(dst []byte) {
 	b := &pr.batch
 	if b.jobs == nil {
 		b.jobs = make([]openJob, openBatch)
 		for i := range b.jobs {
 			b.jobs[i].ct = make([]byte, BlockSize+TagSize)
-			b.jobs[i].pt = make([]byte, BlockSize)
+			b.jobs[i].buf = make([]byte, BlockSize)
+		}
+	}
+	jobs := openBatch
+	if dst != nil {
+		jobs = len(dst) / BlockSize
+	} else if b.one {
+		jobs = 1
+	}
+	for i := range b.jobs {
+		j := &b.jobs[i]
+		j.dst = j.buf
+		if i < jobs && dst != nil {
+			j.dst = dst[i*BlockSize : (i+1)*BlockSize : (i+1)*BlockSize]
 		}
 	}
 	b.used, b.pos, b.rerr = 0, 0, nil
-	for b.used < openBatch {
+	for b.used < jobs {
 		j := &b.jobs[b.used]
 		n, err := io.ReadFull(pr.r, j.ct)
 		j.n, j.ok = n, false
@@ -128,7 +191,7 @@ func (pr *Reader) openJobs(next *atomic.Int32, n int) {
 			nc.inc()
 		}
 		j := &pr.batch.jobs[i]
-		pt, err := pr.keys.full.Open(j.pt[:0], nc[:], j.ct, pr.ad[:])
+		pt, err := pr.keys.full.Open(j.dst[:0], nc[:], j.ct, pr.ad[:])
 		if err == nil {
 			j.pt, j.ok = pt, true
 		}

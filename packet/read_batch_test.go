@@ -3,6 +3,7 @@ package packet_test
 import (
 	"bytes"
 	"io"
+	"strconv"
 	"testing"
 	"testing/iotest"
 
@@ -111,6 +112,84 @@ func TestBatchedOpenMatchesSequential(t *testing.T) {
 			if c.name != "intact" && wantErr == "" {
 				t.Errorf("%s (%d bytes): damage not detected", c.name, len(c.data))
 			}
+		}
+	}
+}
+
+// readMixed decrypts data reading into buffers of varying sizes, from
+// less than a block to several batches, so that batches decrypted
+// straight into the caller's buffer alternate with batches handed out
+// block by block; it returns the payload and the error text, as readOut.
+func readMixed(kr *keyring, data []byte) ([]byte, string) {
+	r, err := packet.NewReader(bytes.NewReader(data), kr.self, kr.lookup, packet.ReadOptions{})
+	if err != nil {
+		return nil, err.Error()
+	}
+	const B = packet.BlockSize
+	sizes := []int{8 * B, 100, 3*B + 5, B - 1, B, 32 * B, 2 * B, 1}
+	var out []byte
+	buf := make([]byte, 32*B)
+	for i := 0; ; i++ {
+		p := buf[:sizes[i%len(sizes)]]
+		clear(p)
+		n, err := r.Read(p)
+		out = append(out, p[:n]...)
+		if err == io.EOF {
+			return out, ""
+		}
+		if err != nil {
+			return out, err.Error()
+		}
+	}
+}
+
+// TestReadIntoLargeBuffer: a Read into a buffer of several blocks, past
+// the first blocks, is given a whole batch at once (decrypted in place,
+// not block by block through the reader's own buffers), and reading with
+// any mix of buffer sizes yields what the block-by-block reader does,
+// for intact and damaged packets.
+func TestReadIntoLargeBuffer(t *testing.T) {
+	alice, bob := loadKeyring(t, "alice"), loadKeyring(t, "bob")
+	const B = packet.BlockSize
+	body := payload(40*B + 999)
+	pkt := seal(t, alice.self, bob.self.Peer(), body, packet.WriteOptions{MinSize: 42 * B})
+
+	r, err := packet.NewReader(bytes.NewReader(pkt), bob.self, bob.lookup, packet.ReadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The first 8 blocks are opened one by one, the next 8 as a batch.
+	if _, err := io.ReadFull(r, make([]byte, 16*B-packet.PlainHeaderSize)); err != nil {
+		t.Fatal(err)
+	}
+	p := make([]byte, 8*B)
+	n, err := r.Read(p)
+	if err != nil || n != 8*B {
+		t.Errorf("read into 8 blocks gave %d bytes (%v), want a whole batch of %d", n, err, 8*B)
+	}
+	if !bytes.Equal(p[:n], body[16*B-packet.PlainHeaderSize:][:n]) {
+		t.Errorf("the batch read in place differs")
+	}
+
+	blk := B + packet.TagSize
+	cases := map[string][]byte{"intact": pkt, "trailing": append(bytes.Clone(pkt), 0)}
+	for i, at := range []int{packet.EncHeaderSize + 9*blk + 7, packet.EncHeaderSize + 17*blk, packet.EncHeaderSize + 33*blk - 1,
+		packet.EncHeaderSize + 40*blk + 3, len(pkt) - 1} {
+		d := bytes.Clone(pkt)
+		d[at] ^= 0x20
+		cases["flip"+strconv.Itoa(i)] = d
+	}
+	for i, cut := range []int{packet.EncHeaderSize + 16*blk, packet.EncHeaderSize + 17*blk + 1, packet.EncHeaderSize + 40*blk + 17, len(pkt) - 1} {
+		cases["cut"+strconv.Itoa(i)] = pkt[:cut]
+	}
+	for name, data := range cases {
+		wantOut, wantErr := readOut(bob, data, false, true)
+		gotOut, gotErr := readMixed(bob, data)
+		if gotErr != wantErr || !bytes.Equal(gotOut, wantOut) {
+			t.Errorf("%s: mixed reads gave %d bytes, %q; sequential %d bytes, %q", name, len(gotOut), gotErr, len(wantOut), wantErr)
+		}
+		if name != "intact" && wantErr == "" {
+			t.Errorf("%s: damage not detected", name)
 		}
 	}
 }

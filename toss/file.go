@@ -50,7 +50,9 @@ func (t *Tosser) file(o *origin, ph packet.PlainHeader, r io.Reader) error {
 	if err != nil {
 		return spool.WrapPath("file", dst, err)
 	}
-	if _, err := packet.Copy(w, r); err != nil {
+	// Straight into the writer's chunks: the packet reader decrypts into
+	// them, with no copy of the file's bytes in between.
+	if _, err := w.ReadFrom(r); err != nil {
 		t.leftover(o, w.Abort())
 		return err
 	}

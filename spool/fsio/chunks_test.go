@@ -3,6 +3,7 @@ package fsio
 import (
 	"bufio"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -43,27 +44,11 @@ func TestChunksComeBack(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkChunks(t, "before")
-	for _, k := range []int{0, 1, directChunk, directChunk + 5, 3 * directChunk, n - 1, n} {
-		r, err := openStreamAt(p, 0, readMode{ignoreCache: true})
-		if err != nil {
-			t.Fatal(err)
+	for _, m := range []readMode{{ignoreCache: true}, {cached: true}} {
+		for _, k := range []int{0, 1, directChunk, directChunk + 5, 3 * directChunk, n - 1, n} {
+			streamPrefix(t, p, m, want, k)
+			checkChunks(t, fmt.Sprintf("stream (%+v) read %d bytes", m, k))
 		}
-		got := make([]byte, k)
-		if _, err := io.ReadFull(r, got); err != nil {
-			t.Fatal(err)
-		}
-		if string(got) != string(want[:k]) {
-			t.Fatalf("the first %d bytes differ", k)
-		}
-		if k == n {
-			if _, err := r.Read(make([]byte, 1)); err != io.EOF {
-				t.Fatalf("after the end: %v, want EOF", err)
-			}
-		}
-		if err := r.Close(); err != nil {
-			t.Fatal(err)
-		}
-		checkChunks(t, "stream read "+strconv.Itoa(k)+" bytes")
 	}
 	for i, abort := range []bool{false, true} {
 		f, err := os.Create(filepath.Join(dir, "w"+strconv.Itoa(i)))
@@ -182,4 +167,30 @@ func hugeKiB(t *testing.T, addr uintptr) int {
 	}
 	t.Fatalf("no mapping holds %#x in /proc/self/smaps", addr)
 	return 0
+}
+
+// streamPrefix reads the first k bytes of the file p, which holds want,
+// with a stream in mode m (to its end and past it when k is all), then
+// closes the stream.
+func streamPrefix(t *testing.T, p string, m readMode, want []byte, k int) {
+	t.Helper()
+	r, err := openStreamAt(p, 0, m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := make([]byte, k)
+	if _, err := io.ReadFull(r, got); err != nil {
+		t.Fatal(err)
+	}
+	if string(got) != string(want[:k]) {
+		t.Fatalf("%+v: the first %d bytes differ", m, k)
+	}
+	if k == len(want) {
+		if _, err := r.Read(make([]byte, 1)); err != io.EOF {
+			t.Fatalf("%+v: after the end: %v, want EOF", m, err)
+		}
+	}
+	if err := r.Close(); err != nil {
+		t.Fatal(err)
+	}
 }

@@ -292,3 +292,39 @@ func chunksMapped() int {
 	defer chunks.mu.Unlock()
 	return chunks.maps
 }
+
+// TestStreamReaderCachedReadsAhead: a large file in the page cache (just
+// written) is read ahead through the cache on a goroutine of its own,
+// not in the consumer's, and without O_DIRECT; a short one is read
+// inline.
+func TestStreamReaderCachedReadsAhead(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	for _, n := range []int{directReadAfter - 1, directReadAfter, directReadAfter + 3*directChunk + 5} {
+		want := pattern(n)
+		p := filepath.Join(dir, strconv.Itoa(n))
+		if err := os.WriteFile(p, want, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range []readMode{{}, {cached: true}} {
+			r, err := openStreamAt(p, 0, m)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ahead := n >= directReadAfter
+			if got := r.src != nil; got != ahead || r.dfd != nil && m.cached {
+				t.Errorf("size %d %+v: read ahead %v (O_DIRECT %v), want %v", n, m, got, r.dfd != nil, ahead)
+			}
+			if ahead && m.cached && len(r.outs) != cachedReaders {
+				t.Errorf("size %d: %d readers, want %d", n, len(r.outs), cachedReaders)
+			}
+			got, err := io.ReadAll(r)
+			if err := errors.Join(err, r.Close()); err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(got, want) {
+				t.Fatalf("size %d %+v: read %d bytes, differs", n, m, len(got))
+			}
+		}
+	}
+}

@@ -95,6 +95,14 @@ func (w *FileWriter) Write(p []byte) (int, error) {
 	return n, err
 }
 
+// ReadFrom writes what r yields up to its end, reading straight into the
+// bulk writer's chunks (BulkWriter.ReadFrom).
+func (w *FileWriter) ReadFrom(r io.Reader) (int64, error) {
+	n, err := w.bw.ReadFrom(r)
+	w.n += n
+	return n, err
+}
+
 // Abort removes the temporary file. Its error is the removal's: a
 // temporary file left behind, which the caller should log.
 func (w *FileWriter) Abort() error {
