@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"testing"
+
+	"golang.org/x/sys/unix"
 )
 
 // Sizes around the verified writer's chunk edges: all tail, whole
@@ -142,5 +144,60 @@ func TestVerifiedWriterReusesChunks(t *testing.T) {
 		if per := bytesPerRun(copyOne); per > directChunk {
 			t.Errorf("size %d: %d bytes allocated per copy, want at most one chunk (%d)", size, per, directChunk)
 		}
+	}
+}
+
+// TestVerifiedWriterAllocates: with Size, the file is that long before
+// the first chunk is written (no direct write extends it, see allocate),
+// and after Finish exactly as long as what was written, whether Size
+// was right, too long or too short.
+func TestVerifiedWriterAllocates(t *testing.T) {
+	t.Parallel()
+	n := 3*directChunk + 777
+	for _, size := range []int64{int64(n), int64(n) + 5*directChunk, directChunk + 1} {
+		f := newFile(t)
+		want := pattern(n)
+		var atFirst int64 = -1
+		hook := func(off, _ int64) {
+			if fi, err := f.Stat(); err == nil && off == 0 {
+				atFirst = fi.Size()
+			}
+		}
+		w := NewVerifiedWriter(f, VerifyOptions{Size: size, AfterWrite: hook})
+		if w.dfd == nil {
+			w.Abort()
+			t.Skipf("%s refuses O_DIRECT: no direct chunks", f.Name())
+		}
+		writeOdd(t, w, want)
+		verified, err := w.Finish()
+		if err != nil || !verified {
+			t.Fatalf("size %d: finish: %v %v", size, verified, err)
+		}
+		if w.end == 0 {
+			t.Skipf("%s cannot allocate ahead", f.Name())
+		}
+		if atFirst != size {
+			t.Errorf("size %d: the file was %d bytes long when its first chunk was written, want %d", size, atFirst, size)
+		}
+		if got, _ := os.ReadFile(f.Name()); !bytes.Equal(got, want) {
+			t.Errorf("size %d: file differs (%d bytes, want %d)", size, len(got), n)
+		}
+	}
+}
+
+// TestVerifiedWriterNoRoom: a copy that cannot have its room allocated
+// fails before a byte is written.
+func TestVerifiedWriterNoRoom(t *testing.T) {
+	t.Parallel()
+	f := newFile(t)
+	w := NewVerifiedWriter(f, VerifyOptions{Size: 1 << 60})
+	if w.dfd == nil {
+		w.Abort()
+		t.Skipf("%s refuses O_DIRECT", f.Name())
+	}
+	_, werr := w.Write(pattern(directChunk + 1))
+	_, err := w.Finish()
+	if err = errors.Join(werr, err); !errors.Is(err, unix.ENOSPC) && !errors.Is(err, unix.EFBIG) {
+		t.Errorf("write %v, finish %v; want ENOSPC or EFBIG", werr, err)
 	}
 }

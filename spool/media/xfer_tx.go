@@ -203,7 +203,7 @@ func txOne(sp *spool.Spool, j spool.Job, dst string, opt *Options) (int64, error
 	// hashed as it goes: the bytes read back must be the bytes written,
 	// and those must hash to the packet's name.
 	mth := packet.NewMTH()
-	vo := fsio.VerifyOptions{Hash: mth}
+	vo := fsio.VerifyOptions{Hash: mth, Size: j.Size}
 	if opt.AfterWrite != nil {
 		vo.AfterWrite = func(off, n int64) { opt.AfterWrite(tmp, off, n) }
 	}
