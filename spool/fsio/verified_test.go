@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -199,5 +200,62 @@ func TestVerifiedWriterNoRoom(t *testing.T) {
 	_, err := w.Finish()
 	if err = errors.Join(werr, err); !errors.Is(err, unix.ENOSPC) && !errors.Is(err, unix.EFBIG) {
 		t.Errorf("write %v, finish %v; want ENOSPC or EFBIG", werr, err)
+	}
+}
+
+// askReader hands out its bytes in reads of at most max, and records the
+// largest buffer it was given.
+type askReader struct {
+	b       []byte
+	max     int
+	largest int
+}
+
+func (r *askReader) Read(p []byte) (int, error) {
+	r.largest = max(r.largest, len(p))
+	if len(r.b) == 0 {
+		return 0, io.EOF
+	}
+	k := copy(p[:min(len(p), r.max)], r.b)
+	r.b = r.b[k:]
+	return k, nil
+}
+
+// TestVerifiedWriterReadFrom: ReadFrom copies a reader's bytes, short
+// reads or long ones, exactly and hashed in order, and with the direct
+// pipeline reads straight into a chunk (a whole one asked for at once),
+// not through a small buffer copied again.
+func TestVerifiedWriterReadFrom(t *testing.T) {
+	t.Parallel()
+	for _, n := range verifiedSizes {
+		for _, most := range []int{1000, directChunk} {
+			want := pattern(n)
+			f := newFile(t)
+			h := sha256.New()
+			w := NewVerifiedWriter(f, VerifyOptions{Hash: h, Size: int64(n)})
+			r := &askReader{b: want, max: most}
+			got, err := w.ReadFrom(r)
+			if err != nil || got != int64(n) {
+				t.Fatalf("size %d: ReadFrom %d, %v", n, got, err)
+			}
+			verified, err := w.Finish()
+			if err != nil {
+				t.Fatalf("size %d: finish: %v", n, err)
+			}
+			if w.dfd != nil {
+				if !verified {
+					t.Errorf("size %d: not verified on a filesystem with O_DIRECT", n)
+				}
+				if r.largest != directChunk {
+					t.Errorf("size %d: the largest read asked for %d bytes, want a whole chunk (%d)", n, r.largest, directChunk)
+				}
+			}
+			if b, _ := os.ReadFile(f.Name()); !bytes.Equal(b, want) {
+				t.Fatalf("size %d, reads of %d: file differs (%d bytes)", n, most, len(b))
+			}
+			if sum := sha256.Sum256(want); !bytes.Equal(h.Sum(nil), sum[:]) {
+				t.Errorf("size %d, reads of %d: hash differs", n, most)
+			}
+		}
 	}
 }

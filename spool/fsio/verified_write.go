@@ -130,6 +130,41 @@ func (w *VerifiedWriter) Write(p []byte) (int, error) {
 	return n, nil
 }
 
+// ReadFrom copies r to the end into w. With the direct pipeline it reads
+// straight into the chunk being filled, up to a whole chunk per Read: no
+// copy through a buffer of the caller's. Reading a cached 1 GiB packet
+// through 128 KiB buffers and copying each into the chunk was 8192
+// reads and a second memory copy of every byte, on the goroutine that
+// feeds the pipeline.
+func (w *VerifiedWriter) ReadFrom(r io.Reader) (int64, error) {
+	if w.finished {
+		return 0, os.ErrClosed
+	}
+	if w.dfd == nil {
+		return io.CopyBuffer(struct{ io.Writer }{w}, r, make([]byte, 128<<10))
+	}
+	var n int64
+	for {
+		if err := w.failed(); err != nil {
+			return n, err
+		}
+		k, err := r.Read(w.cur[len(w.cur):cap(w.cur)])
+		w.cur = w.cur[:len(w.cur)+k]
+		n += int64(k)
+		if len(w.cur) == cap(w.cur) {
+			w.first <- chunk{w.cur, w.off}
+			w.off += int64(len(w.cur))
+			w.cur = w.nextChunk()
+		}
+		if err == io.EOF {
+			return n, nil
+		}
+		if err != nil {
+			return n, err
+		}
+	}
+}
+
 // allocate gives the file its expected length up front, so that no
 // direct write extends it. ext4 takes the inode's lock exclusively for
 // the whole of a direct write that extends the file, and a direct read
