@@ -4,10 +4,13 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"strconv"
 	"testing"
+
+	"golang.org/x/sys/unix"
 )
 
 // Sizes around the verified writer's chunk edges: all tail, whole
@@ -141,6 +144,118 @@ func TestVerifiedWriterReusesChunks(t *testing.T) {
 		// allocated its pipeline each time would take 9 chunks.
 		if per := bytesPerRun(copyOne); per > directChunk {
 			t.Errorf("size %d: %d bytes allocated per copy, want at most one chunk (%d)", size, per, directChunk)
+		}
+	}
+}
+
+// TestVerifiedWriterAllocates: with Size, the file is that long before
+// the first chunk is written (no direct write extends it, see allocate),
+// and after Finish exactly as long as what was written, whether Size
+// was right, too long or too short.
+func TestVerifiedWriterAllocates(t *testing.T) {
+	t.Parallel()
+	n := 3*directChunk + 777
+	for _, size := range []int64{int64(n), int64(n) + 5*directChunk, directChunk + 1} {
+		f := newFile(t)
+		want := pattern(n)
+		var atFirst int64 = -1
+		hook := func(off, _ int64) {
+			if fi, err := f.Stat(); err == nil && off == 0 {
+				atFirst = fi.Size()
+			}
+		}
+		w := NewVerifiedWriter(f, VerifyOptions{Size: size, AfterWrite: hook})
+		if w.dfd == nil {
+			w.Abort()
+			t.Skipf("%s refuses O_DIRECT: no direct chunks", f.Name())
+		}
+		writeOdd(t, w, want)
+		verified, err := w.Finish()
+		if err != nil || !verified {
+			t.Fatalf("size %d: finish: %v %v", size, verified, err)
+		}
+		if w.end == 0 {
+			t.Skipf("%s cannot allocate ahead", f.Name())
+		}
+		if atFirst != size {
+			t.Errorf("size %d: the file was %d bytes long when its first chunk was written, want %d", size, atFirst, size)
+		}
+		if got, _ := os.ReadFile(f.Name()); !bytes.Equal(got, want) {
+			t.Errorf("size %d: file differs (%d bytes, want %d)", size, len(got), n)
+		}
+	}
+}
+
+// TestVerifiedWriterNoRoom: a copy that cannot have its room allocated
+// fails before a byte is written.
+func TestVerifiedWriterNoRoom(t *testing.T) {
+	t.Parallel()
+	f := newFile(t)
+	w := NewVerifiedWriter(f, VerifyOptions{Size: 1 << 60})
+	if w.dfd == nil {
+		w.Abort()
+		t.Skipf("%s refuses O_DIRECT", f.Name())
+	}
+	_, werr := w.Write(pattern(directChunk + 1))
+	_, err := w.Finish()
+	if err = errors.Join(werr, err); !errors.Is(err, unix.ENOSPC) && !errors.Is(err, unix.EFBIG) {
+		t.Errorf("write %v, finish %v; want ENOSPC or EFBIG", werr, err)
+	}
+}
+
+// askReader hands out its bytes in reads of at most max, and records the
+// largest buffer it was given.
+type askReader struct {
+	b       []byte
+	max     int
+	largest int
+}
+
+func (r *askReader) Read(p []byte) (int, error) {
+	r.largest = max(r.largest, len(p))
+	if len(r.b) == 0 {
+		return 0, io.EOF
+	}
+	k := copy(p[:min(len(p), r.max)], r.b)
+	r.b = r.b[k:]
+	return k, nil
+}
+
+// TestVerifiedWriterReadFrom: ReadFrom copies a reader's bytes, short
+// reads or long ones, exactly and hashed in order, and with the direct
+// pipeline reads straight into a chunk (a whole one asked for at once),
+// not through a small buffer copied again.
+func TestVerifiedWriterReadFrom(t *testing.T) {
+	t.Parallel()
+	for _, n := range verifiedSizes {
+		for _, most := range []int{1000, directChunk} {
+			want := pattern(n)
+			f := newFile(t)
+			h := sha256.New()
+			w := NewVerifiedWriter(f, VerifyOptions{Hash: h, Size: int64(n)})
+			r := &askReader{b: want, max: most}
+			got, err := w.ReadFrom(r)
+			if err != nil || got != int64(n) {
+				t.Fatalf("size %d: ReadFrom %d, %v", n, got, err)
+			}
+			verified, err := w.Finish()
+			if err != nil {
+				t.Fatalf("size %d: finish: %v", n, err)
+			}
+			if w.dfd != nil {
+				if !verified {
+					t.Errorf("size %d: not verified on a filesystem with O_DIRECT", n)
+				}
+				if r.largest != directChunk {
+					t.Errorf("size %d: the largest read asked for %d bytes, want a whole chunk (%d)", n, r.largest, directChunk)
+				}
+			}
+			if b, _ := os.ReadFile(f.Name()); !bytes.Equal(b, want) {
+				t.Fatalf("size %d, reads of %d: file differs (%d bytes)", n, most, len(b))
+			}
+			if sum := sha256.Sum256(want); !bytes.Equal(h.Sum(nil), sum[:]) {
+				t.Errorf("size %d, reads of %d: hash differs", n, most)
+			}
 		}
 	}
 }

@@ -39,6 +39,11 @@ var ErrReadBack = errors.New("read-back differs from what was written")
 type VerifyOptions struct {
 	// Hash is fed every byte, in order. A hash: its Write must never fail.
 	Hash io.Writer
+	// Size, when above zero, is how long the copy is expected to be: the
+	// file is allocated that long before the first write (see allocate).
+	// A copy that turns out shorter is trimmed to its length by Finish,
+	// a longer one simply grows.
+	Size int64
 	// AfterWrite, when set, is called once bytes [off, off+n) reached the
 	// medium and before they are read back. A test hook: it damages the
 	// medium copy to show that the read-back catches it.
@@ -52,6 +57,7 @@ type VerifiedWriter struct {
 	opt VerifyOptions
 	dfd *os.File // O_RDWR|O_DIRECT on the same file; nil: plain writes
 	off int64    // offset of the next chunk or plain write
+	end int64    // the file's length as allocated up front; 0: none
 	wb  writeback
 
 	cur      []byte
@@ -78,6 +84,7 @@ func NewVerifiedWriter(f *os.File, opt VerifyOptions) *VerifiedWriter {
 		return w // no O_DIRECT here: plain writes, read back by the caller
 	}
 	w.dfd = dfd
+	w.allocate(opt.Size)
 	w.toWrite = make(chan chunk, verifyChunks)
 	w.toVerify = make(chan chunk, verifyChunks)
 	w.free = make(chan []byte, verifyChunks)
@@ -121,6 +128,67 @@ func (w *VerifiedWriter) Write(p []byte) (int, error) {
 		}
 	}
 	return n, nil
+}
+
+// ReadFrom copies r to the end into w. With the direct pipeline it reads
+// straight into the chunk being filled, up to a whole chunk per Read: no
+// copy through a buffer of the caller's. Reading a cached 1 GiB packet
+// through 128 KiB buffers and copying each into the chunk was 8192
+// reads and a second memory copy of every byte, on the goroutine that
+// feeds the pipeline.
+func (w *VerifiedWriter) ReadFrom(r io.Reader) (int64, error) {
+	if w.finished {
+		return 0, os.ErrClosed
+	}
+	if w.dfd == nil {
+		return io.CopyBuffer(struct{ io.Writer }{w}, r, make([]byte, 128<<10))
+	}
+	var n int64
+	for {
+		if err := w.failed(); err != nil {
+			return n, err
+		}
+		k, err := r.Read(w.cur[len(w.cur):cap(w.cur)])
+		w.cur = w.cur[:len(w.cur)+k]
+		n += int64(k)
+		if len(w.cur) == cap(w.cur) {
+			w.first <- chunk{w.cur, w.off}
+			w.off += int64(len(w.cur))
+			w.cur = w.nextChunk()
+		}
+		if err == io.EOF {
+			return n, nil
+		}
+		if err != nil {
+			return n, err
+		}
+	}
+}
+
+// allocate gives the file its expected length up front, so that no
+// direct write extends it. ext4 takes the inode's lock exclusively for
+// the whole of a direct write that extends the file, and a direct read
+// takes it shared: the read-back of chunk k may wait for the write of
+// chunk k+1, and the next write for that read. Within the file's length,
+// into allocated (unwritten) blocks, an aligned direct write takes the
+// lock shared and the two run at once. (1 GiB in 4 MiB chunks with each
+// read back, quiet moment: 1.15-2.13 s extending, 0.76 s allocated; in
+// noisier rounds the two were level.) Truncated by Finish when shorter.
+//
+// Without room for the copy the writer fails now, before a byte is
+// written; a filesystem that cannot allocate ahead (EOPNOTSUPP) is
+// written as before.
+func (w *VerifiedWriter) allocate(size int64) {
+	if size < directChunk {
+		return // no chunk to overlap with: all tail
+	}
+	err := ignoringEINTR(func() error { return unix.Fallocate(int(w.f.Fd()), 0, 0, size) })
+	switch {
+	case err == nil:
+		w.end = size
+	case errors.Is(err, unix.ENOSPC), errors.Is(err, unix.EDQUOT), errors.Is(err, unix.EFBIG):
+		w.fail(fmt.Errorf("allocating %d bytes for the copy: %w", size, err))
+	}
 }
 
 // nextChunk is a chunk to fill: one whose read-back matched, or, while
@@ -261,6 +329,13 @@ func (w *VerifiedWriter) Finish() (verified bool, err error) {
 	}
 	if w.opt.Hash != nil {
 		_, _ = w.opt.Hash.Write(tail) // after every chunk: the order holds
+	}
+	if n := w.off + int64(len(tail)); n < w.end {
+		// Shorter than allocated: the allocated rest must not stay part
+		// of the copy.
+		if err := w.f.Truncate(n); err != nil {
+			return false, err
+		}
 	}
 	if err := w.f.Sync(); err != nil {
 		return false, err

@@ -98,3 +98,37 @@ func flipByte(t *testing.T, path string, at int64) {
 		t.Error(err)
 	}
 }
+
+// TestXferTxAllocatesCopyFirst: the copy on the medium has the packet's
+// whole length before its first chunk is written, so that no direct
+// write extends the file: on ext4 such a write holds the inode's lock
+// for its whole duration and the read-back of the chunk before waited
+// for it (fsio.VerifiedWriter's allocate). And the copy ends at the
+// packet's length, not a byte more.
+func TestXferTxAllocatesCopyFirst(t *testing.T) {
+	dir := t.TempDir()
+	a := openSpool(t, alice)
+	size := 9<<20 + 333
+	id := queueSized(t, a, 100, size)
+	want := int64(size)
+	var first []int64 // the copy's length when its first chunk reached the medium
+	hook := func(path string, off, n int64) {
+		if fi, err := os.Stat(path); err == nil && n > 0 && off == 0 {
+			first = append(first, fi.Size())
+		}
+	}
+	st, err := media.XferTx(a, dir, []packet.ID{bob}, media.Options{Mkdir: true, Keep: true, Log: logTo(new(bytes.Buffer)), AfterWrite: hook})
+	if err != nil || st.Packets != 1 {
+		t.Fatalf("%+v %v, want one packet written", st, err)
+	}
+	if len(first) == 0 {
+		t.Skipf("%s: no direct chunk written (no O_DIRECT here)", dir)
+	}
+	if first[0] != want {
+		t.Errorf("the copy was %d bytes long when its first chunk was written, want the packet's %d allocated up front", first[0], want)
+	}
+	fi, err := os.Stat(filepath.Join(dir, bob.String(), alice.String(), id.String()))
+	if err != nil || fi.Size() != want {
+		t.Errorf("the copy on the medium: %v %v, want %d bytes", fi, err, want)
+	}
+}

@@ -3,7 +3,6 @@ package media
 import (
 	"errors"
 	"fmt"
-	"io"
 	"math"
 	"os"
 	"path/filepath"
@@ -203,18 +202,19 @@ func txOne(sp *spool.Spool, j spool.Job, dst string, opt *Options) (int64, error
 	// hashed as it goes: the bytes read back must be the bytes written,
 	// and those must hash to the packet's name.
 	mth := packet.NewMTH()
-	vo := fsio.VerifyOptions{Hash: mth}
+	vo := fsio.VerifyOptions{Hash: mth, Size: j.Size}
 	if opt.AfterWrite != nil {
 		vo.AfterWrite = func(off, n int64) { opt.AfterWrite(tmp, off, n) }
 	}
 	vw := fsio.NewVerifiedWriter(f, vo)
-	var w io.Writer = vw
-	if opt.Write != nil {
-		w = opt.Write(vw)
-	}
 	// Progress counts the copy; the job ends once the read-back agrees.
 	meter := opt.meter(j.Node, j.ID, j.Size)
-	n, err := packet.Copy(w, meter.Reader(src))
+	var n int64
+	if opt.Write != nil {
+		n, err = packet.Copy(opt.Write(vw), meter.Reader(src))
+	} else {
+		n, err = vw.ReadFrom(meter.Reader(src)) // straight into its chunks
+	}
 	if err != nil {
 		vw.Abort()
 		return fail(err)
