@@ -42,6 +42,9 @@ type globals struct {
 	// (the flag table test runs every command this way).
 	parseOnly bool
 	deadline  time.Duration // NNCPDEADLINE; 0: the libraries' defaults
+	// held, when set, keeps echoed log lines back for one write per
+	// batch (ferry rm); flushEcho writes them.
+	held *heldLines
 
 	fs               *pflag.FlagSet
 	minArgs, maxArgs int  // positional arguments accepted; maxArgs < 0: any number

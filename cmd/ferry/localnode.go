@@ -20,6 +20,7 @@ type localNode struct {
 	c     *cfg.Config
 	sp    *spool.Spool
 	log   *slog.Logger
+	jh    *journal.Handler // log's handler (Hold, Flush)
 	umask uint32
 }
 
@@ -51,7 +52,7 @@ func (g *globals) open(ctx context.Context) (*localNode, error) {
 	if err != nil {
 		return nil, err
 	}
-	e.log = slog.New(h)
+	e.log, e.jh = slog.New(h), h
 	return e, nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
 
 	"github.com/ferry-dtn/ferry/cfg"
 )
@@ -14,7 +15,61 @@ func (g *globals) echo(c *cfg.Config) func(slog.Record) {
 		if r.Level < slog.LevelError && (g.quiet || (r.Level < slog.LevelInfo && !g.debug)) {
 			return
 		}
-		writeErr(g.Stderr, echoLine(r))
+		line := echoLine(r)
+		if h := g.held; h != nil {
+			if line = h.add(line, r.Level >= slog.LevelError); line == "" {
+				return
+			}
+		}
+		writeErr(g.Stderr, line)
+	}
+}
+
+// heldLines keeps echoed lines back to write them in one go, max at a
+// time (an error at once, with those before it): `ferry rm` echoes one
+// line per file removed, a million writes for a million packets. After
+// a progress line (prefix "\r\033[K"), the lines begin by wiping it.
+type heldLines struct {
+	mu     sync.Mutex
+	max, n int
+	prefix string
+	b      strings.Builder
+}
+
+// add keeps line and returns what is to be written now ("" for nothing).
+func (h *heldLines) add(line string, now bool) string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.b.WriteString(line)
+	if h.n++; h.n < h.max && !now {
+		return ""
+	}
+	return h.takeLocked()
+}
+
+// take returns the lines held ("" for none) and forgets them.
+func (h *heldLines) take() string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.takeLocked()
+}
+
+func (h *heldLines) takeLocked() string {
+	if h.n == 0 {
+		return ""
+	}
+	s := h.prefix + h.b.String()
+	h.b.Reset()
+	h.n = 0
+	return s
+}
+
+// flushEcho writes the echoed lines held, if any.
+func (g *globals) flushEcho() {
+	if g.held != nil {
+		if s := g.held.take(); s != "" {
+			writeErr(g.Stderr, s)
+		}
 	}
 }
 

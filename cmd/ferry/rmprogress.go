@@ -11,6 +11,7 @@ import (
 // writer (not a terminal, --quiet, --noprogress) it draws nothing.
 type rmProgress struct {
 	w     *output
+	held  func() string // lines to write before a redraw (held echo lines)
 	n     int
 	start time.Time
 	last  time.Time
@@ -33,7 +34,11 @@ func (p *rmProgress) one() {
 	}
 	p.last = now
 	rate := float64(p.n) / now.Sub(p.start).Seconds()
-	fmt.Fprintf(p.w, "\r\033[Krm: %d removed (%.0f/s, %s)", p.n, rate, now.Sub(p.start).Round(time.Second))
+	lines := ""
+	if p.held != nil {
+		lines = p.held()
+	}
+	fmt.Fprintf(p.w, "\r\033[K%srm: %d removed (%.0f/s, %s)", lines, p.n, rate, now.Sub(p.start).Round(time.Second))
 	p.drawn = true
 }
 

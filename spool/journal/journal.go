@@ -25,6 +25,15 @@ type Handler struct {
 	attrs []slog.Attr
 	echo  func(slog.Record) // optional: also show the event (stderr)
 	level slog.Level
+	held  *held // records kept for one write (Hold), shared by the clones
+}
+
+// held is what a Handler keeps back under Hold: whole records, in order,
+// written together in one locked append.
+type held struct {
+	max  int // records per write; 0: none held
+	n    int
+	recs []byte
 }
 
 // Options are how a Handler writes.
@@ -44,7 +53,7 @@ func Open(target string, opt Options) (*Handler, error) {
 	if every == 0 {
 		every = time.Second
 	}
-	h := &Handler{path: target, fd: -1, mu: &sync.Mutex{}, out: &appender{path: target, reopenCheck: every}, echo: opt.Echo, level: slog.LevelInfo}
+	h := &Handler{path: target, fd: -1, mu: &sync.Mutex{}, out: &appender{path: target, reopenCheck: every}, echo: opt.Echo, level: slog.LevelInfo, held: &held{}}
 	if opt.Debug {
 		h.level = slog.LevelDebug
 	}
@@ -142,6 +151,53 @@ func (h *Handler) Handle(_ context.Context, r slog.Record) error {
 	rec := Format(r, h.attrs)
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	if hd := h.held; hd.max > 0 {
+		hd.recs = append(hd.recs, rec...)
+		if hd.n++; hd.n < hd.max && r.Level < slog.LevelError {
+			return nil
+		}
+		return h.flushLocked()
+	}
+	return h.write(rec)
+}
+
+// Hold makes the handler keep up to n records and write them in one
+// locked append (n <= 1: each as it comes, the default): a command that
+// logs one event per file of a million (ferry rm) otherwise pays a lock,
+// a write and an unlock per record. The records and their order are the
+// same; an error record is written at once, with those held before it.
+// The caller must Flush before it exits: until then, the records held
+// are in no file.
+func (h *Handler) Hold(n int) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	err := h.flushLocked()
+	h.held.max = 0
+	if n > 1 {
+		h.held.max = n
+	}
+	return err
+}
+
+// Flush writes the records held, if any.
+func (h *Handler) Flush() error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.flushLocked()
+}
+
+func (h *Handler) flushLocked() error {
+	hd := h.held
+	if hd.n == 0 {
+		return nil
+	}
+	rec := string(hd.recs)
+	hd.recs, hd.n = hd.recs[:0], 0
+	return h.write(rec)
+}
+
+// write appends whole records; h.mu is held.
+func (h *Handler) write(rec string) error {
 	if h.fd >= 0 {
 		_, err := syscall.Write(h.fd, []byte(rec))
 		return err

@@ -1,0 +1,76 @@
+package journal_test
+
+import (
+	"errors"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strconv"
+	"testing"
+
+	"github.com/ferry-dtn/ferry/spool/journal"
+)
+
+// Under Hold, records reach the file a batch at a time, every one of
+// them and in order: none while fewer than the batch are held, all of
+// them after Flush; an error record is written at once, with the ones
+// held before it.
+func TestHoldBatchesRecords(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "log")
+	h, err := journal.Open(p, journal.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	count := func() []string {
+		t.Helper()
+		f, err := os.Open(p)
+		if os.IsNotExist(err) {
+			return nil
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer func() { _ = f.Close() }() // read only
+		var paths []string
+		if err := journal.Read(f, func(r journal.Record) error { paths = append(paths, r.Get("Path")); return nil }); err != nil {
+			t.Fatal(err)
+		}
+		return paths
+	}
+	if err := h.Hold(100); err != nil {
+		t.Fatal(err)
+	}
+	log := slog.New(h).With("who", "rm")
+	for i := range 250 {
+		log.Info("removed", "path", strconv.Itoa(i))
+		if got, want := len(count()), (i+1)/100*100; got != want {
+			t.Fatalf("after %d records: %d in the file, want %d", i+1, got, want)
+		}
+	}
+	log.Error("remove failed", "path", "250", "err", errors.New("boom"))
+	if got := len(count()); got != 251 {
+		t.Fatalf("an error record is held: %d records in the file, want 251", got)
+	}
+	for i := 251; i < 260; i++ {
+		log.Info("removed", "path", strconv.Itoa(i))
+	}
+	if err := h.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	paths := count()
+	if len(paths) != 260 {
+		t.Fatalf("%d records after Flush, want 260", len(paths))
+	}
+	for i, p := range paths {
+		if p != strconv.Itoa(i) {
+			t.Fatalf("record %d is path %q: out of order", i, p)
+		}
+	}
+	if err := h.Hold(0); err != nil {
+		t.Fatal(err)
+	}
+	log.Info("removed", "path", "260")
+	if got := len(count()); got != 261 {
+		t.Fatalf("after Hold(0): %d records, want 261", got)
+	}
+}
