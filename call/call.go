@@ -41,6 +41,29 @@ func locks(sp *spool.Spool, node *cfg.Node, opt Options) (func(), error) {
 
 // Call runs the initiator's side of a session with node over conn.
 func Call(ctx context.Context, sp *spool.Spool, c *cfg.Config, node *cfg.Node, conn io.ReadWriter, opt Options) (Stats, error) {
+	return call(ctx, sp, c, node, func(context.Context) (io.ReadWriter, func(), error) { return conn, func() {}, nil }, opt)
+}
+
+// CallDial is Call over a connection that dial makes once everything the
+// session says first is ready: the node's locks taken, the outbound queue
+// listed and message 1 computed. A daemon under a flood of silent
+// connections closes the oldest silent one to make room for the next
+// (see Daemon), so a caller that connected and then listed a large queue
+// could be closed before it said a word; connected last, it speaks at
+// once. CallDial closes the connection when the session ends. An error
+// of dial is returned as it is, so that the caller can tell it from a
+// handshake's and try another address.
+func CallDial(ctx context.Context, sp *spool.Spool, c *cfg.Config, node *cfg.Node, dial func(context.Context) (io.ReadWriteCloser, error), opt Options) (Stats, error) {
+	return call(ctx, sp, c, node, func(ctx context.Context) (io.ReadWriter, func(), error) {
+		conn, err := dial(ctx)
+		if err != nil {
+			return nil, nil, err
+		}
+		return conn, func() { _ = conn.Close() }, nil // the session is over: its result is the call's, whatever the close says
+	}, opt)
+}
+
+func call(ctx context.Context, sp *spool.Spool, c *cfg.Config, node *cfg.Node, connect func(context.Context) (io.ReadWriter, func(), error), opt Options) (Stats, error) {
 	if c.Self == nil {
 		return Stats{}, cfg.ErrNoPrivateKeys // the caller names the node
 	}
@@ -52,7 +75,16 @@ func Call(ctx context.Context, sp *spool.Spool, c *cfg.Config, node *cfg.Node, c
 	s := newSession(sp, c, node, opt)
 	s.initiator = true
 	first, rest := firstBatch(s.newInfos())
-	t, peerFirst, err := handshakeInitiator(conn, c, node, first, deadlineOr(opt.Deadline))
+	m1, err := newMessage1(c, node, first)
+	if err != nil {
+		return Stats{Node: node.Name}, err
+	}
+	conn, hangUp, err := connect(ctx)
+	if err != nil {
+		return Stats{Node: node.Name}, err
+	}
+	defer hangUp()
+	t, peerFirst, err := m1.exchange(conn, deadlineOr(opt.Deadline))
 	if err != nil {
 		return Stats{Node: node.Name}, err // "handshake: ..."; the caller names the node and address
 	}

@@ -148,13 +148,16 @@ func (c *Caller) once(ctx context.Context, node *cfg.Node, entry cfg.Call) {
 		addrs = append(c.Learned(node.ID), addrs...)
 	}
 	for _, addr := range addrs {
-		conn, err := c.Dial(ctx, addr)
-		if err != nil {
-			c.Log.Error("dial failed", "who", "caller", "node", node.Name, "addr", addr, "err", err)
+		var dialErr error // the dial is made once the session's first words are ready (CallDial)
+		_, err := CallDial(ctx, c.Spool, c.Cfg, node, func(ctx context.Context) (io.ReadWriteCloser, error) {
+			conn, err := c.Dial(ctx, addr)
+			dialErr = err
+			return conn, err
+		}, opt)
+		if dialErr != nil {
+			c.Log.Error("dial failed", "who", "caller", "node", node.Name, "addr", addr, "err", dialErr)
 			continue
 		}
-		_, err = Call(ctx, c.Spool, c.Cfg, node, conn, opt)
-		_ = conn.Close() // the session is over: err is its result, whatever the close says
 		if err == nil {
 			return
 		}

@@ -89,20 +89,41 @@ func padded(infos []byte) []byte {
 // handshakeInitiator runs the caller's side: message 1 with our first
 // INFO batch, then the responder's message 2 with theirs.
 func handshakeInitiator(rw io.ReadWriter, c *cfg.Config, node *cfg.Node, infos []byte, deadline time.Duration) (*transport, []byte, error) {
+	m, err := newMessage1(c, node, infos)
+	if err != nil {
+		return nil, nil, err
+	}
+	return m.exchange(rw, deadline)
+}
+
+// message1 is the caller's first handshake message, computed before the
+// connection exists (see CallDial), with the state that reads the answer.
+type message1 struct {
+	hs  *noise.HandshakeState
+	msg []byte
+}
+
+func newMessage1(c *cfg.Config, node *cfg.Node, infos []byte) (*message1, error) {
 	if node.NoisePub == nil {
-		return nil, nil, fmt.Errorf("%s has no noisepub: it cannot be called", node.Name)
+		return nil, fmt.Errorf("%s has no noisepub: it cannot be called", node.Name)
 	}
 	hs, err := noise.NewHandshakeState(noise.Config{
 		CipherSuite: cipherSuite, Pattern: noise.HandshakeIK, Initiator: true,
 		StaticKeypair: selfKey(c), PeerStatic: node.NoisePub[:],
 	})
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	msg1, _, _, err := hs.WriteMessage(nil, padded(infos))
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
+	return &message1{hs: hs, msg: msg1}, nil
+}
+
+// exchange sends message 1 over rw and reads the responder's message 2.
+func (m *message1) exchange(rw io.ReadWriter, deadline time.Duration) (*transport, []byte, error) {
+	hs, msg1 := m.hs, m.msg
 	if err := setDeadline(rw, false, deadline); err != nil {
 		return nil, nil, fmt.Errorf("handshake: %w", err)
 	}

@@ -107,13 +107,11 @@ func runCall(ctx context.Context, g *globals, args []string) error {
 	}
 	var errs []error
 	for _, addr := range addrs {
-		conn, err := dialAddr(ctx, addr, g.deadline)
-		if err != nil {
-			errs = append(errs, spool.WrapPath("", addr, err))
-			continue
-		}
-		st, err := call.Call(ctx, e.sp, e.c, node, conn, opt)
-		_ = conn.Close() // the session is over: st and err are its result, whatever the close says
+		// The connection is made once the session's first words are
+		// ready (see call.CallDial), and closed when it ends.
+		st, err := call.CallDial(ctx, e.sp, e.c, node, func(ctx context.Context) (io.ReadWriteCloser, error) {
+			return dialAddr(ctx, addr, g.deadline)
+		}, opt)
 		if bars != nil {
 			bars.clear()
 		}
