@@ -1,12 +1,15 @@
 package journal_test
 
 import (
+	"context"
 	"errors"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/ferry-dtn/ferry/spool/journal"
 )
@@ -72,5 +75,47 @@ func TestHoldBatchesRecords(t *testing.T) {
 	log.Info("removed", "path", "260")
 	if got := len(count()); got != 261 {
 		t.Fatalf("after Hold(0): %d records, want 261", got)
+	}
+}
+
+// A held record waits for its batch at most holdAtMost (a second), by the
+// records' own times, so that a SIGKILL loses no more than that.
+func TestHoldWritesOldRecords(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "log")
+	h, err := journal.Open(p, journal.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := h.Hold(100); err != nil {
+		t.Fatal(err)
+	}
+	lines := func() int {
+		t.Helper()
+		b, err := os.ReadFile(p)
+		if os.IsNotExist(err) {
+			return 0
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		return strings.Count(string(b), "Msg: removed")
+	}
+	t0 := time.Date(2026, 12, 2, 10, 0, 0, 0, time.UTC)
+	for i, at := range []time.Duration{0, 300 * time.Millisecond, 900 * time.Millisecond} {
+		if err := h.Handle(context.Background(), slog.NewRecord(t0.Add(at), slog.LevelInfo, "removed", 0)); err != nil {
+			t.Fatal(err)
+		}
+		if n := lines(); n != 0 {
+			t.Fatalf("record %d, %v after the first: %d written, want them held", i, at, n)
+		}
+	}
+	if err := h.Handle(context.Background(), slog.NewRecord(t0.Add(1100*time.Millisecond), slog.LevelInfo, "removed", 0)); err != nil {
+		t.Fatal(err)
+	}
+	if n := lines(); n != 4 {
+		t.Fatalf("a record 1.1 s after the oldest held: %d written, want all 4", n)
+	}
+	if err := h.Flush(); err != nil {
+		t.Fatal(err)
 	}
 }

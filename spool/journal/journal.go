@@ -31,10 +31,16 @@ type Handler struct {
 // held is what a Handler keeps back under Hold: whole records, in order,
 // written together in one locked append.
 type held struct {
-	max  int // records per write; 0: none held
-	n    int
-	recs []byte
+	max   int // records per write; 0: none held
+	n     int
+	first time.Time // of the oldest record held
+	recs  []byte
 }
+
+// holdAtMost bounds how long a record stays held, by the records' own
+// times: a command killed with SIGKILL (which no Flush survives) loses at
+// most this much of its log, not a whole batch of a slow run.
+const holdAtMost = time.Second
 
 // Options are how a Handler writes.
 type Options struct {
@@ -152,8 +158,11 @@ func (h *Handler) Handle(_ context.Context, r slog.Record) error {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if hd := h.held; hd.max > 0 {
+		if hd.n == 0 {
+			hd.first = r.Time
+		}
 		hd.recs = append(hd.recs, rec...)
-		if hd.n++; hd.n < hd.max && r.Level < slog.LevelError {
+		if hd.n++; hd.n < hd.max && r.Level < slog.LevelError && r.Time.Sub(hd.first) < holdAtMost {
 			return nil
 		}
 		return h.flushLocked()
@@ -165,7 +174,8 @@ func (h *Handler) Handle(_ context.Context, r slog.Record) error {
 // locked append (n <= 1: each as it comes, the default): a command that
 // logs one event per file of a million (ferry rm) otherwise pays a lock,
 // a write and an unlock per record. The records and their order are the
-// same; an error record is written at once, with those held before it.
+// same; an error record is written at once, with those held before it,
+// and so is one that comes holdAtMost after the oldest held.
 // The caller must Flush before it exits: until then, the records held
 // are in no file.
 func (h *Handler) Hold(n int) error {
