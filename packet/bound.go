@@ -56,7 +56,17 @@ func (b *Bound) End() (int64, bool) {
 // Ended reports whether the packet's end was found and reached.
 func (b *Bound) Ended() bool { return b.left == 0 && len(b.pending) == 0 }
 
+// Read hands out the packet's bytes. A read of a whole block or more,
+// between two blocks, has the block read straight into p and looked at
+// there: a medium's packet copied into the spool (xfer in) is then copied
+// once, from the stream's chunk into the spool writer's, not also through
+// the block buffer.
 func (b *Bound) Read(p []byte) (int, error) {
+	if len(b.pending) == 0 && b.err == nil && b.started && len(p) >= len(b.buf) {
+		if n := b.fillInto(p); n > 0 {
+			return n, nil
+		}
+	}
 	for len(b.pending) == 0 {
 		if b.err != nil {
 			return 0, b.err
@@ -67,6 +77,21 @@ func (b *Bound) Read(p []byte) (int, error) {
 	b.pending = b.pending[n:]
 	b.read += int64(n)
 	return n, nil
+}
+
+// fillInto is fill with p[:len(b.buf)] standing in for the block
+// buffer: what fill leaves pending is then p's first bytes, handed out
+// at once. (Every fill after the header's leaves pending as a prefix of
+// the buffer.)
+func (b *Bound) fillInto(p []byte) int {
+	own := b.buf
+	b.buf = p[:len(own)]
+	b.fill()
+	b.buf = own
+	n := len(b.pending)
+	b.pending = nil
+	b.read += int64(n)
+	return n
 }
 
 func (b *Bound) fill() {

@@ -220,6 +220,12 @@ func (s *Spool) OpenStream(node packet.ID, xx XX, id packet.ID) (*fsio.StreamRea
 	return fsio.OpenStream(s.packetPath(node, xx, id))
 }
 
+// OpenStreamOnce is OpenStream for a packet that is to be removed once
+// read (tossed): the page cache is not left holding what was read.
+func (s *Spool) OpenStreamOnce(node packet.ID, xx XX, id packet.ID) (*fsio.StreamReader, error) {
+	return fsio.OpenStreamOnce(s.packetPath(node, xx, id))
+}
+
 // OpenStreamAt is OpenStream from offset off: a download resumed.
 func (s *Spool) OpenStreamAt(node packet.ID, xx XX, id packet.ID, off int64) (*fsio.StreamReader, error) {
 	return fsio.OpenStreamAt(s.packetPath(node, xx, id), off)

@@ -60,7 +60,9 @@ func (t *Tosser) tossOne(node packet.ID, xx spool.XX, j spool.Job, selfTx, async
 		t.dropDuplicate(node, j.ID)
 		return nil
 	}
-	f, err := t.sp.OpenStream(node, xx, j.ID)
+	// Read once: a packet tossed is removed, and one left for a later
+	// toss is read again from the disk.
+	f, err := t.sp.OpenStreamOnce(node, xx, j.ID)
 	if err != nil {
 		if !os.IsNotExist(err) {
 			t.fail(node, j.ID, err)

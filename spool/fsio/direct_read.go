@@ -34,10 +34,11 @@ const (
 )
 
 // readMode says how a stream may read; the zero value is what every
-// caller outside the tests wants.
+// caller outside the tests wants, but OpenStreamOnce's.
 type readMode struct {
 	cached      bool // never O_DIRECT (the read-ahead through the cache is still used)
 	ignoreCache bool // O_DIRECT even for a file in the page cache (a test's always is)
+	once        bool // the file is removed once read: drop its cached pages as they are read
 }
 
 // StreamReader reads a file from start to end.
@@ -52,6 +53,7 @@ type StreamReader struct {
 	buf     []byte // the chunk being consumed, whole
 	own     int    // which reader buf goes back to
 	skip    int    // bytes to drop from the first chunk (start not aligned)
+	drop    bool   // read-ahead through the cache drops the pages it read (OpenStreamOnce)
 	back    []chan []byte
 	err     error
 	readers sync.WaitGroup
@@ -85,6 +87,14 @@ func openStreamAt(path string, off int64, m readMode) (*StreamReader, error) {
 	return streamFrom(f, off, m), nil
 }
 
+// OpenStreamOnce is OpenStream for a file that is removed once read (a
+// packet being tossed). When it is read ahead through the page cache,
+// the pages each chunk came from are dropped from the cache as soon as
+// they are copied out (see dropCached).
+func OpenStreamOnce(path string) (*StreamReader, error) {
+	return openStreamAt(path, 0, readMode{once: true})
+}
+
 // StreamFile is OpenStream for a file already open for reading and at its
 // start (the caller looked at it first). Closing the StreamReader closes f.
 func StreamFile(f *os.File) *StreamReader { return streamFrom(f, 0, readMode{}) }
@@ -106,6 +116,7 @@ func streamFrom(f *os.File, off int64, m readMode) *StreamReader {
 			readers, ahead = directReaders, directReadAhead
 		}
 	}
+	r.drop = m.once && r.dfd == nil
 	base := off &^ (directAlign - 1) // O_DIRECT reads start aligned (and cached ones alike)
 	r.stop = make(chan struct{})
 	for k := range readers {
@@ -136,6 +147,9 @@ func (r *StreamReader) readChunks(from, stride int64, out chan<- readChunk, back
 			return
 		}
 		n, err := r.src.ReadAt(b[:directChunk], off)
+		if r.drop && n > 0 {
+			dropCached(r.src, off, int64(n))
+		}
 		if err == io.EOF && n > 0 {
 			err = nil
 		}
@@ -234,4 +248,21 @@ func mostlyCached(f *os.File, off, size int64) bool {
 		return true
 	}
 	return int64(st.Cache)*int64(os.Getpagesize()) >= size/2
+}
+
+// dropCached drops the page cache's clean pages of f's range off..off+n.
+// Left to the end, the cached pages of a file read once and removed are
+// freed when it is: a cached 1 GiB packet's 262,144 pages, one by one,
+// between the toss's last write and its exit (0.21 s of the packet's
+// close, against 0.13 s with them dropped as read; the toss 0.76 s
+// against 0.67 s, perf: block_invalidate_folio and the slab frees off
+// the close). Dropped here, on the read-ahead goroutine, the work
+// overlaps decryption. Only a hint: a failure leaves the pages cached,
+// and dirty pages are never dropped by it.
+func dropCached(f *os.File, off, n int64) {
+	rc, err := f.SyscallConn()
+	if err != nil {
+		return
+	}
+	_ = rc.Control(func(fd uintptr) { _ = unix.Fadvise(int(fd), off, n, unix.FADV_DONTNEED) })
 }
