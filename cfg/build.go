@@ -55,7 +55,7 @@ func absPath(path, p string) (string, error) {
 	return filepath.Clean(p), nil
 }
 
-func build(raw *rawConfig, o LoadOptions) (*Config, error) {
+func build(raw *rawConfig, parts *rawParts, o LoadOptions) (*Config, error) {
 	c := &Config{
 		NoProgress: raw.NoProgress,
 		NoHdr:      raw.NoHdr,
@@ -126,9 +126,12 @@ func build(raw *rawConfig, o LoadOptions) (*Config, error) {
 	names := sortedKeys(raw.Neigh)
 	rawNodes := map[string]*rawNode{}
 	for _, name := range names {
-		rn := &rawNode{}
-		if err := json.Unmarshal(raw.Neigh[name], rn); err != nil {
-			return nil, jsonFieldErr(err, "neigh."+name)
+		rn := parts.nodes[name]
+		if rn == nil {
+			rn = &rawNode{}
+			if err := json.Unmarshal(raw.Neigh[name], rn); err != nil {
+				return nil, jsonFieldErr(err, "neigh."+name)
+			}
 		}
 		rawNodes[name] = rn
 		n, err := buildNode(name, rn, o.onlineDeadline())
@@ -175,11 +178,14 @@ func build(raw *rawConfig, o LoadOptions) (*Config, error) {
 		}
 	}
 	for _, name := range sortedKeys(raw.Areas) {
-		var ra rawArea
-		if err := json.Unmarshal(raw.Areas[name], &ra); err != nil {
-			return nil, jsonFieldErr(err, "areas."+name)
+		ra := parts.areas[name]
+		if ra == nil {
+			ra = &rawArea{}
+			if err := json.Unmarshal(raw.Areas[name], ra); err != nil {
+				return nil, jsonFieldErr(err, "areas."+name)
+			}
 		}
-		a, err := c.buildArea(name, &ra)
+		a, err := c.buildArea(name, ra)
 		if err != nil {
 			return nil, err
 		}

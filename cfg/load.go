@@ -46,38 +46,61 @@ func Parse(data []byte, o ...LoadOptions) (*Config, error) {
 	if len(o) > 0 {
 		opt = o[0]
 	}
+	c, _, err := parse(data, opt, true)
+	return c, err
+}
+
+// parse is Parse; with direct, the tree is decoded by decodeRaw where it
+// can be, else (and always without direct) through encoding/json, and
+// viaJSON tells which was taken.
+func parse(data []byte, opt LoadOptions, direct bool) (_ *Config, viaJSON bool, _ error) {
 	if bytes.HasPrefix(data, []byte("NNCPB\x00\x00")) {
-		return nil, ErrEncrypted
+		return nil, false, ErrEncrypted
 	}
 	generic, err := hjsonValue(data)
 	if err != nil {
-		return nil, syntaxError(data, err)
+		return nil, false, syntaxError(data, err)
 	}
-	if _, ok := generic.(map[string]any); !ok {
-		return nil, errors.New("hjson: the config must be an object")
+	top, ok := generic.(map[string]any)
+	if !ok {
+		return nil, false, errors.New("hjson: the config must be an object")
 	}
 	tree, err := scanHjson(data)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	if err := tree.checkDuplicates("", configShape); err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	warnings := tree.unknownKeys("", configShape, nil)
-	js, err := json.Marshal(generic)
-	if err != nil {
-		return nil, err
-	}
 	var raw rawConfig
-	if err := json.Unmarshal(js, &raw); err != nil {
-		return nil, jsonFieldErr(err, "")
+	var parts rawParts
+	if !direct || decodeRaw(top, &raw, &parts) != nil { // errFallback: this config takes the round trip
+		raw, parts, viaJSON = rawConfig{}, rawParts{}, true
+		if err := roundTrip(top, &raw); err != nil {
+			return nil, true, err
+		}
 	}
-	c, err := build(&raw, opt)
+	c, err := build(&raw, &parts, opt)
 	if err != nil {
-		return nil, err
+		return nil, viaJSON, err
 	}
 	c.Warnings = warnings
-	return c, nil
+	return c, viaJSON, nil
+}
+
+// roundTrip decodes the tree into raw as NNCP does: turned into JSON and
+// decoded with encoding/json, so keys match case-insensitively and
+// unknown keys are ignored.
+func roundTrip(top map[string]any, raw *rawConfig) error {
+	js, err := json.Marshal(top)
+	if err != nil {
+		return err
+	}
+	if err := json.Unmarshal(js, raw); err != nil {
+		return jsonFieldErr(err, "")
+	}
+	return nil
 }
 
 // jsonFieldErr turns encoding/json's type errors into field errors.

@@ -29,6 +29,15 @@ type rawConfig struct {
 	rawExecRetry                            // ferry only: execretry.go
 }
 
+// rawParts are the neighbours and areas decodeRaw decoded, leaving
+// rawConfig's Neigh and Areas holding only their names; none: build
+// decodes them from Neigh's and Areas' JSON. (Not fields of rawConfig,
+// whose fields are the config's keys: shapeOf, dirschema.go.)
+type rawParts struct {
+	nodes map[string]*rawNode
+	areas map[string]*rawArea
+}
+
 type rawSelf struct {
 	ID       string `json:"id"`
 	ExchPub  string `json:"exchpub"`

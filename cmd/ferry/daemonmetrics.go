@@ -1,13 +1,8 @@
 package main
 
 import (
-	"context"
 	"errors"
-	"fmt"
-	"net"
-	"net/http"
 	"sync"
-	"time"
 
 	"github.com/ferry-dtn/ferry/call"
 	"github.com/ferry-dtn/ferry/spool"
@@ -150,45 +145,4 @@ func (d *daemonCounters) add(m *metricSet) {
 	for k, v := range d.tossRuns {
 		m.add(tossRuns, counter, "", v, "outcome", k)
 	}
-}
-
-// serveMetrics serves GET /metrics on addr until ctx ends: the spool's
-// gauges (as stat --metrics) and the counters. It returns once
-// listening; wait returns when the server has stopped.
-func serveMetrics(ctx context.Context, addr string, e *localNode, ctr *daemonCounters, out *output) (wait func(), err error) {
-	l, err := net.Listen("tcp", addr)
-	if err != nil {
-		return nil, fmt.Errorf("daemon --metrics: %w", err)
-	}
-	fmt.Fprintf(out, "metrics on http://%s/metrics\n", l.Addr())
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /metrics", func(w http.ResponseWriter, r *http.Request) {
-		var m metricSet
-		if err := spoolMetrics(&m, e.sp, e.c, time.Now()); err != nil {
-			e.log.Error("metrics scrape failed", "who", "daemon", "err", err)
-			http.Error(w, err.Error(), http.StatusInternalServerError)
-			return
-		}
-		ctr.add(&m)
-		w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
-		if err := m.write(w); err != nil {
-			e.log.Info("metrics scrape cut short", "who", "daemon", "peer", r.RemoteAddr, "err", err)
-		}
-	})
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, BaseContext: func(net.Listener) context.Context { return ctx }}
-	var wg sync.WaitGroup
-	// The server: started here, stopped by ctx, waited for by wait.
-	wg.Go(func() {
-		if err := srv.Serve(l); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			e.log.Error("metrics server failed", "who", "daemon", "err", err)
-		}
-	})
-	// Close only fails with the listener's close error, and the server
-	// is done with the listener either way.
-	stop := context.AfterFunc(ctx, func() { _ = srv.Close() })
-	return func() {
-		stop()
-		_ = srv.Close()
-		wg.Wait()
-	}, nil
 }

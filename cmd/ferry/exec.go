@@ -33,7 +33,7 @@ func runExec(ctx context.Context, g *globals, args []string) error {
 	}
 	opt.Track = sf.trackWith(e, "exec", fs.Arg(1))
 	p := sf.printer(g.Stdout)
-	q, err := e.outbox().Exec(ctx, d, fs.Arg(1), fs.Args()[2:], g.Stdin, *noCompress, sf.replyNice, opt)
+	q, err := e.outbox().Exec(ctx, d, fs.Arg(1), fs.Args()[2:], widenAfter(g.Stdin, bulkBody), *noCompress, sf.replyNice, opt)
 	if err != nil {
 		if qerr, ok := quotaRefusal(e, err); ok {
 			return qerr

@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
-	"runtime"
 	"strings"
 	"syscall"
 
@@ -20,14 +19,7 @@ func main() {
 	if os.Args[0] == toss.ClaimerName {
 		os.Exit(serveClaims())
 	}
-	if os.Getenv("GOMAXPROCS") == "" {
-		// Bulk transfers keep a goroutine in blocking disk writes (O_DIRECT)
-		// or reads most of the time, and a goroutine in a syscall holds its
-		// P until the runtime notices. With one P per core that idles a
-		// core the sealing and hashing need: measured on 2 cores, queueing
-		// a 1 GiB file takes 0.72 s with 2 Ps and 0.63 s with 4.
-		runtime.GOMAXPROCS(2 * runtime.GOMAXPROCS(0))
-	}
+	startProcs(os.Args) // procs.go
 	os.Exit(mainCode(os.Args))
 }
 
