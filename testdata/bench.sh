@@ -210,19 +210,35 @@ if want small; then
 	}
 	export -f small
 	export lab
-	declare -A q s
+	# Each toss's wall and CPU seconds (the handlers' included) and the
+	# load as it started are kept: ferry's lead on this row comes from
+	# running a handler on one core while it reads the next packet on the
+	# other. The handler (here /bin/sh and cat, the same for both tools)
+	# is most of the CPU, so with one core taken by another job the wall
+	# ratio falls toward the CPU ratio: measured here, both tools pinned
+	# to one core, 1.1-1.5x; at load 4-10, another job's cp of 1M files
+	# taking a core, 1.0-1.3x, and one run of 0.95x was read so. The disk
+	# is not it: ferry makes 17 fsyncs per 1000 packets, off the tossing
+	# goroutine, and under a dd writer NNCP slowed more (2-3x) than
+	# ferry. The CPU figures, loads and rounds tell such a run apart.
+	declare -A q s sc sl
 	for tool in $abba; do
 		t=$(secs bash -c "small $tool"); q[$tool]+="$t "
 		carry
+		l=$(load)
 		if [ "$tool" = ferry ]; then t=$(secs ./bin/ferry toss --cfg "$lab/bob.hjson" --quiet)
 		else t=$(secs nncp-toss -cfg "$lab/bob.hjson" -quiet); fi
-		s[$tool]+="$t "
+		s[$tool]+="$t " sc[$tool]+="$(cpu) " sl[$tool]+="$l "
 		stash
 	done
 	fq=$(mean ${q[ferry]}) nq=$(mean ${q[nncp]}) fs=$(mean ${s[ferry]}) ns=$(mean ${s[nncp]})
 	awk -v fq="$fq" -v fs="$fs" -v nq="$nq" -v ns="$ns" 'BEGIN {
 		printf "queue: ferry %.0f pkt/s, nncp %.0f pkt/s: %.2fx (one process per packet on both sides)\n", 1000/fq, 1000/nq, nq/fq
 		printf "toss:  ferry %.0f pkt/s, nncp %.0f pkt/s: %.2fx\n", 1000/fs, 1000/ns, ns/fs }'
+	fc=$(mean ${sc[ferry]}) nc=$(mean ${sc[nncp]})
+	awk -v fc="$fc" -v nc="$nc" -v fr="$(echo ${s[ferry]})" -v nr="$(echo ${s[nncp]})" \
+		-v frc="$(echo ${sc[ferry]})" -v nrc="$(echo ${sc[nncp]})" -v fl="$(echo ${sl[ferry]})" -v nl="$(echo ${sl[nncp]})" 'BEGIN {
+		printf "       CPU (handlers included) ferry %.2f s, nncp %.2f s: %.2fx; each toss: ferry %s s (CPU %s, load %s), nncp %s s (CPU %s, load %s)\n", fc, nc, (fc > 0) ? nc/fc : 0, fr, frc, fl, nr, nrc, nl }'
 fi
 
 
