@@ -578,6 +578,11 @@ if [[ " ${BENCH:-} " == *" scale "* ]]; then
 	n2=$(capped nncp-stat -cfg "$lab/alice-nncp.hjson" -node bob); d2=$(cpu); k2=$(load); m2=$(rss)
 	row "first stat:" "$f1" "$c1" "$l1" "$r1" "$n1" "$d1" "$k1" "$m1"
 	row "second stat:" "$f2" "$c2" "$l2" "$r2" "$n2" "$d2" "$k2" "$m2"
+	# What ferry's RSS and a cold first stat depend on: the index, which
+	# each listing maps, and how much the page cache can hold (a first
+	# stat whose packets were evicted reads each header from the disk).
+	awk -v ix="$(stat -c %s "$lab/alice/spool/ferry.idx" 2>/dev/null || echo 0)" '/^MemAvailable:/ { a = $2 } /^Cached:/ { c = $2 }
+		END { printf "  (index %.0f MiB; memory available %.1f GiB, page cache %.1f GiB)\n", ix / 1048576, a / 1048576, c / 1048576 }' /proc/meminfo
 	firstsend() { # TOOL CFG: seconds from dialling to the first packet in bob's rx/; the caller's CPU and RSS in $work/rss
 		local addr="127.0.0.1:$(port)" t0 t1 dpid cpid
 		if [ "$1" = ferry ]; then ./bin/ferry daemon --cfg "$lab/bob.hjson" --quiet --bind "$addr" >/dev/null 2>&1 &
