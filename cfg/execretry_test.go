@@ -29,11 +29,15 @@ func TestExecRetryKeys(t *testing.T) {
 		{top: "ferry-exec-attempts: -1", badField: "ferry-exec-attempts"},
 		{bob: "ferry-exec-backoff: soon", badField: "neigh.bob.ferry-exec-backoff"},
 		{bob: "ferry-exec-backoff: -1m", badField: "neigh.bob.ferry-exec-backoff"},
+		// Type errors name the key as written, not the Go struct it is
+		// decoded into (rawExecRetry).
+		{top: `ferry-exec-attempts: "3"`, badField: "ferry-exec-attempts: got string, want an integer"},
+		{bob: "ferry-exec-attempts: 2.5", badField: "neigh.bob.ferry-exec-attempts: got number 2.5, want an integer"},
 	} {
 		conf, err := cfg.Parse([]byte(broken(c.top, c.bob)))
 		if c.badField != "" {
-			if err == nil || !strings.Contains(err.Error(), c.badField) {
-				t.Errorf("%q %q: err %v, want one naming %s", c.top, c.bob, err, c.badField)
+			if err == nil || !strings.Contains(err.Error(), c.badField) || strings.Contains(strings.ToLower(err.Error()), "raw") {
+				t.Errorf("%q %q: err %v, want one naming %s (and no Go type)", c.top, c.bob, err, c.badField)
 			}
 			continue
 		}

@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
 	"strings"
+	"sync"
 )
 
 // ErrEncrypted is returned for configs encrypted with nncp-cfgenc when
@@ -112,7 +114,7 @@ func jsonFieldErr(err error, prefix string) error {
 			if path != "" {
 				path += "."
 			}
-			path += strings.ToLower(te.Field)
+			path += userPath(te.Field)
 		}
 		if path == "" {
 			path = "config"
@@ -128,3 +130,42 @@ func jsonFieldErr(err error, prefix string) error {
 	}
 	return err
 }
+
+// userPath is a type error's field path as the user wrote it: encoding/json
+// names the Go struct a key is embedded from (rawExecRetry, shared by the
+// top level and each neighbour) as if it were a key of its own.
+func userPath(field string) string {
+	embedded := embeddedNames()
+	var keep []string
+	for _, seg := range strings.Split(field, ".") {
+		if !embedded[seg] {
+			keep = append(keep, strings.ToLower(seg))
+		}
+	}
+	return strings.Join(keep, ".")
+}
+
+// embeddedNames are the Go names of the structs embedded anywhere in
+// rawConfig.
+var embeddedNames = sync.OnceValue(func() map[string]bool {
+	names := map[string]bool{}
+	seen := map[reflect.Type]bool{}
+	var walk func(t reflect.Type)
+	walk = func(t reflect.Type) {
+		for t.Kind() == reflect.Pointer || t.Kind() == reflect.Slice || t.Kind() == reflect.Map || t.Kind() == reflect.Array {
+			t = t.Elem()
+		}
+		if t.Kind() != reflect.Struct || seen[t] {
+			return
+		}
+		seen[t] = true
+		for f := range t.Fields() {
+			if f.Anonymous {
+				names[f.Name] = true
+			}
+			walk(f.Type)
+		}
+	}
+	walk(reflect.TypeFor[rawConfig]())
+	return names
+})
