@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"strings"
 	"time"
@@ -119,6 +120,10 @@ func runCall(ctx context.Context, g *globals, args []string) error {
 		// try; after that, as nncp-call, the session is the call's result.
 		var se *call.SessionError
 		if err != nil && !errors.As(err, &se) && !errors.Is(err, context.Canceled) {
+			// In the log too, as the daemon's caller logs its failed
+			// dials: the log is where a cron job's failures are looked
+			// for. Not echoed: the command's error shows it.
+			slog.New(e.jh.Unechoed()).Error("call failed", "who", "call", "node", node.Name, "addr", addr, "err", err)
 			errs = append(errs, spool.WrapPath("", addr, err))
 			continue
 		}

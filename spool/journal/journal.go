@@ -83,6 +83,14 @@ func (h *Handler) WithAttrs(as []slog.Attr) slog.Handler {
 
 func (h *Handler) WithGroup(string) slog.Handler { return h }
 
+// Unechoed returns a clone of h that writes to the log only, for an event
+// whose command reports it itself (as its error): shown once, logged too.
+func (h *Handler) Unechoed() *Handler {
+	c := *h
+	c.echo = nil
+	return &c
+}
+
 // field names as NNCP writes them.
 var fieldNames = map[string]string{
 	"who": "Who", "node": "Node", "pkt": "Pkt", "nice": "Nice", "size": "Size",
