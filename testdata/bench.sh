@@ -106,11 +106,13 @@ cpu() { tail -2 "$work/rss" | head -1 | awk 'NF == 2 { printf "%.2f", $1 + $2; n
 load() { cut -d' ' -f1 /proc/loadavg; }
 # disk_limits: what the disk under $work does at best, measured by
 # internal/diskprobe in this run: 1 GiB written alone, read alone (from
-# the device) and both at once (two files), with O_DIRECT from ferry's own
-# 4 MiB huge-page chunks, best of 1 and 2 requests in flight, each write
-# fsynced. dd is no such limit: its heap buffers are scattered pages,
+# the device), both at once (two files), and written with each chunk read
+# back once written (a copy checked on its medium), with O_DIRECT from
+# ferry's own 4 MiB huge-page chunks, best of 1 and 2 requests in flight,
+# each write fsynced. dd is no such limit: its heap buffers are scattered pages,
 # which this virtio disk splits into several requests each, and ferry ran
-# at up to 254% of it. Sets dk_w, dk_r, dk_rw (seconds) and prints them.
+# at up to 254% of it. Sets dk_w, dk_r, dk_rw, dk_v (seconds) and prints
+# them.
 disk_limits() {
 	local out
 	sync
@@ -118,8 +120,9 @@ disk_limits() {
 	dk_w=$(awk '$1 == "write" { print $2 }' <<<"$out")
 	dk_r=$(awk '$1 == "read" { print $2 }' <<<"$out")
 	dk_rw=$(awk '$1 == "rw" { print $2 }' <<<"$out")
-	awk -v w="$dk_w" -v r="$dk_r" -v rw="$dk_rw" 'BEGIN {
-		printf "(the disk itself, O_DIRECT from 4 MiB huge-page chunks, best of 1 and 2 requests in flight: writing 1 GiB alone %.0f MiB/s, reading 1 GiB alone %.0f MiB/s, reading and writing 1 GiB at once %.0f MiB/s each way)\n", 1024/w, 1024/r, 1024/rw }'
+	dk_v=$(awk '$1 == "verify" { print $2 }' <<<"$out")
+	awk -v w="$dk_w" -v r="$dk_r" -v rw="$dk_rw" -v v="$dk_v" 'BEGIN {
+		printf "(the disk itself, O_DIRECT from 4 MiB huge-page chunks, best of 1 and 2 requests in flight: writing 1 GiB alone %.0f MiB/s, reading 1 GiB alone %.0f MiB/s, reading and writing 1 GiB at once %.0f MiB/s each way, writing 1 GiB and reading each chunk back once written %.0f MiB/s)\n", 1024/w, 1024/r, 1024/rw, 1024/v }'
 }
 # of_disk: awk functions for "at N% of the disk": pct(limit, tool) in
 # seconds; a figure above 100% can only be noise between the probe's run
@@ -516,8 +519,8 @@ if want xfer; then
 	done
 	rm -rf "$usb"
 	# The disk's own limits (disk_limits): ferry's out writes the copy
-	# and reads it back at once, its in reads the medium and writes the
-	# spool at once (as nncp-xfer's in does); nncp-xfer's out only writes,
+	# and reads each chunk back once written (diskprobe's verify), its in
+	# reads the medium and writes the spool at once (as nncp-xfer's in does); nncp-xfer's out only writes,
 	# through the page cache, then fsyncs. dd writing through the cache
 	# as nncp does is shown beside it, for a reader: not a limit.
 	cached_write() { # seconds for dd to write 1 GiB through the cache and fsync it
@@ -532,10 +535,10 @@ if want xfer; then
 	disk_limits
 	cw=$(cached_write)
 	awk -v fo="${xo[ferry]}" -v fd="${xd[ferry]}" -v fi="${xi[ferry]}" -v no="${xo[nncp]}" -v nd="${xd[nncp]}" -v ni="${xi[nncp]}" \
-		-v foc="${xoc[ferry]}" -v noc="${xoc[nncp]}" -v fic="${xic[ferry]}" -v nic="${xic[nncp]}" -v rw="$dk_rw" -v wo="$dk_w" -v cw="$cw" "$of_disk"' BEGIN {
+		-v foc="${xoc[ferry]}" -v noc="${xoc[nncp]}" -v fic="${xic[ferry]}" -v nic="${xic[nncp]}" -v rw="$dk_rw" -v wo="$dk_w" -v ver="$dk_v" -v cw="$cw" "$of_disk"' BEGIN {
 		printf "out: ferry %.0f MiB/s (durable when it returns: %.0f MiB/s with the sync; %s CPU s), copy synced and read back from the medium\n", 1024/fo, 1024/fd, foc
 		printf "     nncp  %.0f MiB/s as it returns: ferry is %.2fx; %.0f MiB/s to durable (+ sync): ferry is %.2fx (target 1.5x; %s CPU s)\n", 1024/no, no/fo, 1024/nd, nd/fd, noc
-		printf "     ferry at %s of the disk reading and writing 1 GiB at once (%.0f MiB/s); nncp at %s of the disk writing 1 GiB alone (%.0f MiB/s; dd through the page cache + fsync, as nncp writes: %.0f MiB/s)\n", pct(rw, fd), 1024/rw, pct(wo, nd), 1024/wo, 1024/cw
+		printf "     ferry at %s of the disk writing 1 GiB and reading each chunk back (%.0f MiB/s, the floor of a checked copy); nncp at %s of the disk writing 1 GiB alone (%.0f MiB/s; dd through the page cache + fsync, as nncp writes: %.0f MiB/s)\n", pct(ver, fd), 1024/ver, pct(wo, nd), 1024/wo, 1024/cw
 		printf "in:  ferry %.0f MiB/s (%s CPU s), nncp %.0f MiB/s (%s CPU s): %.2fx (target 1.5x); of the disk reading and writing at once: ferry %s, nncp %s\n", 1024/fi, fic, 1024/ni, nic, ni/fi, pct(rw, fi), pct(rw, ni)
 		noise() }'
 fi

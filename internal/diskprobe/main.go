@@ -1,7 +1,9 @@
 // Command diskprobe measures what the disk under a directory does at
 // best, for the limit figures of `make bench` (testdata/bench.sh): the
-// seconds to write 1 GiB alone, to read 1 GiB alone from the device, and
-// to read 1 GiB and write 1 GiB at once (two files), all with O_DIRECT
+// seconds to write 1 GiB alone, to read 1 GiB alone from the device, to
+// read 1 GiB and write 1 GiB at once (two files), and to write 1 GiB
+// reading each chunk back once its write returned (the floor of a copy
+// checked on its medium, as ferry's xfer out makes), all with O_DIRECT
 // from ferry's own chunks (spool/fsio: 4 MiB in huge pages, one disk
 // request each) and each write fsynced at its end.
 //
@@ -12,10 +14,11 @@
 // requests in flight (ferry keeps at most 2 reads and 1 write in flight)
 // and the best is the limit printed.
 //
-// The files (3 per depth, of -size each) are removed at the end.
+// The files (4 per depth, of -size each) are removed at the end.
 //
 // Output, one line per kind: "write SECS DEPTH", "read SECS DEPTH",
-// "rw SECS DEPTH" (DEPTH: requests in flight per file in the best run);
+// "rw SECS DEPTH", "verify SECS DEPTH" (DEPTH: requests in flight per
+// file, per direction for verify, in the best run);
 // -v adds a line per run on standard error.
 package main
 
@@ -38,7 +41,7 @@ import (
 )
 
 func main() {
-	dir := flag.String("dir", "", "directory on the filesystem to measure (3 files of -size per depth are made in it, then removed)")
+	dir := flag.String("dir", "", "directory on the filesystem to measure (4 files of -size per depth are made in it, then removed)")
 	size := flag.Int64("size", 1<<30, "bytes per file, a multiple of 4 MiB")
 	depths := flag.String("depths", "1,2", "requests in flight per file to try, comma-separated")
 	verbose := flag.Bool("v", false, "print each run on standard error")
@@ -108,7 +111,7 @@ func run(out, log io.Writer, dir string, size int64, depths []int) (err error) {
 		made = append(made, p)
 		return p
 	}
-	var w, r, rw result
+	var w, r, rw, v result
 	for _, d := range depths {
 		src := fresh(d)
 		t, err := timed(func() error { return write(src, size, d) })
@@ -148,6 +151,12 @@ func run(out, log io.Writer, dir string, size int64, depths []int) (err error) {
 			return err
 		}
 		rw.keep(trw, d)
+		ver := fresh(d)
+		tv, err := timed(func() error { return verify(ver, size, d) })
+		if err != nil {
+			return err
+		}
+		v.keep(tv, d)
 		again := fresh(d)
 		t2, err := timed(func() error { return write(again, size, d) })
 		if err != nil {
@@ -156,10 +165,10 @@ func run(out, log io.Writer, dir string, size int64, depths []int) (err error) {
 		w.keep(t2, d)
 		if log != nil {
 			mib := float64(size) / (1 << 20)
-			_, _ = fmt.Fprintf(log, "depth %d: write %.0f then %.0f MiB/s, read %.0f MiB/s, both at once %.0f MiB/s each way\n", d, mib/t, mib/t2, mib/tr, mib/trw)
+			_, _ = fmt.Fprintf(log, "depth %d: write %.0f then %.0f MiB/s, read %.0f MiB/s, both at once %.0f MiB/s each way, write and read back %.0f MiB/s\n", d, mib/t, mib/t2, mib/tr, mib/trw, mib/tv)
 		}
 	}
-	_, err = fmt.Fprintf(out, "write %.3f %d\nread %.3f %d\nrw %.3f %d\n", w.secs, w.depth, r.secs, r.depth, rw.secs, rw.depth)
+	_, err = fmt.Fprintf(out, "write %.3f %d\nread %.3f %d\nrw %.3f %d\nverify %.3f %d\n", w.secs, w.depth, r.secs, r.depth, rw.secs, rw.depth, v.secs, v.depth)
 	return err
 }
 
@@ -204,6 +213,56 @@ func write(path string, size int64, depth int) error {
 	}
 	if err := f.Close(); err != nil {
 		return fmt.Errorf("closing %s: %w", path, err)
+	}
+	return nil
+}
+
+// verify writes path as write does, and reads each chunk back with
+// O_DIRECT once its write has returned, depth reads in flight beside the
+// next writes: what a copy checked on its medium costs at least. A write
+// waits while depth*2 chunks are written and not yet read back, as a
+// verified copy runs out of chunks when the reads fall behind.
+func verify(path string, size int64, depth int) error {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_TRUNC|unix.O_DIRECT, 0o600)
+	if err != nil {
+		return fmt.Errorf("creating the probe's file with O_DIRECT: %w", err)
+	}
+	written := make(chan int64, depth*2)
+	rerrs := make([]error, depth)
+	var readers sync.WaitGroup
+	for k := range depth {
+		readers.Go(func() {
+			b := fsio.Chunk()
+			defer fsio.ReleaseChunk(b)
+			for off := range written { // drained to the end even after an error: no writer is left blocked
+				if rerrs[k] != nil {
+					continue
+				}
+				n, err := f.ReadAt(b, off)
+				if err == nil && n < len(b) {
+					err = fmt.Errorf("short read at %d: %d of %d bytes", off, n, len(b))
+				}
+				rerrs[k] = err
+			}
+		})
+	}
+	err = each(size, depth, func(b []byte, off int64) error {
+		if _, err := f.WriteAt(b, off); err != nil {
+			return err
+		}
+		written <- off
+		return nil
+	})
+	close(written)
+	readers.Wait()
+	if err = errors.Join(err, errors.Join(rerrs...)); err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("writing %s and reading it back with O_DIRECT: %w", path, err)
 	}
 	return nil
 }

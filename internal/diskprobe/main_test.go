@@ -12,7 +12,7 @@ import (
 	"github.com/ferry-dtn/ferry/spool/fsio"
 )
 
-// TestProbe runs the probe small: three results, each a positive time at
+// TestProbe runs the probe small: four results, each a positive time at
 // one of the depths tried, and no file left behind.
 func TestProbe(t *testing.T) {
 	dir := t.TempDir()
@@ -25,7 +25,7 @@ func TestProbe(t *testing.T) {
 		t.Fatal(err)
 	}
 	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
-	kinds := []string{"write", "read", "rw"}
+	kinds := []string{"write", "read", "rw", "verify"}
 	if len(lines) != len(kinds) {
 		t.Fatalf("output %q: want one line for each of %v", out.String(), kinds)
 	}
