@@ -5,7 +5,7 @@ import (
 	"sync"
 	"sync/atomic"
 
-	"github.com/zeebo/blake3"
+	lblake3 "lukechampine.com/blake3"
 )
 
 // The leaves of an MTH are independent keyed BLAKE3 hashes of 128 KiB
@@ -45,15 +45,13 @@ type leafJob struct {
 	wg   sync.WaitGroup
 }
 
-func (j *leafJob) work(h *blake3.Hasher) {
+func (j *leafJob) work(h *lblake3.Hasher) {
 	for {
 		i := int(j.next.Add(1)) - 1
 		if i >= j.n {
 			return
 		}
-		h.Reset()
-		h.Write(j.data[i*BlockSize : (i+1)*BlockSize])
-		h.Sum(j.ids[i][:0])
+		hashBlock(h, j.data[i*BlockSize:(i+1)*BlockSize], &j.ids[i])
 	}
 }
 
@@ -68,9 +66,9 @@ func (m *MTH) startLeaves(data []byte) *leafJob {
 	j.next.Store(0)
 	if j.n > 1 {
 		j.wg.Go(func() {
-			h := leafHashers.Get().(*blake3.Hasher)
+			h := blockHashers.Get().(*lblake3.Hasher)
 			j.work(h)
-			leafHashers.Put(h)
+			blockHashers.Put(h)
 		})
 	}
 	return j
@@ -79,10 +77,7 @@ func (m *MTH) startLeaves(data []byte) *leafJob {
 // finishLeaves hashes what the helper has not taken, waits for it and
 // adds the leaves in order.
 func (m *MTH) finishLeaves(j *leafJob) {
-	if m.leaf == nil {
-		m.leaf = leafHashers.Get().(*blake3.Hasher)
-	}
-	j.work(m.leaf)
+	j.work(m.blockHasher())
 	j.wg.Wait()
 	for i := range j.n {
 		m.addLeafID(j.ids[i])

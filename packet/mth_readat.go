@@ -5,7 +5,7 @@ import (
 	"sync"
 	"sync/atomic"
 
-	"github.com/zeebo/blake3"
+	lblake3 "lukechampine.com/blake3"
 )
 
 // ReadAtFrom is ReadFrom for an input that can be read at any offset (a
@@ -120,7 +120,7 @@ type readAtWindow struct {
 // readAtWorker is one goroutine's buffer and what its last read gave.
 type readAtWorker struct {
 	buf []byte
-	h   *blake3.Hasher
+	h   *lblake3.Hasher
 	at  int // the short batch's index, or -1
 	n   int // bytes it read there
 	err error
@@ -131,14 +131,14 @@ func newReadAtWindow(g readAtGeom) *readAtWindow {
 	w.ids = make([]ID, g.window*w.perBatch)
 	for i := range w.workers {
 		w.workers[i].buf = make([]byte, g.batch)
-		w.workers[i].h = leafHashers.Get().(*blake3.Hasher)
+		w.workers[i].h = blockHashers.Get().(*lblake3.Hasher)
 	}
 	return w
 }
 
 func (w *readAtWindow) release() {
 	for i := range w.workers {
-		leafHashers.Put(w.workers[i].h)
+		blockHashers.Put(w.workers[i].h)
 		w.workers[i].h = nil
 	}
 }
@@ -183,9 +183,7 @@ func (w *readAtWindow) work(wk *readAtWorker, r io.ReaderAt, base int64) {
 		}
 		ids := w.ids[i*w.perBatch : (i+1)*w.perBatch]
 		for j := range ids {
-			wk.h.Reset()
-			wk.h.Write(wk.buf[j*BlockSize : (j+1)*BlockSize])
-			wk.h.Sum(ids[j][:0])
+			hashBlock(wk.h, wk.buf[j*BlockSize:(j+1)*BlockSize], &ids[j])
 		}
 	}
 }
