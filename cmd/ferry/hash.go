@@ -64,13 +64,25 @@ func runHash(ctx context.Context, g *globals, args []string) error {
 
 // hashFrom hashes the input from seek on: a regular file with ReadAt,
 // which lets both cores copy from the page cache as well as hash
-// (packet.MTH.ReadAtFrom), anything else (stdin, a pipe, a device) as a
-// stream. f is nil for stdin; seek is 0 then.
+// (packet.MTH.ReadAtFrom), anything else (a pipe, a device) as a stream.
+// f is nil for stdin (seek is 0 then), which is a regular file too when
+// redirected from one (ferry hash <FILE): read at offsets from where it
+// stands, and left at its end as a stream read would leave it.
 func hashFrom(m *packet.MTH, f *os.File, seek int64, in io.Reader, meter *packet.ProgressMeter) error {
-	if f != nil {
-		if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() {
-			if _, err := m.ReadAtFrom(f, seek, meter); err != nil {
+	if f != nil && isRegular(f) {
+		if _, err := m.ReadAtFrom(f, seek, meter); err != nil {
+			return fmt.Errorf("hash: read: %w", err)
+		}
+		return nil
+	}
+	if sf, ok := in.(*os.File); ok && f == nil && isRegular(sf) {
+		if pos, err := sf.Seek(0, io.SeekCurrent); err == nil {
+			n, err := m.ReadAtFrom(sf, pos, meter)
+			if err != nil {
 				return fmt.Errorf("hash: read: %w", err)
+			}
+			if _, err := sf.Seek(pos+n, io.SeekStart); err != nil {
+				return fmt.Errorf("hash: stdin: %w", err)
 			}
 			return nil
 		}
@@ -89,6 +101,11 @@ func hashFrom(m *packet.MTH, f *os.File, seek int64, in io.Reader, meter *packet
 		}
 	}
 	return nil
+}
+
+func isRegular(f *os.File) bool {
+	fi, err := f.Stat()
+	return err == nil && fi.Mode().IsRegular()
 }
 
 // hashMeter counts what hash reads from in (the file, or stdin when name

@@ -2,9 +2,13 @@ package main
 
 import (
 	"bytes"
+	"context"
+	"io"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/ferry-dtn/ferry/internal/labtest"
@@ -55,5 +59,31 @@ func TestHashMatchesNNCP(t *testing.T) {
 		if r := ferry(t, in, "hash"); !bytes.Equal(r.stdout, ref) {
 			t.Errorf("len %d from stdin: ferry %q, nncp %q", n, r.stdout, ref)
 		}
+	}
+}
+
+// Stdin redirected from a regular file is read at offsets from where it
+// stands (as with ferry hash <FILE after a read), and left at its end.
+func TestHashStdinFile(t *testing.T) {
+	t.Parallel()
+	const want = "9a479feaeb4bdf717b0461947d71c0914c3ee23f95c9efb106f13a3ed8adae5d" // TestHashVectors
+	const skip = 4099
+	in := labtest.MTHInput(33<<20 + 131073)
+	p := filepath.Join(t.TempDir(), "f")
+	mustWrite(t, p, append(make([]byte, skip), in...), 0o600)
+	f, err := os.Open(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = f.Close() }()
+	if _, err := f.Seek(skip, io.SeekStart); err != nil {
+		t.Fatal(err)
+	}
+	var out, errb bytes.Buffer
+	if code := run(context.Background(), []string{"hash"}, newStreams(f, &out, &errb)); code != 0 || strings.TrimSpace(out.String()) != want {
+		t.Fatalf("exit %d: %q %s", code, out.String(), errb.String())
+	}
+	if pos, err := f.Seek(0, io.SeekCurrent); err != nil || pos != int64(skip+len(in)) {
+		t.Fatalf("stdin left at %d (%v), want its end %d", pos, err, skip+len(in))
 	}
 }
