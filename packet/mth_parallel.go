@@ -16,7 +16,9 @@ import (
 // before Write returns. ReadFrom goes further: it reads the next batch
 // while the helper hashes the last one, then helps it finish, so reading
 // and hashing overlap; it too joins before returning. Nothing runs
-// between calls, so an abandoned hasher leaves nothing behind.
+// between calls, so an abandoned hasher leaves nothing behind. A regular
+// file does better still through ReadAtFrom (mth_readat.go), where both
+// goroutines read as well as hash.
 //
 // Only hashers that have the machine to themselves should be parallel:
 // one fed beside a cipher (a packet being queued or received) would take

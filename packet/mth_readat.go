@@ -21,7 +21,9 @@ import (
 // The geometry: a batch small enough to stay in a core's L2 cache
 // between the copy and the hash, a window long enough that the join
 // (where one goroutine may wait for the other's last batch) is rare, and
-// short enough that the leaves it holds stay small.
+// short enough that the leaves it holds stay small. Measured on 1 GiB:
+// batches of 128 KiB to 1 MiB and windows of 32 MiB to 1 GiB all within
+// 3% of each other; the choice is not critical.
 const (
 	readAtBatch     = 4 * BlockSize // 512 KiB
 	readAtWindowLen = 64            // batches: 32 MiB, 8 KiB of leaves
