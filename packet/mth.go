@@ -2,11 +2,11 @@ package packet
 
 import (
 	"errors"
+	"hash"
 	"io"
 	"sync"
 
 	"github.com/zeebo/blake3"
-	lblake3 "lukechampine.com/blake3"
 )
 
 // MTH is NNCP's Merkle tree hash: keyed BLAKE3 leaves over 128 KiB blocks,
@@ -17,9 +17,9 @@ import (
 // memory stays constant whatever the input size.
 type MTH struct {
 	leaf, node *blake3.Hasher
-	block      *lblake3.Hasher // whole leaves (mth_block.go)
-	buf        []byte          // partial block
-	levels     []*ID           // pending subtree root per level, nil where empty
+	block      hash.Hash // whole leaves (mth_block.go)
+	buf        []byte    // partial block
+	levels     []*ID     // pending subtree root per level, nil where empty
 	nleaves    int64
 
 	// Resume: the stream started at skip bytes into the input; leaves
@@ -127,9 +127,9 @@ func (m *MTH) leafHash(b []byte) ID {
 	return id
 }
 
-func (m *MTH) blockHasher() *lblake3.Hasher {
+func (m *MTH) blockHasher() hash.Hash {
 	if m.block == nil {
-		m.block = blockHashers.Get().(*lblake3.Hasher)
+		m.block = blockHashers.Get().(hash.Hash)
 	}
 	return m.block
 }

@@ -1,11 +1,10 @@
 package packet
 
 import (
+	"hash"
 	"io"
 	"sync"
 	"sync/atomic"
-
-	lblake3 "lukechampine.com/blake3"
 )
 
 // The leaves of an MTH are independent keyed BLAKE3 hashes of 128 KiB
@@ -47,7 +46,7 @@ type leafJob struct {
 	wg   sync.WaitGroup
 }
 
-func (j *leafJob) work(h *lblake3.Hasher) {
+func (j *leafJob) work(h hash.Hash) {
 	for {
 		i := int(j.next.Add(1)) - 1
 		if i >= j.n {
@@ -68,7 +67,7 @@ func (m *MTH) startLeaves(data []byte) *leafJob {
 	j.next.Store(0)
 	if j.n > 1 {
 		j.wg.Go(func() {
-			h := blockHashers.Get().(*lblake3.Hasher)
+			h := blockHashers.Get().(hash.Hash)
 			j.work(h)
 			blockHashers.Put(h)
 		})

@@ -1,11 +1,10 @@
 package packet
 
 import (
+	"hash"
 	"io"
 	"sync"
 	"sync/atomic"
-
-	lblake3 "lukechampine.com/blake3"
 )
 
 // ReadAtFrom is ReadFrom for an input that can be read at any offset (a
@@ -122,7 +121,7 @@ type readAtWindow struct {
 // readAtWorker is one goroutine's buffer and what its last read gave.
 type readAtWorker struct {
 	buf []byte
-	h   *lblake3.Hasher
+	h   hash.Hash
 	at  int // the short batch's index, or -1
 	n   int // bytes it read there
 	err error
@@ -133,7 +132,7 @@ func newReadAtWindow(g readAtGeom) *readAtWindow {
 	w.ids = make([]ID, g.window*w.perBatch)
 	for i := range w.workers {
 		w.workers[i].buf = make([]byte, g.batch)
-		w.workers[i].h = blockHashers.Get().(*lblake3.Hasher)
+		w.workers[i].h = blockHashers.Get().(hash.Hash)
 	}
 	return w
 }
