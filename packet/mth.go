@@ -2,6 +2,7 @@ package packet
 
 import (
 	"errors"
+	"hash"
 	"io"
 	"sync"
 
@@ -16,8 +17,9 @@ import (
 // memory stays constant whatever the input size.
 type MTH struct {
 	leaf, node *blake3.Hasher
-	buf        []byte // partial block
-	levels     []*ID  // pending subtree root per level, nil where empty
+	block      hash.Hash // whole leaves (mth_block.go)
+	buf        []byte    // partial block
+	levels     []*ID     // pending subtree root per level, nil where empty
 	nleaves    int64
 
 	// Resume: the stream started at skip bytes into the input; leaves
@@ -110,6 +112,11 @@ func (m *MTH) Write(p []byte) (int, error) {
 }
 
 func (m *MTH) leafHash(b []byte) ID {
+	if len(b) == BlockSize {
+		var id ID
+		hashBlock(m.blockHasher(), b, &id)
+		return id
+	}
 	if m.leaf == nil {
 		m.leaf = leafHashers.Get().(*blake3.Hasher)
 	}
@@ -118,6 +125,13 @@ func (m *MTH) leafHash(b []byte) ID {
 	var id ID
 	m.leaf.Sum(id[:0])
 	return id
+}
+
+func (m *MTH) blockHasher() hash.Hash {
+	if m.block == nil {
+		m.block = blockHashers.Get().(hash.Hash)
+	}
+	return m.block
 }
 
 func (m *MTH) addLeaf(b []byte) { m.addLeafID(m.leafHash(b)) }
@@ -232,6 +246,10 @@ func (m *MTH) release() {
 	if m.leaf != nil {
 		leafHashers.Put(m.leaf)
 		m.leaf = nil
+	}
+	if m.block != nil {
+		blockHashers.Put(m.block)
+		m.block = nil
 	}
 	if m.node != nil {
 		nodeHashers.Put(m.node)

@@ -1,11 +1,10 @@
 package packet
 
 import (
+	"hash"
 	"io"
 	"sync"
 	"sync/atomic"
-
-	"github.com/zeebo/blake3"
 )
 
 // The leaves of an MTH are independent keyed BLAKE3 hashes of 128 KiB
@@ -16,7 +15,9 @@ import (
 // before Write returns. ReadFrom goes further: it reads the next batch
 // while the helper hashes the last one, then helps it finish, so reading
 // and hashing overlap; it too joins before returning. Nothing runs
-// between calls, so an abandoned hasher leaves nothing behind.
+// between calls, so an abandoned hasher leaves nothing behind. A regular
+// file does better still through ReadAtFrom (mth_readat.go), where both
+// goroutines read as well as hash.
 //
 // Only hashers that have the machine to themselves should be parallel:
 // one fed beside a cipher (a packet being queued or received) would take
@@ -45,15 +46,13 @@ type leafJob struct {
 	wg   sync.WaitGroup
 }
 
-func (j *leafJob) work(h *blake3.Hasher) {
+func (j *leafJob) work(h hash.Hash) {
 	for {
 		i := int(j.next.Add(1)) - 1
 		if i >= j.n {
 			return
 		}
-		h.Reset()
-		h.Write(j.data[i*BlockSize : (i+1)*BlockSize])
-		h.Sum(j.ids[i][:0])
+		hashBlock(h, j.data[i*BlockSize:(i+1)*BlockSize], &j.ids[i])
 	}
 }
 
@@ -68,9 +67,9 @@ func (m *MTH) startLeaves(data []byte) *leafJob {
 	j.next.Store(0)
 	if j.n > 1 {
 		j.wg.Go(func() {
-			h := leafHashers.Get().(*blake3.Hasher)
+			h := blockHashers.Get().(hash.Hash)
 			j.work(h)
-			leafHashers.Put(h)
+			blockHashers.Put(h)
 		})
 	}
 	return j
@@ -79,10 +78,7 @@ func (m *MTH) startLeaves(data []byte) *leafJob {
 // finishLeaves hashes what the helper has not taken, waits for it and
 // adds the leaves in order.
 func (m *MTH) finishLeaves(j *leafJob) {
-	if m.leaf == nil {
-		m.leaf = leafHashers.Get().(*blake3.Hasher)
-	}
-	j.work(m.leaf)
+	j.work(m.blockHasher())
 	j.wg.Wait()
 	for i := range j.n {
 		m.addLeafID(j.ids[i])

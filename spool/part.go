@@ -131,8 +131,8 @@ func (s *Spool) PromoteNock(node, id packet.ID) error {
 	if err != nil {
 		return err
 	}
-	got, size, err := packet.MTHOf(f)
-	_ = f.Close() // read only
+	got, size, err := packet.MTHOfReaderAt(f) // as in Verify
+	_ = f.Close()                             // read only
 	if err != nil || got != id {
 		return fmt.Errorf("%s.nock: %w", id, errors.Join(err, ErrHashMismatch))
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/ferry-dtn/ferry/packet"
@@ -80,6 +81,53 @@ func TestAdoptAllStopsAtFailure(t *testing.T) {
 	}
 	if _, ok := sp.PartSize(peer, batch[3].ID); !ok {
 		t.Error("the rest should stay as .part")
+	}
+}
+
+// TestVerifyLong: Verify and PromoteNock hash a long packet at offsets
+// on two goroutines (packet.MTHOfReaderAt): the whole of it, so one byte
+// changed in its last 32 MiB window, or in its short last block, is
+// caught.
+func TestVerifyLong(t *testing.T) {
+	dir := t.TempDir()
+	sp, err := spool.Open(dir, self, spool.Options{NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := fakePacket(1, 33<<20+packet.BlockSize+5)
+	id, _, _ := packet.MTHOf(bytes.NewReader(body))
+	p, err := sp.OpenPart(peer, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.File().Write(body); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.KeepUnchecked(); err != nil {
+		t.Fatal(err)
+	}
+	if err := sp.PromoteNock(peer, id); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.OpenFile(filepath.Join(dir, peer.String(), "rx", id.String()), os.O_RDWR, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = f.Close() }()
+	for _, at := range []int64{-1, 33<<20 + 1, int64(len(body)) - 1} {
+		if at >= 0 {
+			if _, err := f.WriteAt([]byte{body[at] ^ 1}, at); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if ok, err := sp.Verify(peer, spool.RX, id); ok != (at < 0) || err != nil {
+			t.Errorf("byte %d changed: Verify %v, %v", at, ok, err)
+		}
+		if at >= 0 {
+			if _, err := f.WriteAt(body[at:at+1], at); err != nil {
+				t.Fatal(err)
+			}
+		}
 	}
 }
 

@@ -41,25 +41,17 @@ func runHash(ctx context.Context, g *globals, args []string) error {
 		defer bar.end()
 	}
 	meter := hashMeter(bar, *file, in)
-	in = meter.Reader(in)
 	if g.debug || *fat {
 		// The traced hashers read from the start: with --seek the
 		// result is the same, the steps those of a fresh read.
-		return hashTraced(g.Stdout, in, *fat, g.debug, meter)
+		return hashTraced(g.Stdout, meter.Reader(in), *fat, g.debug, meter)
 	}
 	m := packet.NewMTHAt(*seek).Parallel() // a whole file: both cores
-	if *seek > 0 {
-		if _, err := f.Seek(*seek, io.SeekStart); err != nil {
-			return fmt.Errorf("hash: %w", spool.WrapPath("seek", *file, err))
-		}
-	}
-	if _, err := io.Copy(m, in); err != nil {
-		return fmt.Errorf("hash: read: %w", err)
+	if err := hashFrom(m, f, *seek, in, meter); err != nil {
+		return err
 	}
 	if *seek > 0 {
-		if _, err := f.Seek(0, io.SeekStart); err != nil {
-			return fmt.Errorf("hash: %w", err)
-		}
+		// ReadAt left f's offset at 0, where the prefix starts.
 		if err := m.Prepend(meter.Reader(f)); err != nil {
 			return fmt.Errorf("hash: %w", spool.WrapPath("", *file, err))
 		}
@@ -68,6 +60,52 @@ func runHash(ctx context.Context, g *globals, args []string) error {
 	meter.Finish()
 	fmt.Fprintln(g.Stdout, hex.EncodeToString(sum[:]))
 	return nil
+}
+
+// hashFrom hashes the input from seek on: a regular file with ReadAt,
+// which lets both cores copy from the page cache as well as hash
+// (packet.MTH.ReadAtFrom), anything else (a pipe, a device) as a stream.
+// f is nil for stdin (seek is 0 then), which is a regular file too when
+// redirected from one (ferry hash <FILE): read at offsets from where it
+// stands, and left at its end as a stream read would leave it.
+func hashFrom(m *packet.MTH, f *os.File, seek int64, in io.Reader, meter *packet.ProgressMeter) error {
+	if f != nil && isRegular(f) {
+		if _, err := m.ReadAtFrom(f, seek, meter); err != nil {
+			return fmt.Errorf("hash: read: %w", err)
+		}
+		return nil
+	}
+	if sf, ok := in.(*os.File); ok && f == nil && isRegular(sf) {
+		if pos, err := sf.Seek(0, io.SeekCurrent); err == nil {
+			n, err := m.ReadAtFrom(sf, pos, meter)
+			if err != nil {
+				return fmt.Errorf("hash: read: %w", err)
+			}
+			if _, err := sf.Seek(pos+n, io.SeekStart); err != nil {
+				return fmt.Errorf("hash: stdin: %w", err)
+			}
+			return nil
+		}
+	}
+	if seek > 0 {
+		if _, err := f.Seek(seek, io.SeekStart); err != nil {
+			return fmt.Errorf("hash: %w", spool.WrapPath("seek", f.Name(), err))
+		}
+	}
+	if _, err := io.Copy(m, meter.Reader(in)); err != nil {
+		return fmt.Errorf("hash: read: %w", err)
+	}
+	if seek > 0 {
+		if _, err := f.Seek(0, io.SeekStart); err != nil {
+			return fmt.Errorf("hash: %w", err)
+		}
+	}
+	return nil
+}
+
+func isRegular(f *os.File) bool {
+	fi, err := f.Stat()
+	return err == nil && fi.Mode().IsRegular()
 }
 
 // hashMeter counts what hash reads from in (the file, or stdin when name
