@@ -56,6 +56,10 @@ type VerifyOptions struct {
 	// A copy that turns out shorter is trimmed to its length by Finish,
 	// a longer one simply grows.
 	Size int64
+	// Taken, when set, is told how many bytes ReadFrom took from its
+	// reader each time, on ReadFrom's goroutine: a progress meter, which
+	// would hide the StreamReader from ReadFrom if it wrapped the reader.
+	Taken func(n int)
 	// AfterWrite, when set, is called once bytes [off, off+n) reached the
 	// medium and before they are read back. A test hook: it damages the
 	// medium copy to show that the read-back catches it.
@@ -85,6 +89,7 @@ type VerifiedWriter struct {
 	unchecked bool  // some chunk's read-back would not have come from the device
 
 	finished bool
+	swapped  int // chunks taken whole from a StreamReader (tests look)
 }
 
 // NewVerifiedWriter writes into f, a new empty file open for writing.
@@ -147,7 +152,11 @@ func (w *VerifiedWriter) Write(p []byte) (int, error) {
 // copy through a buffer of the caller's. Reading a cached 1 GiB packet
 // through 128 KiB buffers and copying each into the chunk was 8192
 // reads and a second memory copy of every byte, on the goroutine that
-// feeds the pipeline.
+// feeds the pipeline. From a StreamReader (a spool packet), whose
+// read-ahead already holds each chunk in a pool chunk like ours, the
+// chunks are swapped instead of copied: that copy was 8.9% of a 1 GiB
+// xfer out's CPU samples (perf: runtime.memmove under ReadFrom), 1.4%
+// after (what is left is the tail).
 func (w *VerifiedWriter) ReadFrom(r io.Reader) (int64, error) {
 	if w.finished {
 		return 0, os.ErrClosed
@@ -155,13 +164,27 @@ func (w *VerifiedWriter) ReadFrom(r io.Reader) (int64, error) {
 	if w.dfd == nil {
 		return io.CopyBuffer(struct{ io.Writer }{w}, r, make([]byte, 128<<10))
 	}
+	sr, _ := r.(*StreamReader)
 	var n int64
 	for {
 		if err := w.failed(); err != nil {
 			return n, err
 		}
+		if sr != nil && len(w.cur) == 0 {
+			if b, ok := sr.swapChunk(w.cur); ok {
+				// The stream's chunk becomes ours, ours the stream's.
+				w.took(len(b))
+				w.swapped++
+				n += int64(len(b))
+				w.first <- chunk{b, w.off}
+				w.off += int64(len(b))
+				w.cur = w.nextChunk()
+				continue
+			}
+		}
 		k, err := r.Read(w.cur[len(w.cur):cap(w.cur)])
 		w.cur = w.cur[:len(w.cur)+k]
+		w.took(k)
 		n += int64(k)
 		if len(w.cur) == cap(w.cur) {
 			w.first <- chunk{w.cur, w.off}
@@ -200,6 +223,13 @@ func (w *VerifiedWriter) allocate(size int64) {
 		w.end = size
 	case errors.Is(err, unix.ENOSPC), errors.Is(err, unix.EDQUOT), errors.Is(err, unix.EFBIG):
 		w.fail(fmt.Errorf("allocating %d bytes for the copy: %w", size, err))
+	}
+}
+
+// took tells Taken of n bytes taken in.
+func (w *VerifiedWriter) took(n int) {
+	if w.opt.Taken != nil && n > 0 {
+		w.opt.Taken(n)
 	}
 }
 
