@@ -30,17 +30,33 @@ import (
 // or cachestat is missing), Finish says so and the caller reads the
 // whole copy back after the fsync, as before.
 //
-// One write and one read in flight are enough: the disk is the bound,
-// not the pipeline. For a 1 GiB xfer out on a disk doing 2.2-4.2 GiB/s
-// writing alone (issue 16), the writer waited 7-50 ms for chunks in all,
-// the caller 0.66-0.69 s for free ones; hashing took 0.31-0.34 s of one
-// core. Two writes and two reads in flight (6 or 8 chunks) ran
-// 0.75-0.85 s and 0.64-0.80 CPU s, this 0.77-0.86 s and 0.60-0.74 CPU s
-// (4 rounds interleaved, load 1.1-1.7); 1 to 4 spare chunks changed
-// nothing. A bare probe writing a fresh allocated 1 GiB file in 4 MiB
-// O_DIRECT requests and reading each back after its write took
-// 0.70-0.75 s with 1, 2, 4 or 8 in flight alike, and as long writing it
-// all first and reading it back after.
+// One write and one read in flight: more ran no faster here. For a
+// 1 GiB xfer out of a cached packet on a disk doing 2.6-4.4 GiB/s
+// writing alone (issue 16, measured again 2026-12-02 21:20-21:40, load
+// 1.6-2.9), the writer was busy in pwrite 0.69-0.74 s and the verifier
+// in pread + compare 0.68-0.72 s of 0.71-0.76 s runs; the hasher
+// (0.29-0.33 s of one core) and the caller waited for them. With two
+// writers and two verifiers (8 chunks) each pwrite and pread simply took
+// twice as long (1.38-1.49 s summed per pair), the run 0.72-0.86 s
+// against 0.77-0.90 s (5 rounds interleaved) and 0.59-0.72 CPU s against
+// 0.48-0.63. With the hash and the compare switched off (a probe build,
+// 0.13-0.21 CPU s) the writes took just as long at either depth, and
+// without the allocation 2+2 ran 0.78-0.91 s: neither CPU, nor the
+// pipeline, nor allocate bounds it. diskprobe's verify (4 MiB O_DIRECT
+// writes, each read back once written) at the same moments: 1495-1585
+// MiB/s at depth 1 (0.65-0.68 s, ferry's pipeline at 88-98% of it),
+// 1941-2072 MiB/s at depth 2, with its pattern or random data alike.
+// Why ferry does not see the probe's gain at depth 2 is not found. Not
+// the cachestat after each write (skipped: alike), nor a cached 1 GiB
+// read beside the probe (as ferry reads its source: -10%, depth 2 still
+// ahead). The probe's goroutines each reuse one buffer; made to write
+// from 4 in turn, as ferry's chunks circulate, its depth-2 figures fell
+// by 5-13% (reading and writing two files at once by 20%), still above
+// depth 1. nncp-xfer (through the page cache) ran 0.65-0.84 s here with
+// 0.27-0.50 CPU s, and 1.95-2.49 s with 1.65-2.06 CPU s right after 1 GiB
+// had been written through the cache (a cp; in the bench, nncp-file):
+// against its fast runs 1.5x would need 0.43-0.56 s, at or below the
+// depth-2 floor of a copy read back from the device.
 const verifyChunks = 4 // chunks between filling and verified: 16 MiB
 
 // ErrReadBack is returned when what the medium gives back differs from
