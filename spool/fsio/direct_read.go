@@ -203,6 +203,38 @@ func (r *StreamReader) Read(p []byte) (int, error) {
 	return n, nil
 }
 
+// swapChunk hands over the next chunk read ahead when it is a whole one
+// and nothing of it was consumed yet, in exchange for spare (an empty
+// chunk from getChunk, which goes to that chunk's reader): a consumer
+// that writes chunks of its own (VerifiedWriter) takes the bytes
+// without copying them. Otherwise ok is false and the stream reads on
+// as before: the chunk fetched, if any, is the one Read continues with.
+func (r *StreamReader) swapChunk(spare []byte) (full []byte, ok bool) {
+	if r.src == nil || len(r.cur) > 0 || r.skip > 0 || r.err != nil || cap(spare) != directChunk {
+		return nil, false
+	}
+	c, open := <-r.outs[r.next]
+	if !open { // the reader stopped after an end seen by the other one
+		r.err = io.EOF
+		return nil, false
+	}
+	if c.err != nil {
+		r.err = c.err
+	}
+	k := r.next
+	r.next = (r.next + 1) % len(r.outs)
+	if len(c.b) < directChunk || (c.err != nil && c.err != io.EOF) {
+		if len(c.b) == 0 {
+			r.back[k] <- c.b // never blocks: there are only so many buffers
+		} else {
+			r.cur, r.buf, r.own = c.b, c.b, k
+		}
+		return nil, false
+	}
+	r.back[k] <- spare[:0] // never blocks: its room is the buffer taken
+	return c.b, true
+}
+
 // Close stops the readers, gives their chunks back and closes the file.
 func (r *StreamReader) Close() error {
 	if r.src != nil {

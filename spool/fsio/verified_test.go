@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -256,6 +257,109 @@ func TestVerifiedWriterReadFrom(t *testing.T) {
 			if sum := sha256.Sum256(want); !bytes.Equal(h.Sum(nil), sum[:]) {
 				t.Errorf("size %d, reads of %d: hash differs", n, most)
 			}
+		}
+	}
+}
+
+// TestVerifiedWriterCatchesDamageInFlight: whichever whole chunk is
+// damaged, the first, one written while others were queued or being read
+// back, the one that reuses the first's buffer, or the last, the
+// read-back catches it: each is compared with its own bytes.
+// And no goroutine and no chunk is left behind (TestMain's goleak,
+// checkChunks). Not parallel: it counts the pool's chunks.
+func TestVerifiedWriterCatchesDamageInFlight(t *testing.T) {
+	const chunksN = verifyChunks + 3
+	size := chunksN*directChunk + 99
+	for k := range chunksN {
+		f := newFile(t)
+		at := int64(k)*directChunk + int64(k*4099)%directChunk
+		damage := func(off, n int64) {
+			if at < off || at >= off+n {
+				return
+			}
+			g, err := os.OpenFile(f.Name(), os.O_WRONLY|unix.O_DIRECT, 0)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			defer func() { _ = g.Close() }()
+			blk := getChunk()[:directAlign]
+			defer putChunk(blk)
+			base := at &^ (directAlign - 1)
+			copy(blk, pattern(size)[base:base+directAlign])
+			blk[at-base] ^= 0x08
+			if _, err := g.WriteAt(blk, base); err != nil {
+				t.Error(err)
+			}
+		}
+		w := NewVerifiedWriter(f, VerifyOptions{Size: int64(size), AfterWrite: damage})
+		if w.dfd == nil {
+			w.Abort()
+			t.Skipf("%s refuses O_DIRECT", f.Name())
+		}
+		_, werr := w.Write(pattern(size))
+		_, err := w.Finish()
+		if !errors.Is(errors.Join(werr, err), ErrReadBack) {
+			t.Errorf("chunk %d damaged at %d: write %v, finish %v; want %v", k, at, werr, err, ErrReadBack)
+		}
+		checkChunks(t, "chunk "+strconv.Itoa(k)+" damaged")
+	}
+}
+
+// TestVerifiedWriterTakesStreamChunks: ReadFrom from a StreamReader (a
+// spool packet, read ahead with O_DIRECT or through the cache) takes
+// the stream's whole chunks instead of copying them, and the copy is
+// exact all the same: every byte once and in order, to the file, the
+// hash and Taken. A stream starting past an aligned offset has no whole
+// chunk to give and is copied. Every chunk is back in the pool after.
+// Not parallel: it counts the pool's chunks.
+func TestVerifiedWriterTakesStreamChunks(t *testing.T) {
+	for _, n := range []int{directReadAfter + 1, 3 * directChunk, 3*directChunk + 777} {
+		want := pattern(n)
+		src := filepath.Join(t.TempDir(), "src")
+		if err := os.WriteFile(src, want, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		for _, tc := range []struct {
+			m    readMode
+			from int
+		}{{readMode{ignoreCache: true}, 0}, {readMode{cached: true}, 0}, {readMode{ignoreCache: true}, 5}} {
+			what := fmt.Sprintf("size %d, %+v from %d", n, tc.m, tc.from)
+			r, err := openStreamAt(src, int64(tc.from), tc.m)
+			if err != nil {
+				t.Fatal(err)
+			}
+			f := newFile(t)
+			h := sha256.New()
+			taken := 0
+			w := NewVerifiedWriter(f, VerifyOptions{Hash: h, Size: int64(n - tc.from), Taken: func(k int) { taken += k }})
+			got, err := w.ReadFrom(r)
+			if err != nil || got != int64(n-tc.from) {
+				t.Fatalf("%s: ReadFrom %d, %v", what, got, err)
+			}
+			verified, err := w.Finish()
+			if err != nil {
+				t.Fatalf("%s: finish: %v", what, err)
+			}
+			if err := r.Close(); err != nil {
+				t.Fatal(err)
+			}
+			if w.dfd != nil {
+				whole := (n - tc.from) / directChunk
+				if tc.from > 0 {
+					whole = 0
+				}
+				if !verified || w.swapped != whole {
+					t.Errorf("%s: verified %v, %d chunks taken whole, want %d", what, verified, w.swapped, whole)
+				}
+			}
+			if b, _ := os.ReadFile(f.Name()); !bytes.Equal(b, want[tc.from:]) {
+				t.Errorf("%s: file differs (%d bytes)", what, len(b))
+			}
+			if sum := sha256.Sum256(want[tc.from:]); !bytes.Equal(h.Sum(nil), sum[:]) || taken != n-tc.from {
+				t.Errorf("%s: hash differs or %d bytes taken", what, taken)
+			}
+			checkChunks(t, what)
 		}
 	}
 }

@@ -30,17 +30,33 @@ import (
 // or cachestat is missing), Finish says so and the caller reads the
 // whole copy back after the fsync, as before.
 //
-// One write and one read in flight are enough: the disk is the bound,
-// not the pipeline. For a 1 GiB xfer out on a disk doing 2.2-4.2 GiB/s
-// writing alone (issue 16), the writer waited 7-50 ms for chunks in all,
-// the caller 0.66-0.69 s for free ones; hashing took 0.31-0.34 s of one
-// core. Two writes and two reads in flight (6 or 8 chunks) ran
-// 0.75-0.85 s and 0.64-0.80 CPU s, this 0.77-0.86 s and 0.60-0.74 CPU s
-// (4 rounds interleaved, load 1.1-1.7); 1 to 4 spare chunks changed
-// nothing. A bare probe writing a fresh allocated 1 GiB file in 4 MiB
-// O_DIRECT requests and reading each back after its write took
-// 0.70-0.75 s with 1, 2, 4 or 8 in flight alike, and as long writing it
-// all first and reading it back after.
+// One write and one read in flight: more ran no faster here. For a
+// 1 GiB xfer out of a cached packet on a disk doing 2.6-4.4 GiB/s
+// writing alone (issue 16, measured again 2026-12-02 21:20-21:40, load
+// 1.6-2.9), the writer was busy in pwrite 0.69-0.74 s and the verifier
+// in pread + compare 0.68-0.72 s of 0.71-0.76 s runs; the hasher
+// (0.29-0.33 s of one core) and the caller waited for them. With two
+// writers and two verifiers (8 chunks) each pwrite and pread simply took
+// twice as long (1.38-1.49 s summed per pair), the run 0.72-0.86 s
+// against 0.77-0.90 s (5 rounds interleaved) and 0.59-0.72 CPU s against
+// 0.48-0.63. With the hash and the compare switched off (a probe build,
+// 0.13-0.21 CPU s) the writes took just as long at either depth, and
+// without the allocation 2+2 ran 0.78-0.91 s: neither CPU, nor the
+// pipeline, nor allocate bounds it. diskprobe's verify (4 MiB O_DIRECT
+// writes, each read back once written) at the same moments: 1495-1585
+// MiB/s at depth 1 (0.65-0.68 s, ferry's pipeline at 88-98% of it),
+// 1941-2072 MiB/s at depth 2, with its pattern or random data alike.
+// Why ferry does not see the probe's gain at depth 2 is not found. Not
+// the cachestat after each write (skipped: alike), nor a cached 1 GiB
+// read beside the probe (as ferry reads its source: -10%, depth 2 still
+// ahead). The probe's goroutines each reuse one buffer; made to write
+// from 4 in turn, as ferry's chunks circulate, its depth-2 figures fell
+// by 5-13% (reading and writing two files at once by 20%), still above
+// depth 1. nncp-xfer (through the page cache) ran 0.65-0.84 s here with
+// 0.27-0.50 CPU s, and 1.95-2.49 s with 1.65-2.06 CPU s right after 1 GiB
+// had been written through the cache (a cp; in the bench, nncp-file):
+// against its fast runs 1.5x would need 0.43-0.56 s, at or below the
+// depth-2 floor of a copy read back from the device.
 const verifyChunks = 4 // chunks between filling and verified: 16 MiB
 
 // ErrReadBack is returned when what the medium gives back differs from
@@ -56,6 +72,10 @@ type VerifyOptions struct {
 	// A copy that turns out shorter is trimmed to its length by Finish,
 	// a longer one simply grows.
 	Size int64
+	// Taken, when set, is told how many bytes ReadFrom took from its
+	// reader each time, on ReadFrom's goroutine: a progress meter, which
+	// would hide the StreamReader from ReadFrom if it wrapped the reader.
+	Taken func(n int)
 	// AfterWrite, when set, is called once bytes [off, off+n) reached the
 	// medium and before they are read back. A test hook: it damages the
 	// medium copy to show that the read-back catches it.
@@ -85,6 +105,7 @@ type VerifiedWriter struct {
 	unchecked bool  // some chunk's read-back would not have come from the device
 
 	finished bool
+	swapped  int // chunks taken whole from a StreamReader (tests look)
 }
 
 // NewVerifiedWriter writes into f, a new empty file open for writing.
@@ -147,7 +168,11 @@ func (w *VerifiedWriter) Write(p []byte) (int, error) {
 // copy through a buffer of the caller's. Reading a cached 1 GiB packet
 // through 128 KiB buffers and copying each into the chunk was 8192
 // reads and a second memory copy of every byte, on the goroutine that
-// feeds the pipeline.
+// feeds the pipeline. From a StreamReader (a spool packet), whose
+// read-ahead already holds each chunk in a pool chunk like ours, the
+// chunks are swapped instead of copied: that copy was 8.9% of a 1 GiB
+// xfer out's CPU samples (perf: runtime.memmove under ReadFrom), 1.4%
+// after (what is left is the tail).
 func (w *VerifiedWriter) ReadFrom(r io.Reader) (int64, error) {
 	if w.finished {
 		return 0, os.ErrClosed
@@ -155,13 +180,27 @@ func (w *VerifiedWriter) ReadFrom(r io.Reader) (int64, error) {
 	if w.dfd == nil {
 		return io.CopyBuffer(struct{ io.Writer }{w}, r, make([]byte, 128<<10))
 	}
+	sr, _ := r.(*StreamReader)
 	var n int64
 	for {
 		if err := w.failed(); err != nil {
 			return n, err
 		}
+		if sr != nil && len(w.cur) == 0 {
+			if b, ok := sr.swapChunk(w.cur); ok {
+				// The stream's chunk becomes ours, ours the stream's.
+				w.took(len(b))
+				w.swapped++
+				n += int64(len(b))
+				w.first <- chunk{b, w.off}
+				w.off += int64(len(b))
+				w.cur = w.nextChunk()
+				continue
+			}
+		}
 		k, err := r.Read(w.cur[len(w.cur):cap(w.cur)])
 		w.cur = w.cur[:len(w.cur)+k]
+		w.took(k)
 		n += int64(k)
 		if len(w.cur) == cap(w.cur) {
 			w.first <- chunk{w.cur, w.off}
@@ -200,6 +239,13 @@ func (w *VerifiedWriter) allocate(size int64) {
 		w.end = size
 	case errors.Is(err, unix.ENOSPC), errors.Is(err, unix.EDQUOT), errors.Is(err, unix.EFBIG):
 		w.fail(fmt.Errorf("allocating %d bytes for the copy: %w", size, err))
+	}
+}
+
+// took tells Taken of n bytes taken in.
+func (w *VerifiedWriter) took(n int) {
+	if w.opt.Taken != nil && n > 0 {
+		w.opt.Taken(n)
 	}
 }
 

@@ -132,3 +132,31 @@ func TestXferTxAllocatesCopyFirst(t *testing.T) {
 		t.Errorf("the copy on the medium: %v %v, want %d bytes", fi, err, want)
 	}
 }
+
+// TestXferTxProgress: the progress of a copy large enough for its chunks
+// to be taken whole from the spool's stream (fsio.VerifiedWriter's
+// ReadFrom, which sees no wrapped reader) still counts every byte, in
+// steps, and ends final.
+func TestXferTxProgress(t *testing.T) {
+	dir := t.TempDir()
+	a := openSpool(t, alice)
+	size := 3*packet.ProgressStep + 9<<20 + 333
+	id := queueSized(t, a, 100, size)
+	var reports []packet.ProgressReport
+	progress := func(r packet.ProgressReport) { reports = append(reports, r) }
+	st, err := media.XferTx(a, dir, []packet.ID{bob}, media.Options{Mkdir: true, Keep: true, Log: logTo(new(bytes.Buffer)), Progress: progress})
+	if err != nil || st.Packets != 1 {
+		t.Fatalf("%+v %v, want one packet written", st, err)
+	}
+	fi, err := os.Stat(filepath.Join(dir, bob.String(), alice.String(), id.String()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(reports) < 3 {
+		t.Fatalf("%d progress reports for %d bytes, want one per %d bytes and the last", len(reports), fi.Size(), packet.ProgressStep)
+	}
+	last := reports[len(reports)-1]
+	if !last.Final || last.Done != fi.Size() {
+		t.Errorf("last report %+v, want final with the copy's %d bytes done", last, fi.Size())
+	}
+}

@@ -206,14 +206,17 @@ func txOne(sp *spool.Spool, j spool.Job, dst string, opt *Options) (int64, error
 	if opt.AfterWrite != nil {
 		vo.AfterWrite = func(off, n int64) { opt.AfterWrite(tmp, off, n) }
 	}
-	vw := fsio.NewVerifiedWriter(f, vo)
 	// Progress counts the copy; the job ends once the read-back agrees.
 	meter := opt.meter(j.Node, j.ID, j.Size)
+	if opt.Write == nil {
+		vo.Taken = meter.Add // src itself goes to ReadFrom, which takes its chunks whole
+	}
+	vw := fsio.NewVerifiedWriter(f, vo)
 	var n int64
 	if opt.Write != nil {
 		n, err = packet.Copy(opt.Write(vw), meter.Reader(src))
 	} else {
-		n, err = vw.ReadFrom(meter.Reader(src)) // straight into its chunks
+		n, err = vw.ReadFrom(src) // straight into its chunks
 	}
 	if err != nil {
 		vw.Abort()
