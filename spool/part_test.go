@@ -16,18 +16,24 @@ func arrivals(t *testing.T, sp *spool.Spool, n int) []*spool.Part {
 	t.Helper()
 	var out []*spool.Part
 	for i := 0; i < n; i++ {
-		body := fakePacket(64, 100+i)
-		id, _, _ := packet.MTHOf(bytes.NewReader(body))
-		p, err := sp.OpenPart(peer, id)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := p.File().Write(body); err != nil {
-			t.Fatal(err)
-		}
+		p, _ := writePart(t, sp, fakePacket(64, 100+i))
 		out = append(out, p)
 	}
 	return out
+}
+
+// writePart receives body from peer as a download under its MTH.
+func writePart(t *testing.T, sp *spool.Spool, body []byte) (*spool.Part, packet.ID) {
+	t.Helper()
+	id, _, _ := packet.MTHOf(bytes.NewReader(body))
+	p, err := sp.OpenPart(peer, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.File().Write(body); err != nil {
+		t.Fatal(err)
+	}
+	return p, id
 }
 
 func TestAdoptAll(t *testing.T) {
@@ -95,14 +101,7 @@ func TestVerifyLong(t *testing.T) {
 		t.Fatal(err)
 	}
 	body := fakePacket(1, 33<<20+packet.BlockSize+5)
-	id, _, _ := packet.MTHOf(bytes.NewReader(body))
-	p, err := sp.OpenPart(peer, id)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := p.File().Write(body); err != nil {
-		t.Fatal(err)
-	}
+	p, id := writePart(t, sp, body)
 	if err := p.KeepUnchecked(); err != nil {
 		t.Fatal(err)
 	}
