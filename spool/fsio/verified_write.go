@@ -30,33 +30,49 @@ import (
 // or cachestat is missing), Finish says so and the caller reads the
 // whole copy back after the fsync, as before.
 //
-// One write and one read in flight: more ran no faster here. For a
-// 1 GiB xfer out of a cached packet on a disk doing 2.6-4.4 GiB/s
-// writing alone (issue 16, measured again 2026-12-02 21:20-21:40, load
+// One write and one read in flight: more runs no faster, and cannot.
+// For a 1 GiB xfer out of a cached packet on a disk doing 2.6-4.4 GiB/s
+// writing alone (issue 16, measured 2026-12-02 21:20-21:40, load
 // 1.6-2.9), the writer was busy in pwrite 0.69-0.74 s and the verifier
 // in pread + compare 0.68-0.72 s of 0.71-0.76 s runs; the hasher
 // (0.29-0.33 s of one core) and the caller waited for them. With two
 // writers and two verifiers (8 chunks) each pwrite and pread simply took
 // twice as long (1.38-1.49 s summed per pair), the run 0.72-0.86 s
 // against 0.77-0.90 s (5 rounds interleaved) and 0.59-0.72 CPU s against
-// 0.48-0.63. With the hash and the compare switched off (a probe build,
-// 0.13-0.21 CPU s) the writes took just as long at either depth, and
-// without the allocation 2+2 ran 0.78-0.91 s: neither CPU, nor the
-// pipeline, nor allocate bounds it. diskprobe's verify (4 MiB O_DIRECT
-// writes, each read back once written) at the same moments: 1495-1585
-// MiB/s at depth 1 (0.65-0.68 s, ferry's pipeline at 88-98% of it),
-// 1941-2072 MiB/s at depth 2, with its pattern or random data alike.
-// Why ferry does not see the probe's gain at depth 2 is not found. Not
-// the cachestat after each write (skipped: alike), nor a cached 1 GiB
-// read beside the probe (as ferry reads its source: -10%, depth 2 still
-// ahead). The probe's goroutines each reuse one buffer; made to write
-// from 4 in turn, as ferry's chunks circulate, its depth-2 figures fell
-// by 5-13% (reading and writing two files at once by 20%), still above
-// depth 1. nncp-xfer (through the page cache) ran 0.65-0.84 s here with
+// 0.48-0.63.
+//
+// diskprobe's verify seemed to gain ~30% at depth 2; bisected between
+// the two (21:45-22:02, load 0.5-1.9), it does not. On this VM the first
+// 6-7 GiB written after files were removed run ~35% slower, whatever the
+// pause (1-20 s) and wherever the blocks land (filefrag: not in the
+// freed ones; no discard reached the disk), and the probe's default
+// -depths 1,2 runs depth 1 inside that stretch: reversed (-depths 2,1)
+// depth 1 "won" by as much (1211-1383 -> 1467-1609 MiB/s), and past its
+// first pass (1,2,1,2,1,2 and 2,1,2,1,2,1) depth 1 ran 1646-1925 MiB/s,
+// depth 2 1443-1807. Driving this writer (hash off) and the probe's loop
+// on fresh 1 GiB files, interleaved ABBA, 3-5 rounds each, depth 2 was
+// level with depth 1 in both, in the slow stretch (this writer 0.71-0.87
+// s against 0.71-0.80 s, 0.12-0.27 CPU s against 0.14-0.30; the probe,
+// allocated as here, 0.65-0.78 s against 0.68-0.80 s) and after it
+// (0.50-0.59 s against 0.50-0.61 s; the probe 0.46-0.52 s against
+// 0.46-0.54 s). The disk bounds it: it had a request in flight 91-99%
+// of each run (io_ticks) at depth 1 already, and a verified GiB moves 2
+// through it. The probe's file grows as it is written, so ext4
+// serialises its writes with its reads (time in flight, reads plus
+// writes, is the run's length); allocated, they overlap fully (each in
+// flight the whole run), and the run takes as long (within 5%). Not the
+// fd (one O_RDWR for both here and in the probe), nor the write order
+// (both strictly sequential at depth 1), nor the cachestat: what is
+// left between the probe and this writer after the slow stretch, ~10%,
+// is gone once the probe fills rotating chunks and compares what it
+// reads (0.51-0.60 s, 3 rounds): the copy and the compare on the CPU,
+// as far as such noise resolves.
+//
+// nncp-xfer (through the page cache) ran 0.65-0.84 s here with
 // 0.27-0.50 CPU s, and 1.95-2.49 s with 1.65-2.06 CPU s right after 1 GiB
 // had been written through the cache (a cp; in the bench, nncp-file):
 // against its fast runs 1.5x would need 0.43-0.56 s, at or below the
-// depth-2 floor of a copy read back from the device.
+// floor of a copy read back from the device.
 const verifyChunks = 4 // chunks between filling and verified: 16 MiB
 
 // ErrReadBack is returned when what the medium gives back differs from
