@@ -41,8 +41,8 @@ func TestProbe(t *testing.T) {
 			t.Errorf("line %q: depth not one of those tried", l)
 		}
 	}
-	if n := strings.Count(log.String(), "\n"); n != 2 {
-		t.Errorf("log %q: want a line per depth", log.String())
+	if n := strings.Count(log.String(), "\n"); n != 4 {
+		t.Errorf("log %q: want two lines per depth", log.String())
 	}
 	if left, err := os.ReadDir(dir); err != nil || len(left) > 0 {
 		t.Errorf("left behind: %v (%v)", left, err)
