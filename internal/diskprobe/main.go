@@ -151,8 +151,7 @@ func run(out, log io.Writer, dir string, size int64, depths []int) (err error) {
 			return err
 		}
 		rw.keep(trw, d)
-		ver := fresh(d)
-		tv, err := timed(func() error { return verify(ver, size, d) })
+		tv, err := timed(func() error { return verify(fresh(d), size, d) })
 		if err != nil {
 			return err
 		}
@@ -174,13 +173,11 @@ func run(out, log io.Writer, dir string, size int64, depths []int) (err error) {
 	// lose whatever it is worth, and its label would mislead.
 	for i := len(depths) - 1; i >= 0; i-- {
 		d := depths[i]
-		ver := fresh(d)
-		tv, err := timed(func() error { return verify(ver, size, d) })
+		tv, err := timed(func() error { return verify(fresh(d), size, d) })
 		if err != nil {
 			return err
 		}
-		v.keep(tv, d)
-		if log != nil {
+		if v.keep(tv, d); log != nil {
 			_, _ = fmt.Fprintf(log, "depth %d again: write and read back %.0f MiB/s\n", d, float64(size)/(1<<20)/tv)
 		}
 	}
