@@ -69,23 +69,23 @@ func runHash(ctx context.Context, g *globals, args []string) error {
 // redirected from one (ferry hash <FILE): read at offsets from where it
 // stands, and left at its end as a stream read would leave it.
 func hashFrom(m *packet.MTH, f *os.File, seek int64, in io.Reader, meter *packet.ProgressMeter) error {
-	if f != nil && isRegular(f) {
-		if _, err := m.ReadAtFrom(f, seek, meter); err != nil {
+	src, start := f, seek
+	if sf, ok := in.(*os.File); ok && f == nil {
+		if pos, err := sf.Seek(0, io.SeekCurrent); err == nil {
+			src, start = sf, pos
+		}
+	}
+	if src != nil && isRegular(src) {
+		n, err := m.ReadAtFrom(src, start, meter)
+		if err != nil {
 			return fmt.Errorf("hash: read: %w", err)
 		}
-		return nil
-	}
-	if sf, ok := in.(*os.File); ok && f == nil && isRegular(sf) {
-		if pos, err := sf.Seek(0, io.SeekCurrent); err == nil {
-			n, err := m.ReadAtFrom(sf, pos, meter)
-			if err != nil {
-				return fmt.Errorf("hash: read: %w", err)
-			}
-			if _, err := sf.Seek(pos+n, io.SeekStart); err != nil {
+		if f == nil { // stdin: left at its end, as a stream read leaves it
+			if _, err := src.Seek(start+n, io.SeekStart); err != nil {
 				return fmt.Errorf("hash: stdin: %w", err)
 			}
-			return nil
 		}
+		return nil
 	}
 	if seek > 0 {
 		if _, err := f.Seek(seek, io.SeekStart); err != nil {

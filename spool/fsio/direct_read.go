@@ -177,22 +177,17 @@ func (r *StreamReader) Read(p []byte) (int, error) {
 		if r.err != nil {
 			return 0, r.err
 		}
-		c, ok := <-r.outs[r.next]
-		if !ok { // the reader stopped after an end seen by the other one
-			r.err = io.EOF
+		c, k, ok := r.recv()
+		if !ok {
 			return 0, r.err
 		}
-		if c.err != nil {
-			r.err = c.err
-		}
 		if len(c.b) <= r.skip {
-			r.skip = 0                // the start lies past the end
-			r.back[r.next] <- c.b[:0] // never blocks: there are only so many buffers
+			r.skip = 0           // the start lies past the end
+			r.back[k] <- c.b[:0] // never blocks: there are only so many buffers
 		} else {
-			r.cur, r.buf, r.own = c.b[r.skip:], c.b, r.next
+			r.cur, r.buf, r.own = c.b[r.skip:], c.b, k
 			r.skip = 0
 		}
-		r.next = (r.next + 1) % len(r.outs)
 	}
 	n := copy(p, r.cur)
 	r.cur = r.cur[n:]
@@ -201,6 +196,22 @@ func (r *StreamReader) Read(p []byte) (int, error) {
 		r.buf = nil
 	}
 	return n, nil
+}
+
+// recv takes the next chunk read ahead, in file order, with the index of
+// the reader whose buffer it is, and keeps its error for the stream; ok
+// is false (and the stream at its end) once the readers stopped.
+func (r *StreamReader) recv() (c readChunk, k int, ok bool) {
+	k = r.next
+	if c, ok = <-r.outs[k]; !ok { // the reader stopped after an end seen by the other one
+		r.err = io.EOF
+		return c, k, false
+	}
+	if c.err != nil {
+		r.err = c.err
+	}
+	r.next = (k + 1) % len(r.outs)
+	return c, k, true
 }
 
 // swapChunk hands over the next chunk read ahead when it is a whole one
@@ -213,16 +224,10 @@ func (r *StreamReader) swapChunk(spare []byte) (full []byte, ok bool) {
 	if r.src == nil || len(r.cur) > 0 || r.skip > 0 || r.err != nil || cap(spare) != directChunk {
 		return nil, false
 	}
-	c, open := <-r.outs[r.next]
-	if !open { // the reader stopped after an end seen by the other one
-		r.err = io.EOF
+	c, k, open := r.recv()
+	if !open {
 		return nil, false
 	}
-	if c.err != nil {
-		r.err = c.err
-	}
-	k := r.next
-	r.next = (r.next + 1) % len(r.outs)
 	if len(c.b) < directChunk || (c.err != nil && c.err != io.EOF) {
 		if len(c.b) == 0 {
 			r.back[k] <- c.b // never blocks: there are only so many buffers
