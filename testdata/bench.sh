@@ -213,6 +213,32 @@ if want small; then
 	}
 	export -f small
 	export lab
+	# One process per packet is mostly a process starting and exiting,
+	# so that alone is timed first, on the empty spools: --version (the
+	# runtime's start and every package's init, nothing read) and stat
+	# (the config parsed, the spool opened and listed). Each figure is
+	# the mean of two rounds of 200 runs in one bash loop, and the loop's
+	# own fork and exec, timed with /bin/true, is taken out of both.
+	per_run() { # CMD...: milliseconds per run of CMD
+		local t
+		t=$(secs bash -c 'for i in $(seq 200); do "$@" >/dev/null 2>&1 || exit 1; done' _ "$@")
+		awk -v t="$t" 'BEGIN { printf "%.3f", 1000 * t / 200 }'
+	}
+	declare -A sv ss
+	base=$(per_run /bin/true)
+	for tool in $abba; do
+		if [ "$tool" = ferry ]; then
+			sv[$tool]+="$(per_run ./bin/ferry --version) "
+			ss[$tool]+="$(per_run ./bin/ferry stat --cfg "$lab/alice.hjson") "
+		else
+			sv[$tool]+="$(per_run nncp-exec -version) "
+			ss[$tool]+="$(per_run nncp-stat -cfg "$lab/alice.hjson") "
+		fi
+	done
+	base=$(mean "$base" "$(per_run /bin/true)")
+	awk -v b="$base" -v fv="$(mean ${sv[ferry]})" -v nv="$(mean ${sv[nncp]})" -v fs="$(mean ${ss[ferry]})" -v ns="$(mean ${ss[nncp]})" 'BEGIN {
+		fv -= b; nv -= b; fs -= b; ns -= b
+		printf "start-up, ms per process beyond a loop run of /bin/true (%.2f ms): --version ferry %.2f, nncp-exec %.2f: %.2fx; stat of an empty spool ferry %.2f, nncp %.2f: %.2fx\n", b, fv, nv, nv/fv, fs, ns, ns/fs }'
 	# Each toss's wall and CPU seconds (the handlers' included) and the
 	# load as it started are kept: ferry's lead on this row comes from
 	# running a handler on one core while it reads the next packet on the
