@@ -83,8 +83,8 @@ func (c *cleaner) queue(node packet.ID, xx XX) {
 	}
 	defer func() { _ = d.Close() }() // a directory, read only
 	dirfd := int(d.Fd())
-	// Header copies: looked for only where the queue has a hdr/ (ferry
-	// writes none unless configured to), which spares an unlink per packet.
+	// Header copies: looked for only where the queue has a hdr/ (there is
+	// none where nohdr is set), which spares an unlink per packet there.
 	hdrfd := -1
 	if h, err := os.Open(filepath.Join(dir, "hdr")); err == nil {
 		defer func() { _ = h.Close() }() // a directory, read only

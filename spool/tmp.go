@@ -190,7 +190,8 @@ func (t *Tmp) commit(node packet.ID, xx XX, want *packet.ID, q Quota) (_ packet.
 		}
 		return id, err
 	}
-	// The index learns of the packet at the next listing, from hdr/, in
+	// The index learns of the packet at the next listing, which reads its
+	// header from the packet itself (hdr/ copies are for NNCP's tools), in
 	// one transaction with the others queued meanwhile: opening bbolt for
 	// one entry costs more than writing a small packet.
 	if len(t.head) == packet.EncHeaderSize {
